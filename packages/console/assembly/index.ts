@@ -1,0 +1,145 @@
+// The console: text output without allocation, log levels, and input.
+
+import { console_read, AGAIN, OK, CONSOLE_READY_BIT } from "@tessera/abi/assembly";
+import { flush, putByte, putBytes, putInt, putString, putUint } from "@tessera/runtime/assembly/out";
+import { fail } from "@tessera/runtime/assembly/abort";
+
+/** Writes `s` to the console. */
+export function print(s: string): void {
+  putString(s);
+  flush();
+}
+
+/** Writes `s` and a newline to the console. */
+export function println(s: string): void {
+  putString(s);
+  putByte(0x0a);
+  flush();
+}
+
+/**
+ * Builds console output from parts without allocating:
+ * `line.str("x=").int(3).nl()`. Nothing reaches the console until `nl()` or
+ * `end()` (or until the output buffer fills).
+ */
+@final
+@unmanaged
+export class Line {
+  /** Appends a string. */
+  @inline str(s: string): Line {
+    putString(s);
+    return this;
+  }
+  /** Appends UTF-8 bytes. */
+  @inline bytes(ptr: usize, len: usize): Line {
+    putBytes(ptr, len);
+    return this;
+  }
+  /** Appends a signed integer in decimal. */
+  @inline int(v: i64): Line {
+    putInt(v);
+    return this;
+  }
+  /** Appends an unsigned integer in decimal, zero-padded to `width` digits. */
+  @inline uint(v: u64, width: i32 = 1): Line {
+    putUint(v, width);
+    return this;
+  }
+  /** Appends one byte (an ASCII character code). */
+  @inline char(c: u32): Line {
+    putByte(c);
+    return this;
+  }
+  /** Ends the line with a newline and writes it. */
+  @inline nl(): void {
+    putByte(0x0a);
+    flush();
+  }
+  /** Writes what was appended, without a newline. */
+  @inline end(): void {
+    flush();
+  }
+}
+
+/** The console's line builder. */
+export const line = changetype<Line>(memory.data(4));
+
+/** Log levels, most severe first. */
+export enum Level {
+  Error = 0,
+  Warn = 1,
+  Info = 2,
+  Debug = 3,
+}
+
+/**
+ * A logger that prefixes each line with its level and drops lines below its
+ * threshold. Set the threshold from the command line with `log=debug`.
+ */
+export class Log {
+  constructor(public level: Level = Level.Info) {}
+
+  /** Sets the level from a name (`error`, `warn`, `info`, `debug`); false if unknown. */
+  setLevelByName(name: string): bool {
+    if (name == "error") this.level = Level.Error;
+    else if (name == "warn") this.level = Level.Warn;
+    else if (name == "info") this.level = Level.Info;
+    else if (name == "debug") this.level = Level.Debug;
+    else return false;
+    return true;
+  }
+
+  /** Whether a line at `level` would be written. */
+  enabled(level: Level): bool {
+    return level <= this.level;
+  }
+
+  /** Writes `[level] message` if `level` is enabled. */
+  write(level: Level, message: string): void {
+    if (!this.enabled(level)) return;
+    putString(
+      level == Level.Error
+        ? "[error] "
+        : level == Level.Warn
+          ? "[warn] "
+          : level == Level.Info
+            ? "[info] "
+            : "[debug] ",
+    );
+    putString(message);
+    putByte(0x0a);
+    flush();
+  }
+
+  /** Logs at the error level. */
+  error(message: string): void {
+    this.write(Level.Error, message);
+  }
+  /** Logs at the warn level. */
+  warn(message: string): void {
+    this.write(Level.Warn, message);
+  }
+  /** Logs at the info level. */
+  info(message: string): void {
+    this.write(Level.Info, message);
+  }
+  /** Logs at the debug level. */
+  debug(message: string): void {
+    this.write(Level.Debug, message);
+  }
+}
+
+/** The bit of `yield`'s ready set that means console input is waiting. */
+export const CONSOLE_READY: u64 = (<u64>1) << CONSOLE_READY_BIT;
+
+/**
+ * Reads one chunk of console input into `buf` (at most `cap` bytes).
+ * Returns the number of bytes read, 0 if none is waiting now.
+ */
+export function readInto(buf: usize, cap: u32): u32 {
+  const lenOut = memory.data(4);
+  const r = console_read(buf, cap, lenOut);
+  if (r == AGAIN) return 0;
+  if (r != OK) fail("console_read failed");
+  return load<u32>(lenOut);
+}

@@ -1,0 +1,56 @@
+// Where the compiler's `abort`, `trace` and `seed` are routed (with asc's
+// `--use`), so that an image imports nothing but `tessera.*`.
+
+import { entropy, exit as abiExit, panic } from "@tessera/abi/assembly";
+import { collect, collected, collectedLength, flush, putByte, putString, putUint } from "./out";
+
+/** Stops the unikernel with `panic: <message>` and status 255. */
+export function fail(message: string): void {
+  collect();
+  putString(message);
+  panic(collected(), collectedLength());
+  unreachable();
+}
+
+/** Flushes the console and stops the unikernel with `status` (0..254). */
+export function exit(status: i32): void {
+  flush();
+  abiExit(status);
+  unreachable();
+}
+
+/** The image's `abort`: `panic: <message> at <file>:<line>:<column>`. */
+export function tesseraAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
+  collect();
+  putString(message !== null ? message : "abort");
+  if (fileName !== null) {
+    putString(" at ");
+    putString(fileName);
+    putByte(0x3a);
+    putUint(line);
+    putByte(0x3a);
+    putUint(column);
+  }
+  panic(collected(), collectedLength());
+  unreachable();
+}
+
+/** The image's `trace`: `trace: <message> <a0>, ...` on the console. */
+export function tesseraTrace(message: string, n: i32, a0: f64, a1: f64, a2: f64, a3: f64, a4: f64): void {
+  putString("trace: ");
+  putString(message);
+  for (let i = 0; i < n; i++) {
+    putString(i ? ", " : " ");
+    const v = i == 0 ? a0 : i == 1 ? a1 : i == 2 ? a2 : i == 3 ? a3 : a4;
+    putString(v.toString());
+  }
+  putByte(0x0a);
+  flush();
+}
+
+/** The image's `seed` for `Math.random`: 64 bits from the host's entropy source. */
+export function tesseraSeed(): f64 {
+  const bits = memory.data(8);
+  if (entropy(bits, 8) != 0) fail("entropy source failed");
+  return reinterpret<f64>(load<u64>(bits));
+}
