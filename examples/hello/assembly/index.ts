@@ -5,21 +5,9 @@ import { line } from "@tessera/console/assembly";
 import { putUtc, wall } from "@tessera/clock/assembly";
 
 export function _start(): void {
-  const name = Args.find("name");
-  line.str("Hello, ");
-  if (name >= 0) line.bytes(Args.valuePtr(name), Args.valueLength(name));
-  else line.str("world");
-  line.str("! This is Tessera, a WebAssembly unikernel.").nl();
-  const n = Args.count;
-  line.str("arguments: ").int(n);
-  for (let i = 0; i < n; i++)
-    line
-      .char(0x20)
-      .bytes(Args.keyPtr(i), Args.keyLength(i))
-      .str(Args.hasValue(i) ? "=" : "")
-      .bytes(Args.valuePtr(i), Args.valueLength(i));
-  line.nl();
-  line.str("wall clock: ");
+  line.ascii("Hello from Tessera!\nargs:");
+  for (let i = 0, n = Args.count; i < n; i++) line.char(0x20).bytes(Args.ptr(i), Args.length(i));
+  line.ascii("\nwall clock: ");
   putUtc(wall());
   line.nl();
 }

@@ -11,6 +11,8 @@ export const EUNSPEC: i32 = 3;
 export const MAX_HANDLE: u32 = 62;
 /** Bit of the `yield` ready set that signals console input. */
 export const CONSOLE_READY_BIT: u32 = 63;
+/** Longest boot command line in bytes; hosts refuse longer ones. */
+export const CMDLINE_MAX: u32 = 4096;
 /** Most devices an image may name. */
 export const MAX_DEVICES: u32 = 63;
 
@@ -56,7 +58,7 @@ export declare function clock_wall(): i64;
 @external("tessera", "entropy")
 export declare function entropy(ptr: usize, len: u32): i32;
 
-/** Copy the boot command line (UTF-8, no NUL) truncated to `cap`; return its full length, or -EINVAL (-2) for a range outside memory. */
+/** Copy the boot command line (UTF-8, no NUL, at most CMDLINE_MAX bytes) truncated to `cap`; return its full length, or -EINVAL (-2) for a range outside memory. */
 @external("tessera", "cmdline")
 export declare function cmdline(ptr: usize, cap: u32): i32;
 

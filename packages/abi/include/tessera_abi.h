@@ -13,6 +13,7 @@
 #define TESSERA_MAX_HANDLE 62
 #define TESSERA_CONSOLE_READY_BIT 63
 #define TESSERA_MAX_DEVICES 63
+#define TESSERA_CMDLINE_MAX 4096
 
 /* What the host tells the guest about an acquired network device. */
 struct tessera_net_info {
@@ -48,7 +49,7 @@ int64_t tessera_clock_monotonic(void);
 int64_t tessera_clock_wall(void);
 /* Fill a buffer with bytes from a cryptographically secure source. */
 int32_t tessera_entropy(uint32_t ptr, uint32_t len);
-/* Copy the boot command line (UTF-8, no NUL) truncated to `cap`; return its full length, or -EINVAL (-2) for a range outside memory. */
+/* Copy the boot command line (UTF-8, no NUL, at most CMDLINE_MAX bytes) truncated to `cap`; return its full length, or -EINVAL (-2) for a range outside memory. */
 int32_t tessera_cmdline(uint32_t ptr, uint32_t cap);
 /* Block until monotonic time >= `deadline` or an acquired device has input; return the ready set (bit h = handle h, bit 63 = console input; 0 on timeout). A deadline in the past polls. Never busy-waits. */
 int64_t tessera_yield(int64_t deadline);

@@ -7,6 +7,7 @@
 import {
   ABI_VERSION,
   CALLS,
+  CMDLINE_MAX,
   CONSOLE_READY_BIT,
   IMPORT_MODULE,
   MAX_DEVICES,
@@ -62,6 +63,8 @@ export function renderAssemblyScript(): string {
   out.push(`export const MAX_HANDLE: u32 = ${MAX_HANDLE};`);
   out.push(`/** Bit of the \`yield\` ready set that signals console input. */`);
   out.push(`export const CONSOLE_READY_BIT: u32 = ${CONSOLE_READY_BIT};`);
+  out.push(`/** Longest boot command line in bytes; hosts refuse longer ones. */`);
+  out.push(`export const CMDLINE_MAX: u32 = ${CMDLINE_MAX};`);
   out.push(`/** Most devices an image may name. */`);
   out.push(`export const MAX_DEVICES: u32 = ${MAX_DEVICES};`);
   for (const s of STRUCTS) {
@@ -124,6 +127,7 @@ export function renderCHeader(): string {
   out.push(`#define TESSERA_MAX_HANDLE ${MAX_HANDLE}`);
   out.push(`#define TESSERA_CONSOLE_READY_BIT ${CONSOLE_READY_BIT}`);
   out.push(`#define TESSERA_MAX_DEVICES ${MAX_DEVICES}`);
+  out.push(`#define TESSERA_CMDLINE_MAX ${CMDLINE_MAX}`);
   for (const s of STRUCTS) {
     out.push("");
     out.push(`/* ${s.doc} */`);

@@ -20,7 +20,7 @@ export interface TesseraImports {
   clock_wall(): bigint;
   /** Fill a buffer with bytes from a cryptographically secure source. */
   entropy(ptr: number, len: number): number;
-  /** Copy the boot command line (UTF-8, no NUL) truncated to `cap`; return its full length, or -EINVAL (-2) for a range outside memory. */
+  /** Copy the boot command line (UTF-8, no NUL, at most CMDLINE_MAX bytes) truncated to `cap`; return its full length, or -EINVAL (-2) for a range outside memory. */
   cmdline(ptr: number, cap: number): number;
   /** Block until monotonic time >= `deadline` or an acquired device has input; return the ready set (bit h = handle h, bit 63 = console input; 0 on timeout). A deadline in the past polls. Never busy-waits. */
   yield(deadline: bigint): bigint;

@@ -45,6 +45,12 @@ export const MAX_DEVICES = 63;
 /** A device name: lower-case letters, digits and `_`, 1 to 31 bytes. */
 export const DEVICE_NAME_PATTERN = /^[a-z0-9_]{1,31}$/;
 
+/**
+ * Longest boot command line, in bytes. Hosts refuse a longer one before the
+ * image starts, so a guest can keep it in a static buffer of this size.
+ */
+export const CMDLINE_MAX = 4096;
+
 /** Device kinds a manifest may name. */
 export const DEVICE_KINDS = ["net", "block"] as const;
 
@@ -192,7 +198,7 @@ export const CALLS: Call[] = [
       { name: "cap", kind: "u32", doc: "Capacity of the buffer." },
     ],
     returns: "i32",
-    doc: "Copy the boot command line (UTF-8, no NUL) truncated to `cap`; return its full length, or -EINVAL (-2) for a range outside memory.",
+    doc: "Copy the boot command line (UTF-8, no NUL, at most CMDLINE_MAX bytes) truncated to `cap`; return its full length, or -EINVAL (-2) for a range outside memory.",
   },
   {
     name: "yield",

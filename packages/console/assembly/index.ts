@@ -1,7 +1,7 @@
 // The console: text output without allocation, log levels, and input.
 
 import { console_read, AGAIN, OK, CONSOLE_READY_BIT } from "@tessera/abi/assembly";
-import { flush, putByte, putBytes, putInt, putString, putUint } from "@tessera/runtime/assembly/out";
+import { flush, putAscii, putByte, putBytes, putInt, putString, putUint } from "@tessera/runtime/assembly/out";
 import { fail } from "@tessera/runtime/assembly/abort";
 
 /** Writes `s` to the console. */
@@ -28,6 +28,11 @@ export class Line {
   /** Appends a string. */
   @inline str(s: string): Line {
     putString(s);
+    return this;
+  }
+  /** Appends an ASCII-only string (smaller code than `str`; other characters come out wrong). */
+  @inline ascii(s: string): Line {
+    putAscii(s);
     return this;
   }
   /** Appends UTF-8 bytes. */

@@ -2,7 +2,7 @@
 // `--use`), so that an image imports nothing but `tessera.*`.
 
 import { entropy, exit as abiExit, panic } from "@tessera/abi/assembly";
-import { collect, collected, collectedLength, flush, putByte, putString, putUint } from "./out";
+import { collect, collected, collectedLength, flush, putByte, putString, putUint, putUtf16 } from "./out";
 
 /** Stops the unikernel with `panic: <message>` and status 255. */
 export function fail(message: string): void {
@@ -19,13 +19,25 @@ export function exit(status: i32): void {
   unreachable();
 }
 
-/** The image's `abort`: `panic: <message> at <file>:<line>:<column>`. */
+// Appends a string given as a raw pointer; its byte size is in the object
+// header just before it (see ~lib/rt/common.ts).
+function putRaw(s: usize): void {
+  putUtf16(s, load<u32>(s - 4));
+}
+
+/**
+ * The image's `abort`: `panic: <message> at <file>:<line>:<column>`.
+ * The compiler builds abort before the runtime, so this touches its strings
+ * only as raw pointers.
+ */
 export function tesseraAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
   collect();
-  putString(message !== null ? message : "abort");
-  if (fileName !== null) {
-    putString(" at ");
-    putString(fileName);
+  const m = changetype<usize>(message);
+  const f = changetype<usize>(fileName);
+  putRaw(m ? m : changetype<usize>("abort"));
+  if (f) {
+    putRaw(changetype<usize>(" at "));
+    putRaw(f);
     putByte(0x3a);
     putUint(line);
     putByte(0x3a);

@@ -4,81 +4,79 @@
 // argument is a span of that buffer, so reading arguments allocates nothing
 // until a caller asks for a string.
 
-import { cmdline } from "@tessera/abi/assembly";
-import { fail } from "./abort";
+import { cmdline, CMDLINE_MAX } from "@tessera/abi/assembly";
 
-/** Longest command line an image accepts, in bytes. */
-export const CMDLINE_MAX: u32 = 4096;
-/** Most arguments an image accepts. */
-export const ARGS_MAX: u32 = 64;
+// The host refuses a command line over CMDLINE_MAX bytes, so it always fits,
+// and so do its arguments: each takes at least two bytes with its separator.
+const ARGS_MAX: u32 = CMDLINE_MAX / 2;
 
-const text = memory.data(CMDLINE_MAX);
-// Per argument: u16 start, u16 end of the key, u16 end of the argument.
-const spans = memory.data(ARGS_MAX * 6);
-let parsed = false;
-let argc: i32 = 0;
+// [ text: CMDLINE_MAX bytes + a space | spans: ARGS_MAX x u32 (start | end << 16) ]
+const text = memory.data(CMDLINE_MAX + 4 + ARGS_MAX * 4);
+const spans = text + CMDLINE_MAX + 4;
+let argc: i32 = -1; // -1 until parsed
 
 function parse(): void {
-  parsed = true;
-  const n = cmdline(text, CMDLINE_MAX);
-  if (n < 0) fail("cmdline: host refused the buffer");
-  if (<u32>n > CMDLINE_MAX) fail("command line longer than 4096 bytes");
-  let i: u32 = 0;
-  while (i < <u32>n) {
-    while (i < <u32>n && load<u8>(text + i) == 0x20) i++;
-    if (i == <u32>n) break;
-    if (<u32>argc == ARGS_MAX) fail("more than 64 command-line arguments");
-    const start = i;
-    let eq: u32 = 0xffff;
-    while (i < <u32>n && load<u8>(text + i) != 0x20) {
-      if (eq == 0xffff && load<u8>(text + i) == 0x3d) eq = i;
-      i++;
+  const n = min(<u32>cmdline(text, CMDLINE_MAX), CMDLINE_MAX); // never -EINVAL: the buffer is static
+  let count: u32 = 0;
+  let start: u32 = 0;
+  store<u8>(text + n, 0x20); // ends the last argument
+  for (let i: u32 = 0; i <= n; i++) {
+    if (load<u8>(text + i) == 0x20) {
+      if (i > start) store<u32>(spans + (count++ << 2), start | (i << 16));
+      start = i + 1;
     }
-    const s = spans + argc * 6;
-    store<u16>(s, start);
-    store<u16>(s, eq == 0xffff ? i : eq, 2);
-    store<u16>(s, i, 4);
-    argc++;
   }
+  argc = count;
 }
 
 /** The command-line arguments: `key=value` words separated by spaces. */
 export class Args {
   /** Number of arguments. */
   static get count(): i32 {
-    if (!parsed) parse();
+    if (argc < 0) parse();
     return argc;
+  }
+
+  /** Address of argument `i`, the whole `key=value` word (UTF-8); also its key's address. */
+  static ptr(i: i32): usize {
+    return text + (Args.span(i) & 0xffff);
+  }
+
+  /** Length in bytes of argument `i`, the whole `key=value` word. */
+  static length(i: i32): u32 {
+    const s = Args.span(i);
+    return (s >>> 16) - (s & 0xffff);
   }
 
   /** Address of argument `i`'s key (UTF-8). */
   static keyPtr(i: i32): usize {
-    return text + load<u16>(Args.span(i));
+    return Args.ptr(i);
   }
 
-  /** Length in bytes of argument `i`'s key. */
+  /** Length in bytes of argument `i`'s key: up to the first `=`, or the whole word. */
   static keyLength(i: i32): u32 {
-    const s = Args.span(i);
-    return load<u16>(s, 2) - load<u16>(s);
+    const p = Args.ptr(i);
+    const n = Args.length(i);
+    let k: u32 = 0;
+    while (k < n && load<u8>(p + k) != 0x3d) k++;
+    return k;
   }
 
   /** Whether argument `i` has a `=` (a bare word has no value). */
   static hasValue(i: i32): bool {
-    const s = Args.span(i);
-    return load<u16>(s, 2) != load<u16>(s, 4);
+    return Args.keyLength(i) < Args.length(i);
   }
 
   /** Address of argument `i`'s value (UTF-8). */
   static valuePtr(i: i32): usize {
-    const s = Args.span(i);
-    return text + load<u16>(s, 2) + <u32>Args.hasValue(i);
+    return Args.ptr(i) + min(Args.keyLength(i) + 1, Args.length(i));
   }
 
   /** Length in bytes of argument `i`'s value; 0 for a bare word. */
   static valueLength(i: i32): u32 {
-    const s = Args.span(i);
-    const end = load<u16>(s, 4);
-    const keyEnd = load<u16>(s, 2);
-    return end == keyEnd ? 0 : end - keyEnd - 1;
+    const n = Args.length(i);
+    const k = Args.keyLength(i);
+    return k < n ? n - k - 1 : 0;
   }
 
   /** Index of the first argument whose key is `key` (ASCII), or -1. */
@@ -88,14 +86,9 @@ export class Args {
       const len = Args.keyLength(i);
       if (len != <u32>key.length) continue;
       const p = Args.keyPtr(i);
-      let same = true;
-      for (let j: u32 = 0; j < len; j++) {
-        if (<u32>load<u8>(p + j) != <u32>key.charCodeAt(j)) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return i;
+      let j: u32 = 0;
+      while (j < len && <u32>load<u8>(p + j) == <u32>key.charCodeAt(j)) j++;
+      if (j == len) return i;
     }
     return -1;
   }
@@ -117,8 +110,8 @@ export class Args {
     return String.UTF8.decodeUnsafe(Args.keyPtr(i), Args.keyLength(i));
   }
 
-  private static span(i: i32): usize {
-    if (<u32>i >= <u32>Args.count) fail("Args: index out of range");
-    return spans + i * 6;
+  // An index out of range reads as an empty argument.
+  private static span(i: i32): u32 {
+    return <u32>i < <u32>Args.count ? load<u32>(spans + (i << 2)) : 0;
   }
 }

@@ -50,38 +50,45 @@ export function putBytes(ptr: usize, len: usize): void {
   for (let i: usize = 0; i < len; i++) putByte(load<u8>(ptr + i));
 }
 
-/** Appends a string, encoded as UTF-8 (lone surrogates become U+FFFD). */
+/** Appends a string, encoded as UTF-8 (a lone surrogate is encoded as itself, WTF-8 style). */
 export function putString(s: string): void {
-  const p = changetype<usize>(s);
-  const n = <usize>s.length;
-  for (let i: usize = 0; i < n; i++) {
-    let c = <u32>load<u16>(p + (i << 1));
+  putUtf16(changetype<usize>(s), (<usize>s.length) << 1);
+}
+
+/**
+ * Appends `size` bytes of UTF-16 text at `ptr`, encoded as UTF-8. Takes no
+ * managed reference, so the runtime's abort handler can use it.
+ */
+export function putUtf16(ptr: usize, size: usize): void {
+  const end = ptr + size;
+  for (let p = ptr; p < end; p += 2) {
+    let c = <u32>load<u16>(p);
     if (c < 0x80) {
       putByte(c);
       continue;
     }
-    if (c >= 0xd800 && c < 0xe000) {
-      let lo: u32 = i + 1 < n ? <u32>load<u16>(p + ((i + 1) << 1)) : 0;
-      if (c < 0xdc00 && lo >= 0xdc00 && lo < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-        i++;
-      } else {
-        c = 0xfffd;
+    let more: u32 = 1; // continuation bytes after the lead byte
+    if (c >= 0x800) {
+      more = 2;
+      const lo = <u32>load<u16>(p, 2); // past the end only where it cannot be used
+      if ((c & 0xfc00) == 0xd800 && (lo & 0xfc00) == 0xdc00 && p + 2 < end) {
+        c = 0x10000 + ((c & 0x3ff) << 10) + (lo & 0x3ff);
+        more = 3;
+        p += 2;
       }
     }
-    if (c < 0x800) {
-      putByte(0xc0 | (c >> 6));
-    } else {
-      if (c < 0x10000) {
-        putByte(0xe0 | (c >> 12));
-      } else {
-        putByte(0xf0 | (c >> 18));
-        putByte(0x80 | ((c >> 12) & 0x3f));
-      }
-      putByte(0x80 | ((c >> 6) & 0x3f));
-    }
-    putByte(0x80 | (c & 0x3f));
+    putByte(((0xff00 >> (more + 1)) & 0xff) | (c >> (6 * more))); // lead: 110xxxxx, 1110xxxx or 11110xxx
+    while (more) putByte(0x80 | ((c >> (6 * --more)) & 0x3f));
   }
+}
+
+/**
+ * Appends an ASCII string: each UTF-16 unit's low byte, so only text in
+ * U+0000..U+007F comes out right. Smaller than `putString`; for literals.
+ */
+export function putAscii(s: string): void {
+  const end = changetype<usize>(s) + ((<usize>s.length) << 1);
+  for (let p = changetype<usize>(s); p < end; p += 2) putByte(load<u8>(p));
 }
 
 /** Appends an unsigned integer in decimal, left-padded with zeros to `width` digits. */
@@ -91,8 +98,18 @@ export function putUint(v: u64, width: i32 = 1): void {
   do {
     store<u8>(digits + n++, <u32>(v % 10) + 0x30);
     v /= 10;
-  } while (v);
-  while (n < width) store<u8>(digits + n++, 0x30);
+  } while (v || n < width);
+  while (n) putByte(load<u8>(digits + --n));
+}
+
+/** Appends a small unsigned integer in decimal, left-padded with zeros to `width` digits. */
+export function putU32(v: u32, width: i32 = 1): void {
+  const digits = memory.data(10);
+  let n = 0;
+  do {
+    store<u8>(digits + n++, (v % 10) + 0x30);
+    v /= 10;
+  } while (v || n < width);
   while (n) putByte(load<u8>(digits + --n));
 }
 
@@ -100,8 +117,7 @@ export function putUint(v: u64, width: i32 = 1): void {
 export function putInt(v: i64): void {
   if (v < 0) {
     putByte(0x2d);
-    putUint(<u64>-v);
-  } else {
-    putUint(<u64>v);
+    v = -v;
   }
+  putUint(<u64>v);
 }
