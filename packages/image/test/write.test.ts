@@ -1,0 +1,56 @@
+// The rewrites: custom sections, memory maximum, names sidecar.
+import { describe, expect, it } from "vitest";
+import { addCustomSection, ImageError, makeNamesFile, parseImage, parseNames, setMemoryMaximum } from "../src/index.js";
+import { u32le, wat } from "./wat.js";
+
+const MOD = `(module (memory (export "memory") 2) (func $grow (export "_start") (result i32) (memory.grow (i32.const 100))))`;
+
+describe("addCustomSection", () => {
+  it("appends a section and replaces one of the same name", () => {
+    const once = addCustomSection(wat(MOD), "tessera.abi", u32le(7));
+    expect(parseImage(once).abiVersion).toBe(7);
+    const twice = addCustomSection(once, "tessera.abi", u32le(1));
+    const img = parseImage(twice);
+    expect(img.abiVersion).toBe(1);
+    expect(img.sections.filter((s) => s.name === "tessera.abi")).toHaveLength(1);
+    expect(new WebAssembly.Module(twice)).toBeInstanceOf(WebAssembly.Module);
+  });
+  it("handles an empty payload", () => {
+    const img = parseImage(
+      addCustomSection(addCustomSection(wat(MOD), "x", new Uint8Array()), "x", new Uint8Array([1])),
+    );
+    expect(img.sections.filter((s) => s.name === "x").map((s) => s.size)).toEqual([1]);
+  });
+});
+
+describe("setMemoryMaximum", () => {
+  it("caps growth of a real instance", () => {
+    const capped = setMemoryMaximum(wat(MOD), 50);
+    expect(parseImage(capped).memory).toEqual({ initial: 2, maximum: 50, exported: true, imported: false });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(capped));
+    expect((inst.exports._start as () => number)()).toBe(-1);
+    const free = new WebAssembly.Instance(new WebAssembly.Module(setMemoryMaximum(wat(MOD), 200)));
+    expect((free.exports._start as () => number)()).toBe(2);
+  });
+  it("refuses a maximum below the initial size, or no memory", () => {
+    expect(() => setMemoryMaximum(wat(MOD), 1)).toThrow(ImageError);
+    expect(() => setMemoryMaximum(wat(`(module)`), 1)).toThrow("image defines no memory");
+  });
+});
+
+describe("names", () => {
+  it("reads names from an image and from a sidecar", () => {
+    const bytes = wat(`(module (func $alpha) (func $beta))`);
+    expect(parseNames(bytes)).toEqual(
+      new Map([
+        [0, "alpha"],
+        [1, "beta"],
+      ]),
+    );
+    const section = parseImage(bytes).sections.find((s) => s.name === "name");
+    if (!section) throw new Error("no name section");
+    const sidecar = makeNamesFile(bytes.subarray(section.offset, section.offset + section.size));
+    expect(WebAssembly.validate(sidecar)).toBe(true);
+    expect(parseNames(sidecar).get(1)).toBe("beta");
+  });
+});

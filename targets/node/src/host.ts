@@ -1,0 +1,110 @@
+// The ABI calls: the `tessera` import object, built by iterating the table.
+import { CALLS, CONSOLE_READY_BIT, RESULTS, type TesseraImports } from "@tessera/abi";
+import type { DeviceTable } from "./devices.js";
+import { ExitSignal } from "./errors.js";
+import { guard, type HostFn } from "./guard.js";
+import type { ConsoleInput } from "./input.js";
+import { monotonic, wallClock } from "./clock.js";
+
+/** What the calls need from the tender. */
+export interface HostEnv {
+  /** The guest memory (set after instantiation; read `.buffer` afresh on every call). */
+  memory: () => WebAssembly.Memory;
+  cmdline: Uint8Array;
+  stdout: (b: Uint8Array) => void;
+  stderr: (b: Uint8Array) => void;
+  /** Console input, or null if the image does not import console_read. */
+  input: ConsoleInput | null;
+  devices: DeviceTable;
+  /** Shared doorbell (index 0) that input sources ring; yield sleeps on it. */
+  doorbell: Int32Array;
+  /** crypto.randomFillSync, loaded only if the image imports entropy. */
+  randomFill: ((b: Uint8Array) => void) | null;
+}
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+const CONSOLE_BIT = 1n << BigInt(CONSOLE_READY_BIT);
+
+function panicNow(env: HostEnv, message: string): never {
+  env.stderr(utf8.encode(`panic: ${message}\n`));
+  throw new ExitSignal(255);
+}
+
+/** The implementations; arguments have already been checked by guard(). */
+function calls(env: HostEnv): TesseraImports {
+  const bytes = (ptr: number, len: number) => new Uint8Array(env.memory().buffer, ptr, len);
+  const view = () => new DataView(env.memory().buffer);
+  const wall = wallClock();
+  const readySet = (): bigint => (env.input?.ready() ? CONSOLE_BIT : 0n);
+  const acquire = (kind: "net" | "block", name: number, nameLen: number): number => {
+    const wanted = text.decode(bytes(name, nameLen));
+    if (!env.devices.find(wanted, kind) || env.devices.acquired(wanted)) return RESULTS.EINVAL;
+    return RESULTS.EUNSPEC; // backends come with the net/block issue
+  };
+  return {
+    exit(status) {
+      if (status < 0 || status > 254) {
+        env.stderr(utf8.encode(`tessera: exit status ${status} is outside 0..254; exiting with 255\n`));
+        throw new ExitSignal(255);
+      }
+      throw new ExitSignal(status);
+    },
+    panic: (msg, len) => panicNow(env, text.decode(bytes(msg, len))),
+    console_write(ptr, len) {
+      env.stdout(bytes(ptr, len));
+      return RESULTS.OK;
+    },
+    console_read(ptr, cap, lenOut) {
+      const n = env.input?.read(bytes(ptr, cap)) ?? null;
+      if (n === null) return RESULTS.AGAIN;
+      view().setUint32(lenOut, n, true);
+      return RESULTS.OK;
+    },
+    clock_monotonic: monotonic,
+    clock_wall: wall,
+    entropy(ptr, len) {
+      if (!env.randomFill) return RESULTS.EUNSPEC;
+      env.randomFill(bytes(ptr, len));
+      return RESULTS.OK;
+    },
+    cmdline(ptr, cap) {
+      const n = Math.min(cap, env.cmdline.length);
+      bytes(ptr, n).set(env.cmdline.subarray(0, n));
+      return env.cmdline.length;
+    },
+    yield(deadline) {
+      for (;;) {
+        const seq = Atomics.load(env.doorbell, 0);
+        const ready = readySet();
+        if (ready !== 0n) return BigInt.asIntN(64, ready);
+        const now = monotonic();
+        if (deadline <= now) return 0n;
+        Atomics.wait(env.doorbell, 0, seq, Number(deadline - now) / 1e6);
+      }
+    },
+    net_acquire: (name, nameLen) => acquire("net", name, nameLen),
+    net_write: () => RESULTS.EINVAL,
+    net_read: () => RESULTS.EINVAL,
+    block_acquire: (name, nameLen) => acquire("block", name, nameLen),
+    block_read: () => RESULTS.EINVAL,
+    block_write: () => RESULTS.EINVAL,
+    block_flush: () => RESULTS.EINVAL,
+  };
+}
+
+/** The `tessera` import module: one guarded function per entry of CALLS. */
+export function createImports(env: HostEnv): Record<string, HostFn> {
+  const impl = calls(env);
+  const out: Record<string, HostFn> = {};
+  for (const call of CALLS) {
+    const fn = impl[call.name as keyof TesseraImports] as HostFn | undefined;
+    if (!fn) throw new Error(`no implementation of tessera.${call.name}`);
+    out[call.name] = guard(call, fn, {
+      memorySize: () => env.memory().buffer.byteLength,
+      owns: (h, group) => env.devices.owns(h, group),
+      badPanic: () => panicNow(env, "<message pointer outside memory>"),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,10 @@
+/**
+ * The Node.js tender: runs a Tessera image on the calling thread and
+ * implements every call of the guest ABI, checking every guest pointer.
+ *
+ * @module
+ */
+export { runImage, runFile } from "./run.js";
+export { TenderError } from "./errors.js";
+export { formatTrap } from "./trap.js";
+export type { RunOptions, RunResult } from "./options.js";

@@ -1,0 +1,24 @@
+// --mem: check the image's initial memory fits and cap its growth.
+import { setMemoryMaximum, type Image } from "@tessera/image";
+import { TenderError } from "./errors.js";
+
+const PAGES_PER_MIB = 16;
+const MAX_PAGES = 65536;
+
+/** Return the image with its memory maximum lowered to `memMiB` (or kept, if already lower). */
+export function capMemory(bytes: Uint8Array, image: Image, memMiB: number): Uint8Array {
+  if (!Number.isInteger(memMiB) || memMiB < 1) {
+    throw new TenderError(`--mem ${memMiB}: give a whole number of MiB, 1 or more`);
+  }
+  const cap = Math.min(memMiB * PAGES_PER_MIB, MAX_PAGES);
+  const memory = image.memory;
+  if (!memory || memory.imported) throw new TenderError("the image defines no memory of its own");
+  if (memory.initial > cap) {
+    const need = Math.ceil(memory.initial / PAGES_PER_MIB);
+    throw new TenderError(
+      `--mem ${memMiB}: the image needs at least ${need} MiB of memory (its initial size); give --mem ${need} or more`,
+    );
+  }
+  const max = Math.min(memory.maximum ?? MAX_PAGES, cap);
+  return memory.maximum === max ? bytes : setMemoryMaximum(bytes, max);
+}

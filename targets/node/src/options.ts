@@ -1,0 +1,31 @@
+// What runImage takes and returns.
+
+/** Options of runImage and runFile. */
+export interface RunOptions {
+  /** The boot command line the guest reads with `cmdline`. Default: empty. */
+  cmdline?: string;
+  /** Memory cap in MiB: the initial memory must fit and growth stops there. Default 64. */
+  memMiB?: number;
+  /** Net devices by manifest name, value = backend (e.g. `tap:tap0`). */
+  net?: Record<string, string>;
+  /** Block devices by manifest name, value = file. */
+  block?: Record<string, string>;
+  /** Receives console output; default: written to fd 1. The bytes are a copy. */
+  stdout?: (b: Uint8Array) => void;
+  /** Receives panic and trap reports; default: written to fd 2. The bytes are a copy. */
+  stderr?: (b: Uint8Array) => void;
+  /**
+   * Console input, used only if the image imports `console_read`. Default: fd 0.
+   * A number or a stream with a file descriptor is read by an I/O worker; any other
+   * stream is drained synchronously (only what it has already buffered). null: no input (EOF).
+   */
+  stdin?: NodeJS.ReadableStream | number | null;
+  /** Function names (e.g. from a `.names` sidecar), used when the image has no name section. */
+  names?: Map<number, string>;
+}
+
+/** How the guest ended. */
+export interface RunResult {
+  /** 0..254 from `exit` (0 when `_start` returns), 255 after a panic, a trap or a bad exit status. */
+  status: number;
+}

@@ -1,0 +1,102 @@
+// runImage / runFile: check, cap, instantiate and run an image on the calling thread.
+import { readFileSync } from "node:fs";
+import { checkImage, ImageError, parseImage, parseNames, type Image, type Manifest } from "@tessera/image";
+import { checkDevices, DeviceTable } from "./devices.js";
+import { ExitSignal, TenderError } from "./errors.js";
+import { createImports, type HostEnv } from "./host.js";
+import type { ConsoleInput } from "./input.js";
+import { capMemory } from "./memory.js";
+import type { RunOptions, RunResult } from "./options.js";
+import { sink } from "./output.js";
+import { formatTrap, isTrap } from "./trap.js";
+
+function load(bytes: Uint8Array): { image: Image; manifest: Manifest } {
+  try {
+    const image = parseImage(bytes);
+    return { image, manifest: checkImage(image) };
+  } catch (e) {
+    if (e instanceof ImageError) throw new TenderError(e.message);
+    throw e;
+  }
+}
+
+function compile(bytes: Uint8Array): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new TenderError(`the image is not valid WebAssembly: ${(e as Error).message}`);
+  }
+}
+
+function namesOf(image: Image, extra?: Map<number, string>): Map<number, string> {
+  const names = new Map(extra ?? []);
+  for (const [i, n] of image.functionNames) names.set(i, n);
+  return names;
+}
+
+/**
+ * Run an image to completion on the calling thread and resolve with its exit
+ * status. Throws a TenderError, before the guest starts, if the image or the
+ * options are unacceptable. Panics and traps are reported on stderr (status 255).
+ */
+export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
+  const { image, manifest } = load(bytes);
+  checkDevices(manifest, opts.net ?? {}, opts.block ?? {});
+  const module = compile(capMemory(bytes, image, opts.memMiB ?? 64));
+  const imported = new Set(image.imports.map((i) => i.name));
+  const doorbell = new Int32Array(new SharedArrayBuffer(4));
+  const stderr = sink(2, opts.stderr);
+  let input: ConsoleInput | null = null;
+  try {
+    if (imported.has("console_read")) input = await (await import("./open-input.js")).openInput(opts.stdin, doorbell);
+    const randomFill = imported.has("entropy") ? (await import("node:crypto")).randomFillSync : null;
+    let memory: WebAssembly.Memory | null = null;
+    const env: HostEnv = {
+      memory: () => memory ?? new WebAssembly.Memory({ initial: 0 }),
+      cmdline: new TextEncoder().encode(opts.cmdline ?? ""),
+      stdout: sink(1, opts.stdout),
+      stderr,
+      input,
+      devices: new DeviceTable(manifest),
+      doorbell,
+      randomFill,
+    };
+    try {
+      const instance = new WebAssembly.Instance(module, { tessera: createImports(env) });
+      memory = instance.exports.memory as WebAssembly.Memory;
+      (instance.exports._start as () => void)();
+      return { status: 0 };
+    } catch (e) {
+      if (e instanceof ExitSignal) return { status: e.status };
+      if (!isTrap(e)) throw e;
+      stderr(new TextEncoder().encode(formatTrap(e, namesOf(image, opts.names)) + "\n"));
+      return { status: 255 };
+    }
+  } finally {
+    input?.close();
+  }
+}
+
+/**
+ * Read an image file (and its `<path>.names` sidecar, if any) and run it.
+ * A missing or unreadable file is a TenderError (`hello.wasm: file not found`).
+ */
+export async function runFile(path: string, opts: RunOptions = {}): Promise<RunResult> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+    throw new TenderError(`${path}: ${why}`);
+  }
+  let names = opts.names;
+  if (!names) {
+    try {
+      names = parseNames(readFileSync(`${path}.names`));
+    } catch {
+      // No sidecar (or a bad one): names are only for trap reports.
+    }
+  }
+  return runImage(bytes, { ...opts, names });
+}
