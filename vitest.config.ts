@@ -1,0 +1,11 @@
+// Test configuration: TypeScript tests of every package and target, and the
+// cross-package tests in test/ (which include the AssemblyScript unit tests).
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "targets/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
