@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// The `tessera` command; the code is compiled from ../src into ../dist.
-import { main } from "../dist/main.js";
+// The `tessera` command: ../src, compiled to ../dist and bundled by scripts/bundle.mjs.
+import { main } from "../dist/bundle/main.js";
 main(process.argv.slice(2));

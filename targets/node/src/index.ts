@@ -7,4 +7,4 @@
 export { runImage, runFile } from "./run.js";
 export { TenderError } from "./errors.js";
 export { formatTrap } from "./trap.js";
-export type { RunOptions, RunResult } from "./options.js";
+export type { RunOptions, RunResult, Timings } from "./options.js";

@@ -24,8 +24,22 @@ export interface RunOptions {
   names?: Map<number, string>;
 }
 
+/** When each step of a run happened, as `process.hrtime.bigint()` readings (ns). */
+export interface Timings {
+  /** runImage was called. */
+  started: bigint;
+  /** The image was checked and compiled. */
+  compiled: bigint;
+  /** The instance was created; `_start` is called next. */
+  instantiated: bigint;
+  /** The guest exited, returned, panicked or trapped. */
+  ended: bigint;
+}
+
 /** How the guest ended. */
 export interface RunResult {
   /** 0..254 from `exit` (0 when `_start` returns), 255 after a panic, a trap or a bad exit status. */
   status: number;
+  /** When each step happened, for benchmarks. */
+  timings: Timings;
 }

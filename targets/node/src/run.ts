@@ -6,7 +6,7 @@ import { ExitSignal, TenderError } from "./errors.js";
 import { createImports, type HostEnv } from "./host.js";
 import type { ConsoleInput } from "./input.js";
 import { capMemory } from "./memory.js";
-import type { RunOptions, RunResult } from "./options.js";
+import type { RunOptions, RunResult, Timings } from "./options.js";
 import { sink } from "./output.js";
 import { formatTrap, isTrap } from "./trap.js";
 
@@ -40,9 +40,11 @@ function namesOf(image: Image, extra?: Map<number, string>): Map<number, string>
  * options are unacceptable. Panics and traps are reported on stderr (status 255).
  */
 export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
+  const started = process.hrtime.bigint();
   const { image, manifest } = load(bytes);
   checkDevices(manifest, opts.net ?? {}, opts.block ?? {});
   const module = compile(capMemory(bytes, image, opts.memMiB ?? 64));
+  const timings: Timings = { started, compiled: process.hrtime.bigint(), instantiated: 0n, ended: 0n };
   const imported = new Set(image.imports.map((i) => i.name));
   const doorbell = new Int32Array(new SharedArrayBuffer(4));
   const stderr = sink(2, opts.stderr);
@@ -61,17 +63,23 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
       doorbell,
       randomFill,
     };
+    let status: number;
     try {
       const instance = new WebAssembly.Instance(module, { tessera: createImports(env) });
       memory = instance.exports.memory as WebAssembly.Memory;
+      timings.instantiated = process.hrtime.bigint();
       (instance.exports._start as () => void)();
-      return { status: 0 };
+      status = 0;
     } catch (e) {
-      if (e instanceof ExitSignal) return { status: e.status };
-      if (!isTrap(e)) throw e;
-      stderr(new TextEncoder().encode(formatTrap(e, namesOf(image, opts.names)) + "\n"));
-      return { status: 255 };
+      if (e instanceof ExitSignal) status = e.status;
+      else if (!isTrap(e)) throw e;
+      else {
+        stderr(new TextEncoder().encode(formatTrap(e, namesOf(image, opts.names)) + "\n"));
+        status = 255;
+      }
     }
+    timings.ended = process.hrtime.bigint();
+    return { status, timings };
   } finally {
     input?.close();
   }
