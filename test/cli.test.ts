@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseImage } from "@tessera/image";
-import { guest, imports } from "../targets/node/test/guest.js";
+import { guest } from "../targets/node/test/guest.js";
 import { tessera } from "./helpers/cli.js";
 
 let dir: string;
@@ -40,7 +40,9 @@ describe("hello", () => {
   test("runs, prints the greeting with its arguments and the time, exits 0", () => {
     const r = tessera(["run", hello, "--", "name=x"]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^Hello from Tessera!\nargs: name=x\nwall clock: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\n$/);
+    expect(r.stdout).toMatch(
+      /^Hello from Tessera!\nargs: name=x\nwall clock: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\n$/,
+    );
     const year = Number(/wall clock: (\d{4})/.exec(r.stdout)![1]);
     expect(year).toBe(new Date().getUTCFullYear());
   });
@@ -114,8 +116,7 @@ describe("bad input gets one line that says what to do", () => {
     const img = guest(`(module (memory (export "memory") 1) (func (export "_start")))`);
     expectError(tessera(["run", file("nodev.wasm", img), "--block", "storage=disk.img"]), "storage");
   });
-  test("a malformed device option", () =>
-    expectError(tessera(["run", hello, "--net", "service"]), "NAME=BACKEND", 2));
+  test("a malformed device option", () => expectError(tessera(["run", hello, "--net", "service"]), "NAME=BACKEND", 2));
   test("--mem smaller than the image needs", () => {
     const img = guest(`(module (memory (export "memory") 40) (func (export "_start")))`);
     expectError(tessera(["run", file("big.wasm", img), "--mem", "2"]), "--mem 2");
