@@ -7,8 +7,15 @@
  */
 export * from "./errors.js";
 export * from "./types.js";
-export { parseImage, functionType } from "./parse.js";
+export { parseImage, functionType, SECTION_NAMES } from "./parse.js";
 export * from "./manifest.js";
 export * from "./check.js";
-export { addCustomSection, setMemoryMaximum, makeNamesFile, customSection, leb128 } from "./write.js";
+export {
+  addCustomSection,
+  takeCustomSection,
+  setMemoryMaximum,
+  makeNamesFile,
+  customSection,
+  leb128,
+} from "./write.js";
 export * from "./names.js";

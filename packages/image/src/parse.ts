@@ -15,7 +15,8 @@ const VALTYPES: Record<number, ValType> = {
   0x6f: "externref",
 };
 const KINDS: ExternKind[] = ["func", "table", "memory", "global", "tag"];
-const SECTION_NAMES = [
+/** Names of the known section ids, by id (0 is a custom section). */
+export const SECTION_NAMES = [
   "custom",
   "type",
   "import",

@@ -35,18 +35,28 @@ export function customSection(name: string, payload: Uint8Array): Uint8Array {
   return concat([[0], leb128(body.length), body]);
 }
 
-/** Return a copy of `bytes` whose custom sections named `name` are replaced by one holding `payload`, at the end. */
-export function addCustomSection(bytes: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
-  const image = parseImage(bytes);
+/**
+ * Cut every custom section named `name` out of `bytes`; return the rest and
+ * the payload of the last such section (null, and `bytes` itself, if none).
+ */
+export function takeCustomSection(bytes: Uint8Array, name: string): { bytes: Uint8Array; payload: Uint8Array | null } {
   const parts: Uint8Array[] = [bytes.subarray(0, 8)];
   let at = 8;
-  for (const s of image.sections) {
+  let payload: Uint8Array | null = null;
+  for (const s of parseImage(bytes).sections) {
     if (s.id !== 0 || s.name !== name) continue;
     parts.push(bytes.subarray(at, s.start));
+    payload = bytes.slice(s.offset, s.offset + s.size);
     at = s.offset + s.size;
   }
-  parts.push(bytes.subarray(at), customSection(name, payload));
-  return concat(parts);
+  if (payload === null) return { bytes, payload };
+  parts.push(bytes.subarray(at));
+  return { bytes: concat(parts), payload };
+}
+
+/** Return a copy of `bytes` whose custom sections named `name` are replaced by one holding `payload`, at the end. */
+export function addCustomSection(bytes: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
+  return concat([takeCustomSection(bytes, name).bytes, customSection(name, payload)]);
 }
 
 /**

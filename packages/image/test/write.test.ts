@@ -1,6 +1,14 @@
 // The rewrites: custom sections, memory maximum, names sidecar.
 import { describe, expect, it } from "vitest";
-import { addCustomSection, ImageError, makeNamesFile, parseImage, parseNames, setMemoryMaximum } from "../src/index.js";
+import {
+  addCustomSection,
+  ImageError,
+  makeNamesFile,
+  parseImage,
+  parseNames,
+  setMemoryMaximum,
+  takeCustomSection,
+} from "../src/index.js";
 import { u32le, wat } from "./wat.js";
 
 const MOD = `(module (memory (export "memory") 2) (func $grow (export "_start") (result i32) (memory.grow (i32.const 100))))`;
@@ -52,5 +60,23 @@ describe("names", () => {
     const sidecar = makeNamesFile(bytes.subarray(section.offset, section.offset + section.size));
     expect(WebAssembly.validate(sidecar)).toBe(true);
     expect(parseNames(sidecar).get(1)).toBe("beta");
+  });
+});
+
+describe("takeCustomSection", () => {
+  it("cuts the section out and returns its payload; the rest still parses", () => {
+    const base = wat(`(module (func $f) (export "f" (func $f)))`);
+    const withNote = addCustomSection(base, "note", new Uint8Array([1, 2, 3]));
+    const { bytes, payload } = takeCustomSection(withNote, "note");
+    expect([...payload!]).toEqual([1, 2, 3]);
+    expect(bytes).toEqual(base);
+    expect(parseImage(bytes).exports.map((e) => e.name)).toEqual(["f"]);
+  });
+
+  it("without such a section it returns the module unchanged and a null payload", () => {
+    const base = wat(`(module)`);
+    const { bytes, payload } = takeCustomSection(base, "note");
+    expect(payload).toBeNull();
+    expect(bytes).toBe(base);
   });
 });

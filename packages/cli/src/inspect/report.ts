@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
-import { formatFuncType, parseManifest, type Image, type Manifest } from "@tessera/image";
+import { formatFuncType, parseManifest, SECTION_NAMES, type Image, type Manifest } from "@tessera/image";
 
 /** Bytes attributed to one thing. */
 export interface SizeRow {
@@ -30,23 +30,6 @@ export interface Report {
   packages: SizeRow[];
   functions: SizeRow[];
 }
-
-const SECTION_NAMES = [
-  "custom",
-  "type",
-  "import",
-  "function",
-  "table",
-  "memory",
-  "global",
-  "export",
-  "start",
-  "element",
-  "code",
-  "data",
-  "datacount",
-  "tag",
-];
 
 let stdModules: Set<string> | null = null;
 
