@@ -31,6 +31,13 @@ export function checkDevices(manifest: Manifest, net: Record<string, string>, bl
       );
     }
   }
+  // The manifest and the options agree; now the backends, of which there are none yet.
+  const d = manifest.devices[0];
+  if (d) {
+    throw new TenderError(
+      `--${d.kind} ${d.name}=${given[d.kind][d.name]}: this tender has no ${d.kind} backends yet, so it cannot run images with ${d.kind} devices`,
+    );
+  }
 }
 
 /** Acquired devices by handle. Backends are not implemented yet: acquiring a manifest device fails with EUNSPEC. */

@@ -24,7 +24,7 @@ describe("runFile", () => {
     const path = join(dir, "trap.wasm");
     writeFileSync(path, guest(TRAP, { names: false }));
     const err = capture();
-    expect(await runFile(path, { stderr: err.write })).toEqual({ status: 255 });
+    expect(await runFile(path, { stderr: err.write })).toMatchObject({ status: 255 });
     expect(err.text()).toBe("tessera: trap: unreachable in wasm-function[0]\n");
     writeFileSync(`${path}.names`, makeNamesFile(named.subarray(section.offset, section.offset + section.size)));
     const err2 = capture();

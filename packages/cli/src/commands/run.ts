@@ -20,8 +20,8 @@ export const spec: CommandSpec = {
   rest: "CMDLINE",
   options: {
     mem: { value: "MiB", help: "memory the guest may use, in MiB (default 64)" },
-    net: { value: "NAME=BACKEND", repeat: true, help: "give the image its net device NAME (backends: tap:IFNAME)" },
-    block: { value: "NAME=FILE", repeat: true, help: "give the image its block device NAME, backed by FILE" },
+    net: { value: "NAME=BACKEND", repeat: true, help: "give the image its net device NAME (backends: none yet)" },
+    block: { value: "NAME=FILE", repeat: true, help: "give the image its block device NAME, backed by FILE (not yet)" },
   },
   notes: [
     "Words after -- form the image's command line, e.g. `tessera run hello.wasm -- name=x`.",
