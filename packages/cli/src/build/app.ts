@@ -1,0 +1,58 @@
+/**
+ * Finds an app on disk: its directory, name, entry file and the settings in
+ * the `tessera` field of its package.json.
+ *
+ * @module
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, join, relative, resolve } from "node:path";
+import { CliError } from "../errors.js";
+
+/** The memory managers AssemblyScript offers. */
+export const RUNTIMES = ["stub", "minimal", "incremental"] as const;
+/** An AssemblyScript memory manager. */
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** An app to build. */
+export interface App {
+  /** Absolute directory of the app. */
+  dir: string;
+  /** Image name: the package name without its scope. */
+  name: string;
+  /** Absolute path of the entry file (`assembly/index.ts`). */
+  entry: string;
+  /**
+   * The memory manager: `incremental` (a garbage collector, the default),
+   * `minimal` (collects only when the app asks) or `stub` (never frees; the
+   * smallest, for apps that allocate little or nothing).
+   */
+  runtime: Runtime;
+}
+
+/** Reads the app at `path` (a directory with package.json and assembly/index.ts). */
+export function loadApp(path: string): App {
+  const dir = resolve(path);
+  const shown = relative(process.cwd(), dir) || ".";
+  if (!existsSync(dir)) throw new CliError(`${path}: no such directory (create an app with: tessera new ${path})`);
+  if (!statSync(dir).isDirectory())
+    throw new CliError(`${path}: not a directory; give the app's directory (the one with package.json)`);
+  const pkgFile = join(dir, "package.json");
+  if (!existsSync(pkgFile))
+    throw new CliError(`${shown}: no package.json, so this is not an app (create one with: tessera new DIR)`);
+  let pkg: { name?: unknown; tessera?: { runtime?: unknown } };
+  try {
+    pkg = JSON.parse(readFileSync(pkgFile, "utf8"));
+  } catch (e) {
+    throw new CliError(`${shown}/package.json: not valid JSON (${(e as Error).message})`);
+  }
+  const entry = join(dir, "assembly", "index.ts");
+  if (!existsSync(entry))
+    throw new CliError(`${shown}: no assembly/index.ts; an app's entry is assembly/index.ts, exporting _start`);
+  const rawName = typeof pkg.name === "string" && pkg.name ? pkg.name : basename(dir);
+  const name = rawName.replace(/^@[^/]+\//, "");
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new CliError(`${shown}/package.json: name "${rawName}" cannot name a file`);
+  const runtime = pkg.tessera?.runtime ?? "incremental";
+  if (!RUNTIMES.includes(runtime as Runtime))
+    throw new CliError(`${shown}/package.json: tessera.runtime must be one of ${RUNTIMES.join(", ")}, not ${JSON.stringify(runtime)}`);
+  return { dir, name, entry, runtime: runtime as Runtime };
+}

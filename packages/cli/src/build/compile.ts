@@ -1,0 +1,140 @@
+/**
+ * Compiles an app's AssemblyScript into a raw wasm module with asc (which
+ * optimises with binaryen), routing `abort`, `trace` and `seed` to the
+ * Tessera runtime so that the module imports nothing but `tessera.*`.
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { App } from "./app.js";
+
+/** How hard to optimise. */
+export type Opt = "size" | "speed";
+
+/** Options of one compilation. */
+export interface CompileOptions {
+  opt: Opt;
+  /** Unoptimised, for stepping through: keeps every function apart. */
+  debug: boolean;
+}
+
+/** A compiled module, names section included, not yet a Tessera image. */
+export interface Compiled {
+  wasm: Uint8Array;
+  /** asc's diagnostics (warnings), if any. */
+  diagnostics: string;
+}
+
+const RUNTIME_HOOKS = "~lib/@tessera/runtime/assembly/abort/";
+const RUNTIME_IMPORT = '\nimport "@tessera/runtime/assembly/abort";\n';
+
+/**
+ * The node_modules that holds this installation's @tessera packages: the
+ * nearest one above this file that has @tessera/runtime (this file may be
+ * bundled, so its own depth in the tree is not fixed).
+ */
+export function tesseraModules(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, "node_modules");
+    if (existsSync(join(candidate, "@tessera", "runtime", "package.json"))) return candidate;
+    const up = dirname(dir);
+    if (up === dir) throw new Error("cannot find node_modules/@tessera/runtime above the tessera command (reinstall)");
+    dir = up;
+  }
+}
+
+/** The arguments given to asc for `app`. */
+export function ascArgs(app: App, opts: CompileOptions): string[] {
+  const args = [
+    // Relative to the app, so that function names read `assembly/index/_start`.
+    relative(app.dir, app.entry),
+    "--baseDir",
+    app.dir,
+    "--outFile",
+    "image.wasm",
+    "--runtime",
+    app.runtime,
+    "--use",
+    `abort=${RUNTIME_HOOKS}tesseraAbort`,
+    "--use",
+    `trace=${RUNTIME_HOOKS}tesseraTrace`,
+    "--use",
+    `seed=${RUNTIME_HOOKS}tesseraSeed`,
+    "--path",
+    tesseraModules(),
+    // Keeps the name section; the build moves it to a sidecar file for release images.
+    "--debug",
+    "--disable",
+    "simd",
+    "--disable",
+    "threads",
+    "--noColors",
+  ];
+  if (!opts.debug) args.push(...(opts.opt === "size" ? ["-Oz", "--converge"] : ["-O3", "--converge"]));
+  return args;
+}
+
+/** Compiles `app`; throws an Error carrying asc's diagnostics if it does not compile. */
+export async function compile(app: App, opts: CompileOptions): Promise<Compiled> {
+  const { default: asc } = await import("assemblyscript/asc");
+  let wasm: Uint8Array | null = null;
+  let diagnostics = "";
+  const stderr = { write: (s: string | Uint8Array) => ((diagnostics += String(s)), true) };
+  const stdout = { write: (s: string | Uint8Array) => ((diagnostics += String(s)), true) };
+  const result = await asc.main(ascArgs(app, opts), {
+    stdout,
+    stderr,
+    readFile: async (name: string, baseDir: string) => {
+      const file = resolve(baseDir, name);
+      try {
+        const text = await readFile(file, "utf8");
+        // Every image links the runtime's abort/trace/seed, even an app that never imports the runtime.
+        return file === app.entry ? text + RUNTIME_IMPORT : text;
+      } catch {
+        return null;
+      }
+    },
+    writeFile: (name: string, contents: Uint8Array | string) => {
+      if (name.endsWith(".wasm") && typeof contents !== "string") wasm = contents;
+    },
+    listFiles: async () => [],
+  });
+  if (result.error || !wasm) {
+    const err = new Error(diagnostics.trim() || String(result.error));
+    err.name = "CompileError";
+    throw err;
+  }
+  return { wasm: opts.debug ? wasm : await polish(wasm, opts.opt), diagnostics: diagnostics.trim() };
+}
+
+/**
+ * One more round of binaryen over asc's output, to a fixed point: asc
+ * optimises module by module as it goes, and a last whole-module pass still
+ * finds a few percent. Function names are kept for the sidecar.
+ */
+async function polish(wasm: Uint8Array, opt: Opt): Promise<Uint8Array> {
+  const { default: binaryen } = await import("binaryen");
+  const module = binaryen.readBinary(wasm);
+  try {
+    binaryen.setDebugInfo(true);
+    binaryen.setOptimizeLevel(opt === "size" ? 2 : 3);
+    binaryen.setShrinkLevel(opt === "size" ? 2 : 0);
+    module.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
+      binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt);
+    let best = wasm;
+    for (let round = 0; round < 4; round++) {
+      module.optimize();
+      const out = module.emitBinary();
+      if (out.length >= best.length) break;
+      best = out;
+    }
+    if (!module.validate()) throw new Error("binaryen produced an invalid module (a bug: build with --debug to go on)");
+    return best;
+  } finally {
+    module.dispose();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Turns a compiled module into a Tessera image: the ABI version and the
+ * manifest go in as custom sections, the function names move to a sidecar
+ * file (release builds), and the result is checked like a host would.
+ *
+ * @module
+ */
+import { ABI_VERSION, SECTION_ABI, SECTION_MANIFEST } from "@tessera/abi";
+import { addCustomSection, checkImage, makeNamesFile, parseImage, takeCustomSection, type Manifest } from "@tessera/image";
+
+/** A finished image and its sidecar. */
+export interface Finished {
+  image: Uint8Array;
+  /** A names file (`<image>.names`) for release builds; null when names stay inside. */
+  names: Uint8Array | null;
+  manifest: Manifest;
+}
+
+/** Makes the image from asc's output; throws ImageError if it is not a valid Tessera image. */
+export function finish(wasm: Uint8Array, manifest: Manifest, keepNames: boolean): Finished {
+  let bytes = wasm;
+  let names: Uint8Array | null = null;
+  if (!keepNames) {
+    const taken = takeCustomSection(bytes, "name");
+    bytes = taken.bytes;
+    if (taken.payload) names = makeNamesFile(taken.payload);
+  }
+  const version = new Uint8Array(4);
+  new DataView(version.buffer).setUint32(0, ABI_VERSION, true);
+  bytes = addCustomSection(bytes, SECTION_ABI, version);
+  bytes = addCustomSection(bytes, SECTION_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest)));
+  checkImage(parseImage(bytes));
+  return { image: bytes, names, manifest };
+}
