@@ -1,7 +1,11 @@
-// Clocks: monotonic and wall time in nanoseconds, and UTC formatting.
+// Clocks: monotonic and wall time in nanoseconds, timers on the app's loop, and UTC formatting.
 
 import { clock_monotonic, clock_wall } from "@tessera/abi/assembly";
+import { Timer } from "@tessera/runtime/assembly/heap";
+import { mainLoop } from "@tessera/runtime/assembly/loop";
 import { putByte, putU32 } from "@tessera/runtime/assembly/out";
+
+export { Timer } from "@tessera/runtime/assembly/heap";
 
 /** Nanoseconds per millisecond. */
 export const MS: i64 = 1_000_000;
@@ -16,6 +20,21 @@ export function monotonic(): i64 {
 /** Nanoseconds since 1970-01-01T00:00:00Z. */
 export function wall(): i64 {
   return clock_wall();
+}
+
+/** Arms `timer` to fire once, `delay` ns from now, on the app's loop (re-arming it if armed). */
+export function after(delay: i64, timer: Timer): void {
+  mainLoop().after(timer, delay);
+}
+
+/** Arms `timer` to fire once at monotonic time `deadline` on the app's loop. */
+export function at(deadline: i64, timer: Timer): void {
+  mainLoop().at(timer, deadline);
+}
+
+/** Arms `timer` to fire every `period` ns (> 0) on the app's loop, first one period from now. */
+export function every(period: i64, timer: Timer): void {
+  mainLoop().every(timer, period);
 }
 
 /**

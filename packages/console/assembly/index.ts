@@ -3,6 +3,7 @@
 import { console_read, AGAIN, OK, CONSOLE_READY_BIT } from "@tessera/abi/assembly";
 import { flush, putAscii, putByte, putBytes, putInt, putString, putUint } from "@tessera/runtime/assembly/out";
 import { fail } from "@tessera/runtime/assembly/abort";
+import { Loop, mainLoop, ReadyHandler } from "@tessera/runtime/assembly/loop";
 
 /** Writes `s` to the console. */
 export function print(s: string): void {
@@ -147,4 +148,60 @@ export function readInto(buf: usize, cap: u32): u32 {
   if (r == AGAIN) return 0;
   if (r != OK) fail("console_read failed");
   return load<u32>(lenOut);
+}
+
+/** Receives console input: subclass it and register it with `onInput`. */
+export abstract class InputHandler {
+  /** A chunk of input: `len` (> 0) bytes at `ptr`, valid only during the call. */
+  abstract data(ptr: usize, len: u32): void;
+  /** End of input; no more calls follow (the handler is unregistered first). */
+  abstract end(): void;
+}
+
+/** Size of the buffer console input is read into, and so the largest chunk. */
+export const INPUT_CHUNK: u32 = 4096;
+
+// Drains console input when the loop sees bit 63; EOF is `OK` with length 0.
+class ConsoleReader extends ReadyHandler {
+  private buffer: StaticArray<u8> = new StaticArray<u8>(INPUT_CHUNK);
+  private length: StaticArray<u32> = new StaticArray<u32>(1);
+
+  constructor(
+    private loop: Loop,
+    private handler: InputHandler,
+  ) {
+    super();
+  }
+
+  ready(_now: i64): void {
+    const buf = changetype<usize>(this.buffer);
+    for (;;) {
+      const r = console_read(buf, INPUT_CHUNK, changetype<usize>(this.length));
+      if (r == AGAIN) return;
+      if (r != OK) fail("console_read failed");
+      const n = unchecked(this.length[0]);
+      if (n == 0) {
+        this.loop.off(CONSOLE_READY_BIT);
+        this.handler.end();
+        return;
+      }
+      this.handler.data(buf, n);
+      if (this.loop.handler(CONSOLE_READY_BIT) !== this) return; // replaced or removed meanwhile
+    }
+  }
+}
+
+/**
+ * Delivers console input to `handler` from `loop` (default: the app's loop)
+ * until end of input, replacing any earlier console handler. The loop keeps
+ * running while the handler is registered.
+ */
+export function onInput(handler: InputHandler, loop: Loop | null = null): void {
+  const l = loop ? loop : mainLoop();
+  l.on(CONSOLE_READY_BIT, new ConsoleReader(l, handler));
+}
+
+/** Stops delivering console input on `loop` (default: the app's loop). */
+export function offInput(loop: Loop | null = null): void {
+  (loop ? loop : mainLoop()).off(CONSOLE_READY_BIT);
 }

@@ -48,7 +48,15 @@ export function tesseraAbort(message: string | null, fileName: string | null, li
 }
 
 /** The image's `trace`: `trace: <message> <a0>, ...` on the console. */
-export function tesseraTrace(message: string, n: i32, a0: f64, a1: f64, a2: f64, a3: f64, a4: f64): void {
+export function tesseraTrace(
+  message: string,
+  n: i32 = 0,
+  a0: f64 = 0,
+  a1: f64 = 0,
+  a2: f64 = 0,
+  a3: f64 = 0,
+  a4: f64 = 0,
+): void {
   putString("trace: ");
   putString(message);
   for (let i = 0; i < n; i++) {

@@ -2,3 +2,5 @@
 
 export { Args } from "./args";
 export { exit, fail } from "./abort";
+export { Timer, TimerHeap } from "./heap";
+export { CONSOLE_BIT, Loop, mainLoop, ReadyHandler, run } from "./loop";

@@ -1,0 +1,48 @@
+// The command line: splitting on spaces, keys and values, and an empty command line.
+
+import { Args } from "@tessera/runtime/assembly/args";
+import { expect, runTests, test } from "@tessera/test/assembly";
+
+test("splits key=value words, bare words and values with =", () => {
+  expect(Args.count, 4);
+  expect(Args.key(0), "a");
+  expect(Args.get("a"), "1");
+  expect(Args.hasValue(1), true, "b= has an empty value");
+  expect(Args.get("b"), "");
+  expect(Args.has("c"), true);
+  expect(Args.hasValue(2), false, "c is a bare word");
+  expect(Args.valueLength(2), 0);
+  expect(Args.get("c"), "", "a bare word's value is empty");
+  expect(Args.get("d"), "x=y", "the value runs past a second =");
+  expect(Args.keyLength(3), 1);
+  expect(Args.length(3), 5);
+  expect(Args.get("e", "none"), "none", "a missing key gives the fallback");
+  expect(Args.get("e"), null);
+  expect(Args.find("d"), 3);
+  expect(Args.find("x"), -1, "a value is not a key");
+}).cmdline("a=1 b= c d=x=y");
+
+test("ignores runs of spaces", () => {
+  expect(Args.count, 3);
+  expect(Args.key(0), "a");
+  expect(Args.get("b"), "2");
+  expect(Args.key(2), "c");
+  expect(Args.length(2), 1);
+}).cmdline("   a=1    b=2  c   ");
+
+test("an empty command line has no arguments", () => {
+  expect(Args.count, 0);
+  expect(Args.has("a"), false);
+  expect(Args.length(0), 0, "an index out of range reads as empty");
+  expect(Args.length(-1), 0);
+}).cmdline("");
+
+test("decodes UTF-8 values", () => {
+  expect(Args.get("name"), "héllo");
+  expect(Args.valueLength(0), 6);
+  expect(Args.get("emoji"), "🙂");
+}).cmdline("name=héllo emoji=🙂");
+
+export function _start(): void {
+  runTests();
+}
