@@ -36,7 +36,11 @@ function calls(env: HostEnv): TesseraImports {
   const bytes = (ptr: number, len: number) => new Uint8Array(env.memory().buffer, ptr, len);
   const view = () => new DataView(env.memory().buffer);
   const wall = wallClock();
-  const readySet = (): bigint => (env.input?.ready() ? CONSOLE_BIT : 0n);
+  // End of input is reported by console_read every time it is asked, but by
+  // yield only until the guest has read it once, or a guest with timers and
+  // nothing left to read would never sleep again.
+  let endSeen = false;
+  const readySet = (): bigint => (!endSeen && env.input?.ready() ? CONSOLE_BIT : 0n);
   const acquire = (kind: "net" | "block", name: number, nameLen: number): number => {
     const wanted = text.decode(bytes(name, nameLen));
     if (!env.devices.find(wanted, kind) || env.devices.acquired(wanted)) return RESULTS.EINVAL;
@@ -58,6 +62,7 @@ function calls(env: HostEnv): TesseraImports {
     console_read(ptr, cap, lenOut) {
       const n = env.input?.read(bytes(ptr, cap)) ?? null;
       if (n === null) return RESULTS.AGAIN;
+      if (n === 0 && cap > 0) endSeen = true;
       view().setUint32(lenOut, n, true);
       return RESULTS.OK;
     },

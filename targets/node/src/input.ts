@@ -2,8 +2,9 @@
 
 /**
  * Console input as seen by the ABI. EOF is reported as data: `read` returns 0
- * and `ready` stays true, so the app sees it through `yield` and `console_read`
- * (OK with length 0) every time it asks.
+ * (console_read: OK with length 0) every time it is asked, and `ready` stays
+ * true; the host's `yield` reports it only until the guest has read it once
+ * (see host.ts).
  */
 export interface ConsoleInput {
   /** True if input or EOF is waiting. */

@@ -119,4 +119,20 @@ describe("yield", () => {
     const r = await run(echo, { stdin: null });
     expect([r.status, r.out.text()]).toEqual([0, ""]);
   });
+
+  it("reports end of input through yield once, then sleeps until the deadline", async () => {
+    // Read to EOF, then yield 30 ms: status 0 if yield slept to its deadline, 7 if it reported bit 63 again.
+    const guestText = `(module ${imports("yield", "clock_monotonic", "console_read", "exit")}
+      (memory (export "memory") 1)
+      (func (export "_start") (local $t i64)
+        (if (i64.eqz (call $yield (i64.add (call $clock_monotonic) (i64.const 1000000000)))) (then (call $exit (i32.const 4))))
+        (if (call $console_read (i32.const 100) (i32.const 16) (i32.const 96)) (then (call $exit (i32.const 5))))
+        (if (i32.load (i32.const 96)) (then (call $exit (i32.const 6))))
+        (local.set $t (call $clock_monotonic))
+        (if (i64.ne (call $yield (i64.add (local.get $t) (i64.const 30000000))) (i64.const 0)) (then (call $exit (i32.const 7))))
+        (if (i64.lt_s (i64.sub (call $clock_monotonic) (local.get $t)) (i64.const 25000000)) (then (call $exit (i32.const 8))))
+        (if (call $console_read (i32.const 100) (i32.const 16) (i32.const 96)) (then (call $exit (i32.const 9))))))`;
+    const r = await run(guestText, { stdin: null });
+    expect(r.status).toBe(0);
+  });
 });

@@ -50,9 +50,12 @@ export function loadApp(path: string): App {
     throw new CliError(`${shown}: no assembly/index.ts; an app's entry is assembly/index.ts, exporting _start`);
   const rawName = typeof pkg.name === "string" && pkg.name ? pkg.name : basename(dir);
   const name = rawName.replace(/^@[^/]+\//, "");
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new CliError(`${shown}/package.json: name "${rawName}" cannot name a file`);
+  if (!/^[A-Za-z0-9._-]+$/.test(name))
+    throw new CliError(`${shown}/package.json: name "${rawName}" cannot name a file`);
   const runtime = pkg.tessera?.runtime ?? "incremental";
   if (!RUNTIMES.includes(runtime as Runtime))
-    throw new CliError(`${shown}/package.json: tessera.runtime must be one of ${RUNTIMES.join(", ")}, not ${JSON.stringify(runtime)}`);
+    throw new CliError(
+      `${shown}/package.json: tessera.runtime must be one of ${RUNTIMES.join(", ")}, not ${JSON.stringify(runtime)}`,
+    );
   return { dir, name, entry, runtime: runtime as Runtime };
 }

@@ -123,8 +123,14 @@ async function polish(wasm: Uint8Array, opt: Opt): Promise<Uint8Array> {
     binaryen.setDebugInfo(true);
     binaryen.setOptimizeLevel(opt === "size" ? 2 : 3);
     binaryen.setShrinkLevel(opt === "size" ? 2 : 0);
-    module.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
-      binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt);
+    module.setFeatures(
+      binaryen.Features.MVP |
+        binaryen.Features.MutableGlobals |
+        binaryen.Features.SignExt |
+        binaryen.Features.NontrappingFPToInt |
+        binaryen.Features.BulkMemory |
+        binaryen.Features.BulkMemoryOpt,
+    );
     let best = wasm;
     for (let round = 0; round < 4; round++) {
       module.optimize();

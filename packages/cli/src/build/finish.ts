@@ -6,7 +6,14 @@
  * @module
  */
 import { ABI_VERSION, SECTION_ABI, SECTION_MANIFEST } from "@tessera/abi";
-import { addCustomSection, checkImage, makeNamesFile, parseImage, takeCustomSection, type Manifest } from "@tessera/image";
+import {
+  addCustomSection,
+  checkImage,
+  makeNamesFile,
+  parseImage,
+  takeCustomSection,
+  type Manifest,
+} from "@tessera/image";
 
 /** A finished image and its sidecar. */
 export interface Finished {
