@@ -192,3 +192,34 @@ test("a compile error shows asc's diagnostics and one summary line", () => {
   expect(r.stderr).toContain("the app does not compile");
   expect(r.status).toBe(1);
 });
+
+describe("top-level code runs inside _start, where the host can see its memory", () => {
+  for (const mode of ["release", "debug"]) {
+    test(`output and a panic from top-level statements reach the console (${mode})`, () => {
+      const app = join(dir, `toplevel-${mode}`);
+      mkdirSync(join(app, "assembly"), { recursive: true });
+      writeFileSync(join(app, "package.json"), JSON.stringify({ name: "toplevel" }));
+      writeFileSync(
+        join(app, "assembly", "index.ts"),
+        `import { Args } from "@tessera/runtime/assembly";
+import { println } from "@tessera/console/assembly";
+println("from the top level");
+assert(!Args.has("fail"), "top-level assert");
+export function _start(): void {
+  println("from _start");
+}
+`,
+      );
+      const out = join(app, "build");
+      const built = tessera(["build", app, "-o", out, ...(mode === "debug" ? ["--debug"] : [])]);
+      expect(built.status, built.stderr).toBe(0);
+      const ok = tessera(["run", join(out, "toplevel.wasm")]);
+      expect(ok.stdout).toBe("from the top level\nfrom _start\n");
+      expect(ok.status).toBe(0);
+      const failed = tessera(["run", join(out, "toplevel.wasm"), "--", "fail"]);
+      expect(failed.stdout).toBe("from the top level\n");
+      expect(failed.stderr).toMatch(/^panic: top-level assert at assembly\/index\.ts:4:\d+\n$/);
+      expect(failed.status).toBe(255);
+    });
+  }
+});

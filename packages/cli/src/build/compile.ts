@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { App } from "./app.js";
+import { foldStart } from "./start.js";
 
 /** How hard to optimise. */
 export type Opt = "size" | "speed";
@@ -108,21 +109,20 @@ export async function compile(app: App, opts: CompileOptions): Promise<Compiled>
     err.name = "CompileError";
     throw err;
   }
-  return { wasm: opts.debug ? wasm : await polish(wasm, opts.opt), diagnostics: diagnostics.trim() };
+  return { wasm: await postprocess(wasm, opts), diagnostics: diagnostics.trim() };
 }
 
 /**
- * One more round of binaryen over asc's output, to a fixed point: asc
- * optimises module by module as it goes, and a last whole-module pass still
- * finds a few percent. Function names are kept for the sidecar.
+ * binaryen over asc's output: top-level code moves into `_start` (see
+ * start.ts); then, unless debugging, one more optimisation to a fixed point
+ * (asc optimises as it goes, and a last whole-module pass still finds a few
+ * percent). Function names are kept for the sidecar.
  */
-async function polish(wasm: Uint8Array, opt: Opt): Promise<Uint8Array> {
+async function postprocess(wasm: Uint8Array, opts: CompileOptions): Promise<Uint8Array> {
   const { default: binaryen } = await import("binaryen");
   const module = binaryen.readBinary(wasm);
   try {
     binaryen.setDebugInfo(true);
-    binaryen.setOptimizeLevel(opt === "size" ? 2 : 3);
-    binaryen.setShrinkLevel(opt === "size" ? 2 : 0);
     module.setFeatures(
       binaryen.Features.MVP |
         binaryen.Features.MutableGlobals |
@@ -131,15 +131,22 @@ async function polish(wasm: Uint8Array, opt: Opt): Promise<Uint8Array> {
         binaryen.Features.BulkMemory |
         binaryen.Features.BulkMemoryOpt,
     );
-    let best = wasm;
+    const folded = foldStart(binaryen, module);
+    if (opts.debug) {
+      if (!module.validate()) throw new Error("moving the start function made an invalid module (a bug)");
+      return folded ? module.emitBinary() : wasm;
+    }
+    binaryen.setOptimizeLevel(opts.opt === "size" ? 2 : 3);
+    binaryen.setShrinkLevel(opts.opt === "size" ? 2 : 0);
+    let best: Uint8Array | null = null;
     for (let round = 0; round < 4; round++) {
       module.optimize();
       const out = module.emitBinary();
-      if (out.length >= best.length) break;
+      if (best && out.length >= best.length) break;
       best = out;
     }
     if (!module.validate()) throw new Error("binaryen produced an invalid module (a bug: build with --debug to go on)");
-    return best;
+    return best!;
   } finally {
     module.dispose();
   }
