@@ -20,7 +20,7 @@ if (!Number.isInteger(runs) || runs < 3) {
 }
 
 const out = `${root}.bench`;
-const cli = `${root}packages/cli/bin/tessera.js`;
+const cli = `${root}packages/cli/bin/tessera.cjs`;
 console.error("building examples/hello ...");
 const built = spawnSync(process.execPath, [cli, "build", "examples/hello", "-o", out], { cwd: root, encoding: "utf8" });
 if (built.status !== 0) {

@@ -14,7 +14,7 @@ export interface CliResult {
 
 /** Runs `tessera ...args` from `cwd` (default: the repository root). */
 export function tessera(args: string[], opts: { cwd?: string; input?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [`${ROOT}packages/cli/bin/tessera.js`, ...args], {
+  const r = spawnSync(process.execPath, [`${ROOT}packages/cli/bin/tessera.cjs`, ...args], {
     cwd: opts.cwd ?? ROOT,
     input: opts.input ?? "",
     encoding: "utf8",
