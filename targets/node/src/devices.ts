@@ -2,6 +2,7 @@
 import { MAX_HANDLE } from "@tessera/abi";
 import type { Device, Manifest } from "@tessera/image";
 import { TenderError } from "./errors.js";
+import type { NetDevice } from "./net/backend.js";
 
 const HINT = { net: "tap:IFNAME", block: "FILE" } as const;
 
@@ -31,20 +32,25 @@ export function checkDevices(manifest: Manifest, net: Record<string, string>, bl
       );
     }
   }
-  // The manifest and the options agree; now the backends, of which there are none yet.
-  const d = manifest.devices[0];
-  if (d) {
+  const disk = manifest.devices.find((d) => d.kind === "block");
+  if (disk)
     throw new TenderError(
-      `--${d.kind} ${d.name}=${given[d.kind][d.name]}: this tender has no ${d.kind} backends yet, so it cannot run images with ${d.kind} devices`,
+      `--block ${disk.name}=${block[disk.name]}: this tender has no block backends yet, so it cannot run images with block devices`,
     );
-  }
 }
 
-/** Acquired devices by handle. Backends are not implemented yet: acquiring a manifest device fails with EUNSPEC. */
-export class DeviceTable {
-  private readonly handles = new Map<number, Device>();
+/** A device the guest has acquired. */
+export type Acquired = { kind: "net"; net: NetDevice } | { kind: "block" };
 
-  constructor(private readonly manifest: Manifest) {}
+/** The devices by handle: what the host opened, and what the guest has acquired. */
+export class DeviceTable {
+  private readonly handles = new Map<number, Acquired & { name: string }>();
+
+  constructor(
+    private readonly manifest: Manifest,
+    /** Opened net devices by manifest name. */
+    readonly net: Map<string, NetDevice> = new Map(),
+  ) {}
 
   /** The manifest device called `name` of `kind`, or null. */
   find(name: string, kind: Device["kind"]): Device | null {
@@ -54,6 +60,32 @@ export class DeviceTable {
   /** True if `name` is already acquired. */
   acquired(name: string): boolean {
     return [...this.handles.values()].some((d) => d.name === name);
+  }
+
+  /** Gives the net device `name` the lowest free handle; null if none is free or it was not opened. */
+  acquireNet(name: string): { handle: number; device: NetDevice } | null {
+    const device = this.net.get(name);
+    if (!device) return null;
+    for (let h = 0; h <= MAX_HANDLE; h++) {
+      if (this.handles.has(h)) continue;
+      this.handles.set(h, { kind: "net", net: device, name });
+      return { handle: h, device };
+    }
+    return null;
+  }
+
+  /** The net device behind handle `h` (the guard has checked that it is one). */
+  netAt(h: number): NetDevice {
+    const a = this.handles.get(h);
+    if (!a || a.kind !== "net") throw new Error(`handle ${h} is not a net device`);
+    return a.net;
+  }
+
+  /** The ready set of the acquired net devices: bit h for each with frames waiting. */
+  netReady(): bigint {
+    let set = 0n;
+    for (const [h, a] of this.handles) if (a.kind === "net" && a.net.ring.waiting > 0) set |= 1n << BigInt(h);
+    return set;
   }
 
   /** True if handle `h` is acquired and of `kind`. */

@@ -5,6 +5,7 @@ import { ExitSignal } from "./errors.js";
 import { guard, type HostFn } from "./guard.js";
 import type { ConsoleInput } from "./input.js";
 import { monotonic, wallClock } from "./clock.js";
+import { writeFrame } from "./net/write.js";
 
 /** What the calls need from the tender. */
 export interface HostEnv {
@@ -40,11 +41,10 @@ function calls(env: HostEnv): TesseraImports {
   // yield only until the guest has read it once, or a guest with timers and
   // nothing left to read would never sleep again.
   let endSeen = false;
-  const readySet = (): bigint => (!endSeen && env.input?.ready() ? CONSOLE_BIT : 0n);
-  const acquire = (kind: "net" | "block", name: number, nameLen: number): number => {
-    const wanted = text.decode(bytes(name, nameLen));
-    if (!env.devices.find(wanted, kind) || env.devices.acquired(wanted)) return RESULTS.EINVAL;
-    return RESULTS.EUNSPEC; // backends come with the net/block issue
+  const readySet = (): bigint => (!endSeen && env.input?.ready() ? CONSOLE_BIT : 0n) | env.devices.netReady();
+  const wanted = (kind: "net" | "block", name: number, nameLen: number): string | null => {
+    const n = text.decode(bytes(name, nameLen));
+    return env.devices.find(n, kind) && !env.devices.acquired(n) ? n : null;
   };
   return {
     exit(status) {
@@ -88,10 +88,31 @@ function calls(env: HostEnv): TesseraImports {
         Atomics.wait(env.doorbell, 0, seq, Number(deadline - now) / 1e6);
       }
     },
-    net_acquire: (name, nameLen) => acquire("net", name, nameLen),
-    net_write: () => RESULTS.EINVAL,
-    net_read: () => RESULTS.EINVAL,
-    block_acquire: (name, nameLen) => acquire("block", name, nameLen),
+    net_acquire(name, nameLen, handleOut, infoOut) {
+      const n = wanted("net", name, nameLen);
+      const got = n === null ? null : env.devices.acquireNet(n);
+      if (!got) return RESULTS.EINVAL;
+      const v = view();
+      v.setUint32(handleOut, got.handle, true);
+      bytes(infoOut, 6).set(got.device.mac);
+      v.setUint16(infoOut + 6, 0, true);
+      v.setUint32(infoOut + 8, got.device.mtu, true);
+      return RESULTS.OK;
+    },
+    net_write(h, ptr, len) {
+      const device = env.devices.netAt(h);
+      if (len < 14 || len > device.mtu + 14) return RESULTS.EINVAL;
+      return writeFrame(device.fd, bytes(ptr, len));
+    },
+    net_read(h, ptr, cap, lenOut) {
+      const ring = env.devices.netAt(h).ring;
+      const n = ring.peekLength();
+      if (n === null) return RESULTS.AGAIN;
+      if (n > cap) return RESULTS.EINVAL; // the frame stays for a larger buffer
+      view().setUint32(lenOut, ring.pop(bytes(ptr, n)), true);
+      return RESULTS.OK;
+    },
+    block_acquire: (name, nameLen) => (wanted("block", name, nameLen) === null ? RESULTS.EINVAL : RESULTS.EUNSPEC),
     block_read: () => RESULTS.EINVAL,
     block_write: () => RESULTS.EINVAL,
     block_flush: () => RESULTS.EINVAL,

@@ -9,6 +9,8 @@ import { capMemory } from "./memory.js";
 import type { RunOptions, RunResult, Timings } from "./options.js";
 import { sink } from "./output.js";
 import { formatTrap, isTrap } from "./trap.js";
+import { closeNet, openNet, type NetDevice } from "./net/backend.js";
+import { NetIo } from "./net/io.js";
 
 function load(bytes: Uint8Array): { image: Image; manifest: Manifest } {
   try {
@@ -49,7 +51,11 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
   const doorbell = new Int32Array(new SharedArrayBuffer(4));
   const stderr = sink(2, opts.stderr);
   let input: ConsoleInput | null = null;
+  const net = new Map<string, NetDevice>();
+  let netIo: NetIo | null = null;
   try {
+    for (const [name, spec] of Object.entries(opts.net ?? {})) net.set(name, openNet(name, spec));
+    if (net.size) netIo = await NetIo.start([...net.values()], doorbell);
     if (imported.has("console_read")) input = await (await import("./open-input.js")).openInput(opts.stdin, doorbell);
     const randomFill = imported.has("entropy") ? (await import("node:crypto")).randomFillSync : null;
     let memory: WebAssembly.Memory | null = null;
@@ -59,7 +65,7 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
       stdout: sink(1, opts.stdout),
       stderr,
       input,
-      devices: new DeviceTable(manifest),
+      devices: new DeviceTable(manifest, net),
       doorbell,
       randomFill,
     };
@@ -82,6 +88,8 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
     return { status, timings };
   } finally {
     input?.close();
+    await netIo?.stop();
+    for (const d of net.values()) closeNet(d);
   }
 }
 

@@ -77,9 +77,14 @@ describe("refusals", () => {
       runImage(guest(plain, { manifest }), { net: { service: "tap:tap0" }, block: { x: "f" } }),
     ).rejects.toThrow('--block x=f: the image has no block device "x" (its devices: service (net))');
   });
-  it("with exactly the manifest's devices given, says that it has no backends for them yet", async () => {
-    await expect(runImage(guest(plain, { manifest }), { net: { service: "tap:tap0" } })).rejects.toThrow(
-      "--net service=tap:tap0: this tender has no net backends yet",
+  it("refuses a net backend it does not know, naming the ones it does", async () => {
+    await expect(runImage(guest(plain, { manifest }), { net: { service: "carrier-pigeon:coop" } })).rejects.toThrow(
+      '--net service=carrier-pigeon:coop: unknown backend "carrier-pigeon" (backends: tap:IFNAME)',
+    );
+  });
+  it("refuses a TAP interface name Linux would not take", async () => {
+    await expect(runImage(guest(plain, { manifest }), { net: { service: "tap:no/slash" } })).rejects.toThrow(
+      '"no/slash" is not an interface name',
     );
   });
 });

@@ -1,0 +1,60 @@
+// Net backends: what `--net NAME=BACKEND` names, opened before the guest starts.
+import { closeSync } from "node:fs";
+import { TenderError } from "../errors.js";
+import { FrameRing } from "./frame-ring.js";
+import { loadNative } from "./native.js";
+
+/** The MTU every net device reports: the largest IP packet, without the Ethernet header. */
+export const MTU = 1500;
+
+/** An opened net device. */
+export interface NetDevice {
+  /** Manifest name. */
+  readonly name: string;
+  /** The backend as given, e.g. `tap:tap0`. */
+  readonly spec: string;
+  /** File descriptor that reads and writes whole frames. */
+  readonly fd: number;
+  /** The guest's MAC address (6 bytes). */
+  readonly mac: Uint8Array;
+  readonly mtu: number;
+  /** Received frames waiting for the guest. */
+  readonly ring: FrameRing;
+}
+
+const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
+
+/** A random locally administered unicast MAC address (02:xx:xx:xx:xx:xx). */
+export function randomMac(): Uint8Array {
+  const mac = crypto.getRandomValues(new Uint8Array(6));
+  mac[0] = (mac[0] & 0xfc) | 0x02;
+  return mac;
+}
+
+/** Opens the backend `spec` for net device `name`; throws a one-line TenderError if it cannot. */
+export function openNet(name: string, spec: string): NetDevice {
+  const flag = `--net ${name}=${spec}`;
+  const colon = spec.indexOf(":");
+  const scheme = colon < 0 ? spec : spec.slice(0, colon);
+  const arg = colon < 0 ? "" : spec.slice(colon + 1);
+  if (scheme !== "tap") throw new TenderError(`${flag}: unknown backend "${scheme}" (backends: tap:IFNAME)`);
+  if (!IFNAME.test(arg))
+    throw new TenderError(`${flag}: "${arg}" is not an interface name (1-15 of A-Z a-z 0-9 _ . -)`);
+  const native = loadNative(flag);
+  let fd: number;
+  try {
+    fd = native.openTap(arg);
+  } catch (e) {
+    throw new TenderError(`${flag}: ${(e as Error).message}`);
+  }
+  return { name, spec, fd, mac: randomMac(), mtu: MTU, ring: new FrameRing() };
+}
+
+/** Closes a device's fd (a TAP device the tender created goes away with it). */
+export function closeNet(device: NetDevice): void {
+  try {
+    closeSync(device.fd);
+  } catch {
+    /* already closed */
+  }
+}

@@ -1,0 +1,82 @@
+// A ring of Ethernet frames in shared memory, between the net worker (the one
+// producer) and the guest's thread (the one consumer). A full ring drops the
+// new frame and counts it, as a NIC's receive queue does.
+
+/** Frames the ring holds (a power of two: the counters wrap around as int32). */
+export const SLOTS = 256;
+const MASK = SLOTS - 1;
+/** Bytes per slot: the largest frame a device with MTU 1500 can receive (1514), rounded up. */
+export const SLOT_SIZE = 2048;
+/** Header indices (Int32Array): frames written, frames read, frames dropped because the ring was full. */
+export const WRITTEN = 0;
+export const READ = 1;
+export const DROPPED = 2;
+
+/** The shared buffers of a ring, as passed to the worker. */
+export interface RingBuffers {
+  header: SharedArrayBuffer;
+  lengths: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+}
+
+/** The consumer's side of a frame ring. */
+export class FrameRing {
+  private readonly header: Int32Array;
+  private readonly lengths: Int32Array;
+  private readonly data: Uint8Array;
+
+  constructor(readonly buffers: RingBuffers = FrameRing.allocate()) {
+    this.header = new Int32Array(buffers.header);
+    this.lengths = new Int32Array(buffers.lengths);
+    this.data = new Uint8Array(buffers.data);
+  }
+
+  /** Fresh shared buffers for a ring. */
+  static allocate(): RingBuffers {
+    return {
+      header: new SharedArrayBuffer(4 * 4),
+      lengths: new SharedArrayBuffer(4 * SLOTS),
+      data: new SharedArrayBuffer(SLOTS * SLOT_SIZE),
+    };
+  }
+
+  /** Frames waiting to be read. */
+  get waiting(): number {
+    return (Atomics.load(this.header, WRITTEN) - Atomics.load(this.header, READ)) | 0;
+  }
+
+  /** Frames dropped because the ring was full. */
+  get dropped(): number {
+    return Atomics.load(this.header, DROPPED);
+  }
+
+  /** Length of the next frame, or null if none is waiting. */
+  peekLength(): number | null {
+    if (this.waiting === 0) return null;
+    return this.lengths[Atomics.load(this.header, READ) & MASK];
+  }
+
+  /** Copies the next frame into `dst` (which must be large enough) and consumes it; returns its length. */
+  pop(dst: Uint8Array): number {
+    const read = Atomics.load(this.header, READ);
+    const slot = read & MASK;
+    const n = this.lengths[slot];
+    dst.set(this.data.subarray(slot * SLOT_SIZE, slot * SLOT_SIZE + n));
+    Atomics.store(this.header, READ, (read + 1) | 0);
+    return n;
+  }
+
+  /** The producer's side, for tests and in-process producers: false if the ring was full (frame dropped). */
+  push(frame: Uint8Array): boolean {
+    const written = Atomics.load(this.header, WRITTEN);
+    if (((written - Atomics.load(this.header, READ)) | 0) >= SLOTS || frame.length > SLOT_SIZE) {
+      Atomics.add(this.header, DROPPED, 1);
+      return false;
+    }
+    const slot = written & MASK;
+    this.data.set(frame, slot * SLOT_SIZE);
+    this.lengths[slot] = frame.length;
+    Atomics.store(this.header, WRITTEN, (written + 1) | 0);
+    return true;
+  }
+}
