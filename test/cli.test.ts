@@ -223,3 +223,58 @@ export function _start(): void {
     });
   }
 });
+
+describe("the manifest lists the devices the source opens", () => {
+  /** Builds an app whose entry is `source`; returns the build's result and the image path. */
+  function buildApp(name: string, source: string) {
+    const app = join(dir, name);
+    mkdirSync(join(app, "assembly"), { recursive: true });
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name }));
+    writeFileSync(join(app, "assembly", "index.ts"), source);
+    return { built: tessera(["build", app, "-o", join(app, "build")]), image: join(app, "build", `${name}.wasm`) };
+  }
+
+  test("NetDevice.open with a literal name puts the device in the manifest", () => {
+    const { built, image } = buildApp(
+      "netapp",
+      `import { NetDevice } from "@tessera/net/assembly/device";
+export function _start(): void {
+  const dev = NetDevice.open("service");
+  dev.write(0, 0);
+}
+`,
+    );
+    expect(built.status, built.stderr).toBe(0);
+    const report = JSON.parse(tessera(["inspect", image, "--json"]).stdout);
+    expect(report.manifest).toEqual({ version: 1, devices: [{ name: "service", kind: "net" }] });
+    // And the host then insists on it.
+    expectError(tessera(["run", image]), "--net service=tap:IFNAME");
+  });
+
+  test("a device name that is not a string literal is a build error that says where", () => {
+    const { built } = buildApp(
+      "dynname",
+      `import { NetDevice } from "@tessera/net/assembly/device";
+export function _start(): void {
+  const name = "serv" + "ice";
+  NetDevice.open(name);
+}
+`,
+    );
+    expect(built.stderr).toContain("tessera: assembly/index.ts:4: a device name must be a string literal");
+    expect(built.status).toBe(1);
+  });
+
+  test("an image that acquires net devices without naming any is refused at build time", () => {
+    const { built } = buildApp(
+      "rawacquire",
+      `import { net_acquire } from "@tessera/abi/assembly";
+export function _start(): void {
+  net_acquire(0, 0, 0, 0);
+}
+`,
+    );
+    expect(built.stderr).toContain("the image acquires net devices but names none");
+    expect(built.status).toBe(1);
+  });
+});

@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { App } from "./app.js";
+import { findDeviceUses, type DeviceUse } from "./manifest.js";
 import { foldStart } from "./start.js";
 
 /** How hard to optimise. */
@@ -25,6 +26,8 @@ export interface CompileOptions {
 /** A compiled module, names section included, not yet a Tessera image. */
 export interface Compiled {
   wasm: Uint8Array;
+  /** The devices the sources open (`NetDevice.open("name")`), for the manifest. */
+  devices: DeviceUse[];
   /** asc's diagnostics (warnings), if any. */
   diagnostics: string;
 }
@@ -86,9 +89,14 @@ export async function compile(app: App, opts: CompileOptions): Promise<Compiled>
   let diagnostics = "";
   const stderr = { write: (s: string | Uint8Array) => ((diagnostics += String(s)), true) };
   const stdout = { write: (s: string | Uint8Array) => ((diagnostics += String(s)), true) };
+  let devices: DeviceUse[] = [];
   const result = await asc.main(ascArgs(app, opts), {
     stdout,
     stderr,
+    // A transform is any object with the hooks it needs; asc fills in the rest.
+    transforms: [
+      { afterParse: (parser: { sources: unknown[] }) => void (devices = findDeviceUses(parser.sources)) } as never,
+    ],
     readFile: async (name: string, baseDir: string) => {
       const file = resolve(baseDir, name);
       try {
@@ -109,7 +117,7 @@ export async function compile(app: App, opts: CompileOptions): Promise<Compiled>
     err.name = "CompileError";
     throw err;
   }
-  return { wasm: await postprocess(wasm, opts), diagnostics: diagnostics.trim() };
+  return { wasm: await postprocess(wasm, opts), devices, diagnostics: diagnostics.trim() };
 }
 
 /**

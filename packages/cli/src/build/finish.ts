@@ -9,6 +9,7 @@ import { ABI_VERSION, SECTION_ABI, SECTION_MANIFEST } from "@tessera/abi";
 import {
   addCustomSection,
   checkImage,
+  ImageError,
   makeNamesFile,
   parseImage,
   takeCustomSection,
@@ -36,6 +37,14 @@ export function finish(wasm: Uint8Array, manifest: Manifest, keepNames: boolean)
   new DataView(version.buffer).setUint32(0, ABI_VERSION, true);
   bytes = addCustomSection(bytes, SECTION_ABI, version);
   bytes = addCustomSection(bytes, SECTION_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest)));
-  checkImage(parseImage(bytes));
+  const image = parseImage(bytes);
+  checkImage(image);
+  for (const kind of ["net", "block"] as const) {
+    const imports = image.imports.some((i) => i.name === `${kind}_acquire`);
+    if (imports && !manifest.devices.some((d) => d.kind === kind))
+      throw new ImageError(
+        `the image acquires ${kind} devices but names none: open them with ${kind === "net" ? 'NetDevice.open("name")' : 'BlockDevice.open("name")'}`,
+      );
+  }
   return { image: bytes, names, manifest };
 }

@@ -10,6 +10,7 @@ import { helpText, parseArgs, type CommandSpec } from "../argv.js";
 import { loadApp } from "../build/app.js";
 import { compile, type Opt } from "../build/compile.js";
 import { finish } from "../build/finish.js";
+import { manifestOf, type DeviceUse } from "../build/manifest.js";
 import { CliError } from "../errors.js";
 
 /** The targets `--target` accepts. */
@@ -52,8 +53,9 @@ export default async function build(argv: string[]): Promise<number> {
   process.stderr.write(`tessera: building ${shown} (runtime ${app.runtime}, ${debug ? "debug" : `opt ${opt}`})\n`);
 
   let wasm: Uint8Array;
+  let devices: DeviceUse[];
   try {
-    ({ wasm } = await compile(app, { opt: opt as Opt, debug }));
+    ({ wasm, devices } = await compile(app, { opt: opt as Opt, debug }));
   } catch (e) {
     if ((e as Error).name === "CompileError") {
       process.stderr.write(`${(e as Error).message}\n`);
@@ -61,9 +63,15 @@ export default async function build(argv: string[]): Promise<number> {
     }
     throw e;
   }
+  let manifest;
+  try {
+    manifest = manifestOf(devices);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   let done;
   try {
-    done = finish(wasm, { version: 1, devices: [] }, debug);
+    done = finish(wasm, manifest, debug);
   } catch (e) {
     if (e instanceof ImageError) throw new CliError(`${shown}: ${e.message}`);
     throw e;

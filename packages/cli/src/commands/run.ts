@@ -20,7 +20,11 @@ export const spec: CommandSpec = {
   rest: "CMDLINE",
   options: {
     mem: { value: "MiB", help: "memory the guest may use, in MiB (default 64)" },
-    net: { value: "NAME=BACKEND", repeat: true, help: "give the image its net device NAME (backends: none yet)" },
+    net: {
+      value: "NAME=BACKEND",
+      repeat: true,
+      help: "give the image its net device NAME (backend: tap:IFNAME, a Linux TAP device)",
+    },
     block: { value: "NAME=FILE", repeat: true, help: "give the image its block device NAME, backed by FILE (not yet)" },
   },
   notes: [

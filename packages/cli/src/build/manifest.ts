@@ -1,0 +1,101 @@
+/**
+ * Finds the devices an app opens, for the image's manifest. A device is named
+ * where it is opened, `NetDevice.open("service")`, and the name must be a
+ * string literal so the build can read it off the source: the manifest is
+ * then exactly what the code can acquire.
+ *
+ * @module
+ */
+import type { Manifest } from "@tessera/image";
+
+/** The classes whose `open("name")` acquires a device, and the device kind. */
+export const DEVICE_OPENERS: Record<string, "net" | "block"> = {
+  NetDevice: "net",
+  Stack: "net",
+  BlockDevice: "block",
+};
+
+// AssemblyScript 0.28's AST node kinds (const enums, so not exported at run
+// time); the build's tests fail if a new compiler renumbers them.
+const CALL = 10;
+const IDENTIFIER = 7;
+const LITERAL = 17;
+const PROPERTY_ACCESS = 22;
+const STRING_LITERAL = 2;
+
+interface AstNode {
+  kind: number;
+  range?: { source?: { normalizedPath?: string }; line?: number; toString(): string };
+  [key: string]: unknown;
+}
+
+/** A device open found in the source, or a problem with one. */
+export interface DeviceUse {
+  kind: "net" | "block";
+  /** The literal name, or null if the argument is not a string literal. */
+  name: string | null;
+  /** `file:line` of the call. */
+  where: string;
+}
+
+function isNode(v: unknown): v is AstNode {
+  return typeof v === "object" && v !== null && typeof (v as AstNode).kind === "number";
+}
+
+function where(node: AstNode): string {
+  const source = node.range?.source as { normalizedPath?: string; lineAt?: (pos: number) => number } | undefined;
+  const start = (node.range as { start?: number } | undefined)?.start ?? 0;
+  const line = source?.lineAt ? source.lineAt(start) : 0;
+  return `${source?.normalizedPath ?? "?"}:${line}`;
+}
+
+/** Collects every `<Opener>.open(...)` call in the parsed sources. */
+export function findDeviceUses(sources: unknown[]): DeviceUse[] {
+  const uses: DeviceUse[] = [];
+  const seen = new Set<object>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    if (!isNode(v) || seen.has(v)) return;
+    seen.add(v);
+    if (v.kind === CALL) {
+      const callee = v.expression as AstNode | undefined;
+      const target = callee?.expression as AstNode | undefined;
+      const property = callee?.property as AstNode | undefined;
+      if (
+        callee?.kind === PROPERTY_ACCESS &&
+        property?.text === "open" &&
+        target?.kind === IDENTIFIER &&
+        typeof target.text === "string" &&
+        Object.hasOwn(DEVICE_OPENERS, target.text)
+      ) {
+        const arg = (v.args as AstNode[] | undefined)?.[0];
+        const literal = arg?.kind === LITERAL && arg.literalKind === STRING_LITERAL;
+        uses.push({ kind: DEVICE_OPENERS[target.text], name: literal ? String(arg.value) : null, where: where(v) });
+      }
+    }
+    for (const [key, child] of Object.entries(v)) if (key !== "range" && key !== "parent") visit(child);
+  };
+  for (const source of sources) visit((source as { statements?: unknown }).statements);
+  return uses;
+}
+
+/** The manifest for the device uses; throws an Error with a one-line reason if a use is not acceptable. */
+export function manifestOf(uses: DeviceUse[]): Manifest {
+  const devices: Manifest["devices"] = [];
+  for (const u of uses) {
+    if (u.name === null)
+      throw new Error(
+        `${u.where}: a device name must be a string literal, e.g. NetDevice.open("service"), so the build can list it in the manifest`,
+      );
+    const same = devices.find((d) => d.name === u.name);
+    if (same && same.kind !== u.kind)
+      throw new Error(
+        `${u.where}: "${u.name}" is opened as a ${u.kind} device here and as a ${same.kind} device elsewhere`,
+      );
+    if (!same) devices.push({ name: u.name, kind: u.kind });
+  }
+  return { version: 1, devices };
+}
