@@ -114,19 +114,4 @@ export function fragmentFrame(n: i32): u8[] {
   return frame;
 }
 
-let endPage: usize = 0;
-
-/**
- * Copies the first `len` bytes of `bytes` to the very end of linear memory and returns their
- * address, so that reading one byte past them traps. Allocating afterwards may grow memory past them.
- */
-export function atMemoryEnd(bytes: u8[], len: i32): usize {
-  if (endPage == 0 || (<usize>memory.size()) << 16 != endPage + 0x10000) {
-    const before = memory.grow(1);
-    assert(before >= 0, "cannot grow memory");
-    endPage = (<usize>before) << 16;
-  }
-  const ptr = endPage + 0x10000 - <usize>len;
-  memory.copy(ptr, bytes.dataStart, <usize>len);
-  return ptr;
-}
+export { atMemoryEnd } from "@tessera/net/assembly/__tests__/at-end";

@@ -8,6 +8,8 @@
 // `busybox udhcpc -i vcli -n -q -f -x hostname:tessera-test`, then `dig @10.77.0.1 NAME A` (EDNS on, except
 // `dig +noedns +ignore big.example.test`). The UDP payloads were cut out of the pcap files with a script.
 
+import { atMemoryEnd } from "@tessera/net/assembly/__tests__/at-end";
+
 /** udhcpc's DHCPDISCOVER: xid 0x81e89108, options 53, 57 (576), 55 (1 3 6 12 15 28 42), 12, 60, 61 (300 bytes). */
 export const DHCP_DISCOVER =
   "0101060081e8910800000000000000000000000000000000000000005254001234560000000000000000000000000000" +
@@ -91,18 +93,6 @@ export const DNS_TRUNCATED =
   "0001c00c000100010000012c00040a010021c00c000100010000012c00040a010011c00c000100010000012c00040a01" +
   "0022c00c000100010000012c00040a010009";
 
-let endPage: usize = 0;
-
-// The address of `n` bytes at the very end of linear memory, growing it by a page the first time.
-function endOfMemory(n: i32): usize {
-  if (endPage == 0 || (<usize>memory.size()) << 16 != endPage + 0x10000) {
-    const before = memory.grow(1);
-    assert(before >= 0, "cannot grow memory");
-    endPage = (<usize>before) << 16;
-  }
-  return endPage + 0x10000 - <usize>n;
-}
-
 /** The bytes that `hex` spells. */
 export function hexBytes(hex: string): u8[] {
   const bytes = new Array<u8>(hex.length >> 1);
@@ -115,10 +105,7 @@ export function hexBytes(hex: string): u8[] {
  * so that reading one byte past them traps. Allocating afterwards may grow memory past them.
  */
 export function atEnd(bytes: u8[], len: i32 = -1): usize {
-  const n = len < 0 ? bytes.length : len;
-  const ptr = endOfMemory(n);
-  memory.copy(ptr, bytes.dataStart, <usize>n);
-  return ptr;
+  return atMemoryEnd(bytes, len);
 }
 
 /** Decodes the first `len` bytes of `hex` (default: all) to the very end of linear memory; see atEnd. */
