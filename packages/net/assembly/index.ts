@@ -1,5 +1,5 @@
-// @tessera/net: the network stack. wire/ holds the wire formats; the interface
-// and sockets build on them.
+// @tessera/net: the network stack. wire/ holds the wire formats, iface/ the
+// interface (ARP, IPv4, fragments), socket/ the sockets; Stack assembles them.
 
 export * from "./wire/bytes";
 export * from "./wire/drop";
@@ -14,3 +14,13 @@ export * from "./wire/arp";
 export * from "./wire/ipv4";
 export * from "./wire/icmpv4";
 export * from "./wire/udp";
+export * from "./device";
+export * from "./iface/link";
+export * from "./iface/config";
+export * from "./iface/counters";
+export * from "./iface/arp-cache";
+export * from "./iface/pending";
+export * from "./iface/reassembly";
+export * from "./iface/interface";
+export * from "./socket/udp";
+export * from "./stack";

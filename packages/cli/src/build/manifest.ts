@@ -49,10 +49,19 @@ function where(node: AstNode): string {
   return `${source?.normalizedPath ?? "?"}:${line}`;
 }
 
-/** Collects every `<Opener>.open(...)` call in the parsed sources. */
+// asc's SourceKind: 2 and 3 are library files (the standard library and packages).
+const LIBRARY_KINDS = new Set([2, 3]);
+
+/**
+ * Collects every `<Opener>.open(...)` call in the parsed sources. In library
+ * sources (packages), a call with a non-literal name is a wrapper that passes
+ * its caller's name on (`Stack.open(name)` calls `NetDevice.open(name)`), so
+ * only the app's own calls must use literals.
+ */
 export function findDeviceUses(sources: unknown[]): DeviceUse[] {
   const uses: DeviceUse[] = [];
   const seen = new Set<object>();
+  let library = false;
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) {
       for (const x of v) visit(x);
@@ -73,12 +82,16 @@ export function findDeviceUses(sources: unknown[]): DeviceUse[] {
       ) {
         const arg = (v.args as AstNode[] | undefined)?.[0];
         const literal = arg?.kind === LITERAL && arg.literalKind === STRING_LITERAL;
-        uses.push({ kind: DEVICE_OPENERS[target.text], name: literal ? String(arg.value) : null, where: where(v) });
+        if (literal || !library)
+          uses.push({ kind: DEVICE_OPENERS[target.text], name: literal ? String(arg.value) : null, where: where(v) });
       }
     }
     for (const [key, child] of Object.entries(v)) if (key !== "range" && key !== "parent") visit(child);
   };
-  for (const source of sources) visit((source as { statements?: unknown }).statements);
+  for (const source of sources as { statements?: unknown; sourceKind?: number }[]) {
+    library = LIBRARY_KINDS.has(source.sourceKind ?? 0);
+    visit(source.statements);
+  }
   return uses;
 }
 

@@ -1,0 +1,181 @@
+// Two interfaces joined by an in-memory wire: ARP, ping (small and
+// fragmented), UDP both ways, port unreachable, and drops by reason. Each
+// case runs in a fresh instance, so each starts with empty ARP caches.
+
+import { expect, runTests, test } from "@tessera/test/assembly";
+import { Interface, EchoHandler } from "@tessera/net/assembly/iface/interface";
+import { Link } from "@tessera/net/assembly/iface/link";
+import { UdpHandler } from "@tessera/net/assembly/socket/udp";
+import { Drop } from "@tessera/net/assembly/wire/drop";
+
+const A_IP: u32 = 0x0a000001; // 10.0.0.1
+const B_IP: u32 = 0x0a000002; // 10.0.0.2
+const A_MAC: u64 = 0x020000000001;
+const B_MAC: u64 = 0x020000000002;
+const SECOND: i64 = 1_000_000_000;
+
+// Frames in flight: each entry is a copy of one frame and the interface it goes to.
+const inFlight = new Array<StaticArray<u8>>();
+const inFlightTo = new Array<Interface>();
+let wireDrops: i32 = 0; // drop every n-th frame when > 0
+let wireCount: i32 = 0;
+
+class Wire extends Link {
+  peer: Interface | null = null;
+  send(ptr: usize, len: u32): bool {
+    wireCount++;
+    if (wireDrops > 0 && wireCount % wireDrops == 0) return true; // lost on the wire
+    const copy = new StaticArray<u8>(<i32>len);
+    memory.copy(changetype<usize>(copy), ptr, len);
+    inFlight.push(copy);
+    inFlightTo.push(this.peer!);
+    return true;
+  }
+}
+
+const wireA = new Wire();
+const wireB = new Wire();
+const a = new Interface(wireA, A_MAC, 1500);
+const b = new Interface(wireB, B_MAC, 1500);
+wireA.peer = b;
+wireB.peer = a;
+a.config.cidr.addr = A_IP;
+a.config.cidr.prefixLen = 24;
+b.config.cidr.addr = B_IP;
+b.config.cidr.prefixLen = 24;
+
+/** Delivers frames until none are in flight (bounded); returns how many were delivered. */
+function pump(now: i64): i32 {
+  let n = 0;
+  while (inFlight.length > 0 && n < 10_000) {
+    const frame = inFlight.shift();
+    const to = inFlightTo.shift();
+    to.receive(changetype<usize>(frame), <u32>frame.length, now);
+    n++;
+  }
+  return n;
+}
+
+class Replies extends EchoHandler {
+  count: i32 = 0;
+  lastSeq: u32 = 0;
+  lastLen: u32 = 0;
+  reply(srcAddr: u32, ident: u32, seqNo: u32, dataPtr: usize, dataLen: u32, now: i64): void {
+    expect<u32>(srcAddr, B_IP, "reply source");
+    expect<u32>(ident, 0x1234, "reply ident");
+    for (let i: u32 = 0; i < dataLen; i++) expect<u32>(load<u8>(dataPtr + i), i & 0xff, "reply data");
+    this.count++;
+    this.lastSeq = seqNo;
+    this.lastLen = dataLen;
+  }
+}
+const replies = new Replies();
+a.echoHandler = replies;
+
+class Echo extends UdpHandler {
+  datagram(srcAddr: u32, srcPort: u32, ptr: usize, len: u32, now: i64): void {
+    b.sendUdp(7, srcAddr, srcPort, ptr, len, now);
+  }
+}
+class Collect extends UdpHandler {
+  bytes: StaticArray<u8> = new StaticArray<u8>(0);
+  from: u32 = 0;
+  datagram(srcAddr: u32, srcPort: u32, ptr: usize, len: u32, now: i64): void {
+    this.from = srcPort;
+    this.bytes = new StaticArray<u8>(<i32>len);
+    memory.copy(changetype<usize>(this.bytes), ptr, len);
+  }
+}
+b.bindUdp(7, new Echo());
+const collect = new Collect();
+a.bindUdp(5000, collect);
+
+test("a ping resolves the neighbour with ARP, then every reply comes back", () => {
+  expect<bool>(a.ping(B_IP, 0x1234, 1, 56, 0), true);
+  pump(0);
+  expect<i64>(a.arp.lookup(B_IP, 0), <i64>B_MAC, "A learned B");
+  expect<i64>(b.arp.lookup(A_IP, 0), <i64>A_MAC, "B learned A from the request");
+  expect<i32>(replies.count, 1);
+  for (let seq: u32 = 2; seq <= 10; seq++) {
+    a.ping(B_IP, 0x1234, seq, 56, seq);
+    pump(seq);
+  }
+  expect<i32>(replies.count, 10);
+  expect<u32>(replies.lastSeq, 10);
+});
+
+test("a 3000-byte ping goes out in fragments and its reply is reassembled", () => {
+  const before = replies.count;
+  a.ping(B_IP, 0x1234, 99, 3000, SECOND);
+  const frames = pump(SECOND);
+  expect<i32>(frames, 8, "ARP request and reply, then three fragments each way");
+  expect<i32>(replies.count, before + 1);
+  expect<u32>(replies.lastLen, 3000);
+});
+
+test("UDP echo returns the datagram byte for byte, even one larger than the MTU", () => {
+  for (let size = 1; size <= 4000; size += 1333) {
+    const data = new StaticArray<u8>(size);
+    for (let i = 0; i < size; i++) data[i] = <u8>(i * 7 + size);
+    expect<bool>(a.sendUdp(5000, B_IP, 7, changetype<usize>(data), <u32>size, 2 * SECOND), true);
+    pump(2 * SECOND);
+    expect<i32>(collect.bytes.length, size, "echoed length");
+    expect<u32>(collect.from, 7);
+    for (let i = 0; i < size; i++) expect<u8>(collect.bytes[i], data[i], "echoed byte");
+  }
+});
+
+test("a datagram to a closed port is answered with port unreachable", () => {
+  const before = a.counters.dropped(Drop.Unsupported); // A counts ICMP errors it receives
+  const dropsB = b.counters.dropped(Drop.NotForUs);
+  const data = new StaticArray<u8>(10);
+  a.sendUdp(5000, B_IP, 9, changetype<usize>(data), 10, 3 * SECOND);
+  pump(3 * SECOND);
+  expect<u64>(b.counters.dropped(Drop.NotForUs), dropsB + 1, "B dropped the datagram");
+  expect<u64>(a.counters.dropped(Drop.Unsupported), before + 1, "A got the ICMP error");
+});
+
+test("frames for another MAC and bad checksums are dropped and counted by reason", () => {
+  // Resolve B, take a real frame from A to B, then spoil it two ways.
+  a.ping(B_IP, 0x1234, 1, 0, 4 * SECOND);
+  pump(4 * SECOND);
+  expect<i64>(a.arp.lookup(B_IP, 4 * SECOND), <i64>B_MAC, "B resolved");
+  expect<bool>(a.sendUdp(5000, B_IP, 7, 0, 0, 4 * SECOND), true, "sent");
+  expect<i32>(inFlight.length, 1, "one frame in flight");
+  const frame = inFlight.shift();
+  inFlightTo.shift();
+  const p = changetype<usize>(frame);
+  const notUs = b.counters.dropped(Drop.NotForUs);
+  store<u8>(p + 5, 0x99); // destination MAC: someone else
+  b.receive(p, <u32>frame.length, 4 * SECOND);
+  expect<u64>(b.counters.dropped(Drop.NotForUs), notUs + 1);
+  store<u8>(p + 5, <u8>(B_MAC & 0xff));
+  store<u8>(p + 14 + 8, 1); // IPv4 TTL changed: the header checksum no longer holds
+  const bad = b.counters.dropped(Drop.BadChecksum);
+  b.receive(p, <u32>frame.length, 4 * SECOND);
+  expect<u64>(b.counters.dropped(Drop.BadChecksum), bad + 1);
+});
+
+test("no route: a datagram off the network without a gateway is refused", () => {
+  expect<bool>(a.sendUdp(5000, 0x08080808, 53, 0, 0, 5 * SECOND), false);
+  a.config.gateway = B_IP;
+  expect<bool>(a.sendUdp(5000, 0x08080808, 53, 0, 0, 5 * SECOND), true);
+  pump(5 * SECOND);
+  a.config.gateway = 0;
+});
+
+test("a frame waiting for ARP goes out once the neighbour answers; unanswered ones time out", () => {
+  const C_IP: u32 = 0x0a000003; // nobody
+  const timedOut = a.pending.timedOut;
+  a.sendUdp(5000, C_IP, 7, 0, 0, 6 * SECOND);
+  expect<i32>(a.pending.waiting(C_IP), 1);
+  pump(6 * SECOND); // B sees the ARP request for C and ignores it
+  expect<i32>(a.pending.waiting(C_IP), 1);
+  a.poll(10 * SECOND);
+  expect<i32>(a.pending.waiting(C_IP), 0);
+  expect<u64>(a.pending.timedOut, timedOut + 1);
+});
+
+export function _start(): void {
+  runTests();
+}
