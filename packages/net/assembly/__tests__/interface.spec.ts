@@ -4,7 +4,7 @@
 
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { Interface, EchoHandler } from "@tessera/net/assembly/iface/interface";
-import { Link } from "@tessera/net/assembly/iface/link";
+import { Pair } from "@tessera/net/assembly/__tests__/memory-wire";
 import { UdpHandler } from "@tessera/net/assembly/socket/udp";
 import { Drop } from "@tessera/net/assembly/wire/drop";
 
@@ -14,46 +14,13 @@ const A_MAC: u64 = 0x020000000001;
 const B_MAC: u64 = 0x020000000002;
 const SECOND: i64 = 1_000_000_000;
 
-// Frames in flight: each entry is a copy of one frame and the interface it goes to.
-const inFlight = new Array<StaticArray<u8>>();
-const inFlightTo = new Array<Interface>();
-let wireDrops: i32 = 0; // drop every n-th frame when > 0
-let wireCount: i32 = 0;
+const pair = new Pair();
+const a = pair.a;
+const b = pair.b;
 
-class Wire extends Link {
-  peer: Interface | null = null;
-  send(ptr: usize, len: u32): bool {
-    wireCount++;
-    if (wireDrops > 0 && wireCount % wireDrops == 0) return true; // lost on the wire
-    const copy = new StaticArray<u8>(<i32>len);
-    memory.copy(changetype<usize>(copy), ptr, len);
-    inFlight.push(copy);
-    inFlightTo.push(this.peer!);
-    return true;
-  }
-}
-
-const wireA = new Wire();
-const wireB = new Wire();
-const a = new Interface(wireA, A_MAC, 1500);
-const b = new Interface(wireB, B_MAC, 1500);
-wireA.peer = b;
-wireB.peer = a;
-a.config.cidr.addr = A_IP;
-a.config.cidr.prefixLen = 24;
-b.config.cidr.addr = B_IP;
-b.config.cidr.prefixLen = 24;
-
-/** Delivers frames until none are in flight (bounded); returns how many were delivered. */
+/** Delivers frames until none are in flight; returns how many were delivered. */
 function pump(now: i64): i32 {
-  let n = 0;
-  while (inFlight.length > 0 && n < 10_000) {
-    const frame = inFlight.shift();
-    const to = inFlightTo.shift();
-    to.receive(changetype<usize>(frame), <u32>frame.length, now);
-    n++;
-  }
-  return n;
+  return pair.wire.pump(now);
 }
 
 class Replies extends EchoHandler {
@@ -141,9 +108,8 @@ test("frames for another MAC and bad checksums are dropped and counted by reason
   pump(4 * SECOND);
   expect<i64>(a.arp.lookup(B_IP, 4 * SECOND), <i64>B_MAC, "B resolved");
   expect<bool>(a.sendUdp(5000, B_IP, 7, 0, 0, 4 * SECOND), true, "sent");
-  expect<i32>(inFlight.length, 1, "one frame in flight");
-  const frame = inFlight.shift();
-  inFlightTo.shift();
+  expect<i32>(pair.wire.frames.length, 1, "one frame in flight");
+  const frame = pair.wire.take();
   const p = changetype<usize>(frame);
   const notUs = b.counters.dropped(Drop.NotForUs);
   store<u8>(p + 5, 0x99); // destination MAC: someone else
