@@ -60,6 +60,13 @@ export class TapNamespace {
     return child;
   }
 
+  /** Starts a command in the namespace, in the background; `destroy` kills it. */
+  start(cmd: string, args: string[]): ChildProcess {
+    const child = spawn("ip", ["netns", "exec", this.name, cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    this.children.push(child);
+    return child;
+  }
+
   /** Pings `addr` once a second until it answers (true) or `tries` run out (false). */
   waitForPing(addr: string, tries = 15): boolean {
     for (let i = 0; i < tries; i++) if (this.run("ping", ["-c", "1", "-W", "1", addr]).status === 0) return true;
@@ -71,4 +78,77 @@ export class TapNamespace {
     for (const c of this.children) c.kill("SIGKILL");
     spawnSync("ip", ["netns", "del", this.name]);
   }
+}
+
+/** A `tessera` command running in the background, with everything it prints collected. */
+export class BackgroundTessera {
+  readonly child: ChildProcess;
+  private text = "";
+
+  /** Starts `tessera ARGS...`, inside namespace `netns` if given, with `env` added to this process's. */
+  constructor(args: string[], opts: { netns?: string; env?: Record<string, string> } = {}) {
+    const node = [process.execPath, join(ROOT, "packages/cli/bin/tessera.cjs"), ...args];
+    const [cmd, ...rest] = opts.netns ? ["ip", "netns", "exec", opts.netns, ...node] : node;
+    this.child = spawn(cmd, rest, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
+    this.child.stdout!.on("data", (d) => (this.text += d));
+    this.child.stderr!.on("data", (d) => (this.text += d));
+  }
+
+  /** What it has printed so far, stdout and stderr together. */
+  get output(): string {
+    return this.text;
+  }
+
+  /** True once it has printed something matching `pattern`; false if it exits first or `ms` pass. */
+  async waitFor(pattern: RegExp, ms = 10_000): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (!pattern.test(this.text)) {
+      if (Date.now() > end || this.child.exitCode !== null || this.child.signalCode !== null)
+        return pattern.test(this.text);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
+  /** Stops it (SIGTERM, then SIGKILL after `ms`) and resolves when it has exited. */
+  async stop(ms = 2000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), ms);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `tessera run ARGS...` in `ns` to the end (killed after `timeout` ms) and returns what it did. */
+export function runTesseraIn(ns: TapNamespace, args: string[], timeout = 30_000) {
+  return spawnSync(
+    "ip",
+    ["netns", "exec", ns.name, process.execPath, join(ROOT, "packages/cli/bin/tessera.cjs"), "run", ...args],
+    { encoding: "utf8", timeout, killSignal: "SIGKILL" },
+  );
+}
+
+/** Waits until `child`'s output (stdout and stderr) matches `pattern` (true), it exits, or `ms` pass (false). */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, ms = 10_000): Promise<boolean> {
+  return new Promise((done) => {
+    let seen = "";
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      child.stdout?.off("data", look);
+      child.stderr?.off("data", look);
+      child.off("exit", exited);
+      done(ok);
+    };
+    const look = (d: Buffer) => {
+      seen += d.toString();
+      if (pattern.test(seen)) finish(true);
+    };
+    const exited = () => finish(false);
+    const timer = setTimeout(() => finish(false), ms);
+    child.stdout?.on("data", look);
+    child.stderr?.on("data", look);
+    child.on("exit", exited);
+  });
 }

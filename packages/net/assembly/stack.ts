@@ -1,12 +1,21 @@
 // A network stack assembled from its parts: a net device from the host, an
-// interface over it, and the event loop that feeds one to the other.
+// interface over it, a DHCP client when no address is given, and the event
+// loop that feeds frames and time to them.
 
-import { fail } from "@tessera/runtime/assembly/abort";
+import { println } from "@tessera/console/assembly";
 import { Loop, mainLoop, ReadyHandler } from "@tessera/runtime/assembly/loop";
 import { Timer } from "@tessera/runtime/assembly/heap";
 import { NetDevice } from "./device";
+import { formatIpv4 } from "./iface/config";
+import { DhcpClient, DhcpListener } from "./iface/dhcp-client";
 import { Interface } from "./iface/interface";
 import { Link } from "./iface/link";
+
+/** Told when a stack's interface has an address (an object, since AssemblyScript has no closures). */
+export abstract class StackListener {
+  /** The interface has an address now: static from ip=, or a new DHCP lease. */
+  abstract configured(stack: Stack, now: i64): void;
+}
 
 // Sends the interface's frames out of the device.
 class DeviceLink extends Link {
@@ -38,7 +47,7 @@ class DeviceReader extends ReadyHandler {
   }
 }
 
-// Runs the interface's expiries (ARP, queued frames, fragments) when they are due.
+// Runs the interface's expiries (ARP, queued frames, fragments) and the DHCP client's timeouts when they are due.
 class PollTimer extends Timer {
   /** Set once the stack exists (a field initializer cannot pass `this`). */
   stack: Stack | null = null;
@@ -46,20 +55,53 @@ class PollTimer extends Timer {
   fire(now: i64): void {
     const stack = this.stack!;
     stack.iface.poll(now);
+    const dhcp = stack.dhcp;
+    if (dhcp) dhcp.poll(now);
     stack.schedule();
+  }
+}
+
+// Logs leases gained and lost, and tells the stack's listener about new ones.
+class LeaseLog extends DhcpListener {
+  constructor(private readonly stack: Stack) {
+    super();
+  }
+
+  leased(client: DhcpClient, now: i64): void {
+    const config = client.iface.config;
+    println(
+      "dhcp: " +
+        formatIpv4(config.cidr.addr) +
+        "/" +
+        config.cidr.prefixLen.toString() +
+        " gw " +
+        formatIpv4(config.gateway) +
+        " dns " +
+        formatIpv4(config.dns) +
+        " lease " +
+        (client.leaseTime == 0xffffffff ? "infinite" : client.leaseTime.toString() + "s"),
+    );
+    this.stack.notify(now);
+  }
+
+  lost(client: DhcpClient, now: i64): void {
+    println("dhcp: lost the lease; asking again");
   }
 }
 
 /**
  * The network stack of one device. `Stack.open("service")` acquires the net
  * device `service` (which the build lists in the manifest), configures it
- * from the command line (`ip=10.0.0.2/24 gw=10.0.0.1 dns=10.0.0.1`) and
- * hands its frames to the interface from the event loop.
+ * from the command line (`ip=10.0.0.2/24 gw=10.0.0.1 dns=10.0.0.1`) or else
+ * by DHCP, and hands its frames to the interface from the event loop.
  */
 export class Stack {
   /** The interface: bind sockets, send datagrams, read counters. */
   readonly iface: Interface;
+  /** The DHCP client, once `startDhcp` has run (`Stack.open` runs it when there is no ip=). */
+  dhcp: DhcpClient | null = null;
   private readonly timer: PollTimer = new PollTimer();
+  private listener: StackListener | null = null;
 
   constructor(
     /** The device the stack runs on. */
@@ -74,19 +116,44 @@ export class Stack {
 
   /**
    * Opens net device `name` on the app's loop and configures it from the
-   * command line. The name must be a string literal (the build lists it in
-   * the image's manifest).
+   * command line, or by DHCP when there is no ip= (sockets may be bound at
+   * once; `onConfigured` says when the address is there). The name must be a
+   * string literal (the build lists it in the image's manifest).
    */
   static open(name: string): Stack {
     const stack = new Stack(NetDevice.open(name), mainLoop());
-    if (!stack.iface.config.fromArgs())
-      fail("net device " + name + ": no ip= argument (give e.g. -- ip=10.0.0.2/24 gw=10.0.0.1)");
+    if (!stack.iface.config.fromArgs()) stack.startDhcp(<u64>(Math.random() * 9007199254740992.0));
     return stack;
   }
 
-  /** Arms the interface's timer for its next expiry, if it has one. */
+  /** Starts a DHCP client on the interface (`seed` for its xids and jitter); false if UDP port 68 is taken. */
+  startDhcp(seed: u64): bool {
+    let dhcp = this.dhcp;
+    if (!dhcp) {
+      this.dhcp = dhcp = new DhcpClient(this.iface, seed);
+      dhcp.listener = new LeaseLog(this);
+    }
+    const started = dhcp.start(this.loop.now());
+    this.schedule();
+    return started;
+  }
+
+  /** Calls `listener` when the interface has an address: at once if it has one, else on each new DHCP lease. */
+  onConfigured(listener: StackListener): void {
+    this.listener = listener;
+    if (this.iface.config.configured) listener.configured(this, this.loop.now());
+  }
+
+  /** Tells the listener, if any, that the interface has an address (called by the DHCP client's listener). */
+  notify(now: i64): void {
+    const listener = this.listener;
+    if (listener) listener.configured(this, now);
+  }
+
+  /** Arms the stack's timer for the interface's next expiry or the DHCP client's next timeout, if any. */
   schedule(): void {
-    const at = this.iface.pollAt();
+    const dhcp = this.dhcp;
+    const at = dhcp ? min(this.iface.pollAt(), dhcp.pollAt()) : this.iface.pollAt();
     if (at == i64.MAX_VALUE) this.timer.cancel();
     else if (!this.timer.armed || this.timer.deadline != at) this.loop.at(this.timer, at);
   }
