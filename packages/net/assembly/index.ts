@@ -24,3 +24,5 @@ export * from "./iface/reassembly";
 export * from "./iface/interface";
 export * from "./socket/udp";
 export * from "./stack";
+export * from "./socket/dns";
+export * from "./iface/dhcp-client";
