@@ -1,6 +1,7 @@
-// Builds the Node tender's native helper (targets/node/native/tap.c) with gcc
+// Builds the Node tender's native helper (targets/node/native/tap.c and
+// unix.c, the switch backend's sockets) with gcc
 // into targets/node/native/tessera_tap.node. Without gcc or Node's headers it
-// says so and carries on: only the tap backend needs the helper.
+// says so and carries on: only the tap and switch backends need the helper.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -37,6 +38,7 @@ if (spawnSync("gcc", ["--version"]).status !== 0) {
       "-I",
       headers,
       join(dir, "tap.c"),
+      join(dir, "unix.c"),
       "-o",
       out,
     ],

@@ -1,5 +1,6 @@
-/* tap.c: the Node tender's only native code: open a Linux TAP device and wait
- * for file descriptors to become readable. Node has neither ioctl nor poll. */
+/* tap.c: the Node tender's native code: open a Linux TAP device and wait
+ * for file descriptors to become readable. Node has neither ioctl nor poll.
+ * The UNIX sockets of the switch backend are in unix.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include "unix.h"
 
 #define MAX_FDS 32
 
@@ -89,6 +92,7 @@ static napi_value init(napi_env env, napi_value exports) {
         {"pollRead", NULL, poll_read, NULL, NULL, NULL, napi_enumerable, NULL},
     };
     napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+    tessera_unix_define(env, exports);
     return exports;
 }
 

@@ -8,3 +8,4 @@ export { runImage, runFile } from "./run.js";
 export { TenderError } from "./errors.js";
 export { formatTrap } from "./trap.js";
 export type { RunOptions, RunResult, Timings } from "./options.js";
+export { VirtualSwitch, type SwitchOptions, type SwitchStats } from "./net/switch-host.js";

@@ -23,7 +23,7 @@ export const spec: CommandSpec = {
     net: {
       value: "NAME=BACKEND",
       repeat: true,
-      help: "give the image its net device NAME (backend: tap:IFNAME, a Linux TAP device)",
+      help: "give the image its net device NAME: tap:IFNAME (a Linux TAP device) or switch:SWITCH (see tessera switch)",
     },
     block: { value: "NAME=FILE", repeat: true, help: "give the image its block device NAME, backed by FILE (not yet)" },
   },

@@ -3,6 +3,7 @@ import { closeSync } from "node:fs";
 import { TenderError } from "../errors.js";
 import { FrameRing } from "./frame-ring.js";
 import { loadNative } from "./native.js";
+import { openSwitchPort } from "./switch-port.js";
 
 /** The MTU every net device reports: the largest IP packet, without the Ethernet header. */
 export const MTU = 1500;
@@ -11,7 +12,7 @@ export const MTU = 1500;
 export interface NetDevice {
   /** Manifest name. */
   readonly name: string;
-  /** The backend as given, e.g. `tap:tap0`. */
+  /** The backend as given, e.g. `tap:tap0` or `switch:lan`. */
   readonly spec: string;
   /** File descriptor that reads and writes whole frames. */
   readonly fd: number;
@@ -37,20 +38,24 @@ export function openNet(name: string, spec: string): NetDevice {
   const colon = spec.indexOf(":");
   const scheme = colon < 0 ? spec : spec.slice(0, colon);
   const arg = colon < 0 ? "" : spec.slice(colon + 1);
-  if (scheme !== "tap") throw new TenderError(`${flag}: unknown backend "${scheme}" (backends: tap:IFNAME)`);
+  if (scheme === "switch") return device(name, spec, openSwitchPort(flag, arg));
+  if (scheme !== "tap")
+    throw new TenderError(`${flag}: unknown backend "${scheme}" (backends: tap:IFNAME, switch:SWITCH)`);
   if (!IFNAME.test(arg))
     throw new TenderError(`${flag}: "${arg}" is not an interface name (1-15 of A-Z a-z 0-9 _ . -)`);
   const native = loadNative(flag);
-  let fd: number;
   try {
-    fd = native.openTap(arg);
+    return device(name, spec, native.openTap(arg));
   } catch (e) {
     throw new TenderError(`${flag}: ${(e as Error).message}`);
   }
+}
+
+function device(name: string, spec: string, fd: number): NetDevice {
   return { name, spec, fd, mac: randomMac(), mtu: MTU, ring: new FrameRing() };
 }
 
-/** Closes a device's fd (a TAP device the tender created goes away with it). */
+/** Closes a device's fd (a TAP device the tender created goes away with it; a switch forgets the port). */
 export function closeNet(device: NetDevice): void {
   try {
     closeSync(device.fd);

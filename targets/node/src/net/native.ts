@@ -1,14 +1,24 @@
-// The tender's native helper (native/tap.c): found, loaded once, explained when missing.
+// The tender's native helper (native/tap.c and native/unix.c): found, loaded once, explained when missing.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { TenderError } from "../errors.js";
 
-/** What native/tap.c exports. */
+/** What native/tap.c and native/unix.c export. */
 export interface Native {
   /** Attaches to (or creates) TAP device `name`; returns its fd. Throws with the OS's reason. */
   openTap(name: string): number;
   /** Waits up to `timeoutMs` for one of `fds` to be readable; returns a bit mask of the readable ones. */
   pollRead(fds: Int32Array, timeoutMs: number): number;
+  /** A non-blocking SOCK_SEQPACKET socket listening at `path`. Throws with `code` (e.g. EADDRINUSE). */
+  listenSeqpacket(path: string): number;
+  /** A blocking SOCK_SEQPACKET socket connected to `path`, whose writes wait at most `sendTimeoutMs`. Throws with `code` (e.g. ENOENT). */
+  connectSeqpacket(path: string, sendTimeoutMs: number): number;
+  /** A new non-blocking connection on listening socket `fd`, or -1 if none is waiting. */
+  acceptSeqpacket(fd: number): number;
+  /** Waits up to `timeoutMs` for one of `fds` (at most 1024) to be readable; sets `ready[i]` to 1 or 0; returns how many are. */
+  pollMany(fds: Int32Array, ready: Uint8Array, timeoutMs: number): number;
+  /** Sets O_NONBLOCK on `fd`. */
+  setNonBlocking(fd: number): void;
 }
 
 let loaded: Native | null = null;

@@ -52,7 +52,8 @@ while (Atomics.load(control, ${STOP}) === 0) {
       Atomics.wait(control, ${STOP}, 0, 10); // a device in error: do not spin on it
       continue;
     }
-    if (n > 0 && push(rings[i], n)) delivered = true;
+    if (n === 0) fds[i] = -1; // the peer hung up (a switch that stopped): poll(2) skips it from now on
+    else if (push(rings[i], n)) delivered = true;
   }
   if (delivered) {
     Atomics.add(bell, 0, 1);

@@ -1,0 +1,193 @@
+// The switch backend end to end: `tessera switch` as its own process, and
+// unikernels as `tessera run` processes joined to it with --net
+// service=switch:NAME. Without root: a WAT guest asks an echo unikernel for
+// its MAC address with ARP, guest to guest. With root: two echo unikernels and
+// a Linux TAP device on one switch, in a network namespace this test makes;
+// Linux pings both and gets UDP echo from both.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { guest, imports } from "../../targets/node/test/guest.js";
+import { ROOT, tessera } from "../helpers/cli.js";
+import { BackgroundTessera, netnsMissing, TapNamespace } from "../helpers/netns.js";
+
+const noHelper = existsSync(join(ROOT, "targets/node/native/tessera_tap.node"))
+  ? null
+  : "the Node tender's native helper is not built (gcc)";
+if (noHelper) console.warn(`skipped the switch tests: ${noHelper}`);
+const noRoot = noHelper ?? netnsMissing(["ping", "nc"]);
+if (noRoot && !noHelper) console.warn(`skipped the switch tests with a Linux TAP peer: ${noRoot}`);
+
+const NET = '{"version":1,"devices":[{"name":"service","kind":"net"}]}';
+let dir = "";
+let env: Record<string, string> = {};
+let echo = "";
+const started: BackgroundTessera[] = [];
+
+/** Starts `tessera ARGS...` in the background, to be stopped after the tests. */
+function background(args: string[], netns?: string): BackgroundTessera {
+  const b = new BackgroundTessera(args, { env, netns });
+  started.push(b);
+  return b;
+}
+
+/** Starts switch `name` (with `--tap`, in `netns`, if given) and waits until it listens. */
+async function startSwitch(name: string, tapArgs: string[] = [], netns?: string): Promise<BackgroundTessera> {
+  const sw = background(["switch", name, ...tapArgs], netns);
+  expect(await sw.waitFor(/listening on /), `the switch did not start; it said: ${sw.output}`).toBe(true);
+  return sw;
+}
+
+/** Starts examples/echo at `cidr` on switch `name` and waits until the switch has the port. */
+async function startEcho(
+  sw: BackgroundTessera,
+  name: string,
+  cidr: string,
+  netns?: string,
+): Promise<BackgroundTessera> {
+  const ports = (sw.output.match(/joined/g) ?? []).length;
+  const e = background(["run", echo, "--net", `service=switch:${name}`, "--", `ip=${cidr}`], netns);
+  const joined = new RegExp(`(joined[^]*){${ports + 1}}`);
+  expect(await sw.waitFor(joined), `the unikernel did not join: ${e.output}`).toBe(true);
+  return e;
+}
+
+beforeAll(() => {
+  if (noHelper) return;
+  dir = mkdtempSync(join(tmpdir(), "tessera-switch-"));
+  env = { XDG_RUNTIME_DIR: dir };
+  process.env.XDG_RUNTIME_DIR = dir; // for tessera() too: this file runs in a process of its own
+  const built = tessera(["build", "examples/echo", "-o", dir]);
+  expect(built.status, built.stderr).toBe(0);
+  echo = join(dir, "echo.wasm");
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(started.map((b) => b.stop()));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// ARP who-has 10.96.0.3 tell 10.96.0.9, from the MAC the tender gives, every
+// 300 ms for 3 s at most, until a reply from 10.96.0.3 arrives; then print
+// the guest's MAC, the reply's sender MAC and its target MAC.
+const ARP_GUEST = `(module ${imports("net_acquire", "net_write", "net_read", "yield", "clock_monotonic", "console_write", "exit")}
+  (memory (export "memory") 1)
+  (data (i32.const 0) "service")
+  (data (i32.const 128) "\\ff\\ff\\ff\\ff\\ff\\ff" "\\00\\00\\00\\00\\00\\00" "\\08\\06"
+    "\\00\\01" "\\08\\00" "\\06" "\\04" "\\00\\01" "\\00\\00\\00\\00\\00\\00" "\\0a\\60\\00\\09"
+    "\\00\\00\\00\\00\\00\\00" "\\0a\\60\\00\\03")
+  (func (export "_start") (local $deadline i64) (local $send i64)
+    (if (call $net_acquire (i32.const 0) (i32.const 7) (i32.const 64) (i32.const 68)) (then (call $exit (i32.const 2))))
+    (memory.copy (i32.const 134) (i32.const 68) (i32.const 6))
+    (memory.copy (i32.const 150) (i32.const 68) (i32.const 6))
+    (local.set $deadline (i64.add (call $clock_monotonic) (i64.const 3000000000)))
+    (local.set $send (call $clock_monotonic))
+    (loop $wait
+      (if (i64.ge_s (call $clock_monotonic) (local.get $deadline)) (then (call $exit (i32.const 3))))
+      (if (i64.ge_s (call $clock_monotonic) (local.get $send))
+        (then
+          (if (call $net_write (i32.load (i32.const 64)) (i32.const 128) (i32.const 42)) (then (call $exit (i32.const 4))))
+          (local.set $send (i64.add (call $clock_monotonic) (i64.const 300000000)))))
+      (drop (call $yield (local.get $send)))
+      (loop $read
+        (if (i32.eqz (call $net_read (i32.load (i32.const 64)) (i32.const 1024) (i32.const 2048) (i32.const 96)))
+          (then
+            (if (i32.and (i32.and
+                  (i32.eq (i32.load16_u (i32.const 1036)) (i32.const 0x0608))
+                  (i32.eq (i32.load16_u (i32.const 1044)) (i32.const 0x0200)))
+                  (i32.eq (i32.load (i32.const 1052)) (i32.const 0x0300600a)))
+              (then
+                (drop (call $console_write (i32.const 68) (i32.const 6)))
+                (drop (call $console_write (i32.const 1046) (i32.const 6)))
+                (drop (call $console_write (i32.const 1056) (i32.const 6)))
+                (call $exit (i32.const 0))))
+            (br $read))))
+      (br $wait))))`;
+
+describe.skipIf(noHelper !== null)("unikernels on a switch, no root needed", () => {
+  test("a guest asks an echo unikernel for its MAC with ARP and the reply comes back to it alone", async () => {
+    const sw = await startSwitch("g2g");
+    await startEcho(sw, "g2g", "10.96.0.3/24");
+    const bystander = background(["run", echo, "--net", "service=switch:g2g", "--", "ip=10.96.0.4/24"]);
+    expect(await sw.waitFor(/(joined[^]*){2}/)).toBe(true);
+    const image = join(dir, "arp.wasm");
+    writeFileSync(image, guest(ARP_GUEST, { manifest: NET }));
+    const r = await new Promise<{ status: number | null; out: Buffer }>((resolve) => {
+      const b = background(["run", image, "--net", "service=switch:g2g"]);
+      const chunks: Buffer[] = [];
+      b.child.stdout!.on("data", (d: Buffer) => chunks.push(d));
+      b.child.on("exit", (status) => resolve({ status, out: Buffer.concat(chunks) }));
+    });
+    expect(r.status, sw.output).toBe(0);
+    expect(r.out.length).toBe(18);
+    const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+    const mine = hex(r.out.subarray(0, 6));
+    expect(hex(r.out.subarray(12, 18))).toBe(mine); // the reply was addressed to this guest
+    expect(hex(r.out.subarray(6, 12))).not.toBe(mine);
+    expect(hex(r.out.subarray(6, 12))).toMatch(/^[0-9a-f][26ae]:/); // the echo unikernel's tender-given MAC
+    expect(bystander.output).toBe("");
+  });
+
+  test("a tender told to join a switch that is not running says how to start one", () => {
+    const image = join(dir, "plain.wasm");
+    writeFileSync(image, guest(`(module (memory (export "memory") 1) (func (export "_start")))`, { manifest: NET }));
+    const r = tessera(["run", image, "--net", "service=switch:nosuch"]);
+    expect(r.stderr).toBe(
+      'tessera: --net service=switch:nosuch: no switch "nosuch" is running (start one with: tessera switch nosuch)\n',
+    );
+    expect(r.status).toBe(1);
+  });
+
+  test("bad switch names and a second switch of one name are refused in one line", async () => {
+    const bad = tessera(["switch", "../up"]);
+    expect(bad.stderr).toMatch(/^tessera: "\.\.\/up" is not a switch name \(.*\)\n$/);
+    expect(bad.status).toBe(1);
+    await startSwitch("once");
+    const r = tessera(["switch", "once"]);
+    expect(r.stderr).toMatch(/^tessera: a switch "once" is already running \(its socket: .*once\.sock\)\n$/);
+  });
+});
+
+describe.skipIf(noRoot !== null)("two unikernels and Linux on one switch", () => {
+  let ns: TapNamespace;
+
+  beforeAll(async () => {
+    ns = new TapNamespace(`tessera-sw-${process.pid}`, "tsr2", "10.96.0.1/24");
+    const sw = await startSwitch("lan", ["--tap", "tsr2"], ns.name);
+    const a = await startEcho(sw, "lan", "10.96.0.2/24", ns.name);
+    const b = await startEcho(sw, "lan", "10.96.0.3/24", ns.name);
+    for (const [addr, e] of [
+      ["10.96.0.2", a],
+      ["10.96.0.3", b],
+    ] as const)
+      expect(
+        ns.waitForPing(addr),
+        `${addr} never answered a ping; it said: ${e.output}; the switch: ${sw.output}`,
+      ).toBe(true);
+  }, 90_000);
+
+  afterAll(() => ns?.destroy());
+
+  test.each(["10.96.0.2", "10.96.0.3"])("Linux pings %s: every reply comes back", (addr) => {
+    const r = ns.run("ping", ["-c", "5", "-i", "0.2", "-W", "2", addr]);
+    expect(r.stdout.toString()).toMatch(/5 packets transmitted, 5 received/);
+  });
+
+  test.each(["10.96.0.2", "10.96.0.3"])("nc -u gets every byte back from %s", (addr) => {
+    const payload = randomBytes(600).toString("base64");
+    const r = ns.run("nc", ["-u", "-w", "1", addr, "7"], payload + "\n");
+    expect(r.stdout.toString()).toBe(payload + "\n");
+  });
+
+  test("both unikernels answer at once, each from its own MAC", () => {
+    const r = ns.run("sh", ["-c", "ping -c 3 -i 0.2 -W 2 10.96.0.2 & ping -c 3 -i 0.2 -W 2 10.96.0.3; wait"]);
+    expect(r.stdout.toString().match(/3 packets transmitted, 3 received/g)).toHaveLength(2);
+    const neigh = ns.ip("neigh", "show", "dev", "tsr2");
+    const mac = (addr: string) => neigh.match(new RegExp(`${addr.replace(/\./g, "\\.")} lladdr (\\S+)`))?.[1];
+    expect(mac("10.96.0.2")).toBeDefined();
+    expect(mac("10.96.0.3")).toBeDefined();
+    expect(mac("10.96.0.2")).not.toBe(mac("10.96.0.3"));
+  });
+});
