@@ -130,6 +130,46 @@ describe.skipIf(noHelper !== null)("unikernels on a switch, no root needed", () 
     expect(bystander.output).toBe("");
   });
 
+  test("two unikernels on one switch ping each other and exchange UDP, fragmented datagrams too", async () => {
+    const sw = await startSwitch("u2u");
+    await startEcho(sw, "u2u", "10.96.1.2/24");
+    const built = tessera(["build", "examples/ping", "-o", dir]);
+    expect(built.status, built.stderr).toBe(0);
+    const run = (args: string[]) =>
+      new Promise<{ status: number | null; out: string }>((resolve) => {
+        const b = background(["run", ...args]);
+        let out = "";
+        b.child.stdout!.on("data", (d: Buffer) => (out += d));
+        b.child.on("exit", (status) => resolve({ status, out }));
+      });
+    const ping = await run([
+      join(dir, "ping.wasm"),
+      "--net",
+      "service=switch:u2u",
+      "--",
+      "ip=10.96.1.3/24",
+      "host=10.96.1.2",
+      "count=5",
+      "interval=50",
+    ]);
+    expect(ping.out).toContain("5 sent, 5 received\n");
+    expect(ping.status).toBe(0);
+    for (const size of ["64", "3000"]) {
+      const udp = await run([
+        echo,
+        "--net",
+        "service=switch:u2u",
+        "--",
+        "ip=10.96.1.4/24",
+        "send=10.96.1.2",
+        "count=20",
+        `size=${size}`,
+      ]);
+      expect(udp.out).toBe("20 sent to 10.96.1.2, 20 echoed\n");
+      expect(udp.status).toBe(0);
+    }
+  });
+
   test("a tender told to join a switch that is not running says how to start one", () => {
     const image = join(dir, "plain.wasm");
     writeFileSync(image, guest(`(module (memory (export "memory") 1) (func (export "_start")))`, { manifest: NET }));
