@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { guest, imports } from "../../targets/node/test/guest.js";
+import { arpProbeGuest, guest } from "../../targets/node/test/guest.js";
 import { ROOT, tessera } from "../helpers/cli.js";
 import { BackgroundTessera, netnsMissing, TapNamespace } from "../helpers/netns.js";
 
@@ -69,42 +69,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-// ARP who-has 10.96.0.3 tell 10.96.0.9, from the MAC the tender gives, every
-// 300 ms for 3 s at most, until a reply from 10.96.0.3 arrives; then print
-// the guest's MAC, the reply's sender MAC and its target MAC.
-const ARP_GUEST = `(module ${imports("net_acquire", "net_write", "net_read", "yield", "clock_monotonic", "console_write", "exit")}
-  (memory (export "memory") 1)
-  (data (i32.const 0) "service")
-  (data (i32.const 128) "\\ff\\ff\\ff\\ff\\ff\\ff" "\\00\\00\\00\\00\\00\\00" "\\08\\06"
-    "\\00\\01" "\\08\\00" "\\06" "\\04" "\\00\\01" "\\00\\00\\00\\00\\00\\00" "\\0a\\60\\00\\09"
-    "\\00\\00\\00\\00\\00\\00" "\\0a\\60\\00\\03")
-  (func (export "_start") (local $deadline i64) (local $send i64)
-    (if (call $net_acquire (i32.const 0) (i32.const 7) (i32.const 64) (i32.const 68)) (then (call $exit (i32.const 2))))
-    (memory.copy (i32.const 134) (i32.const 68) (i32.const 6))
-    (memory.copy (i32.const 150) (i32.const 68) (i32.const 6))
-    (local.set $deadline (i64.add (call $clock_monotonic) (i64.const 3000000000)))
-    (local.set $send (call $clock_monotonic))
-    (loop $wait
-      (if (i64.ge_s (call $clock_monotonic) (local.get $deadline)) (then (call $exit (i32.const 3))))
-      (if (i64.ge_s (call $clock_monotonic) (local.get $send))
-        (then
-          (if (call $net_write (i32.load (i32.const 64)) (i32.const 128) (i32.const 42)) (then (call $exit (i32.const 4))))
-          (local.set $send (i64.add (call $clock_monotonic) (i64.const 300000000)))))
-      (drop (call $yield (local.get $send)))
-      (loop $read
-        (if (i32.eqz (call $net_read (i32.load (i32.const 64)) (i32.const 1024) (i32.const 2048) (i32.const 96)))
-          (then
-            (if (i32.and (i32.and
-                  (i32.eq (i32.load16_u (i32.const 1036)) (i32.const 0x0608))
-                  (i32.eq (i32.load16_u (i32.const 1044)) (i32.const 0x0200)))
-                  (i32.eq (i32.load (i32.const 1052)) (i32.const 0x0300600a)))
-              (then
-                (drop (call $console_write (i32.const 68) (i32.const 6)))
-                (drop (call $console_write (i32.const 1046) (i32.const 6)))
-                (drop (call $console_write (i32.const 1056) (i32.const 6)))
-                (call $exit (i32.const 0))))
-            (br $read))))
-      (br $wait))))`;
+const ARP_GUEST = arpProbeGuest("10.96.0.9", "10.96.0.3");
 
 describe.skipIf(noHelper !== null)("unikernels on a switch, no root needed", () => {
   test("a guest asks an echo unikernel for its MAC with ARP and the reply comes back to it alone", async () => {

@@ -67,3 +67,57 @@ export const echoGuest = (
         (if (i32.eqz (i32.load (i32.const 96))) (then (call $exit (i32.const 0))))
         (drop (call $console_write (i32.const 100) (i32.load (i32.const 96))))
         (br $read)))))`;
+
+/** Four address bytes as a WAT data string (`"\0a\63\00\02"`). */
+function ipData(ip: string): string {
+  return `"${ip
+    .split(".")
+    .map((o) => "\\" + Number(o).toString(16).padStart(2, "0"))
+    .join("")}"`;
+}
+
+/**
+ * A guest on net device `service` that sends "ARP who-has `target` tell
+ * `sender`" from the MAC its tender gives, every 300 ms for 3 s at most (exit
+ * 3 after that), until a reply from `target` arrives; then it writes 18 bytes
+ * to the console: its own MAC, the reply's sender MAC and its target MAC.
+ */
+export function arpProbeGuest(sender: string, target: string): string {
+  const t = target.split(".").map(Number);
+  const targetLe = ((t[3] << 24) | (t[2] << 16) | (t[1] << 8) | t[0]) >>> 0;
+  return `(module ${imports("net_acquire", "net_write", "net_read", "yield", "clock_monotonic", "console_write", "exit")}
+  (memory (export "memory") 1)
+  (data (i32.const 0) "service")
+  ;; 64: handle, 68: net_info (MAC first), 96: len_out, 128: the request, 1024: a received frame
+  (data (i32.const 128) "\\ff\\ff\\ff\\ff\\ff\\ff" "\\00\\00\\00\\00\\00\\00" "\\08\\06"
+    "\\00\\01" "\\08\\00" "\\06" "\\04" "\\00\\01" "\\00\\00\\00\\00\\00\\00" ${ipData(sender)}
+    "\\00\\00\\00\\00\\00\\00" ${ipData(target)})
+  (func (export "_start") (local $deadline i64) (local $send i64)
+    (if (call $net_acquire (i32.const 0) (i32.const 7) (i32.const 64) (i32.const 68)) (then (call $exit (i32.const 2))))
+    (memory.copy (i32.const 134) (i32.const 68) (i32.const 6)) ;; Ethernet source
+    (memory.copy (i32.const 150) (i32.const 68) (i32.const 6)) ;; ARP sender hardware address
+    (local.set $deadline (i64.add (call $clock_monotonic) (i64.const 3000000000)))
+    (local.set $send (call $clock_monotonic))
+    (loop $wait
+      (if (i64.ge_s (call $clock_monotonic) (local.get $deadline)) (then (call $exit (i32.const 3))))
+      (if (i64.ge_s (call $clock_monotonic) (local.get $send))
+        (then
+          (if (call $net_write (i32.load (i32.const 64)) (i32.const 128) (i32.const 42)) (then (call $exit (i32.const 4))))
+          (local.set $send (i64.add (call $clock_monotonic) (i64.const 300000000)))))
+      (drop (call $yield (local.get $send)))
+      (loop $read
+        (if (i32.eqz (call $net_read (i32.load (i32.const 64)) (i32.const 1024) (i32.const 2048) (i32.const 96)))
+          (then
+            ;; ARP (0x0806), reply (2), from the target: print our MAC, the sender's and the target's
+            (if (i32.and (i32.and
+                  (i32.eq (i32.load16_u (i32.const 1036)) (i32.const 0x0608))
+                  (i32.eq (i32.load16_u (i32.const 1044)) (i32.const 0x0200)))
+                  (i32.eq (i32.load (i32.const 1052)) (i32.const ${targetLe})))
+              (then
+                (drop (call $console_write (i32.const 68) (i32.const 6)))
+                (drop (call $console_write (i32.const 1046) (i32.const 6)))
+                (drop (call $console_write (i32.const 1056) (i32.const 6)))
+                (call $exit (i32.const 0))))
+            (br $read))))
+      (br $wait))))`;
+}
