@@ -71,7 +71,7 @@ class Server extends UdpHandler {
   }
 }
 const server = new Server();
-b.bindUdp(53, server);
+const serverSocket = b.bindUdp(53, server)!;
 
 const out = new StaticArray<u8>(1400);
 const outPacket = new DnsPacket();
@@ -250,6 +250,14 @@ test("a CNAME chain is followed to the addresses, the TTL the smallest along it"
   expect<i32>(heard.addresses.length, 1, "only the chain's end");
   expect<u32>(heard.addresses[0], EXAMPLE);
   expect<u32>(heard.ttl, 60);
+});
+
+test("a server whose port is closed fails the lookup at once with Unreachable, not after the tries", () => {
+  b.unbindUdp(serverSocket); // B answers queries to port 53 with ICMP port unreachable now
+  expect<bool>(resolver.resolve("example.test", heard, 0), true, "resolve starts");
+  pump(0);
+  expectFailed(DnsError.Unreachable);
+  expect<i32>(server.queries, 0, "no server heard it");
 });
 
 test("NXDOMAIN fails with NotFound", () => {

@@ -47,6 +47,13 @@ class Echo extends UdpHandler {
 class Collect extends UdpHandler {
   bytes: StaticArray<u8> = new StaticArray<u8>(0);
   from: u32 = 0;
+  unreachableTo: u32 = 0;
+  unreachablePort: u32 = 0;
+  unreachable(dstAddr: u32, dstPort: u32, code: u32, now: i64): void {
+    this.unreachableTo = dstAddr;
+    this.unreachablePort = dstPort;
+    expect<u32>(code, 3, "port unreachable");
+  }
   datagram(srcAddr: u32, srcPort: u32, ptr: usize, len: u32, now: i64): void {
     this.from = srcPort;
     this.bytes = new StaticArray<u8>(<i32>len);
@@ -92,14 +99,19 @@ test("UDP echo returns the datagram byte for byte, even one larger than the MTU"
   }
 });
 
-test("a datagram to a closed port is answered with port unreachable", () => {
-  const before = a.counters.dropped(Drop.Unsupported); // A counts ICMP errors it receives
+test("a datagram to a closed port is answered with port unreachable, which reaches the sending socket", () => {
   const dropsB = b.counters.dropped(Drop.NotForUs);
   const data = new StaticArray<u8>(10);
   a.sendUdp(5000, B_IP, 9, changetype<usize>(data), 10, 3 * SECOND);
   pump(3 * SECOND);
   expect<u64>(b.counters.dropped(Drop.NotForUs), dropsB + 1, "B dropped the datagram");
-  expect<u64>(a.counters.dropped(Drop.Unsupported), before + 1, "A got the ICMP error");
+  expect<u32>(collect.unreachableTo, B_IP, "the socket on port 5000 heard where");
+  expect<u32>(collect.unreachablePort, 9, "and which port");
+  // From a port nobody has bound, the error has nobody to tell: counted as a drop.
+  const before = a.counters.dropped(Drop.Unsupported);
+  a.sendUdp(5001, B_IP, 9, changetype<usize>(data), 10, 3 * SECOND);
+  pump(3 * SECOND);
+  expect<u64>(a.counters.dropped(Drop.Unsupported), before + 1, "A dropped the error");
 });
 
 test("frames for another MAC and bad checksums are dropped and counted by reason", () => {

@@ -4,6 +4,7 @@
 // its own (frames leave through a Link) and reads no clock (time is passed in).
 
 import { Drop } from "../wire/drop";
+import { load16 } from "../wire/bytes";
 import {
   EthernetFrame,
   EthernetRepr,
@@ -163,9 +164,21 @@ export class Interface {
       const h = this.echoHandler;
       if (h) h.reply(src, icmp.ident, icmp.seqNo, icmp.dataPtr, icmp.dataLen, now);
       else this.counters.drop(Drop.NotForUs);
-    } else {
-      this.counters.drop(Drop.Unsupported); // errors: counted; sockets do not track them yet
+    } else if (icmp.msgType == ICMP_DEST_UNREACHABLE && !this.reportUnreachable(icmp, now)) {
+      this.counters.drop(Drop.Unsupported);
+    } else if (icmp.msgType != ICMP_DEST_UNREACHABLE) {
+      this.counters.drop(Drop.Unsupported); // time exceeded: counted, nothing to tell
     }
+  }
+
+  // Tells the UDP socket that sent the datagram quoted in a destination-unreachable error; false if none did.
+  private reportUnreachable(icmp: IcmpRepr, now: i64): bool {
+    const quoted = icmp.quoted;
+    if (quoted.protocol != IP_PROTOCOL_UDP || quoted.srcAddr != this.config.cidr.addr || icmp.dataLen < 4) return false;
+    const socket = this.socketOn(load16(icmp.dataPtr)); // the quoted UDP header: our port, then theirs
+    if (!socket) return false;
+    socket.handler.unreachable(quoted.dstAddr, load16(icmp.dataPtr + 2), icmp.code, now);
+    return true;
   }
 
   private receiveUdp(src: u32, dst: u32, ipPtr: usize, ptr: usize, len: u32, now: i64): void {

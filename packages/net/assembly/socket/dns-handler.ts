@@ -24,6 +24,8 @@ export enum DnsError {
   Truncated,
   /** Every try timed out, and the only replies that matched our query could not be parsed. */
   Malformed,
+  /** The server's host answered with ICMP port unreachable: no DNS server listens there. */
+  Unreachable,
 }
 
 /** A short description of `error`, naming the DNS response code where there is one (for messages). */
@@ -51,6 +53,8 @@ export function dnsErrorName(error: DnsError): string {
       return "truncated reply without answers (no TCP fallback)";
     case DnsError.Malformed:
       return "malformed reply";
+    case DnsError.Unreachable:
+      return "no DNS server at that address (port unreachable)";
     default:
       return "unknown error";
   }

@@ -190,6 +190,11 @@ export class DnsResolver extends UdpHandler {
     this.fail(reply.truncated ? DnsError.Truncated : DnsError.NoData);
   }
 
+  /** An ICMP error for a query we sent: a closed port on the server fails the lookup at once. */
+  unreachable(dstAddr: u32, dstPort: u32, code: u32, now: i64): void {
+    if (this.handler && dstAddr == this.server && dstPort == DNS_PORT) this.fail(DnsError.Unreachable);
+  }
+
   // Sends (or resends) the query and sets the deadline of this try.
   private send(now: i64): void {
     const wait = this.timeout << (<i64>min(this.sent, 30));

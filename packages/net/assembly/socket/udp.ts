@@ -8,6 +8,13 @@ export abstract class UdpHandler {
    * only during the call (copy what you keep). `now` is the stack's time.
    */
   abstract datagram(srcAddr: u32, srcPort: u32, ptr: usize, len: u32, now: i64): void;
+
+  /**
+   * A datagram this socket sent to `dstAddr:dstPort` came back as ICMP
+   * destination unreachable with `code` (3: port unreachable, nobody listens
+   * there). Does nothing unless overridden.
+   */
+  unreachable(dstAddr: u32, dstPort: u32, code: u32, now: i64): void {}
 }
 
 /** A bound UDP port; send through the interface it was bound on. */
