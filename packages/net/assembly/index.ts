@@ -26,3 +26,6 @@ export * from "./socket/udp";
 export * from "./stack";
 export * from "./socket/dns";
 export * from "./iface/dhcp-client";
+export * from "./wire/seq";
+export * from "./wire/tcp-options";
+export * from "./wire/tcp";
