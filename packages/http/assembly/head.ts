@@ -1,0 +1,308 @@
+// A request head (request line and header fields) in a buffer it owns, with spans into it and the framing it implies.
+//
+// The parser copies the head's bytes here as they arrive; each complete line is checked and recorded as spans
+// (offsets into `buf`), so lookups allocate nothing. The layout of the header table, per field:
+//
+//   table[4*i .. 4*i+4] = [name offset, name length, value offset, value length]   (value trimmed of OWS)
+
+import { bytesEqual, bytesEqualNoCase, CR, isFieldByte, isOws, isTargetByte, isTchar, listHas, SP } from "./chars";
+
+/** A request method, recognised once so routing compares integers. */
+export enum Method {
+  /** A method this enum does not name; compare with `methodIs`. */
+  Other = 0,
+  /** GET */
+  Get,
+  /** HEAD */
+  Head,
+  /** POST */
+  Post,
+  /** PUT */
+  Put,
+  /** DELETE */
+  Delete,
+  /** OPTIONS */
+  Options,
+  /** PATCH */
+  Patch,
+  /** CONNECT */
+  Connect,
+  /** TRACE */
+  Trace,
+}
+
+const U64_MAX: u64 = 0xffff_ffff_ffff_ffff;
+
+/** The request line and header fields of one request, as spans into a fixed buffer. */
+export class RequestHead {
+  /** The head's bytes, request line first (capacity: the header-bytes limit). */
+  readonly buf: StaticArray<u8>;
+  /** Bytes of `buf` in use. */
+  len: u32 = 0;
+  /** The header table: four u32 per field (see the file comment). */
+  readonly table: StaticArray<u32>;
+  /** Number of header fields recorded. */
+  count: i32 = 0;
+  /** The method, or `Method.Other`. */
+  method: Method = Method.Other;
+  /** Offset and length of the method token in `buf`. */
+  methodStart: u32 = 0;
+  /** Length of the method token. */
+  methodLen: u32 = 0;
+  /** Offset of the request target in `buf`. */
+  targetStart: u32 = 0;
+  /** Length of the request target. */
+  targetLen: u32 = 0;
+  /** 10 for HTTP/1.0, 11 for HTTP/1.1. */
+  version: u32 = 11;
+  /** Whether a Content-Length field was present (then `contentLength` is its value). */
+  hasContentLength: bool = false;
+  /** The body length given by Content-Length. */
+  contentLength: u64 = 0;
+  /** Whether the body is chunked (Transfer-Encoding: chunked). */
+  chunked: bool = false;
+  /** Whether the connection stays open after this request (version default, Connection field). */
+  keepAlive: bool = true;
+  private hosts: u32 = 0;
+  private codings: u32 = 0; // Transfer-Encoding elements seen
+  private chunkedCodings: u32 = 0;
+  private connClose: bool = false;
+  private connKeepAlive: bool = false;
+
+  /** A head of at most `maxBytes` bytes and `maxFields` header fields. */
+  constructor(maxBytes: u32, maxFields: u32) {
+    this.buf = new StaticArray<u8>(<i32>maxBytes);
+    this.table = new StaticArray<u32>(<i32>maxFields * 4);
+  }
+
+  /** Address of `buf`'s first byte. */
+  @inline get base(): usize {
+    return changetype<usize>(this.buf);
+  }
+
+  /** Forgets the previous request; allocates nothing. */
+  reset(): void {
+    this.len = 0;
+    this.count = 0;
+    this.method = Method.Other;
+    this.methodStart = this.methodLen = this.targetStart = this.targetLen = 0;
+    this.version = 11;
+    this.hasContentLength = false;
+    this.contentLength = 0;
+    this.chunked = false;
+    this.keepAlive = true;
+    this.hosts = this.codings = this.chunkedCodings = 0;
+    this.connClose = this.connKeepAlive = false;
+  }
+
+  /** Whether the method is exactly `name` (methods are case-sensitive). */
+  methodIs(name: string): bool {
+    return bytesEqual(this.base + this.methodStart, this.methodLen, name);
+  }
+
+  /** Address of the request target's first byte. */
+  targetPtr(): usize {
+    return this.base + this.targetStart;
+  }
+
+  /** Length of the target's path: the target up to its first `?` (or all of it). */
+  pathLen(): u32 {
+    const p = this.targetPtr();
+    for (let i: u32 = 0; i < this.targetLen; i++) if (load<u8>(p + i) == 0x3f) return i;
+    return this.targetLen;
+  }
+
+  /** Whether the target's path (before any `?`) is exactly `path`. */
+  pathIs(path: string): bool {
+    return bytesEqual(this.targetPtr(), this.pathLen(), path);
+  }
+
+  /** The request target as a string (allocates; for logs and handlers, not the data path). */
+  target(): string {
+    return String.UTF8.decodeUnsafe(this.targetPtr(), this.targetLen);
+  }
+
+  /** Address of field `i`'s name. */
+  namePtr(i: i32): usize {
+    return this.base + unchecked(this.table[i * 4]);
+  }
+  /** Length of field `i`'s name. */
+  nameLen(i: i32): u32 {
+    return unchecked(this.table[i * 4 + 1]);
+  }
+  /** Address of field `i`'s value (trimmed of surrounding whitespace). */
+  valuePtr(i: i32): usize {
+    return this.base + unchecked(this.table[i * 4 + 2]);
+  }
+  /** Length of field `i`'s value. */
+  valueLen(i: i32): u32 {
+    return unchecked(this.table[i * 4 + 3]);
+  }
+
+  /** Whether field `i`'s name is `name`, ignoring case. */
+  nameIs(i: i32, name: string): bool {
+    return bytesEqualNoCase(this.namePtr(i), this.nameLen(i), name);
+  }
+
+  /** Whether field `i`'s value is `value`, ignoring case. */
+  valueIs(i: i32, value: string): bool {
+    return bytesEqualNoCase(this.valuePtr(i), this.valueLen(i), value);
+  }
+
+  /** Index of the first field named `name` (any case) at or after `from`, or -1. */
+  find(name: string, from: i32 = 0): i32 {
+    for (let i = from; i < this.count; i++) if (this.nameIs(i, name)) return i;
+    return -1;
+  }
+
+  /** Whether any field named `name` lists `token` among its comma-separated elements, ignoring case. */
+  hasToken(name: string, token: string): bool {
+    for (let i = this.find(name); i >= 0; i = this.find(name, i + 1)) {
+      if (listHas(this.valuePtr(i), this.valueLen(i), token)) return true;
+    }
+    return false;
+  }
+
+  /** The value of the first field named `name` as a string, or null (allocates). */
+  value(name: string): string | null {
+    const i = this.find(name);
+    return i < 0 ? null : String.UTF8.decodeUnsafe(this.valuePtr(i), this.valueLen(i));
+  }
+
+  /** Checks the request line in `buf[start, end)` (no line ending); 0, or the status to answer. */
+  requestLine(start: u32, end: u32, maxUri: u32): u32 {
+    const p = this.base;
+    let i = start;
+    while (i < end && isTchar(load<u8>(p + i))) i++;
+    if (i == start || i == end || load<u8>(p + i) != SP) return 400;
+    this.methodStart = start;
+    this.methodLen = i - start;
+    this.method = this.recognise();
+    const t = ++i;
+    while (i < end && isTargetByte(load<u8>(p + i))) i++;
+    if (i - t > maxUri) return 414;
+    if (i == t || i == end || load<u8>(p + i) != SP) return 400;
+    this.targetStart = t;
+    this.targetLen = i - t;
+    const v = p + i + 1;
+    if (end - i - 1 != 8 || !bytesEqual(v, 5, "HTTP/")) return 400;
+    const major = <u32>load<u8>(v + 5) - 0x30;
+    const minor = <u32>load<u8>(v + 7) - 0x30;
+    if (major > 9 || minor > 9 || load<u8>(v + 6) != 0x2e) return 400;
+    if (major != 1 || minor > 1) return 505;
+    this.version = 10 + minor;
+    return 0;
+  }
+
+  /** Checks the header field in `buf[start, end)` and records it; 0, or the status to answer. */
+  field(start: u32, end: u32, maxFields: u32): u32 {
+    const p = this.base;
+    let i = start;
+    while (i < end && isTchar(load<u8>(p + i))) i++;
+    // A line starting with whitespace is obs-fold (or a field before the first); SP before ':' is forbidden.
+    if (i == start || i == end || load<u8>(p + i) != 0x3a) return 400;
+    const nameEnd = i++;
+    while (i < end && isOws(load<u8>(p + i))) i++;
+    let e = end;
+    while (e > i && isOws(load<u8>(p + e - 1))) e--;
+    for (let j = i; j < e; j++) if (!isFieldByte(load<u8>(p + j))) return 400;
+    if (<u32>this.count >= maxFields) return 431;
+    const k = this.count++ * 4;
+    unchecked((this.table[k] = start));
+    unchecked((this.table[k + 1] = nameEnd - start));
+    unchecked((this.table[k + 2] = i));
+    unchecked((this.table[k + 3] = e - i));
+    return this.framingField(this.count - 1);
+  }
+
+  /** Decides the framing and keep-alive once the head is complete; 0, or the status to answer. */
+  finish(): u32 {
+    if (this.hosts > 1 || (this.version == 11 && this.hosts == 0)) return 400;
+    this.keepAlive = this.version == 11 ? !this.connClose : this.connKeepAlive && !this.connClose;
+    if (this.codings > 0) {
+      if (this.version == 10 || this.hasContentLength) return 400; // RFC 9112 §6.1, §6.3: smuggling risks
+      if (this.codings != this.chunkedCodings) return 501;
+      if (this.chunkedCodings != 1) return 400;
+      this.chunked = true;
+    }
+    return 0;
+  }
+
+  // Notes what field `i` says about framing (Content-Length, Transfer-Encoding), Host and Connection.
+  private framingField(i: i32): u32 {
+    const len = this.nameLen(i);
+    if (len == 4 && this.nameIs(i, "host")) this.hosts++;
+    else if (len == 10 && this.nameIs(i, "connection")) {
+      const p = this.valuePtr(i);
+      const n = this.valueLen(i);
+      if (listHas(p, n, "close")) this.connClose = true;
+      if (listHas(p, n, "keep-alive")) this.connKeepAlive = true;
+    } else if (len == 14 && this.nameIs(i, "content-length")) return this.contentLengthField(i);
+    else if (len == 17 && this.nameIs(i, "transfer-encoding")) return this.transferEncodingField(i);
+    return 0;
+  }
+
+  // Content-Length: 1*DIGIT, or a list of identical values ("5, 5"); anything else, or a conflict, is 400.
+  private contentLengthField(i: i32): u32 {
+    const p = this.valuePtr(i);
+    const n = this.valueLen(i);
+    let j: u32 = 0;
+    do {
+      while (j < n && isOws(load<u8>(p + j))) j++;
+      const d = j;
+      let v: u64 = 0;
+      while (j < n) {
+        const c = <u32>load<u8>(p + j) - 0x30;
+        if (c > 9) break;
+        if (v > (U64_MAX - c) / 10) return 400; // does not fit in 64 bits
+        v = v * 10 + c;
+        j++;
+      }
+      if (j == d) return 400;
+      while (j < n && isOws(load<u8>(p + j))) j++;
+      if (j < n && load<u8>(p + j) != 0x2c) return 400;
+      if (this.hasContentLength && v != this.contentLength) return 400;
+      this.hasContentLength = true;
+      this.contentLength = v;
+    } while (j++ < n);
+    return 0;
+  }
+
+  // Transfer-Encoding: counts the codings and which of them are chunked; finish() judges them.
+  private transferEncodingField(i: i32): u32 {
+    const p = this.valuePtr(i);
+    const n = this.valueLen(i);
+    let j: u32 = 0;
+    let any = false;
+    while (j < n) {
+      let end = j;
+      while (end < n && load<u8>(p + end) != 0x2c) end++;
+      let a = j;
+      let b = end;
+      while (a < b && isOws(load<u8>(p + a))) a++;
+      while (b > a && isOws(load<u8>(p + b - 1))) b--;
+      if (b > a) {
+        any = true;
+        this.codings++;
+        if (bytesEqualNoCase(p + a, b - a, "chunked")) this.chunkedCodings++;
+      }
+      j = end + 1;
+    }
+    return any ? 0 : 400;
+  }
+
+  private recognise(): Method {
+    const p = this.base + this.methodStart;
+    const n = this.methodLen;
+    if (bytesEqual(p, n, "GET")) return Method.Get;
+    if (bytesEqual(p, n, "POST")) return Method.Post;
+    if (bytesEqual(p, n, "HEAD")) return Method.Head;
+    if (bytesEqual(p, n, "PUT")) return Method.Put;
+    if (bytesEqual(p, n, "DELETE")) return Method.Delete;
+    if (bytesEqual(p, n, "OPTIONS")) return Method.Options;
+    if (bytesEqual(p, n, "PATCH")) return Method.Patch;
+    if (bytesEqual(p, n, "CONNECT")) return Method.Connect;
+    if (bytesEqual(p, n, "TRACE")) return Method.Trace;
+    return Method.Other;
+  }
+}

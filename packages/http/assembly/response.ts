@@ -1,0 +1,177 @@
+// Writing an HTTP/1.1 response head and chunked-body framing into caller-given buffers, without allocating.
+//
+//   HTTP/1.1 200 OK\r\n                 begin(ptr, cap, 200)
+//   Content-Type: text/plain\r\n        header("Content-Type", "text/plain")
+//   Content-Length: 2\r\n               contentLength(2)   (or chunked(): Transfer-Encoding: chunked)
+//   Connection: close\r\n               close()            (or keepAlive() for an HTTP/1.0 client)
+//   \r\n                                end() -> bytes written, or 0 if they did not fit or a field was invalid
+
+import { isFieldByte, isTchar } from "./chars";
+import { reasonPhrase } from "./status";
+
+/** Bytes of the longest chunk header `writeChunkHeader` writes: 8 hex digits and CRLF. */
+export const CHUNK_HEADER_MAX: u32 = 10;
+/** Bytes `writeChunkEnd` writes: the CRLF after a chunk's data. */
+export const CHUNK_END_LEN: u32 = 2;
+/** Bytes `writeLastChunk` writes: `0\r\n\r\n`. */
+export const LAST_CHUNK_LEN: u32 = 5;
+
+/** Writes one response head into a buffer; a call that does not fit, or a bad field, makes `end` return 0. */
+export class ResponseWriter {
+  private ptr: usize = 0;
+  private cap: u32 = 0;
+  /** Bytes written so far. */
+  len: u32 = 0;
+  /** Whether something did not fit or was not a valid field (the head is then unusable). */
+  failed: bool = false;
+
+  /** Starts a head at `ptr` (at most `cap` bytes) with the status line `HTTP/1.1 <status> <reason>`. */
+  begin(ptr: usize, cap: u32, status: u32): ResponseWriter {
+    this.ptr = ptr;
+    this.cap = cap;
+    this.len = 0;
+    this.failed = status < 100 || status > 999;
+    this.ascii("HTTP/1.1 ");
+    this.decimal(status);
+    this.byte(0x20);
+    this.ascii(reasonPhrase(status));
+    this.crlf();
+    return this;
+  }
+
+  /** Adds `name: value`; the name must be a token and the value printable ASCII (no CR/LF: no injection). */
+  header(name: string, value: string): ResponseWriter {
+    this.name(name);
+    for (let i = 0; i < value.length; i++) {
+      const c = <u32>value.charCodeAt(i);
+      if (c > 0x7e || !isFieldByte(c)) this.failed = true;
+      else this.byte(c);
+    }
+    this.crlf();
+    return this;
+  }
+
+  /** Adds `name: <value in decimal>`. */
+  headerNumber(name: string, value: u64): ResponseWriter {
+    this.name(name);
+    this.decimal(value);
+    this.crlf();
+    return this;
+  }
+
+  /** Adds `Content-Length: n`. */
+  contentLength(n: u64): ResponseWriter {
+    return this.headerNumber("Content-Length", n);
+  }
+
+  /** Adds `Transfer-Encoding: chunked`; then write the body with the chunk helpers below. */
+  chunked(): ResponseWriter {
+    return this.header("Transfer-Encoding", "chunked");
+  }
+
+  /** Adds `Connection: close`: the server closes after this response. */
+  close(): ResponseWriter {
+    return this.header("Connection", "close");
+  }
+
+  /** Adds `Connection: keep-alive`, which an HTTP/1.0 client needs to keep the connection. */
+  keepAlive(): ResponseWriter {
+    return this.header("Connection", "keep-alive");
+  }
+
+  /**
+   * Adds the framing and connection fields: `Content-Length` if `length >= 0`, else chunked (for an HTTP/1.1
+   * request; an HTTP/1.0 client gets neither and the body ends when the server closes); then `Connection: close`
+   * if the connection will not be kept, or `Connection: keep-alive` if it will be for an HTTP/1.0 client.
+   * Returns whether the connection is kept (false also for a length-less body to HTTP/1.0).
+   */
+  framing(length: i64, keepAlive: bool, requestVersion: u32 = 11): bool {
+    if (length >= 0) this.contentLength(<u64>length);
+    else if (requestVersion >= 11) this.chunked();
+    else keepAlive = false;
+    if (!keepAlive) this.close();
+    else if (requestVersion < 11) this.keepAlive();
+    return keepAlive;
+  }
+
+  /** Ends the head with the empty line; returns its length in bytes, or 0 if it failed. */
+  end(): u32 {
+    this.crlf();
+    return this.failed ? 0 : this.len;
+  }
+
+  private name(name: string): void {
+    if (name.length == 0) this.failed = true;
+    for (let i = 0; i < name.length; i++) {
+      const c = <u32>name.charCodeAt(i);
+      if (!isTchar(c)) this.failed = true;
+      else this.byte(c);
+    }
+    this.byte(0x3a);
+    this.byte(0x20);
+  }
+
+  private ascii(s: string): void {
+    for (let i = 0; i < s.length; i++) this.byte(<u32>s.charCodeAt(i));
+  }
+
+  private decimal(v: u64): void {
+    let digits: u32 = 1;
+    for (let t = v; t >= 10; t /= 10) digits++;
+    if (this.len + digits > this.cap) {
+      this.failed = true;
+      return;
+    }
+    for (let k = digits; k > 0; k--) {
+      store<u8>(this.ptr + this.len + k - 1, <u8>(0x30 + (v % 10)));
+      v /= 10;
+    }
+    this.len += digits;
+  }
+
+  private crlf(): void {
+    this.byte(0x0d);
+    this.byte(0x0a);
+  }
+
+  @inline private byte(c: u32): void {
+    if (this.len < this.cap) store<u8>(this.ptr + this.len++, <u8>c);
+    else this.failed = true;
+  }
+}
+
+/** Writes the chunk header for `size` data bytes (`<hex size>\r\n`) at `ptr`; returns its length, or 0 if over `cap`. */
+export function writeChunkHeader(ptr: usize, cap: u32, size: u32): u32 {
+  let digits: u32 = 1;
+  for (let t = size; t >= 16; t >>= 4) digits++;
+  if (digits + 2 > cap) return 0;
+  for (let k = digits; k > 0; k--) {
+    const d = size & 15;
+    store<u8>(ptr + k - 1, <u8>(d < 10 ? 0x30 + d : 0x57 + d)); // lower-case hex
+    size >>= 4;
+  }
+  store<u16>(ptr + digits, 0x0a0d); // "\r\n"
+  return digits + 2;
+}
+
+/** Writes the CRLF that follows a chunk's data; returns 2, or 0 if over `cap`. */
+export function writeChunkEnd(ptr: usize, cap: u32): u32 {
+  if (cap < CHUNK_END_LEN) return 0;
+  store<u16>(ptr, 0x0a0d);
+  return CHUNK_END_LEN;
+}
+
+/** Writes the last chunk and the empty trailer section (`0\r\n\r\n`); returns 5, or 0 if over `cap`. */
+export function writeLastChunk(ptr: usize, cap: u32): u32 {
+  if (cap < LAST_CHUNK_LEN) return 0;
+  store<u32>(ptr, 0x0d0a0d30); // "0\r\n\r", little-endian
+  store<u8>(ptr + 4, 0x0a);
+  return LAST_CHUNK_LEN;
+}
+
+/** Bytes of framing around a chunk of `size` data bytes: its header and the CRLF after the data. */
+export function chunkOverhead(size: u32): u32 {
+  let digits: u32 = 1;
+  for (let t = size; t >= 16; t >>= 4) digits++;
+  return digits + 2 + CHUNK_END_LEN;
+}
