@@ -1,5 +1,5 @@
 // An Ethernet interface with IPv4: receives frames (ARP, IPv4 with fragments
-// reassembled, ICMP echo, UDP to bound sockets) and sends IPv4 datagrams,
+// reassembled, ICMP echo, UDP to bound sockets, TCP to tcp/endpoint.ts) and sends IPv4 datagrams,
 // resolving next hops with ARP and fragmenting to the MTU. It does no I/O of
 // its own (frames leave through a Link) and reads no clock (time is passed in).
 
@@ -15,7 +15,14 @@ import {
   MAC_BROADCAST,
 } from "../wire/ethernet";
 import { ArpPacket, ArpRepr, ARP_LEN, ARP_REPLY, ARP_REQUEST } from "../wire/arp";
-import { Ipv4Packet, Ipv4Repr, IPV4_HEADER_LEN, IP_PROTOCOL_ICMP, IP_PROTOCOL_UDP } from "../wire/ipv4";
+import {
+  Ipv4Packet,
+  Ipv4Repr,
+  IPV4_HEADER_LEN,
+  IP_PROTOCOL_ICMP,
+  IP_PROTOCOL_TCP,
+  IP_PROTOCOL_UDP,
+} from "../wire/ipv4";
 import {
   IcmpPacket,
   IcmpRepr,
@@ -23,6 +30,7 @@ import {
   ICMP_ECHO_REPLY,
   ICMP_ECHO_REQUEST,
   ICMP_UNREACH_PORT,
+  ICMP_UNREACH_PROTOCOL,
 } from "../wire/icmpv4";
 import { UdpPacket, UdpRepr, UDP_HEADER_LEN } from "../wire/udp";
 import { ArpCache } from "./arp-cache";
@@ -32,6 +40,9 @@ import { Link } from "./link";
 import { PendingQueue } from "./pending";
 import { Reassembler } from "./reassembly";
 import { UdpHandler, UdpSocket } from "../socket/udp";
+import { TcpConnection, TcpHandler } from "../tcp/connection";
+import { TcpAcceptor, TcpEndpoint, TcpListener, TcpTransport } from "../tcp/endpoint";
+import { Transport } from "./transport";
 
 /** The largest IPv4 payload: 65535 minus the 20-byte header. */
 export const MAX_IP_PAYLOAD: u32 = 65515;
@@ -58,6 +69,8 @@ export class Interface {
   echoHandler: EchoHandler | null = null;
   /** Whether to answer pings (ICMP echo requests). */
   answerPings: bool = true;
+  // TCP, made on first use (see `tcp`), so that images without TCP carry none of its code.
+  private tcpTransport: Transport | null = null;
 
   private readonly sockets: Array<UdpSocket> = new Array<UdpSocket>();
   private readonly frame: StaticArray<u8>;
@@ -84,6 +97,13 @@ export class Interface {
   ) {
     this.frame = new StaticArray<u8>(<i32>(mtu + ETHERNET_HEADER_LEN));
     this.pending = new PendingQueue(16, mtu + ETHERNET_HEADER_LEN);
+  }
+
+  /** TCP connections and listeners (made on first use). */
+  get tcp(): TcpEndpoint {
+    let transport = this.tcpTransport;
+    if (!transport) this.tcpTransport = transport = new TcpTransport(new TcpEndpoint(this));
+    return (<TcpTransport>transport).endpoint;
   }
 
   // ---- receiving -------------------------------------------------------
@@ -140,9 +160,24 @@ export class Interface {
     }
     const src = repr.srcAddr;
     const protocol = repr.protocol;
-    if (protocol == IP_PROTOCOL_UDP) this.receiveUdp(src, dst, ptr, payload, payloadLen, now);
+    // An ICMP error quotes the IP header and 8 bytes that follow it: only a datagram that came whole has them in place.
+    const quoted = payload == ip.payloadPtr() ? ptr : 0;
+    const tcp = this.tcpTransport;
+    if (protocol == IP_PROTOCOL_UDP) this.receiveUdp(src, dst, quoted, payload, payloadLen, now);
     else if (protocol == IP_PROTOCOL_ICMP) this.receiveIcmp(src, dst, payload, payloadLen, now);
-    else this.counters.drop(Drop.Unsupported);
+    else if (protocol == IP_PROTOCOL_TCP && tcp) tcp.receive(src, dst, payload, payloadLen, now);
+    else {
+      // No such protocol here (TCP too, in an image that never uses it): say so, for unicast only.
+      this.counters.drop(Drop.Unsupported);
+      if (dst == cidr.addr && quoted != 0)
+        this.sendUnreachable(
+          ICMP_UNREACH_PROTOCOL,
+          src,
+          quoted,
+          <u32>(payload - quoted) + min<u32>(8, payloadLen),
+          now,
+        );
+    }
   }
 
   private receiveIcmp(src: u32, dst: u32, ptr: usize, len: u32, now: i64): void {
@@ -193,15 +228,17 @@ export class Interface {
     }
     this.counters.drop(Drop.NotForUs);
     // Nobody listens: say so (RFC 1122 3.2.2.1), for unicast only, quoting the header and 8 bytes.
-    if (dst == this.config.cidr.addr && ptr > ipPtr) this.sendPortUnreachable(src, ipPtr, <u32>(ptr - ipPtr) + 8, now);
+    if (dst == this.config.cidr.addr && ipPtr != 0)
+      this.sendUnreachable(ICMP_UNREACH_PORT, src, ipPtr, <u32>(ptr - ipPtr) + 8, now);
   }
 
-  private sendPortUnreachable(dst: u32, quotePtr: usize, quoteLen: u32, now: i64): void {
+  // Sends ICMP destination unreachable with `code` to `dst`, quoting `quoteLen` bytes of the datagram at `quotePtr`.
+  private sendUnreachable(code: u32, dst: u32, quotePtr: usize, quoteLen: u32, now: i64): void {
     const out = changetype<usize>(this.payload);
     memory.copy(out + 8, quotePtr, quoteLen);
     const packet = this.icmp.wrap(out, 8 + quoteLen);
     packet.setMsgType(ICMP_DEST_UNREACHABLE);
-    packet.setCode(ICMP_UNREACH_PORT);
+    packet.setCode(code);
     packet.setUnused(0);
     packet.fillChecksum();
     this.sendIpv4(this.config.cidr.addr, dst, IP_PROTOCOL_ICMP, out, 8 + quoteLen, now);
@@ -242,6 +279,16 @@ export class Interface {
     udp.payloadLen = len;
     udp.emit(this.udp.wrap(out, UDP_HEADER_LEN + len), src, dstAddr);
     return this.sendIpv4(src, dstAddr, IP_PROTOCOL_UDP, out, UDP_HEADER_LEN + len, now);
+  }
+
+  /** Listens for TCP connections on `port`; null if it is taken or out of range. */
+  listenTcp(port: u32, acceptor: TcpAcceptor): TcpListener | null {
+    return this.tcp.listen(port, acceptor);
+  }
+
+  /** Opens a TCP connection to `dstAddr:dstPort` (the SYN goes now); null if the table is full. */
+  connectTcp(dstAddr: u32, dstPort: u32, handler: TcpHandler, now: i64): TcpConnection | null {
+    return this.tcp.connect(dstAddr, dstPort, handler, now);
   }
 
   /** Sends an ICMP echo request with `dataLen` bytes of pattern data; false if it could not be sent or queued. */
@@ -366,15 +413,19 @@ export class Interface {
 
   // ---- time ------------------------------------------------------------
 
-  /** Expires what has timed out: ARP entries, queued frames, unfinished datagrams. */
+  /** Expires what has timed out (ARP entries, queued frames, unfinished datagrams) and runs TCP's timers. */
   poll(now: i64): void {
     this.arp.expire(now);
     this.pending.expire(now);
     this.fragments.expire(now);
+    const tcp = this.tcpTransport;
+    if (tcp) tcp.poll(now);
   }
 
   /** The earliest time `poll` has something to do. */
   pollAt(): i64 {
-    return min(this.arp.pollAt(), min(this.pending.pollAt(), this.fragments.pollAt()));
+    const tcp = this.tcpTransport;
+    const at = min(this.arp.pollAt(), min(this.pending.pollAt(), this.fragments.pollAt()));
+    return tcp ? min(at, tcp.pollAt()) : at;
   }
 }

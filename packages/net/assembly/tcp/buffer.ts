@@ -1,0 +1,68 @@
+// A fixed-capacity byte ring: a TCP connection's send and receive buffers. Nothing allocates after construction.
+
+/** A ring of `capacity` bytes: append at the tail, copy out from any offset, consume from the head. */
+export class ByteRing {
+  private readonly data: StaticArray<u8>;
+  private head: u32 = 0; // index of the oldest byte
+  private used: u32 = 0; // bytes held
+
+  /** A ring holding up to `capacity` (> 0) bytes. */
+  constructor(readonly capacity: u32) {
+    this.data = new StaticArray<u8>(<i32>max<u32>(capacity, 1));
+  }
+
+  /** Bytes held. */
+  get length(): u32 {
+    return this.used;
+  }
+
+  /** Bytes that can still be written. */
+  get free(): u32 {
+    return this.capacity - this.used;
+  }
+
+  /** Appends up to `len` bytes from `ptr`; returns how many fit (0 when full). */
+  write(ptr: usize, len: u32): u32 {
+    const n = min(len, this.free);
+    if (n == 0) return 0;
+    const base = changetype<usize>(this.data);
+    const tail = (this.head + this.used) % this.capacity;
+    const first = min(n, this.capacity - tail);
+    memory.copy(base + tail, ptr, first);
+    if (n > first) memory.copy(base, ptr + first, n - first);
+    this.used += n;
+    return n;
+  }
+
+  /** Copies up to `len` bytes starting `offset` bytes past the head to `ptr`, consuming nothing; returns how many. */
+  peek(offset: u32, ptr: usize, len: u32): u32 {
+    if (offset >= this.used) return 0;
+    const n = min(len, this.used - offset);
+    const base = changetype<usize>(this.data);
+    const start = (this.head + offset) % this.capacity;
+    const first = min(n, this.capacity - start);
+    memory.copy(ptr, base + start, first);
+    if (n > first) memory.copy(ptr + first, base, n - first);
+    return n;
+  }
+
+  /** Drops up to `n` bytes from the head; returns how many. */
+  discard(n: u32): u32 {
+    const k = min(n, this.used);
+    this.head = (this.head + k) % this.capacity;
+    this.used -= k;
+    if (this.used == 0) this.head = 0;
+    return k;
+  }
+
+  /** Moves up to `cap` bytes from the head to `ptr`; returns how many. */
+  read(ptr: usize, cap: u32): u32 {
+    return this.discard(this.peek(0, ptr, cap));
+  }
+
+  /** Empties the ring. */
+  clear(): void {
+    this.head = 0;
+    this.used = 0;
+  }
+}
