@@ -7,8 +7,6 @@ import { TenderError } from "../errors.js";
 export interface Native {
   /** Attaches to (or creates) TAP device `name`; returns its fd. Throws with the OS's reason. */
   openTap(name: string): number;
-  /** Waits up to `timeoutMs` for one of `fds` to be readable; returns a bit mask of the readable ones. */
-  pollRead(fds: Int32Array, timeoutMs: number): number;
   /** A non-blocking SOCK_SEQPACKET socket listening at `path`. Throws with `code` (e.g. EADDRINUSE). */
   listenSeqpacket(path: string): number;
   /** A blocking SOCK_SEQPACKET socket connected to `path`, whose writes wait at most `sendTimeoutMs`. Throws with `code` (e.g. ENOENT). */

@@ -20,7 +20,7 @@ const { workerData } = process.getBuiltinModule("node:worker_threads");
 const fs = process.getBuiltinModule("node:fs");
 const native = { exports: {} };
 process.dlopen(native, workerData.addon);
-const { pollRead } = native.exports;
+const { pollMany } = native.exports;
 const fds = Int32Array.from(workerData.devices.map((d) => d.fd));
 const rings = workerData.devices.map((d) => ({
   header: new Int32Array(d.header), lengths: new Int32Array(d.lengths), data: new Uint8Array(d.data),
@@ -28,6 +28,7 @@ const rings = workerData.devices.map((d) => ({
 const bell = new Int32Array(workerData.doorbell);
 const control = new Int32Array(workerData.control);
 const frame = new Uint8Array(65536);
+const ready = new Uint8Array(fds.length);
 function push(ring, n) {
   const written = Atomics.load(ring.header, ${WRITTEN});
   if (((written - Atomics.load(ring.header, ${READ})) | 0) >= ${SLOTS} || n > ${SLOT_SIZE}) {
@@ -41,10 +42,10 @@ function push(ring, n) {
   return true;
 }
 while (Atomics.load(control, ${STOP}) === 0) {
-  const ready = pollRead(fds, ${POLL_MS});
+  pollMany(fds, ready, ${POLL_MS});
   let delivered = false;
   for (let i = 0; i < fds.length; i++) {
-    if ((ready & (1 << i)) === 0) continue;
+    if (ready[i] === 0) continue;
     let n = 0;
     try {
       n = fs.readSync(fds[i], frame, 0, frame.length, null);
