@@ -3,7 +3,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "./cli.js";
+import { ROOT, TESSERA } from "./cli.js";
 
 /** Why namespace tests cannot run here, or null if they can. */
 export function netnsMissing(tools: string[] = []): string | null {
@@ -47,17 +47,18 @@ export class TapNamespace {
     return spawnSync("ip", ["netns", "exec", this.name, cmd, ...args], { input, timeout });
   }
 
-  /** Starts `tessera run ARGS...` in the namespace, in the background. */
+  /** Starts `tessera run ARGS...` in the namespace, in the background; `destroy` kills it. */
   startTessera(args: string[]): ChildProcess {
-    const child = spawn(
-      "ip",
-      ["netns", "exec", this.name, process.execPath, join(ROOT, "packages/cli/bin/tessera.cjs"), "run", ...args],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    this.children.push(child);
-    return child;
+    return this.start(process.execPath, [TESSERA, "run", ...args]);
+  }
+
+  /** Runs `tessera run ARGS...` in the namespace to the end (killed after `timeout` ms) and returns what it did. */
+  runTessera(args: string[], timeout = 30_000) {
+    return spawnSync("ip", ["netns", "exec", this.name, process.execPath, TESSERA, "run", ...args], {
+      encoding: "utf8",
+      timeout,
+      killSignal: "SIGKILL",
+    });
   }
 
   /** Starts a command in the namespace, in the background; `destroy` kills it. */
@@ -87,7 +88,7 @@ export class BackgroundTessera {
 
   /** Starts `tessera ARGS...`, inside namespace `netns` if given, with `env` added to this process's. */
   constructor(args: string[], opts: { netns?: string; env?: Record<string, string> } = {}) {
-    const node = [process.execPath, join(ROOT, "packages/cli/bin/tessera.cjs"), ...args];
+    const node = [process.execPath, TESSERA, ...args];
     const [cmd, ...rest] = opts.netns ? ["ip", "netns", "exec", opts.netns, ...node] : node;
     this.child = spawn(cmd, rest, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
     this.child.stdout!.on("data", (d) => (this.text += d));
@@ -119,15 +120,6 @@ export class BackgroundTessera {
     await exited;
     clearTimeout(timer);
   }
-}
-
-/** Runs `tessera run ARGS...` in `ns` to the end (killed after `timeout` ms) and returns what it did. */
-export function runTesseraIn(ns: TapNamespace, args: string[], timeout = 30_000) {
-  return spawnSync(
-    "ip",
-    ["netns", "exec", ns.name, process.execPath, join(ROOT, "packages/cli/bin/tessera.cjs"), "run", ...args],
-    { encoding: "utf8", timeout, killSignal: "SIGKILL" },
-  );
 }
 
 /** Waits until `child`'s output (stdout and stderr) matches `pattern` (true), it exits, or `ms` pass (false). */

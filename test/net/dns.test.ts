@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { tessera } from "../helpers/cli.js";
-import { netnsMissing, runTesseraIn, TapNamespace, waitForOutput } from "../helpers/netns.js";
+import { netnsMissing, TapNamespace, waitForOutput } from "../helpers/netns.js";
 
 const why = netnsMissing(["dnsmasq"]);
 if (why) console.warn(`skipped the DNS tests against dnsmasq: ${why}`);
@@ -54,11 +54,15 @@ afterAll(() => {
 
 /** Runs examples/resolve for `name` with the DNS server `dns`; its status and everything it printed. */
 function resolve(name: string, dns = HOST) {
-  const r = runTesseraIn(
-    ns!,
-    [join(dir, "resolve.wasm"), "--net", `service=tap:${TAP}`, "--", "ip=10.97.0.2/24", `dns=${dns}`, `name=${name}`],
-    30_000,
-  );
+  const r = ns!.runTessera([
+    join(dir, "resolve.wasm"),
+    "--net",
+    `service=tap:${TAP}`,
+    "--",
+    "ip=10.97.0.2/24",
+    `dns=${dns}`,
+    `name=${name}`,
+  ]);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 

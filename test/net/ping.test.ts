@@ -28,22 +28,12 @@ afterAll(() => {
 });
 
 function ping(args: string[]) {
-  const tool = join(process.cwd(), "packages/cli/bin/tessera.cjs");
-  return ns.run(process.execPath, [
-    tool,
-    "run",
-    join(dir, "ping.wasm"),
-    "--net",
-    "service=tap:tsr2",
-    "--",
-    "ip=10.95.0.2/24",
-    ...args,
-  ]);
+  return ns.runTessera([join(dir, "ping.wasm"), "--net", "service=tap:tsr2", "--", "ip=10.95.0.2/24", ...args]);
 }
 
 test.skipIf(why !== null)("the unikernel pings Linux: every reply comes back", () => {
   const r = ping(["host=10.95.0.1", "count=5", "interval=100"]);
-  const out = r.stdout.toString();
+  const out = r.stdout;
   expect(out.match(/^64 bytes from 10\.95\.0\.1: icmp_seq=\d+ time=\d+ us$/gm)?.length).toBe(5);
   expect(out).toContain("5 sent, 5 received\n");
   expect(r.status).toBe(0);
@@ -53,7 +43,7 @@ test.skipIf(why !== null)(
   "large pings from the unikernel are fragmented, and Linux's fragmented replies reassembled",
   () => {
     const r = ping(["host=10.95.0.1", "count=3", "interval=100", "size=4000"]);
-    const out = r.stdout.toString();
+    const out = r.stdout;
     expect(out.match(/^4008 bytes from 10\.95\.0\.1/gm)?.length).toBe(3);
     expect(r.status).toBe(0);
   },
@@ -61,12 +51,12 @@ test.skipIf(why !== null)(
 
 test.skipIf(why !== null)("a host that does not answer: the summary says so and the status is 1", () => {
   const r = ping(["host=10.95.0.77", "count=2", "interval=100"]);
-  expect(r.stdout.toString()).toContain("2 sent, 0 received\n");
+  expect(r.stdout).toContain("2 sent, 0 received\n");
   expect(r.status).toBe(1);
 });
 
 test.skipIf(why !== null)("bad arguments are one line and status 2", () => {
   const r = ping(["host=10.95.0.1", "count=many"]);
-  expect(r.stdout.toString()).toBe("ping: count=many: give a whole number from 1 to 100000\n");
+  expect(r.stdout).toBe("ping: count=many: give a whole number from 1 to 100000\n");
   expect(r.status).toBe(2);
 });
