@@ -19,7 +19,7 @@ export interface RingBuffers {
   data: SharedArrayBuffer;
 }
 
-/** The consumer's side of a frame ring. */
+/** The consumer's side of a frame ring; the producer is the net worker (worker-source.ts). */
 export class FrameRing {
   private readonly header: Int32Array;
   private readonly lengths: Int32Array;
@@ -64,19 +64,5 @@ export class FrameRing {
     dst.set(this.data.subarray(slot * SLOT_SIZE, slot * SLOT_SIZE + n));
     Atomics.store(this.header, READ, (read + 1) | 0);
     return n;
-  }
-
-  /** The producer's side, for tests and in-process producers: false if the ring was full (frame dropped). */
-  push(frame: Uint8Array): boolean {
-    const written = Atomics.load(this.header, WRITTEN);
-    if (((written - Atomics.load(this.header, READ)) | 0) >= SLOTS || frame.length > SLOT_SIZE) {
-      Atomics.add(this.header, DROPPED, 1);
-      return false;
-    }
-    const slot = written & MASK;
-    this.data.set(frame, slot * SLOT_SIZE);
-    this.lengths[slot] = frame.length;
-    Atomics.store(this.header, WRITTEN, (written + 1) | 0);
-    return true;
   }
 }
