@@ -25,11 +25,18 @@ import { CloseReason, TcpConfig, TcpState } from "./state";
 export const TCP_DEFAULT_MSS: u32 = 536;
 const NEVER: i64 = i64.MAX_VALUE;
 const MAX_WINDOW: u32 = 0xffff;
+const ICMP_TYPE_UNREACHABLE: u32 = 3;
+const ICMP_CODE_PROTOCOL: u32 = 2;
+const ICMP_CODE_PORT: u32 = 3;
+const ICMP_CODE_FRAG_NEEDED: u32 = 4;
+const ICMP_MIN_PMTU: u32 = 552; // as Linux's min_pmtu: a forged "fragmentation needed" cannot shrink segments further
 
 /** Sends the segments a connection builds (the interface in an image, a recorder in tests). */
 export abstract class TcpEmitter {
   /** Sends `segment` from `conn`'s local end to its remote end; false if it could not. */
   abstract emit(conn: TcpConnection, segment: TcpRepr, now: i64): bool;
+  /** `conn` has something to send outside `process` (the app wrote or closed): `dispatch` it soon. */
+  wake(conn: TcpConnection): void {}
 }
 
 /** What a connection tells its application; override what you need. */
@@ -79,6 +86,8 @@ export class TcpConnection {
   remotePort: u32 = 0;
   /** Who hears about connection events. */
   handler: TcpHandler | null = null;
+  /** Set by the endpoint while the connection waits in its queue of woken connections. */
+  woken: bool = false;
 
   /** Segments dropped because they did not start at RCV.NXT (no reassembly yet). */
   outOfOrder: u64 = 0;
@@ -86,6 +95,8 @@ export class TcpConnection {
   timeouts: u64 = 0;
   /** Challenge ACKs sent (RFC 5961). */
   challengeAcks: u64 = 0;
+  /** The last soft ICMP error (destination unreachable code + 1; 0: none). */
+  softError: u32 = 0;
   /** The peer's FIN has been received: after the buffered data, `read` returns 0 for good. */
   finReceived: bool = false;
 
@@ -179,14 +190,19 @@ export class TcpConnection {
     if (this.finQueued) return 0;
     if (s != TcpState.SynSent && s != TcpState.SynReceived && s != TcpState.Established && s != TcpState.CloseWait)
       return 0;
-    return this.sendBuffer.write(ptr, len);
+    const n = this.sendBuffer.write(ptr, len);
+    if (n > 0) this.emitter.wake(this);
+    return n;
   }
 
   /** Moves up to `cap` received bytes to `ptr`; returns how many (0: nothing yet, or `finReceived` and all read). */
   read(ptr: usize, cap: u32): u32 {
     const n = this.recvBuffer.read(ptr, cap);
     // Tell a peer we had throttled that the window has opened (no zero-window probes yet).
-    if (n > 0 && this.advertised < this.mss && this.recvWindow() >= this.mss) this.ackDue = true;
+    if (n > 0 && this.advertised < this.mss && this.recvWindow() >= this.mss) {
+      this.ackDue = true;
+      this.emitter.wake(this);
+    }
     return n;
   }
 
@@ -214,6 +230,7 @@ export class TcpConnection {
       this.finQueued = true;
       this.state = TcpState.LastAck;
     }
+    this.emitter.wake(this);
   }
 
   /** Drops the connection: a RST goes to the peer (if synchronized) on the next `dispatch`; CLOSED now. */
@@ -222,6 +239,34 @@ export class TcpConnection {
     if (s == TcpState.Closed) return;
     this.rstDue = s != TcpState.Listen && s != TcpState.SynSent && s != TcpState.TimeWait;
     this.enterClosed(CloseReason.Aborted, now);
+    if (this.rstDue) this.emitter.wake(this);
+  }
+
+  /**
+   * An ICMP error about a segment this connection sent (RFC 1122 §4.2.3.9, RFC 5927): `type` and
+   * `code` of the ICMP message, `mtu` its next-hop MTU (type 3 code 4), `seq` the sequence number
+   * quoted from our segment (-1 if unknown). Port or protocol unreachable in SYN-SENT closes the
+   * connection (Refused, Unreachable); fragmentation needed lowers `sndMss`; the rest are soft
+   * errors, remembered in `softError` and reported if the connection times out.
+   */
+  icmpError(code: u32, type: u32, mtu: u32, now: i64, seq: i64 = -1): void {
+    const s = this.state;
+    if (s == TcpState.Closed || s == TcpState.Listen) return;
+    if (seq >= 0 && (seqLt(<u32>seq, this.sndUna) || seqGt(<u32>seq, this.sndMax))) return; // not in flight: forged or stale
+    if (type != ICMP_TYPE_UNREACHABLE) return;
+    if (code == ICMP_CODE_FRAG_NEEDED) {
+      const m = max<u32>(mtu, ICMP_MIN_PMTU) - 40;
+      if (mtu != 0 && m < this.sndMss) {
+        this.sndMss = m;
+        this.sndNxt = this.sndUna; // what was in flight was too big: send it again, smaller
+      }
+      return;
+    }
+    if (s == TcpState.SynSent && (code == ICMP_CODE_PORT || code == ICMP_CODE_PROTOCOL)) {
+      this.enterClosed(code == ICMP_CODE_PORT ? CloseReason.Refused : CloseReason.Unreachable, now);
+      return;
+    }
+    this.softError = code + 1;
   }
 
   // ---- receiving --------------------------------------------------------
@@ -479,7 +524,10 @@ export class TcpConnection {
     if (now >= this.rtoDeadline) {
       if (this.retries >= this.config.maxRetransmissions) {
         this.rstDue = s != TcpState.SynSent;
-        this.enterClosed(CloseReason.TimedOut, now);
+        this.enterClosed(
+          s == TcpState.SynSent && this.softError != 0 ? CloseReason.Unreachable : CloseReason.TimedOut,
+          now,
+        );
         return this.dispatch(now); // the RST, if synchronized
       }
       this.timeouts++;

@@ -68,6 +68,8 @@ export enum CloseReason {
   TimedOut,
   /** We aborted it (`abort`). */
   Aborted,
+  /** An ICMP error said the peer cannot be reached (a hard error, or soft errors until the SYN gave up). */
+  Unreachable,
 }
 
 const MILLISECOND: i64 = 1_000_000;
