@@ -3,4 +3,4 @@
 export { Args } from "./args";
 export { exit, fail } from "./abort";
 export { Timer, TimerHeap } from "./heap";
-export { CONSOLE_BIT, Loop, mainLoop, ReadyHandler, run } from "./loop";
+export { CONSOLE_BIT, Loop, mainLoop, PrepareHandler, ReadyHandler, run } from "./loop";

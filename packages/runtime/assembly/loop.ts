@@ -12,6 +12,12 @@ export abstract class ReadyHandler {
   abstract ready(now: i64): void;
 }
 
+/** Runs once per turn, before the loop waits: register one with `Loop.prepare` to send what was queued during the turn. */
+export abstract class PrepareHandler {
+  /** Called at the start of each turn, before console output is flushed and the loop sleeps. */
+  abstract prepare(): void;
+}
+
 /** The bit of the ready set for console input (63); bits 0..62 are device handles. */
 export const CONSOLE_BIT: u32 = CONSOLE_READY_BIT;
 
@@ -26,6 +32,7 @@ export class Loop {
   private timers: TimerHeap = new TimerHeap();
   private handlers: StaticArray<ReadyHandler | null> = new StaticArray<ReadyHandler | null>(64);
   private handlerCount: i32 = 0;
+  private preparers: Array<PrepareHandler> = new Array<PrepareHandler>();
   private stopping: bool = false;
 
   /** The loop's clock: monotonic nanoseconds. */
@@ -78,6 +85,11 @@ export class Loop {
     return bit > 63 ? null : unchecked(this.handlers[bit]);
   }
 
+  /** Registers `handler` to run at the start of every turn (a stack sends what the app wrote since the last turn). */
+  prepare(handler: PrepareHandler): void {
+    if (!this.preparers.includes(handler)) this.preparers.push(handler);
+  }
+
   /** Unregisters the handler of `bit`, if any. */
   off(bit: u32): void {
     if (bit > 63 || !unchecked(this.handlers[bit])) return;
@@ -101,8 +113,10 @@ export class Loop {
     this.stopping = true;
   }
 
-  /** One turn of the loop (flush, wait, dispatch, fire); returns `pending` afterwards. */
+  /** One turn of the loop (prepare, flush, wait, dispatch, fire); returns `pending` afterwards. */
   turn(): bool {
+    const preparers = this.preparers;
+    for (let i = 0, n = preparers.length; i < n; i++) unchecked(preparers[i]).prepare();
     flush();
     if (!this.pending) return false;
     const first = this.timers.peek();

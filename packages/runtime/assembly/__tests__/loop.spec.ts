@@ -1,7 +1,7 @@
 // The event loop on a simulated clock: timer order, periodic timers, cancel, re-arm, stop, ready handlers.
 
 import { Timer } from "@tessera/runtime/assembly/heap";
-import { CONSOLE_BIT, Loop, ReadyHandler } from "@tessera/runtime/assembly/loop";
+import { CONSOLE_BIT, Loop, PrepareHandler, ReadyHandler } from "@tessera/runtime/assembly/loop";
 import { expect, runTests, test } from "@tessera/test/assembly";
 
 // A loop whose clock jumps straight to each deadline; `script` holds ready sets `wait` returns first.
@@ -221,6 +221,34 @@ test("handlers run before the timers of the same turn; off() of a missing bit is
   loop.run();
   expect(events, "t@0 h0@0");
   expect(loop.lastDeadline, i64.MAX_VALUE);
+});
+
+class Preparer extends PrepareHandler {
+  constructor(private readonly loop: FakeLoop) {
+    super();
+  }
+  prepare(): void {
+    note("prepare@" + this.loop.waits.toString());
+  }
+}
+
+class Tick extends Timer {
+  fire(now: i64): void {
+    note("tick");
+  }
+}
+
+test("prepare handlers run once per turn, before the loop waits; registering twice runs once", () => {
+  events = "";
+  const loop = new FakeLoop();
+  const p = new Preparer(loop);
+  loop.prepare(p);
+  loop.prepare(p);
+  const t = new Tick();
+  loop.every(t, 10, 10);
+  loop.turn();
+  loop.turn();
+  expect(events, "prepare@0 tick prepare@1 tick");
 });
 
 export function _start(): void {
