@@ -1,7 +1,15 @@
-// echo: the echo service of RFC 862 on UDP port 7. Every datagram goes back
-// to where it came from, byte for byte. With send=ADDR it is the client
-// instead: it sends count= datagrams of size= bytes to ADDR's port 7, one at
-// a time, checks that each comes back unchanged, and exits 0 if all did.
+// echo: the echo service of RFC 862 on UDP and TCP port 7. Every datagram
+// goes back to where it came from, byte for byte; every TCP connection gets
+// back what it sends, and is closed once the peer has closed its side and all
+// of it has been echoed. Two more TCP services make bulk tests and benchmarks
+// one-directional: discard (RFC 863, port 9) reads and drops, and source
+// (port 19) sends the byte count asked for in the connection's first line
+// ("1048576\n") of a fixed pattern (see `PATTERN`), then closes. Each TCP
+// connection prints one line when it ends.
+//
+// With send=ADDR it is a UDP client instead: it sends count= datagrams of
+// size= bytes to ADDR's port 7, one at a time, checks that each comes back
+// unchanged, and exits 0 if all did.
 //
 //   tessera run echo.wasm --net service=tap:tap0 -- ip=10.0.0.2/24
 //   tessera run echo.wasm --net service=switch:lan -- ip=10.0.0.3/24 send=10.0.0.2 count=10
@@ -11,10 +19,17 @@ import { run } from "@tessera/runtime/assembly/loop";
 import { Timer } from "@tessera/runtime/assembly/heap";
 import { line } from "@tessera/console/assembly";
 import { formatIpv4, parseIpv4, Stack, UdpHandler } from "@tessera/net/assembly";
+import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
+import { TcpAcceptor } from "@tessera/net/assembly/tcp/endpoint";
+import { CloseReason } from "@tessera/net/assembly/tcp/state";
 
 const ECHO_PORT: u32 = 7;
+const DISCARD_PORT: u32 = 9;
+const SOURCE_PORT: u32 = 19;
 const CLIENT_PORT: u32 = 40007;
 const MS: i64 = 1_000_000;
+/** Bytes a TCP service moves per read or write. */
+const CHUNK: i32 = 16384;
 
 class Echo extends UdpHandler {
   constructor(private readonly stack: Stack) {
@@ -25,6 +40,154 @@ class Echo extends UdpHandler {
     this.stack.iface.sendUdp(ECHO_PORT, srcAddr, srcPort, ptr, len, now);
   }
 }
+
+// ---- TCP services -------------------------------------------------------
+
+const REASONS = ["normal", "reset", "refused", "timed out", "aborted", "unreachable"];
+
+/** A TCP service's connection: prints one line when it ends. */
+abstract class Service extends TcpHandler {
+  /** Bytes read from the peer and written to it. */
+  received: u64 = 0;
+  sent: u64 = 0;
+
+  constructor(readonly port: u32) {
+    super();
+  }
+
+  closed(conn: TcpConnection, reason: CloseReason, now: i64): void {
+    line
+      .str("tcp ")
+      .int(this.port)
+      .str(": ")
+      .str(formatIpv4(conn.remoteAddr))
+      .char(0x3a)
+      .int(conn.remotePort)
+      .str(" closed (")
+      .str(REASONS[<i32>reason])
+      .str("), ")
+      .int(<i64>this.received)
+      .str(" bytes in, ")
+      .int(<i64>this.sent)
+      .str(" out")
+      .nl();
+  }
+}
+
+/**
+ * Echo with backpressure: what was read is written back before anything more
+ * is read, so a peer that does not read its replies is slowed by TCP's windows
+ * instead of filling memory. After the peer's FIN, once all is echoed, close.
+ */
+class TcpEcho extends Service {
+  private readonly buf: StaticArray<u8> = new StaticArray<u8>(CHUNK);
+  private start: u32 = 0; // buf[start, end) is read but not yet written back
+  private end: u32 = 0;
+
+  readable(conn: TcpConnection, now: i64): void {
+    this.pump(conn, now);
+  }
+
+  writable(conn: TcpConnection, now: i64): void {
+    this.pump(conn, now);
+  }
+
+  private pump(conn: TcpConnection, now: i64): void {
+    const buf = changetype<usize>(this.buf);
+    for (;;) {
+      if (this.start < this.end) {
+        const n = conn.write(buf + this.start, this.end - this.start);
+        this.start += n;
+        this.sent += n;
+        if (this.start < this.end) return; // the send buffer is full: wait for `writable`
+      }
+      const n = conn.read(buf, <u32>CHUNK);
+      if (n == 0) break;
+      this.start = 0;
+      this.end = n;
+      this.received += n;
+    }
+    if (conn.finReceived) conn.close(now);
+  }
+}
+
+/** Discard (RFC 863): reads everything, keeps nothing, closes after the peer's FIN. */
+class TcpDiscard extends Service {
+  private readonly buf: StaticArray<u8> = new StaticArray<u8>(CHUNK);
+
+  readable(conn: TcpConnection, now: i64): void {
+    for (let n = conn.read(changetype<usize>(this.buf), <u32>CHUNK); n != 0;) {
+      this.received += n;
+      n = conn.read(changetype<usize>(this.buf), <u32>CHUNK);
+    }
+    if (conn.finReceived) conn.close(now);
+  }
+}
+
+/** The source's pattern: byte i of the stream is PATTERN[i % PATTERN_LENGTH], from xorshift32 seeded with 1. */
+const PATTERN_LENGTH: u32 = 4093; // prime, so the pattern does not line up with segments
+const PATTERN = new StaticArray<u8>(<i32>PATTERN_LENGTH * 2); // twice over, so any slice of it is contiguous
+
+function fillPattern(): void {
+  let x: u32 = 1;
+  for (let i: u32 = 0; i < PATTERN_LENGTH; i++) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    unchecked((PATTERN[i] = PATTERN[i + PATTERN_LENGTH] = <u8>x));
+  }
+}
+
+/** Source: reads a decimal byte count ending in a newline, sends that many bytes of the pattern, closes. */
+class TcpSource extends Service {
+  private remaining: u64 = 0;
+  private counting: bool = true; // still reading the first line
+  private readonly byte: StaticArray<u8> = new StaticArray<u8>(1);
+
+  readable(conn: TcpConnection, now: i64): void {
+    const b = changetype<usize>(this.byte);
+    while (this.counting && conn.read(b, 1) == 1) {
+      this.received++;
+      const c = load<u8>(b);
+      if (c == 0x0a) this.counting = false;
+      else if (c >= 0x30 && c <= 0x39 && this.remaining < (<u64>1) << 50)
+        this.remaining = this.remaining * 10 + (c - 0x30);
+      else return conn.abort(now); // not a number: no answer
+    }
+    if (!this.counting) this.send(conn, now);
+  }
+
+  writable(conn: TcpConnection, now: i64): void {
+    if (!this.counting) this.send(conn, now);
+  }
+
+  private send(conn: TcpConnection, now: i64): void {
+    while (this.remaining > 0) {
+      const at = <u32>(this.sent % PATTERN_LENGTH);
+      const want = <u32>min<u64>(this.remaining, PATTERN_LENGTH);
+      const n = conn.write(changetype<usize>(PATTERN) + at, want);
+      if (n == 0) return; // full: wait for `writable`
+      this.sent += n;
+      this.remaining -= n;
+    }
+    conn.close(now);
+  }
+}
+
+/** Gives each new connection on `port` its own service object. */
+class Services extends TcpAcceptor {
+  constructor(readonly port: u32) {
+    super();
+  }
+
+  accept(remoteAddr: u32, remotePort: u32, now: i64): TcpHandler | null {
+    if (this.port == ECHO_PORT) return new TcpEcho(ECHO_PORT);
+    if (this.port == DISCARD_PORT) return new TcpDiscard(DISCARD_PORT);
+    return new TcpSource(SOURCE_PORT);
+  }
+}
+
+// ---- the UDP client -------------------------------------------------------
 
 /** The client: one datagram in flight; a lost one is sent again after 500 ms, three times at most. */
 class Client extends UdpHandler {
@@ -89,6 +252,11 @@ export function _start(): void {
   const peer = Args.find("send");
   if (peer < 0) {
     stack.iface.bindUdp(ECHO_PORT, new Echo(stack));
+    fillPattern();
+    for (let i = 0; i < 3; i++) {
+      const port = i == 0 ? ECHO_PORT : i == 1 ? DISCARD_PORT : SOURCE_PORT;
+      stack.listen(port, new Services(port));
+    }
     run();
     return;
   }
