@@ -4,7 +4,7 @@ import type { Device, Manifest } from "@tessera/image";
 import { TenderError } from "./errors.js";
 import type { NetDevice } from "./net/backend.js";
 
-const HINT = { net: "tap:IFNAME (or switch:SWITCH)", block: "FILE" } as const;
+const HINT = { net: "tap:IFNAME (or switch:SWITCH, or user)", block: "FILE" } as const;
 
 function describe(devices: Device[]): string {
   return devices.length === 0 ? "none" : devices.map((d) => `${d.name} (${d.kind})`).join(", ");

@@ -102,7 +102,7 @@ function calls(env: HostEnv): TesseraImports {
     net_write(h, ptr, len) {
       const device = env.devices.netAt(h);
       if (len < 14 || len > device.mtu + 14) return RESULTS.EINVAL;
-      return writeFrame(device.fd, bytes(ptr, len));
+      return device.write ? device.write(bytes(ptr, len)) : writeFrame(device.fd, bytes(ptr, len));
     },
     net_read(h, ptr, cap, lenOut) {
       const ring = env.devices.netAt(h).ring;

@@ -9,3 +9,5 @@ export { TenderError } from "./errors.js";
 export { formatTrap } from "./trap.js";
 export type { RunOptions, RunResult, Timings } from "./options.js";
 export { VirtualSwitch, type SwitchOptions, type SwitchStats } from "./net/switch-host.js";
+export { parsePublish, type Publish } from "./net/publish.js";
+export { GatewayCore, GATEWAY_ADDR, GUEST_ADDR } from "./net/gateway-core.js";

@@ -6,8 +6,17 @@ export interface RunOptions {
   cmdline?: string;
   /** Memory cap in MiB: the initial memory must fit and growth stops there. Default 64. */
   memMiB?: number;
-  /** Net devices by manifest name, value = backend (e.g. `tap:tap0`). */
+  /** Net devices by manifest name, value = backend (e.g. `tap:tap0`, `switch:lan`, `user`). */
   net?: Record<string, string>;
+  /**
+   * Published ports (`[ADDR:]HOSTPORT:GUESTPORT`, see parsePublish): host TCP
+   * connections to each reach the guest's port through user-mode networking.
+   * They go to the net device given `user`, or to the image's one net device
+   * if no --net names it.
+   */
+  publish?: string[];
+  /** How long a connection to a published port waits for the guest to have an address, in ms. Default 10000. */
+  publishWaitMs?: number;
   /** Block devices by manifest name, value = file. */
   block?: Record<string, string>;
   /** Receives console output; default: written to fd 1. The bytes are a copy. */

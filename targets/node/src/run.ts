@@ -11,6 +11,8 @@ import { sink } from "./output.js";
 import { formatTrap, isTrap } from "./trap.js";
 import { closeNet, openNet, type NetDevice } from "./net/backend.js";
 import { NetIo } from "./net/io.js";
+import { applyPublish, parsePublish } from "./net/publish.js";
+import { describeListening, isUser, UserNet } from "./net/user.js";
 
 function load(bytes: Uint8Array): { image: Image; manifest: Manifest } {
   try {
@@ -44,7 +46,9 @@ function namesOf(image: Image, extra?: Map<number, string>): Map<number, string>
 export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
   const started = process.hrtime.bigint();
   const { image, manifest } = load(bytes);
-  checkDevices(manifest, opts.net ?? {}, opts.block ?? {});
+  const publish = (opts.publish ?? []).map(parsePublish);
+  const { net: netSpecs, device: publishOn } = applyPublish(manifest, opts.net ?? {}, publish);
+  checkDevices(manifest, netSpecs, opts.block ?? {});
   const module = compile(capMemory(bytes, image, opts.memMiB ?? 64));
   const timings: Timings = { started, compiled: process.hrtime.bigint(), instantiated: 0n, ended: 0n };
   const imported = new Set(image.imports.map((i) => i.name));
@@ -53,9 +57,17 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
   let input: ConsoleInput | null = null;
   const net = new Map<string, NetDevice>();
   let netIo: NetIo | null = null;
+  const users: UserNet[] = [];
   try {
-    for (const [name, spec] of Object.entries(opts.net ?? {})) net.set(name, openNet(name, spec));
-    if (net.size) netIo = await NetIo.start([...net.values()], doorbell);
+    for (const [name, spec] of Object.entries(netSpecs)) net.set(name, openNet(name, spec));
+    const polled = [...net.values()].filter((d) => !isUser(d));
+    if (polled.length) netIo = await NetIo.start(polled, doorbell);
+    for (const d of net.values()) {
+      if (!isUser(d)) continue;
+      const user = await UserNet.start(d, d.name === publishOn ? publish : [], doorbell, opts.publishWaitMs);
+      users.push(user);
+      for (const l of user.listening) stderr(new TextEncoder().encode(`tessera: ${describeListening(l)}\n`));
+    }
     if (imported.has("console_read")) input = await (await import("./open-input.js")).openInput(opts.stdin, doorbell);
     const randomFill = imported.has("entropy") ? (await import("node:crypto")).randomFillSync : null;
     let memory: WebAssembly.Memory | null = null;
@@ -89,6 +101,7 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
   } finally {
     input?.close();
     await netIo?.stop();
+    for (const u of users) await u.stop();
     for (const d of net.values()) closeNet(d);
   }
 }

@@ -79,7 +79,7 @@ describe("refusals", () => {
   });
   it("refuses a net backend it does not know, naming the ones it does", async () => {
     await expect(runImage(guest(plain, { manifest }), { net: { service: "carrier-pigeon:coop" } })).rejects.toThrow(
-      '--net service=carrier-pigeon:coop: unknown backend "carrier-pigeon" (backends: tap:IFNAME, switch:SWITCH)',
+      '--net service=carrier-pigeon:coop: unknown backend "carrier-pigeon" (backends: tap:IFNAME, switch:SWITCH, user)',
     );
   });
   it("refuses a TAP interface name Linux would not take", async () => {

@@ -4,6 +4,7 @@
  * @module
  */
 import { DEVICE_NAME_PATTERN } from "@tessera/abi";
+import { parsePublish, TenderError } from "@tessera/node";
 import { CliError } from "../errors.js";
 
 /** `--mem MiB`: a whole number of MiB from 1 to 4096 (4 GiB, the most a wasm32 memory can hold). */
@@ -31,4 +32,17 @@ export function parseDevices(kind: "net" | "block", given: string[]): Record<str
     out[name] = value;
   }
   return out;
+}
+
+/** `--publish [ADDR:]HOSTPORT:GUESTPORT`, checked here so that a typo is a usage error (status 2). */
+export function parsePublishes(given: string[]): string[] {
+  for (const g of given) {
+    try {
+      parsePublish(g);
+    } catch (e) {
+      if (e instanceof TenderError) throw new CliError(e.message, 2);
+      throw e;
+    }
+  }
+  return given;
 }

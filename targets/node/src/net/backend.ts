@@ -4,6 +4,7 @@ import { TenderError } from "../errors.js";
 import { FrameRing } from "./frame-ring.js";
 import { loadNative } from "./native.js";
 import { openSwitchPort } from "./switch-port.js";
+import { openUser } from "./user.js";
 
 /** The MTU every net device reports: the largest IP packet, without the Ethernet header. */
 export const MTU = 1500;
@@ -14,13 +15,15 @@ export interface NetDevice {
   readonly name: string;
   /** The backend as given, e.g. `tap:tap0` or `switch:lan`. */
   readonly spec: string;
-  /** File descriptor that reads and writes whole frames. */
+  /** File descriptor that reads and writes whole frames (-1 for `user`, which has `write` instead). */
   readonly fd: number;
   /** The guest's MAC address (6 bytes). */
   readonly mac: Uint8Array;
   readonly mtu: number;
   /** Received frames waiting for the guest. */
   readonly ring: FrameRing;
+  /** Sends one frame from the guest, for a backend without an fd; returns an ABI result. */
+  readonly write?: (frame: Uint8Array) => number;
 }
 
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -39,8 +42,9 @@ export function openNet(name: string, spec: string): NetDevice {
   const scheme = colon < 0 ? spec : spec.slice(0, colon);
   const arg = colon < 0 ? "" : spec.slice(colon + 1);
   if (scheme === "switch") return device(name, spec, openSwitchPort(flag, arg));
+  if (scheme === "user") return openUser(name, flag, arg);
   if (scheme !== "tap")
-    throw new TenderError(`${flag}: unknown backend "${scheme}" (backends: tap:IFNAME, switch:SWITCH)`);
+    throw new TenderError(`${flag}: unknown backend "${scheme}" (backends: tap:IFNAME, switch:SWITCH, user)`);
   if (!IFNAME.test(arg))
     throw new TenderError(`${flag}: "${arg}" is not an interface name (1-15 of A-Z a-z 0-9 _ . -)`);
   const native = loadNative(flag);
@@ -57,6 +61,7 @@ function device(name: string, spec: string, fd: number): NetDevice {
 
 /** Closes a device's fd (a TAP device the tender created goes away with it; a switch forgets the port). */
 export function closeNet(device: NetDevice): void {
+  if (device.fd < 0) return;
   try {
     closeSync(device.fd);
   } catch {
