@@ -4,7 +4,7 @@
 // its own (frames leave through a Link) and reads no clock (time is passed in).
 
 import { Drop } from "../wire/drop";
-import { load16 } from "../wire/bytes";
+import { load16, load32 } from "../wire/bytes";
 import {
   EthernetFrame,
   EthernetRepr,
@@ -29,6 +29,7 @@ import {
   ICMP_DEST_UNREACHABLE,
   ICMP_ECHO_REPLY,
   ICMP_ECHO_REQUEST,
+  ICMP_UNREACH_FRAG_NEEDED,
   ICMP_UNREACH_PORT,
   ICMP_UNREACH_PROTOCOL,
 } from "../wire/icmpv4";
@@ -97,6 +98,11 @@ export class Interface {
   ) {
     this.frame = new StaticArray<u8>(<i32>(mtu + ETHERNET_HEADER_LEN));
     this.pending = new PendingQueue(16, mtu + ETHERNET_HEADER_LEN);
+  }
+
+  /** Whether TCP is in use (`tcp` has been touched). */
+  get hasTcp(): bool {
+    return this.tcpTransport != null;
   }
 
   /** TCP connections and listeners (made on first use). */
@@ -206,10 +212,30 @@ export class Interface {
     }
   }
 
-  // Tells the UDP socket that sent the datagram quoted in a destination-unreachable error; false if none did.
+  // Tells the UDP socket or TCP connection that sent the datagram quoted in a destination-unreachable error; false if none did.
   private reportUnreachable(icmp: IcmpRepr, now: i64): bool {
     const quoted = icmp.quoted;
-    if (quoted.protocol != IP_PROTOCOL_UDP || quoted.srcAddr != this.config.cidr.addr || icmp.dataLen < 4) return false;
+    if (quoted.srcAddr != this.config.cidr.addr) return false;
+    if (quoted.protocol == IP_PROTOCOL_TCP) {
+      // The quoted TCP header's first 8 bytes: our port, theirs, and the sequence number we sent.
+      const tcp = this.tcpTransport;
+      if (!tcp || icmp.dataLen < 8) return false;
+      const p = icmp.dataPtr;
+      const seq = load32(p + 4);
+      const mtu = icmp.code == ICMP_UNREACH_FRAG_NEEDED ? icmp.nextHopMtu : 0;
+      return tcp.icmpError(
+        quoted.srcAddr,
+        load16(p),
+        quoted.dstAddr,
+        load16(p + 2),
+        seq,
+        icmp.msgType,
+        icmp.code,
+        mtu,
+        now,
+      );
+    }
+    if (quoted.protocol != IP_PROTOCOL_UDP || icmp.dataLen < 4) return false;
     const socket = this.socketOn(load16(icmp.dataPtr)); // the quoted UDP header: our port, then theirs
     if (!socket) return false;
     socket.handler.unreachable(quoted.dstAddr, load16(icmp.dataPtr + 2), icmp.code, now);
@@ -420,6 +446,12 @@ export class Interface {
     this.fragments.expire(now);
     const tcp = this.tcpTransport;
     if (tcp) tcp.poll(now);
+  }
+
+  /** Sends what the app queued outside the stack's callbacks (TCP writes and closes); false if nothing was. */
+  flush(now: i64): bool {
+    const tcp = this.tcpTransport;
+    return tcp ? tcp.flush(now) : false;
   }
 
   /** The earliest time `poll` has something to do. */

@@ -1,50 +1,124 @@
-// The interface's TCP glue: the table of connections and listeners, demultiplexing, RSTs for closed ports, polling.
+// The interface's TCP glue: the table of connections and listeners, demultiplexing, listen backlogs
+// with SYN cookies, RSTs for closed ports, ICMP errors, initial sequence numbers and ephemeral ports.
+//
+// The table: open addressing with linear probing on a keyed hash (SipHash) of the 4-tuple, grown by
+// doubling (at most half full), entries removed by backward shifting (no tombstones). A lookup
+// allocates nothing and a peer cannot aim its 4-tuples at one chain. `connections` lists the same
+// connections densely for polling; a connection is dropped from both as soon as it is CLOSED (by
+// `poll`, or at once when a segment arrives for it), so its buffers are garbage once the app lets go.
+//
+// Passive opens: a SYN to a listening port makes a SYN-RECEIVED connection (one of the listener's
+// `backlog` half-open connections), with no handler. The acceptor is asked only when the handshake
+// completes (the final ACK), so a SYN flood costs the application nothing; `accept` returning null
+// then aborts the connection with a RST. When a listener's backlog is full, or the table is, SYNs are
+// answered statelessly with SYN cookies (RFC 4987 §3.6); a returning ACK that carries a valid
+// cookie rebuilds the connection. Cookie connections lose the SYN's options except the MSS (coded in
+// 3 bits): no window scaling, SACK or timestamps, as with classic cookies.
+//
+// Initial sequence numbers follow RFC 6528 (a 4 µs clock plus a keyed hash of the 4-tuple), and
+// ephemeral ports RFC 6056 algorithm 3 (a keyed hash of the remote end offsets a counter), both keyed
+// from the host's entropy (`Math.random`, seeded by the runtime from the `entropy` call).
 
 import { Transport } from "../iface/transport";
 import { Drop } from "../wire/drop";
 import { IP_PROTOCOL_TCP } from "../wire/ipv4";
-import { TcpPacket, TcpRepr, TCP_MAX_HEADER_LEN, TCP_SYN } from "../wire/tcp";
+import { TcpPacket, TcpRepr, TCP_ACK, TCP_MAX_HEADER_LEN, TCP_RST, TCP_SYN } from "../wire/tcp";
 import { Interface } from "../iface/interface";
 import { resetFor, TcpConnection, TcpEmitter, TcpHandler } from "./connection";
 import { TcpConfig, TcpState } from "./state";
+import { SipHash, splitmix64 } from "./siphash";
 
 /** Decides whether to take a connection a listener received (passive open). */
 export abstract class TcpAcceptor {
-  /** A SYN from `remoteAddr:remotePort`: the handler for the new connection, or null to refuse it (RST). */
+  /**
+   * A connection from `remoteAddr:remotePort` completed its handshake: the handler for it, or null
+   * to refuse it (it is reset). Called at the final ACK of the handshake, not at the SYN.
+   */
   abstract accept(remoteAddr: u32, remotePort: u32, now: i64): TcpHandler | null;
 }
 
+/** The MSS values a SYN cookie can carry (3 bits); the largest not above the peer's is chosen. */
+const COOKIE_MSS: StaticArray<u32> = [216, 536, 1024, 1200, 1360, 1400, 1440, 1460];
+/** A SYN cookie's clock ticks every 64 s; a cookie is good for the tick it was made in and the next. */
+const COOKIE_TICK: i64 = 64_000_000_000;
+
 /** A local port accepting connections. */
 export class TcpListener {
+  /** Half-open (SYN-RECEIVED) connections at most; further SYNs get SYN cookies (or evict the oldest). */
+  backlog: i32 = 128;
+  /** Answer SYNs beyond the backlog with SYN cookies (true) or by evicting the oldest half-open connection. */
+  syncookies: bool = true;
+  /** SYN-ACKs sent with a cookie instead of state. */
+  cookiesSent: u64 = 0;
+  /** Connections rebuilt from a valid cookie. */
+  cookiesAccepted: u64 = 0;
+  /** ACKs whose cookie did not verify (answered with RST). */
+  cookiesRejected: u64 = 0;
+  /** Half-open connections evicted to make room (`syncookies` false). */
+  evicted: u64 = 0;
+  /** Completed handshakes the acceptor refused (reset). */
+  refused: u64 = 0;
+  /** The half-open connections, oldest first. */
+  readonly halfOpen: Array<TcpConnection> = new Array<TcpConnection>();
+
   constructor(
     /** The local port. */
     readonly port: u32,
-    /** Who decides on each SYN. */
+    /** Who decides on each completed handshake. */
     readonly acceptor: TcpAcceptor,
+    /** The tunables of this listener's connections (buffer sizes, timers). */
+    readonly config: TcpConfig,
   ) {}
+
+  /** Forgets half-open connections that are no longer SYN-RECEIVED; returns how many remain. */
+  prune(): i32 {
+    const h = this.halfOpen;
+    let w = 0;
+    for (let i = 0, n = h.length; i < n; i++) {
+      const c = unchecked(h[i]);
+      if (c.state == TcpState.SynReceived && c.handler == null) unchecked((h[w++] = c));
+    }
+    h.length = w;
+    return w;
+  }
 }
 
-/** An interface's TCP: at most `maxConnections` connections, found by a linear scan of the 4-tuple. */
+/** An interface's TCP: at most `maxConnections` connections in a hash table on the 4-tuple. */
 export class TcpEndpoint extends TcpEmitter {
-  /** The tunables of every connection. */
+  /** The tunables of every connection (a listener may have its own). */
   readonly config: TcpConfig = new TcpConfig();
-  /** Live connections (CLOSED ones are removed by `poll`). */
+  /** Live connections, in no particular order (CLOSED ones are removed). */
   readonly connections: Array<TcpConnection> = new Array<TcpConnection>();
   /** Segments to a port nobody listens on, answered with RST. */
   resets: u64 = 0;
-  /** The most connections at once (SYNs beyond it are refused). */
-  maxConnections: i32 = 16;
+  /** SYNs refused because the table was full (and cookies could not help). */
+  tableFull: u64 = 0;
+  /** ICMP errors passed to a connection (which ignores those quoting a sequence number not in flight). */
+  icmpErrors: u64 = 0;
+  /** ICMP errors about no connection we have. */
+  icmpIgnored: u64 = 0;
+  /** The most connections at once (SYNs beyond it get cookies; `connect` returns null). */
+  maxConnections: i32 = 1024;
   private readonly listeners: Array<TcpListener> = new Array<TcpListener>();
+  private readonly woken: Array<TcpConnection> = new Array<TcpConnection>();
   private readonly packet: TcpPacket = new TcpPacket();
   private readonly repr: TcpRepr = new TcpRepr();
   private readonly reply: TcpRepr = new TcpRepr();
+  private readonly syn: TcpRepr = new TcpRepr(); // a cookie's SYN, rebuilt
   private readonly buffer: StaticArray<u8>;
-  private issState: u32 = 0x2545f491; // xorshift state for initial sequence numbers
-  private nextPort: u32 = 49152;
+  // The hash table: a power-of-two number of slots, at most half used.
+  private slots: StaticArray<TcpConnection | null> = new StaticArray<TcpConnection | null>(64);
+  private used: i32 = 0;
+  private readonly sip: SipHash = new SipHash();
+  private nextEphemeral: u32 = 0;
+  private muted: bool = false; // swallow emits (a cookie connection's SYN-ACK, already sent as the cookie)
 
   constructor(private readonly iface: Interface) {
     super();
     this.buffer = new StaticArray<u8>(<i32>(TCP_MAX_HEADER_LEN + iface.mtu));
+    const r0 = <u64>(Math.random() * 4294967296.0);
+    const r1 = <u64>(Math.random() * 4294967296.0);
+    this.seed64(splitmix64((r0 << 32) | r1));
   }
 
   /** Our MSS: the MTU less the IPv4 and TCP headers. */
@@ -52,91 +126,45 @@ export class TcpEndpoint extends TcpEmitter {
     return this.iface.mtu - 40;
   }
 
-  /** Seeds the initial sequence numbers (RFC 6528 wants them unpredictable: seed from the host's entropy). */
+  /** Rekeys the secret behind initial sequence numbers, ports, cookies and the table (tests use fixed seeds). */
   seed(seed: u32): void {
-    this.issState = seed == 0 ? 1 : seed;
+    this.seed64(splitmix64(<u64>seed));
   }
 
-  // An initial sequence number: a 4 µs clock (RFC 9293 §3.4.1) plus xorshift noise.
-  private nextIss(now: i64): u32 {
-    let x = this.issState;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    this.issState = x;
-    return <u32>(now / 4000) + x;
+  private seed64(s: u64): void {
+    this.sip.rekey(splitmix64(s), splitmix64(s ^ 0x5bd1e9955bd1e995));
+    this.nextEphemeral = <u32>splitmix64(s + 1);
+    this.rehash(this.slots.length); // the slots depend on the key
   }
 
-  /** Listens on `port` (1..65535); null if it is taken or out of range. */
-  listen(port: u32, acceptor: TcpAcceptor): TcpListener | null {
-    if (port == 0 || port > 0xffff || this.listenerOn(port)) return null;
-    const l = new TcpListener(port, acceptor);
-    this.listeners.push(l);
-    return l;
+  // A keyed hash of a 4-tuple and a purpose.
+  private hash(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32, purpose: u64): u64 {
+    return this.sip.hash3(((<u64>localAddr) << 32) | remoteAddr, ((<u64>localPort) << 16) | remotePort, purpose);
   }
 
-  /** Stops listening; established connections stay. */
-  unlisten(listener: TcpListener): void {
-    const i = this.listeners.indexOf(listener);
-    if (i >= 0) this.listeners.splice(i, 1);
+  /** An initial sequence number (RFC 6528): a 4 µs clock plus a keyed hash of the 4-tuple. */
+  iss(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32, now: i64): u32 {
+    return <u32>(now / 4000) + <u32>this.hash(localAddr, localPort, remoteAddr, remotePort, 1);
   }
 
-  /** Opens a connection to `remoteAddr:remotePort` from `localPort` (0: an ephemeral port); null if the table is full. */
-  connect(remoteAddr: u32, remotePort: u32, handler: TcpHandler, now: i64, localPort: u32 = 0): TcpConnection | null {
-    if (this.connections.length >= this.maxConnections) return null;
-    const local = this.iface.config.cidr.addr;
-    let port = localPort;
-    for (let tries = 0; port == 0 && tries < 16384; tries++) {
-      const p = this.nextPort;
-      this.nextPort = p == 65535 ? 49152 : p + 1;
-      if (!this.find(local, p, remoteAddr, remotePort)) port = p;
-    }
-    if (port == 0) return null;
-    const conn = new TcpConnection(this.config, this, this.mss());
-    conn.handler = handler;
-    conn.connect(local, port, remoteAddr, remotePort, this.nextIss(now), now);
-    this.connections.push(conn);
-    conn.dispatch(now);
-    return conn;
+  // ---- the table --------------------------------------------------------
+
+  /** Connections in the table. */
+  get count(): i32 {
+    return this.used;
   }
 
-  /** Handles a TCP segment of `len` bytes at `ptr` from `src` to `dst`. */
-  receive(src: u32, dst: u32, ptr: usize, len: u32, now: i64): void {
-    const seg = this.repr;
-    const r = seg.parse(this.packet.wrap(ptr, len), src, dst);
-    if (r != Drop.Ok) return this.iface.counters.drop(r);
-    let conn = this.find(dst, seg.dstPort, src, seg.srcPort);
-    if (!conn && seg.flags & TCP_SYN) conn = this.accept(seg, src, dst, now);
-    if (!conn) {
-      this.iface.counters.drop(Drop.NotForUs);
-      if (dst == this.iface.config.cidr.addr && resetFor(seg, this.reply)) {
-        this.resets++;
-        this.send(dst, src, this.reply, now);
-      }
-      return;
-    }
-    const reply = conn.process(seg, src, dst, now);
-    if (reply) this.send(dst, src, reply, now);
-    conn.dispatch(now);
-  }
-
-  private accept(seg: TcpRepr, src: u32, dst: u32, now: i64): TcpConnection | null {
-    const l = this.listenerOn(seg.dstPort);
-    if (!l || this.connections.length >= this.maxConnections) return null;
-    const handler = l.acceptor.accept(src, seg.srcPort, now);
-    if (!handler) return null;
-    const conn = new TcpConnection(this.config, this, this.mss());
-    conn.handler = handler;
-    conn.listen(dst, seg.dstPort, this.nextIss(now));
-    this.connections.push(conn);
-    return conn;
+  private home(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): i32 {
+    return (<i32>this.hash(localAddr, localPort, remoteAddr, remotePort, 0)) & (this.slots.length - 1);
   }
 
   /** The connection with this 4-tuple, or null. */
   find(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): TcpConnection | null {
-    const cs = this.connections;
-    for (let i = 0, n = cs.length; i < n; i++) {
-      const c = unchecked(cs[i]);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = this.home(localAddr, localPort, remoteAddr, remotePort), n = 0; n <= mask; i = (i + 1) & mask, n++) {
+      const c = unchecked(slots[i]);
+      if (!c) return null;
       if (
         c.localPort == localPort &&
         c.remotePort == remotePort &&
@@ -148,17 +176,316 @@ export class TcpEndpoint extends TcpEmitter {
     return null;
   }
 
+  // Adds a connection whose 4-tuple is set and not in the table.
+  private insert(conn: TcpConnection): void {
+    if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    this.place(conn);
+    this.used++;
+    this.connections.push(conn);
+  }
+
+  private place(conn: TcpConnection): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = this.home(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort);
+    while (unchecked(slots[i])) i = (i + 1) & mask;
+    unchecked((slots[i] = conn));
+  }
+
+  private rehash(size: i32): void {
+    const old = this.slots;
+    this.slots = new StaticArray<TcpConnection | null>(size);
+    for (let i = 0, n = old.length; i < n; i++) {
+      const c = unchecked(old[i]);
+      if (c) this.place(c);
+    }
+  }
+
+  // Takes `conn` out of the slots (not out of `connections`: `poll` compacts that).
+  private unplace(conn: TcpConnection): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = this.home(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort);
+    for (;;) {
+      const c = unchecked(slots[i]);
+      if (!c) return; // not here
+      if (c === conn) break;
+      i = (i + 1) & mask;
+    }
+    unchecked((slots[i] = null));
+    this.used--;
+    // Backward shift: move later entries of the run into the hole unless their home lies after it.
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const c = unchecked(slots[j]);
+      if (!c) return;
+      const k = this.home(c.localAddr, c.localPort, c.remoteAddr, c.remotePort);
+      const stays = i <= j ? i < k && k <= j : i < k || k <= j;
+      if (stays) continue;
+      unchecked((slots[i] = c));
+      unchecked((slots[j] = null));
+      i = j;
+    }
+  }
+
+  // ---- listening and connecting ------------------------------------------
+
+  /** Listens on `port` (1..65535) with `config` (the endpoint's if null); null if it is taken or out of range. */
+  listen(port: u32, acceptor: TcpAcceptor, config: TcpConfig | null = null): TcpListener | null {
+    if (port == 0 || port > 0xffff || this.listenerOn(port)) return null;
+    const l = new TcpListener(port, acceptor, config ? config : this.config);
+    this.listeners.push(l);
+    return l;
+  }
+
+  /** Stops listening; established connections stay, half-open ones are reset when they complete. */
+  unlisten(listener: TcpListener): void {
+    const i = this.listeners.indexOf(listener);
+    if (i >= 0) this.listeners.splice(i, 1);
+  }
+
+  /** Opens a connection to `remoteAddr:remotePort` from `localPort` (0: an ephemeral port); null if the table is full or the 4-tuple is taken. */
+  connect(remoteAddr: u32, remotePort: u32, handler: TcpHandler, now: i64, localPort: u32 = 0): TcpConnection | null {
+    if (this.used >= this.maxConnections) return null;
+    const local = this.iface.config.cidr.addr;
+    let port = localPort;
+    if (port == 0) port = this.ephemeral(local, remoteAddr, remotePort);
+    else if (this.find(local, port, remoteAddr, remotePort)) return null;
+    if (port == 0) return null;
+    const conn = new TcpConnection(this.config, this, this.mss());
+    conn.handler = handler;
+    conn.connect(local, port, remoteAddr, remotePort, this.iss(local, port, remoteAddr, remotePort, now), now);
+    this.insert(conn);
+    conn.dispatch(now);
+    return conn;
+  }
+
+  // RFC 6056 algorithm 3: a keyed hash of the ends offsets a counter into 49152..65535; 0 if all are taken.
+  private ephemeral(local: u32, remoteAddr: u32, remotePort: u32): u32 {
+    const offset = <u32>this.hash(local, 0, remoteAddr, remotePort, 2);
+    for (let tries = 0; tries < 16384; tries++) {
+      const p = 49152 + ((offset + this.nextEphemeral++) & 16383);
+      if (!this.find(local, p, remoteAddr, remotePort) && !this.listenerOn(p)) return p;
+    }
+    return 0;
+  }
+
   private listenerOn(port: u32): TcpListener | null {
     const ls = this.listeners;
     for (let i = 0, n = ls.length; i < n; i++) if (unchecked(ls[i]).port == port) return unchecked(ls[i]);
     return null;
   }
 
-  /** Serves every connection's timers and pending segments, then forgets CLOSED connections. */
+  // ---- receiving ----------------------------------------------------------
+
+  /** Handles a TCP segment of `len` bytes at `ptr` from `src` to `dst`. */
+  receive(src: u32, dst: u32, ptr: usize, len: u32, now: i64): void {
+    const seg = this.repr;
+    const r = seg.parse(this.packet.wrap(ptr, len), src, dst);
+    if (r != Drop.Ok) return this.iface.counters.drop(r);
+    let conn = this.find(dst, seg.dstPort, src, seg.srcPort);
+    if (conn && conn.state == TcpState.Closed) {
+      this.unplace(conn); // closed since the last poll: as good as gone
+      conn = null;
+    }
+    if (!conn && dst == this.iface.config.cidr.addr) {
+      const l = this.listenerOn(seg.dstPort);
+      if (l) {
+        if (seg.has(TCP_SYN) && !seg.has(TCP_ACK)) return this.synToListener(l, seg, src, dst, now);
+        if (seg.has(TCP_ACK) && !seg.has(TCP_SYN) && !seg.has(TCP_RST)) conn = this.fromCookie(l, seg, src, dst, now);
+      }
+    }
+    if (!conn) {
+      this.iface.counters.drop(Drop.NotForUs);
+      if (dst == this.iface.config.cidr.addr && resetFor(seg, this.reply)) {
+        this.resets++;
+        this.send(dst, src, this.reply, now);
+      }
+      return;
+    }
+    const was = conn.state;
+    const reply = conn.process(seg, src, dst, now);
+    if (reply) this.send(dst, src, reply, now);
+    if (was == TcpState.SynReceived && conn.handler == null && conn.state != TcpState.SynReceived)
+      this.completed(conn, now);
+    conn.dispatch(now);
+  }
+
+  // A SYN for a listener: a half-open connection if the backlog has room, else a SYN cookie (or an eviction).
+  private synToListener(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): void {
+    const full = l.prune() >= l.backlog;
+    if ((full && l.syncookies) || this.used >= this.maxConnections) {
+      if (!l.syncookies) {
+        this.tableFull++;
+        return; // no state and no cookies: the peer retries
+      }
+      this.sendCookie(l, seg, src, dst, now);
+      return;
+    }
+    if (full) {
+      const oldest = l.halfOpen.shift();
+      l.evicted++;
+      oldest.abort(now);
+      this.unplace(oldest); // `poll` drops it from `connections`
+    }
+    const conn = new TcpConnection(l.config, this, this.mss());
+    conn.listen(dst, seg.dstPort, this.iss(dst, seg.dstPort, src, seg.srcPort, now));
+    conn.process(seg, src, dst, now);
+    if (conn.state != TcpState.SynReceived) return;
+    this.insert(conn);
+    l.halfOpen.push(conn);
+    conn.dispatch(now); // the SYN-ACK
+  }
+
+  private cookie(l: TcpListener, dst: u32, dstPort: u32, src: u32, srcPort: u32, irs: u32, tick: u32, mi: u32): u32 {
+    const h = <u32>this.hash(dst, dstPort, src, srcPort, ((<u64>0xc0) << 56) | ((<u64>(tick & 0xffffff)) << 32) | irs);
+    return ((tick & 31) << 27) | (mi << 24) | (h & 0xffffff);
+  }
+
+  private sendCookie(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): void {
+    const peerMss = seg.options.hasMaxSegSize ? seg.options.maxSegSize : 536;
+    let mi: u32 = 0;
+    for (let i: u32 = 1; i < 8; i++) if (COOKIE_MSS[i] <= peerMss) mi = i;
+    const tick = <u32>(now / COOKIE_TICK);
+    const r = this.reply;
+    r.srcPort = seg.dstPort;
+    r.dstPort = seg.srcPort;
+    r.seqNumber = this.cookie(l, dst, seg.dstPort, src, seg.srcPort, seg.seqNumber, tick, mi);
+    r.ackNumber = seg.seqNumber + 1;
+    r.flags = TCP_SYN | TCP_ACK;
+    r.window = min<u32>(l.config.recvBuffer, 0xffff);
+    r.urgentPointer = 0;
+    r.options.clear();
+    r.options.hasMaxSegSize = true;
+    r.options.maxSegSize = this.mss();
+    r.payloadLen = 0;
+    l.cookiesSent++;
+    this.send(dst, src, r, now);
+  }
+
+  // An ACK to a listener with no connection: rebuilds the connection if it returns a valid cookie.
+  private fromCookie(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): TcpConnection | null {
+    if (!l.syncookies || l.cookiesSent == 0) return null;
+    const cookie = seg.ackNumber - 1;
+    const irs = seg.seqNumber - 1;
+    const mi = (cookie >> 24) & 7;
+    const nowTick = <u32>(now / COOKIE_TICK);
+    let ok = false;
+    for (let age: u32 = 0; age < 2 && !ok; age++) {
+      const tick = nowTick - age;
+      if ((tick & 31) == cookie >> 27 && this.cookie(l, dst, seg.dstPort, src, seg.srcPort, irs, tick, mi) == cookie)
+        ok = true;
+    }
+    if (!ok) {
+      l.cookiesRejected++;
+      return null;
+    }
+    if (this.used >= this.maxConnections) {
+      this.tableFull++;
+      return null;
+    }
+    const syn = this.syn;
+    syn.srcPort = seg.srcPort;
+    syn.dstPort = seg.dstPort;
+    syn.seqNumber = irs;
+    syn.ackNumber = 0;
+    syn.flags = TCP_SYN;
+    syn.window = seg.window;
+    syn.urgentPointer = 0;
+    syn.options.clear();
+    syn.options.hasMaxSegSize = true;
+    syn.options.maxSegSize = COOKIE_MSS[mi];
+    syn.payloadLen = 0;
+    const conn = new TcpConnection(l.config, this, this.mss());
+    conn.listen(dst, seg.dstPort, cookie);
+    conn.process(syn, src, dst, now);
+    if (conn.state != TcpState.SynReceived) return null;
+    this.muted = true; // the SYN-ACK went out as the cookie; this only moves SND.NXT past it
+    conn.dispatch(now);
+    this.muted = false;
+    l.cookiesAccepted++;
+    this.insert(conn);
+    return conn;
+  }
+
+  // A passive open completed its handshake: ask the listener's acceptor for a handler.
+  private completed(conn: TcpConnection, now: i64): void {
+    if (conn.state == TcpState.Closed) return;
+    const l = this.listenerOn(conn.localPort);
+    const handler = l ? l.acceptor.accept(conn.remoteAddr, conn.remotePort, now) : null;
+    if (!handler) {
+      if (l) l.refused++;
+      conn.abort(now);
+      return;
+    }
+    conn.handler = handler;
+    handler.connected(conn, now);
+    if (conn.readable() > 0 || conn.finReceived) handler.readable(conn, now);
+  }
+
+  /**
+   * An ICMP error about a segment we sent from `localAddr:localPort` to `remoteAddr:remotePort`
+   * with sequence number `seq` (`type` and `code` of the ICMP message; `mtu`: the next-hop MTU of
+   * "fragmentation needed"). The connection checks that `seq` is in flight (RFC 5927), so a blind
+   * attacker must guess it. False if no connection has this 4-tuple.
+   */
+  icmpError(
+    localAddr: u32,
+    localPort: u32,
+    remoteAddr: u32,
+    remotePort: u32,
+    seq: u32,
+    type: u32,
+    code: u32,
+    mtu: u32,
+    now: i64,
+  ): bool {
+    const conn = this.find(localAddr, localPort, remoteAddr, remotePort);
+    if (!conn || conn.state == TcpState.Closed) {
+      this.icmpIgnored++;
+      return false;
+    }
+    this.icmpErrors++;
+    conn.icmpError(code, type, mtu, now, <i64>seq);
+    conn.dispatch(now);
+    return true;
+  }
+
+  // ---- time and sending ------------------------------------------------------
+
+  /** Queues `conn` for the next `flush`: the app wrote, read or closed outside a callback. */
+  wake(conn: TcpConnection): void {
+    if (conn.woken) return;
+    conn.woken = true;
+    this.woken.push(conn);
+  }
+
+  /** Dispatches the connections woken since the last flush; false if there were none. */
+  flush(now: i64): bool {
+    const w = this.woken;
+    if (w.length == 0) return false;
+    for (let i = 0; i < w.length; i++) {
+      const c = unchecked(w[i]);
+      c.woken = false;
+      c.dispatch(now);
+    }
+    w.length = 0;
+    return true;
+  }
+
+  /** Serves every connection's timers and pending segments (woken ones too), then forgets CLOSED connections. */
   poll(now: i64): void {
+    const woken = this.woken;
+    for (let i = 0, n = woken.length; i < n; i++) unchecked(woken[i]).woken = false;
+    woken.length = 0; // every connection is dispatched below
     const cs = this.connections;
     for (let i = 0; i < cs.length; i++) unchecked(cs[i]).dispatch(now);
-    for (let i = cs.length - 1; i >= 0; i--) if (unchecked(cs[i]).state == TcpState.Closed) cs.splice(i, 1);
+    let w = 0;
+    for (let i = 0, n = cs.length; i < n; i++) {
+      const c = unchecked(cs[i]);
+      if (c.state == TcpState.Closed) this.unplace(c);
+      else unchecked((cs[w++] = c));
+    }
+    cs.length = w;
   }
 
   /** The earliest time `poll` has something to do. */
@@ -171,6 +498,7 @@ export class TcpEndpoint extends TcpEmitter {
 
   /** Sends a connection's segment (the `TcpEmitter` side). */
   emit(conn: TcpConnection, segment: TcpRepr, now: i64): bool {
+    if (this.muted) return true;
     return this.send(conn.localAddr, conn.remoteAddr, segment, now);
   }
 
@@ -201,5 +529,23 @@ export class TcpTransport extends Transport {
 
   pollAt(): i64 {
     return this.endpoint.pollAt();
+  }
+
+  flush(now: i64): bool {
+    return this.endpoint.flush(now);
+  }
+
+  icmpError(
+    localAddr: u32,
+    localPort: u32,
+    remoteAddr: u32,
+    remotePort: u32,
+    seq: u32,
+    type: u32,
+    code: u32,
+    mtu: u32,
+    now: i64,
+  ): bool {
+    return this.endpoint.icmpError(localAddr, localPort, remoteAddr, remotePort, seq, type, code, mtu, now);
   }
 }
