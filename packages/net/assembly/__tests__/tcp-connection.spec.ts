@@ -76,6 +76,7 @@ class Fixture {
   constructor(loseEvery: i32 = 0) {
     this.pair.a.tcp.config.msl = SECOND;
     this.pair.b.tcp.config.msl = SECOND;
+    this.pair.a.tcp.config.sendBuffer = 16384; // smaller than TOTAL: the transfers close after the handshake
     this.pair.wire.loseEvery = loseEvery;
     this.pair.b.listenTcp(80, this.acceptor);
     this.conn = this.pair.a.connectTcp(B_IP, 80, this.client, 0)!;

@@ -34,6 +34,37 @@ export class ByteRing {
     return n;
   }
 
+  /**
+   * Copies up to `len` bytes from `ptr` into the free space, `offset` bytes past the tail, without
+   * making them readable (out-of-order data waiting for a hole to fill); returns how many fit.
+   */
+  writeAt(offset: u32, ptr: usize, len: u32): u32 {
+    const free = this.free;
+    if (offset >= free) return 0;
+    const n = min(len, free - offset);
+    if (n == 0) return 0;
+    const base = changetype<usize>(this.data);
+    const start = (this.head + this.used + offset) % this.capacity;
+    const first = min(n, this.capacity - start);
+    memory.copy(base + start, ptr, first);
+    if (n > first) memory.copy(base, ptr + first, n - first);
+    return n;
+  }
+
+  /** Makes up to `n` bytes after the tail, already placed by `writeAt`, readable; returns how many. */
+  commit(n: u32): u32 {
+    const k = min(n, this.free);
+    this.used += k;
+    return k;
+  }
+
+  /** The address of `len` bytes starting `offset` bytes past the head if they are held and contiguous, else 0. */
+  contiguous(offset: u32, len: u32): usize {
+    if (len == 0 || offset >= this.used || len > this.used - offset) return 0;
+    const start = (this.head + offset) % this.capacity;
+    return start + len <= this.capacity ? changetype<usize>(this.data) + start : 0;
+  }
+
   /** Copies up to `len` bytes starting `offset` bytes past the head to `ptr`, consuming nothing; returns how many. */
   peek(offset: u32, ptr: usize, len: u32): u32 {
     if (offset >= this.used) return 0;
@@ -50,8 +81,7 @@ export class ByteRing {
   discard(n: u32): u32 {
     const k = min(n, this.used);
     this.head = (this.head + k) % this.capacity;
-    this.used -= k;
-    if (this.used == 0) this.head = 0;
+    this.used -= k; // the head is not reset when empty: out-of-order data may wait past the tail
     return k;
   }
 

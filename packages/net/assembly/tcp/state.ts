@@ -73,20 +73,45 @@ export enum CloseReason {
 }
 
 const MILLISECOND: i64 = 1_000_000;
+const SECOND: i64 = 1000 * MILLISECOND;
 
-/** The tunables of TCP connections; times in ns. */
+/** The tunables of TCP connections (shared by an endpoint's connections); times in ns. */
 export class TcpConfig {
   /** Send buffer bytes per connection. */
-  sendBuffer: u32 = 16384;
-  /** Receive buffer bytes per connection (at most 65535: no window scaling yet). */
-  recvBuffer: u32 = 16384;
+  sendBuffer: u32 = 65536;
+  /** Receive buffer bytes per connection; beyond 65535 it is usable only with window scaling (up to 1 GiB). */
+  recvBuffer: u32 = 65536;
+  /** Offer window scaling (RFC 7323 §2); used only if the peer offers it too. */
+  windowScaling: bool = true;
+  /** Offer SACK (RFC 2018): we then report out-of-order data we hold; used only if the peer offers it too. */
+  sack: bool = true;
+  /** Out-of-order ranges held beyond RCV.NXT (each costs 8 bytes; their data lives in the receive buffer). */
+  reassemblyRanges: u32 = 8;
+  /** The initial congestion window in segments (RFC 6928: 10, capped at 14600 bytes for large MSS). */
+  initialWindow: u32 = 10;
+  /** The longest an ACK waits for a second segment (RFC 5681 §4.2 says at most 500 ms; Linux's minimum is 40 ms). */
+  ackDelay: i64 = 40 * MILLISECOND;
+  /** Data segments ACKed at once at the start of a connection, so the peer's slow start is not slowed (Linux: 16). */
+  quickAcks: u32 = 16;
+  /** Nagle's algorithm (RFC 896) for new connections: off, as most servers set TCP_NODELAY. */
+  nagle: bool = false;
+  /** Keepalive (RFC 1122 §4.2.3.6) for new connections: idle time before the first probe; 0 is off. */
+  keepAliveIdle: i64 = 0;
+  /** Keepalive: time between unanswered probes (Linux: 75 s). */
+  keepAliveInterval: i64 = 75 * SECOND;
+  /** Keepalive: unanswered probes before the connection times out (Linux: 9). */
+  keepAliveCount: u32 = 9;
+  /** FIN-WAIT-2 without a word from the peer for this long ends the connection (Linux: 60 s); 0 is never. */
+  finWait2Timeout: i64 = 60 * SECOND;
+  /** Challenge ACKs (RFC 5961 §7) a connection sends per second at most. */
+  challengeAckLimit: u32 = 10;
   /** The retransmission timeout before any RTT sample (RFC 6298 §2.1: 1 s). */
   rtoInitial: i64 = 1000 * MILLISECOND;
   /** The smallest retransmission timeout (RFC 6298 §2.4 says 1 s; Linux uses 200 ms). */
   rtoMin: i64 = 1000 * MILLISECOND;
-  /** The largest retransmission timeout (RFC 6298 §2.5: at least 60 s). */
+  /** The largest retransmission timeout, and the longest gap between zero-window probes (RFC 6298 §2.5: at least 60 s). */
   rtoMax: i64 = 60_000 * MILLISECOND;
-  /** Retransmissions of one segment before the connection times out. */
+  /** Retransmissions of one segment (or zero-window probes without any answer) before the connection times out. */
   maxRetransmissions: u32 = 8;
   /** Maximum segment lifetime; TIME-WAIT lasts 2*MSL (RFC 9293: 2 minutes; shorten it in tests). */
   msl: i64 = 120_000 * MILLISECOND;

@@ -1,0 +1,121 @@
+// NewReno congestion control (RFC 5681, RFC 6582): slow start, congestion avoidance, fast retransmit and recovery.
+
+import { seqGe } from "../wire/seq";
+
+const CWND_MAX: u32 = 0x40000000; // far above any window (1 GiB): keeps the arithmetic from wrapping
+
+/**
+ * The congestion window of one connection, in bytes. The connection reports each ACK of new data
+ * (`onAck`), each duplicate ACK (`onDupAck`) and each retransmission timeout (`onTimeout`); the
+ * answers say when to retransmit the first unacknowledged segment.
+ *
+ * - Initial window: RFC 6928, min(10 * MSS, max(2 * MSS, 14600)) for 10 segments.
+ * - Slow start (cwnd < ssthresh): cwnd grows by the bytes acknowledged, at most 2 * MSS per ACK
+ *   (RFC 3465 appropriate byte counting with L = 2, which keeps growth per RTT doubling when the
+ *   receiver delays its ACKs); congestion avoidance: one MSS per cwnd of bytes acknowledged.
+ * - The third duplicate ACK (RFC 5681 §3.2) starts fast retransmit and recovery if the ACK covers
+ *   more than `recover` (RFC 6582 §3.2 step 2): ssthresh = max(FlightSize / 2, 2 * MSS),
+ *   cwnd = ssthresh + 3 * MSS, each further duplicate inflates cwnd by one MSS. A partial ACK
+ *   retransmits the next hole and deflates cwnd by the bytes it acknowledged (plus one MSS if that
+ *   was at least one MSS); a full ACK sets cwnd = min(ssthresh, max(FlightSize, MSS) + MSS).
+ * - Limited transmit (RFC 3042): the first two duplicate ACKs each let one new segment out.
+ * - A timeout: ssthresh = max(FlightSize / 2, 2 * MSS), cwnd = 1 MSS (the loss window), and
+ *   `recover` = the highest sequence number sent, so duplicate ACKs of older data cannot start a
+ *   fast retransmit.
+ */
+export class NewReno {
+  /** The congestion window (bytes). */
+  cwnd: u32 = 0;
+  /** The slow-start threshold (bytes); "arbitrarily high" at first (RFC 5681 §3.1). */
+  ssthresh: u32 = CWND_MAX;
+  /** Duplicate ACKs in a row. */
+  dupAcks: u32 = 0;
+  /** In fast recovery. */
+  inRecovery: bool = false;
+  /** One past the highest sequence number sent when recovery (or the timeout) began. */
+  recover: u32 = 0;
+  /** Fast retransmits started (third duplicate ACKs). */
+  fastRetransmits: u64 = 0;
+  private mss: u32 = 536;
+  private avoided: u32 = 0; // bytes acknowledged in congestion avoidance toward the next MSS
+
+  /** Starts a connection whose segments carry `mss` bytes, with initial sequence number `iss`. */
+  start(mss: u32, iss: u32, initialSegments: u32): void {
+    this.mss = mss;
+    this.cwnd = min(initialSegments * mss, max(2 * mss, 14600));
+    if (this.cwnd < mss) this.cwnd = mss;
+    this.ssthresh = CWND_MAX;
+    this.recover = iss;
+    this.dupAcks = 0;
+    this.inRecovery = false;
+    this.avoided = 0;
+  }
+
+  /** The MSS shrank (path MTU discovery): the window keeps its size in segments. */
+  resize(mss: u32): void {
+    if (mss >= this.mss) return;
+    this.cwnd = max<u32>(<u32>((<u64>this.cwnd * mss) / this.mss), mss);
+    this.mss = mss;
+  }
+
+  /** Bytes that may be in flight now: cwnd, plus one MSS per early duplicate ACK (limited transmit). */
+  window(): u32 {
+    if (!this.inRecovery && this.dupAcks > 0) return this.cwnd + min<u32>(this.dupAcks, 2) * this.mss;
+    return this.cwnd;
+  }
+
+  /**
+   * An ACK of `acked` new bytes up to `ack`, leaving `flight` bytes outstanding. True if it is a
+   * partial ACK in recovery: the caller retransmits the segment at the new SND.UNA.
+   */
+  onAck(ack: u32, acked: u32, flight: u32): bool {
+    this.dupAcks = 0;
+    if (this.inRecovery) {
+      if (seqGe(ack, this.recover)) {
+        this.inRecovery = false; // a full ACK: deflate
+        this.cwnd = min(this.ssthresh, max(flight, this.mss) + this.mss);
+        this.avoided = 0;
+        return false;
+      }
+      this.cwnd = (this.cwnd > acked ? this.cwnd - acked : 0) + (acked >= this.mss ? this.mss : 0);
+      if (this.cwnd < this.mss) this.cwnd = this.mss;
+      return true;
+    }
+    if (this.cwnd < this.ssthresh) {
+      this.cwnd = min(this.cwnd + min(acked, 2 * this.mss), CWND_MAX); // slow start
+    } else {
+      this.avoided += acked; // congestion avoidance: about one MSS per RTT
+      if (this.avoided >= this.cwnd) {
+        this.avoided -= this.cwnd;
+        this.cwnd = min(this.cwnd + this.mss, CWND_MAX);
+      }
+    }
+    return false;
+  }
+
+  /** A duplicate ACK of `ack` with `flight` bytes outstanding, `sndMax` one past the highest sent. True: fast retransmit now. */
+  onDupAck(ack: u32, flight: u32, sndMax: u32): bool {
+    this.dupAcks++;
+    if (this.inRecovery) {
+      this.cwnd = min(this.cwnd + this.mss, CWND_MAX); // another segment left the network
+      return false;
+    }
+    if (this.dupAcks != 3 || !seqGe(ack, this.recover)) return false;
+    this.ssthresh = max(flight / 2, 2 * this.mss);
+    this.cwnd = this.ssthresh + 3 * this.mss;
+    this.recover = sndMax;
+    this.inRecovery = true;
+    this.fastRetransmits++;
+    return true;
+  }
+
+  /** The retransmission timer expired with `flight` bytes outstanding; `sndMax` one past the highest sent. */
+  onTimeout(flight: u32, sndMax: u32): void {
+    this.ssthresh = max(flight / 2, 2 * this.mss);
+    this.cwnd = this.mss;
+    this.recover = sndMax;
+    this.inRecovery = false;
+    this.dupAcks = 0;
+    this.avoided = 0;
+  }
+}

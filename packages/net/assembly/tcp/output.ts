@@ -1,0 +1,464 @@
+// A TCP connection's variables (RFC 9293 §3.3.1) and its output side: what `dispatch` sends, when, and the timers behind `pollAt`.
+//
+// TcpConnection (connection.ts) extends this with the application's calls and segment arrival.
+// Output is driven by the variables alone: data within min(cwnd, SND.WND) from the send ring,
+// one retransmission at SND.UNA when fast retransmit or a partial ACK asks, go-back-N after a
+// timeout, an ACK now or at the delayed-ACK deadline, zero-window and keepalive probes, RSTs.
+//
+// Timers, all deadlines in ns compared with the `now` passed in (never read from a clock):
+//   rtoDeadline      retransmission (RFC 6298), armed while anything is in flight
+//   ackDeadline      delayed ACK (RFC 5681 §4.2), at most `ackDelay` after unacknowledged data
+//   persistDeadline  zero-window probe (RFC 9293 §3.8.6.1), backing off from RTO to rtoMax
+//   keepalive        RFC 1122 §4.2.3.6, from the last segment heard, when enabled
+//   FIN-WAIT-2       `finWait2Timeout` of silence from the peer ends the connection
+//   timeWaitDeadline 2 * MSL in TIME-WAIT
+
+import { TcpRepr, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from "../wire/tcp";
+import { seqGe, seqGt, seqLt } from "../wire/seq";
+import { ByteRing } from "./buffer";
+import { NewReno } from "./congestion";
+import { TcpConnection, TcpEmitter, TcpHandler } from "./connection";
+import { Reassembly } from "./reassembly";
+import { RttEstimator } from "./rtt";
+import { CloseReason, TcpConfig, TcpState } from "./state";
+
+/** The MSS assumed when a SYN carries none (RFC 9293 §3.7.1). */
+export const TCP_DEFAULT_MSS: u32 = 536;
+/** "No deadline." */
+export const NEVER: i64 = i64.MAX_VALUE;
+const MAX_WINDOW: u32 = 0xffff;
+const MAX_SHIFT: u32 = 14;
+
+/** The variables of one connection and everything it sends; see `TcpConnection`. */
+export abstract class TcpOutput {
+  /** The RFC 9293 state. */
+  state: TcpState = TcpState.Closed;
+  /** Local address. */
+  localAddr: u32 = 0;
+  /** Local port. */
+  localPort: u32 = 0;
+  /** Remote address (0 while listening). */
+  remoteAddr: u32 = 0;
+  /** Remote port (0 while listening). */
+  remotePort: u32 = 0;
+  /** Who hears about connection events. */
+  handler: TcpHandler | null = null;
+  /** The endpoint's mark: queued for its next flush (the connection itself never reads it). */
+  woken: bool = false;
+  /** Nagle's algorithm (RFC 896): hold a small segment while data is unacknowledged. */
+  nagle: bool;
+  /** Keepalive idle time (ns) before the first probe; 0 is off. */
+  keepAliveIdle: i64;
+  /** Time between unanswered keepalive probes (ns). */
+  keepAliveInterval: i64;
+  /** Unanswered keepalive probes before the connection times out. */
+  keepAliveCount: u32;
+
+  /** Out-of-order segments received (held for reassembly, or dropped if no range was free). */
+  outOfOrder: u64 = 0;
+  /** Retransmission timeouts that fired. */
+  timeouts: u64 = 0;
+  /** Segments sent again (timeouts, fast retransmits, partial ACKs). */
+  retransmits: u64 = 0;
+  /** Zero-window probes sent. */
+  windowProbes: u64 = 0;
+  /** Keepalive probes sent. */
+  keepAliveProbes: u64 = 0;
+  /** Challenge ACKs sent (RFC 5961). */
+  challengeAcks: u64 = 0;
+  /** Challenge ACKs not sent because of the rate limit (RFC 5961 §7). */
+  challengeAcksLimited: u64 = 0;
+  /** The last soft ICMP error (destination unreachable code + 1; 0: none). */
+  softError: u32 = 0;
+  /** The peer's FIN has been received: after the buffered data, `read` returns 0 for good. */
+  finReceived: bool = false;
+
+  // Send sequence space (RFC 9293 §3.3.1).
+  /** Initial send sequence number. */
+  iss: u32 = 0;
+  /** Oldest unacknowledged sequence number. */
+  sndUna: u32 = 0;
+  /** Next sequence number to send (goes back to SND.UNA on a timeout). */
+  sndNxt: u32 = 0;
+  /** The peer's window, scaled. */
+  sndWnd: u32 = 0;
+  /** The peer's MSS, capped by ours (and lowered by ICMP fragmentation needed). */
+  sndMss: u32 = TCP_DEFAULT_MSS;
+  /** The shift applied to windows the peer sends (RFC 7323), 0 without scaling. */
+  sndWscale: u32 = 0;
+  /** The shift applied to windows we send, 0 without scaling. */
+  rcvWscale: u32 = 0;
+  /** Both ends offered SACK: our ACKs carry SACK blocks. */
+  sackOk: bool = false;
+  protected peerScales: bool = false; // the peer's SYN offered window scaling (and so did we)
+  /** Congestion control. */
+  readonly congestion: NewReno = new NewReno();
+  protected sndMax: u32 = 0; // highest sequence number sent + 1
+  protected sndWl1: u32 = 0;
+  protected sndWl2: u32 = 0;
+  protected sndBase: u32 = 0; // sequence number of the first byte in the send buffer
+  protected maxSndWnd: u32 = 0; // the largest window the peer offered (RFC 5961 §5)
+  protected finQueued: bool = false; // close() called: FIN after the buffered data
+  protected retransmitDue: bool = false; // resend the segment at SND.UNA (fast retransmit, partial ACK)
+  protected retries: u32 = 0; // timeouts of the segment at SND.UNA
+  protected readonly wsOffer: u32; // the shift we offer: the least that lets the window cover the buffer
+
+  // Receive sequence space.
+  /** Initial receive sequence number. */
+  irs: u32 = 0;
+  /** Next sequence number expected. */
+  rcvNxt: u32 = 0;
+  protected ackNow: bool = false; // an ACK goes out on the next dispatch
+  protected ackDeadline: i64 = NEVER; // a delayed ACK is due then
+  protected rcvUnacked: u32 = 0; // bytes received since our last ACK
+  protected quickAcksLeft: u32;
+  protected rstDue: bool = false;
+  protected advertisedEdge: u32 = 0; // RCV.NXT + the window in the last segment sent
+  protected finSeqHeld: u32 = 0; // an out-of-order FIN's sequence number
+  protected finHeld: bool = false;
+  protected lastHeard: i64 = 0; // when the last acceptable segment arrived
+
+  // Timers (ns).
+  protected readonly rtt: RttEstimator;
+  protected rtoDeadline: i64 = NEVER;
+  protected timeWaitDeadline: i64 = NEVER;
+  protected persistDeadline: i64 = NEVER;
+  protected persistBackoff: i64 = 0;
+  protected probesUnanswered: u32 = 0; // zero-window probes since the peer last said anything
+  protected keepProbes: u32 = 0;
+
+  /** Data the application wrote, from SND.UNA (after the SYN) on. */
+  readonly sendBuffer: ByteRing;
+  /** Data received in order, not yet read (out-of-order data waits past its tail). */
+  readonly recvBuffer: ByteRing;
+  protected readonly reassembly: Reassembly;
+  protected readonly out: TcpRepr = new TcpRepr();
+  protected readonly reply: TcpRepr = new TcpRepr();
+  private readonly scratch: StaticArray<u8>;
+
+  constructor(
+    /** The tunables (shared by an endpoint's connections). */
+    readonly config: TcpConfig,
+    protected readonly emitter: TcpEmitter,
+    /** Our MSS: the largest payload we send and advertise (MTU - 40). */
+    readonly mss: u32,
+  ) {
+    const cap = min<u32>(max<u32>(config.recvBuffer, 1), MAX_WINDOW << MAX_SHIFT);
+    this.sendBuffer = new ByteRing(max<u32>(config.sendBuffer, 1));
+    this.recvBuffer = new ByteRing(cap);
+    this.reassembly = new Reassembly(max<u32>(config.reassemblyRanges, 1));
+    this.scratch = new StaticArray<u8>(<i32>mss);
+    this.rtt = new RttEstimator(config);
+    let shift: u32 = 0;
+    while (shift < MAX_SHIFT && cap >> shift > MAX_WINDOW) shift++;
+    this.wsOffer = shift;
+    this.nagle = config.nagle;
+    this.keepAliveIdle = config.keepAliveIdle;
+    this.keepAliveInterval = config.keepAliveInterval;
+    this.keepAliveCount = config.keepAliveCount;
+    this.quickAcksLeft = config.quickAcks;
+  }
+
+  /** The current retransmission timeout (ns). */
+  get rto(): i64 {
+    return this.rtt.rto;
+  }
+
+  /** The congestion window (bytes). */
+  get cwnd(): u32 {
+    return this.congestion.cwnd;
+  }
+
+  /** Bytes sent and not yet acknowledged. */
+  get inFlight(): u32 {
+    return this.sndMax - this.sndUna;
+  }
+
+  /** The window we can offer now: free receive buffer, at most what the scale lets us say. */
+  recvWindow(): u32 {
+    return min(this.recvBuffer.free, MAX_WINDOW << this.rcvWscale);
+  }
+
+  protected finSeq(): u32 {
+    return this.sndBase + this.sendBuffer.length;
+  }
+
+  protected finSent(): bool {
+    return this.finQueued && seqGt(this.sndMax, this.finSeq());
+  }
+
+  protected finAcked(): bool {
+    return this.finQueued && seqGt(this.sndUna, this.finSeq());
+  }
+
+  protected synchronized(): bool {
+    const s = this.state;
+    return s != TcpState.Closed && s != TcpState.Listen && s != TcpState.SynSent && s != TcpState.SynReceived;
+  }
+
+  /** The earliest time `dispatch` has something to do (`i64.MAX_VALUE`: nothing until a segment or a call). */
+  pollAt(): i64 {
+    if (this.ackNow || this.rstDue || this.retransmitDue) return 0;
+    let t = min(min(this.rtoDeadline, this.timeWaitDeadline), min(this.ackDeadline, this.persistDeadline));
+    return min(t, min(this.keepAliveAt(), this.finWait2At()));
+  }
+
+  private keepAliveAt(): i64 {
+    const s = this.state;
+    if (this.keepAliveIdle <= 0 || (s != TcpState.Established && s != TcpState.CloseWait)) return NEVER;
+    if (this.sndUna != this.sndMax || this.persistDeadline != NEVER) return NEVER; // the RTO or probes watch the peer
+    return this.lastHeard + this.keepAliveIdle + <i64>this.keepProbes * this.keepAliveInterval;
+  }
+
+  private finWait2At(): i64 {
+    const t = this.config.finWait2Timeout;
+    return this.state == TcpState.FinWait2 && t > 0 ? this.lastHeard + t : NEVER;
+  }
+
+  /** Sends what is due at `now` (SYN, data, FIN, ACK, retransmissions, probes, RST); returns segments sent. */
+  dispatch(now: i64): u32 {
+    if (this.rstDue) {
+      this.rstDue = false;
+      this.header(this.out, this.sndNxt, TCP_RST);
+      this.out.payloadLen = 0;
+      this.emitter.emit(changetype<TcpConnection>(this), this.out, now);
+      return 1;
+    }
+    const s = this.state;
+    if (s == TcpState.Closed || s == TcpState.Listen) return 0;
+    if (s == TcpState.TimeWait && now >= this.timeWaitDeadline) {
+      this.enterClosed(CloseReason.Normal, now);
+      return 0;
+    }
+    const unanswered = this.keepProbes >= this.keepAliveCount && now >= this.keepAliveAt();
+    if (now >= this.finWait2At() || unanswered) {
+      this.rstDue = true; // the peer went quiet: FIN-WAIT-2 too long, or keepalive unanswered
+      this.enterClosed(CloseReason.TimedOut, now);
+      return this.dispatch(now);
+    }
+    if (now >= this.rtoDeadline && !this.retransmissionTimeout(now)) return this.dispatch(now);
+    let sent: u32 = 0;
+    if (this.retransmitDue) {
+      this.retransmitDue = false;
+      if (this.sendAt(this.sndUna, now)) sent++;
+    }
+    while (this.sendOne(now)) sent++;
+    sent += this.probe(now);
+    if (this.ackNow || now >= this.ackDeadline) {
+      if (s != TcpState.SynSent && s != TcpState.SynReceived) {
+        this.header(this.out, this.sndNxt, TCP_ACK);
+        this.out.payloadLen = 0;
+        if (this.emit(now)) sent++;
+      }
+    }
+    return sent;
+  }
+
+  // The retransmission timer expired: back off and go back to SND.UNA; false if the connection gave up.
+  private retransmissionTimeout(now: i64): bool {
+    const s = this.state;
+    if (this.retries >= this.config.maxRetransmissions) {
+      this.rstDue = s != TcpState.SynSent;
+      const unreachable = s == TcpState.SynSent && this.softError != 0;
+      this.enterClosed(unreachable ? CloseReason.Unreachable : CloseReason.TimedOut, now);
+      return false;
+    }
+    this.timeouts++;
+    if (this.retries == 0) this.congestion.onTimeout(this.sndMax - this.sndUna, this.sndMax);
+    else this.congestion.cwnd = this.sndMss; // RFC 5681 §3.1: ssthresh is set once per lost segment
+    this.retries++;
+    this.sndNxt = this.sndUna; // go back N; ACKs of data the peer held move SND.NXT forward again
+    this.retransmitDue = false;
+    this.rtt.backoff();
+    this.rtoDeadline = NEVER; // rearmed by the first segment sent
+    return true;
+  }
+
+  // A zero-window probe (RFC 9293 §3.8.6.1) or keepalive probe when due; returns segments sent.
+  private probe(now: i64): u32 {
+    const s = this.state;
+    const sends = this.synchronized() && s != TcpState.FinWait2 && s != TcpState.TimeWait;
+    const blocked =
+      sends && this.sndWnd == 0 && this.sndUna == this.sndMax && this.sndNxt - this.sndBase < this.sendBuffer.length;
+    if (!blocked) {
+      this.persistDeadline = NEVER;
+      this.persistBackoff = 0;
+      this.probesUnanswered = 0;
+    } else if (this.persistDeadline == NEVER) {
+      if (this.persistBackoff == 0) this.persistBackoff = this.rtt.rto;
+      this.persistDeadline = now + this.persistBackoff;
+    } else if (now >= this.persistDeadline) {
+      if (this.probesUnanswered >= this.config.maxRetransmissions) {
+        this.rstDue = true; // the peer stopped answering (a peer that answers, even with zero, is never timed out)
+        this.enterClosed(CloseReason.TimedOut, now);
+        return 0;
+      }
+      this.probesUnanswered++;
+      this.windowProbes++;
+      this.persistBackoff = min(this.persistBackoff * 2, this.config.rtoMax);
+      this.persistDeadline = now + this.persistBackoff;
+      return this.sendProbe(now);
+    }
+    if (now >= this.keepAliveAt()) {
+      this.keepProbes++;
+      this.keepAliveProbes++;
+      return this.sendProbe(now);
+    }
+    return 0;
+  }
+
+  // A segment the peer must answer with an ACK of its state (window, RCV.NXT): SEG.SEQ = SND.UNA - 1, no data.
+  private sendProbe(now: i64): u32 {
+    this.header(this.out, this.sndUna - 1, TCP_ACK);
+    this.out.payloadLen = 0;
+    return this.emit(now) ? 1 : 0;
+  }
+
+  // Sends one new (or, after a timeout, resent) segment at SND.NXT if the windows allow; false if none is due.
+  private sendOne(now: i64): bool {
+    const s = this.state;
+    const out = this.out;
+    out.payloadLen = 0;
+    if (s == TcpState.SynSent || s == TcpState.SynReceived) {
+      if (this.sndNxt != this.iss) return false;
+      this.header(out, this.iss, s == TcpState.SynSent ? TCP_SYN : TCP_SYN | TCP_ACK);
+      this.synOptions(s == TcpState.SynSent);
+      return this.transmit(this.iss, 1, now);
+    }
+    if (s == TcpState.TimeWait || s == TcpState.FinWait2 || s == TcpState.Closed) return false;
+    const seq = this.sndNxt;
+    const offset = seq - this.sndBase;
+    const buffered = this.sendBuffer.length;
+    if (offset > buffered) return false; // the FIN is out
+    const wnd = min(this.sndWnd, this.congestion.window());
+    const end = this.sndUna + wnd;
+    const room = seqGt(end, seq) ? end - seq : 0;
+    this.header(out, seq, TCP_ACK);
+    const segMax = this.sndMss - min(this.sndMss - 1, out.options.bufferLen(false));
+    const n = min(min(buffered - offset, room), segMax);
+    const fin = this.finQueued && offset + n == buffered;
+    if (n == 0 && !fin) return false;
+    // Nagle (RFC 9293 §3.7.4): new data smaller than a segment waits while anything is unacknowledged.
+    if (this.nagle && n < segMax && !fin && this.sndUna != this.sndMax && seqGe(seq, this.sndMax)) return false;
+    return this.fill(n, fin, now);
+  }
+
+  // Sends again the segment at `seq` (SND.UNA: fast retransmit, partial ACK), without moving SND.NXT.
+  protected sendAt(seq: u32, now: i64): bool {
+    if (!this.synchronized()) return false;
+    const offset = seq - this.sndBase;
+    const buffered = this.sendBuffer.length;
+    if (!seqGt(this.sndMax, seq) || offset > buffered) return false;
+    const out = this.out;
+    this.header(out, seq, TCP_ACK);
+    const segMax = this.sndMss - min(this.sndMss - 1, out.options.bufferLen(false));
+    const n = min(min(buffered - offset, this.sndMax - seq), segMax);
+    const fin = this.finSent() && offset + n == buffered;
+    if (n == 0 && !fin) return false;
+    const next = this.sndNxt;
+    const ok = this.fill(n, fin, now);
+    if (seqGt(next, this.sndNxt)) this.sndNxt = next; // SND.NXT stays ahead
+    this.rtoDeadline = now + this.rtt.rto; // RFC 6582 §3.2 step 5: restart the timer
+    return ok;
+  }
+
+  // Puts `n` bytes at `out`'s sequence number (and a FIN if `fin`) into `out` and transmits it.
+  private fill(n: u32, fin: bool, now: i64): bool {
+    const out = this.out;
+    const seq = out.seqNumber;
+    const offset = seq - this.sndBase;
+    if (fin) out.flags |= TCP_FIN;
+    if (n > 0 && offset + n == this.sendBuffer.length) out.flags |= TCP_PSH;
+    if (n > 0) {
+      let at = this.sendBuffer.contiguous(offset, n); // straight from the ring when it does not wrap
+      if (at == 0) {
+        at = changetype<usize>(this.scratch);
+        this.sendBuffer.peek(offset, at, n);
+      }
+      out.payloadPtr = at;
+      out.payloadLen = n;
+    }
+    return this.transmit(seq, n + (fin ? 1 : 0), now);
+  }
+
+  // Emits `out` (occupying `len` sequence numbers at `seq`), then advances SND.NXT, timing and the timer.
+  private transmit(seq: u32, len: u32, now: i64): bool {
+    const ok = this.emit(now); // a segment the link refused counts as lost: the timer recovers it
+    const end = seq + len;
+    if (seqGe(seq, this.sndMax))
+      this.rtt.start(end, now); // new data: time it
+    else this.retransmits++;
+    if (seqLt(seq, this.sndMax) && seqGt(end, this.sndMax)) this.rtt.cancel(); // partly old: no sample (Karn)
+    if (seqGt(end, this.sndNxt)) this.sndNxt = end;
+    if (seqGt(end, this.sndMax)) this.sndMax = end;
+    if (this.rtoDeadline == NEVER) this.rtoDeadline = now + this.rtt.rto;
+    return ok;
+  }
+
+  protected emit(now: i64): bool {
+    const ok = this.emitter.emit(changetype<TcpConnection>(this), this.out, now);
+    if (ok && this.out.has(TCP_ACK)) {
+      this.ackNow = false;
+      this.ackDeadline = NEVER;
+      this.rcvUnacked = 0;
+    }
+    return ok;
+  }
+
+  // The options of our SYN or SYN-ACK: MSS, and window scale and SACK-permitted if offered (on a SYN-ACK: if the peer offered them).
+  private synOptions(active: bool): void {
+    const o = this.out.options;
+    o.hasMaxSegSize = true;
+    o.maxSegSize = this.mss;
+    if (this.config.windowScaling && (active || this.peerScales)) {
+      o.hasWindowScale = true;
+      o.windowScale = this.wsOffer;
+    }
+    if (this.config.sack && (active || this.sackOk)) o.sackPermitted = true;
+  }
+
+  /** Fills `r`'s header for a segment at `seq` with `flags`: ports, ACK, window (scaled unless SYN), SACK blocks. */
+  protected header(r: TcpRepr, seq: u32, flags: u32): void {
+    r.srcPort = this.localPort;
+    r.dstPort = this.remotePort;
+    r.seqNumber = seq;
+    r.ackNumber = (flags & TCP_ACK) != 0 ? this.rcvNxt : 0;
+    r.flags = flags;
+    r.urgentPointer = 0;
+    r.payloadLen = 0;
+    r.options.clear();
+    if ((flags & TCP_RST) != 0) {
+      r.window = 0;
+      return;
+    }
+    const wnd = this.recvWindow();
+    const syn = (flags & TCP_SYN) != 0;
+    const field = syn ? min(wnd, MAX_WINDOW) : min(wnd >> this.rcvWscale, MAX_WINDOW); // a SYN's window is never scaled
+    r.window = field;
+    this.advertisedEdge = this.rcvNxt + (syn ? field : field << this.rcvWscale);
+    if (!syn && (flags & TCP_ACK) != 0 && this.sackOk && !this.reassembly.empty) this.reassembly.sackBlocks(r.options);
+  }
+
+  // ---- closing ----------------------------------------------------------
+
+  protected enterTimeWait(now: i64): void {
+    this.state = TcpState.TimeWait;
+    this.rtoDeadline = NEVER;
+    this.persistDeadline = NEVER;
+    this.timeWaitDeadline = now + 2 * this.config.msl;
+  }
+
+  protected enterClosed(reason: CloseReason, now: i64): void {
+    const was = this.state;
+    this.state = TcpState.Closed;
+    this.rtoDeadline = NEVER;
+    this.timeWaitDeadline = NEVER;
+    this.persistDeadline = NEVER;
+    this.ackDeadline = NEVER;
+    this.ackNow = false;
+    this.retransmitDue = false;
+    this.keepAliveIdle = 0;
+    const h = this.handler;
+    if (h && was != TcpState.Closed) h.closed(changetype<TcpConnection>(this), reason, now);
+  }
+}
