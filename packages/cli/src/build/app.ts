@@ -27,6 +27,14 @@ export interface App {
    * smallest, for apps that allocate little or nothing).
    */
   runtime: Runtime;
+  /**
+   * The directory whose files are embedded in the image (`tessera.assets`
+   * in package.json: `"site"` or `{ "dir": "site", "lastModified": true }`),
+   * absolute; null for none.
+   */
+  assets?: string | null;
+  /** Whether the embedded files carry their modification times (off by default: builds stay reproducible). */
+  assetsLastModified?: boolean;
 }
 
 /** Reads the app at `path` (a directory with package.json and assembly/index.ts). */
@@ -39,7 +47,7 @@ export function loadApp(path: string): App {
   const pkgFile = join(dir, "package.json");
   if (!existsSync(pkgFile))
     throw new CliError(`${shown}: no package.json, so this is not an app (create one with: tessera new DIR)`);
-  let pkg: { name?: unknown; tessera?: { runtime?: unknown } };
+  let pkg: { name?: unknown; tessera?: { runtime?: unknown; assets?: unknown } };
   try {
     pkg = JSON.parse(readFileSync(pkgFile, "utf8"));
   } catch (e) {
@@ -57,5 +65,20 @@ export function loadApp(path: string): App {
     throw new CliError(
       `${shown}/package.json: tessera.runtime must be one of ${RUNTIMES.join(", ")}, not ${JSON.stringify(runtime)}`,
     );
-  return { dir, name, entry, runtime: runtime as Runtime };
+  const raw = pkg.tessera?.assets ?? null;
+  const assetsDir = typeof raw === "object" && raw !== null ? (raw as { dir?: unknown }).dir : raw;
+  const lastModified =
+    typeof raw === "object" && raw !== null ? (raw as { lastModified?: unknown }).lastModified : false;
+  if ((assetsDir !== null && (typeof assetsDir !== "string" || !assetsDir)) || typeof lastModified !== "boolean")
+    throw new CliError(
+      `${shown}/package.json: tessera.assets must be a directory name, e.g. "site", or { "dir": "site", "lastModified": true }`,
+    );
+  return {
+    dir,
+    name,
+    entry,
+    runtime: runtime as Runtime,
+    assets: assetsDir === null ? null : resolve(dir, assetsDir),
+    assetsLastModified: lastModified,
+  };
 }

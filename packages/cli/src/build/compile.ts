@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { App } from "./app.js";
+import { ASSETS_MODULE, assetsModule } from "./assets.js";
 import { findDeviceUses, type DeviceUse } from "./manifest.js";
 import { foldStart } from "./start.js";
 
@@ -21,6 +22,8 @@ export interface CompileOptions {
   opt: Opt;
   /** Unoptimised, for stepping through: keeps every function apart. */
   debug: boolean;
+  /** The source that replaces `@tessera/runtime/assembly/assets-table.ts` (the embedded files); none by default. */
+  assetsModule?: string;
 }
 
 /** A compiled module, names section included, not yet a Tessera image. */
@@ -30,6 +33,8 @@ export interface Compiled {
   devices: DeviceUse[];
   /** asc's diagnostics (warnings), if any. */
   diagnostics: string;
+  /** Whether the sources import the embedded files' table (`@tessera/runtime/assembly/assets`). */
+  usesAssets: boolean;
 }
 
 const RUNTIME_HOOKS = "~lib/@tessera/runtime/assembly/abort/";
@@ -90,6 +95,7 @@ export async function compile(app: App, opts: CompileOptions): Promise<Compiled>
   const stderr = { write: (s: string | Uint8Array) => ((diagnostics += String(s)), true) };
   const stdout = { write: (s: string | Uint8Array) => ((diagnostics += String(s)), true) };
   let devices: DeviceUse[] = [];
+  let usesAssets = false;
   const result = await asc.main(ascArgs(app, opts), {
     stdout,
     stderr,
@@ -99,6 +105,10 @@ export async function compile(app: App, opts: CompileOptions): Promise<Compiled>
     ],
     readFile: async (name: string, baseDir: string) => {
       const file = resolve(baseDir, name);
+      if (file.replaceAll("\\", "/").endsWith(`/${ASSETS_MODULE}`) && existsSync(file)) {
+        usesAssets = true;
+        return opts.assetsModule ?? assetsModule(null).source;
+      }
       try {
         const text = await readFile(file, "utf8");
         // Every image links the runtime's abort/trace/seed, even an app that never imports the runtime.
@@ -117,7 +127,7 @@ export async function compile(app: App, opts: CompileOptions): Promise<Compiled>
     err.name = "CompileError";
     throw err;
   }
-  return { wasm: await postprocess(wasm, opts), devices, diagnostics: diagnostics.trim() };
+  return { wasm: await postprocess(wasm, opts), devices, diagnostics: diagnostics.trim(), usesAssets };
 }
 
 /**

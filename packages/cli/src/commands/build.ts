@@ -4,10 +4,19 @@
  * @module
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { ImageError, parseImage } from "@tessera/image";
+import { join, relative, resolve } from "node:path";
+import { addCustomSection, ImageError, parseImage } from "@tessera/image";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
 import { loadApp } from "../build/app.js";
+import {
+  AssetError,
+  assetsModule,
+  MAX_ASSET_BYTES,
+  MAX_ASSET_FILES,
+  readAssets,
+  SECTION_ASSETS,
+  type AssetSet,
+} from "../build/assets.js";
 import { compile, type Opt } from "../build/compile.js";
 import { finish } from "../build/finish.js";
 import { manifestOf, type DeviceUse } from "../build/manifest.js";
@@ -19,7 +28,7 @@ export const TARGETS = ["node"] as const;
 /** The command's usage. */
 export const spec: CommandSpec = {
   name: "build",
-  usage: "tessera build APP [--target node] [-o DIR] [--opt size|speed] [--debug]",
+  usage: "tessera build APP [--target node] [-o DIR] [--opt size|speed] [--assets DIR] [--debug]",
   summary: "Compile the app in directory APP (package.json + assembly/index.ts) into DIR/<name>.wasm.",
   positionals: ["APP"],
   required: 1,
@@ -27,9 +36,15 @@ export const spec: CommandSpec = {
     target: { value: "TARGET", help: `where the image will run: ${TARGETS.join(", ")} (default node)` },
     out: { value: "DIR", short: "o", help: "output directory (default: build)" },
     opt: { value: "size|speed", help: "optimise for size (default) or speed" },
+    assets: {
+      value: "DIR",
+      help: "embed the files under DIR in the image (default: tessera.assets in the app's package.json)",
+    },
     debug: { help: "no optimisation; function names kept inside the image" },
   },
   notes: [
+    "Embedded files are found with Assets.find(path) from @tessera/runtime/assembly/assets;",
+    `at most ${MAX_ASSET_FILES} files of at most ${MAX_ASSET_BYTES} bytes each.`,
     "A release image keeps its function names in DIR/<name>.wasm.names beside it;",
     "`tessera run` and `tessera inspect` read them from there.",
   ],
@@ -50,12 +65,32 @@ export default async function build(argv: string[]): Promise<number> {
   const outDir = args.values.get("out")?.[0] ?? "build";
   const app = loadApp(args.positionals[0]);
   const shown = relative(process.cwd(), app.dir) || ".";
-  process.stderr.write(`tessera: building ${shown} (runtime ${app.runtime}, ${debug ? "debug" : `opt ${opt}`})\n`);
+  const assetsFlag = args.values.get("assets")?.[0];
+  const assetsDir = assetsFlag === undefined ? (app.assets ?? null) : resolve(assetsFlag);
+  let assets: AssetSet | null = null;
+  if (assetsDir !== null) {
+    try {
+      assets = readAssets(assetsDir, {
+        lastModified: app.assetsLastModified,
+        shown: relative(process.cwd(), assetsDir) || ".",
+      });
+    } catch (e) {
+      if (e instanceof AssetError) throw new CliError(e.message);
+      throw e;
+    }
+  }
+  process.stderr.write(
+    `tessera: building ${shown} (runtime ${app.runtime}, ${debug ? "debug" : `opt ${opt}`}${assets ? `, ${assets.assets.length} assets of ${assets.bytes} bytes` : ""})\n`,
+  );
 
   let wasm: Uint8Array;
   let devices: DeviceUse[];
+  let usesAssets: boolean;
+  let layout: { bytes: number } | null = null;
   try {
-    ({ wasm, devices } = await compile(app, { opt: opt as Opt, debug }));
+    const module = assetsModule(assets);
+    ({ wasm, devices, usesAssets } = await compile(app, { opt: opt as Opt, debug, assetsModule: module.source }));
+    layout = module.layout;
   } catch (e) {
     if ((e as Error).name === "CompileError") {
       process.stderr.write(`${(e as Error).message}\n`);
@@ -63,6 +98,10 @@ export default async function build(argv: string[]): Promise<number> {
     }
     throw e;
   }
+  if (assets && assets.assets.length && !usesAssets)
+    process.stderr.write(
+      `tessera: warning: the app embeds no assets: it never imports @tessera/runtime/assembly/assets\n`,
+    );
   let manifest;
   try {
     manifest = manifestOf(devices);
@@ -72,6 +111,13 @@ export default async function build(argv: string[]): Promise<number> {
   let done;
   try {
     done = finish(wasm, manifest, debug);
+    if (usesAssets && assets && layout) {
+      // What inspect shows as the assets' line: files and bytes of data, 8 bytes.
+      const payload = new Uint8Array(8);
+      new DataView(payload.buffer).setUint32(0, assets.assets.length, true);
+      new DataView(payload.buffer).setUint32(4, layout.bytes, true);
+      done.image = addCustomSection(done.image, SECTION_ASSETS, payload);
+    }
   } catch (e) {
     if (e instanceof ImageError) throw new CliError(`${shown}: ${e.message}`);
     throw e;

@@ -26,6 +26,8 @@ export interface Report {
   memory: { initialPages: number; maximumPages: number | null } | null;
   /** Where the names came from: the image, its `.names` sidecar, or nowhere. */
   names: "image" | "sidecar" | "none";
+  /** The files embedded with `tessera build --assets` and the bytes of data they take, or null. */
+  assets: { files: number; bytes: number } | null;
   sections: SizeRow[];
   packages: SizeRow[];
   functions: SizeRow[];
@@ -98,7 +100,16 @@ export function buildReport(
     const pkg = packageOf(name, appName);
     packages.set(pkg, (packages.get(pkg) ?? 0) + size);
   }
-  if (image.dataSize) packages.set("static data", image.dataSize);
+  // The build notes the embedded files' share of the data (see build/assets.ts).
+  const assetsSection = image.sections.find((s) => s.id === 0 && s.name === "tessera.assets" && s.size === 8);
+  let assets: Report["assets"] = null;
+  if (assetsSection) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + assetsSection.offset, 8);
+    assets = { files: view.getUint32(0, true), bytes: Math.min(view.getUint32(4, true), image.dataSize) };
+    packages.set(`assets (${assets.files} files)`, assets.bytes);
+  }
+  const staticData = image.dataSize - (assets?.bytes ?? 0);
+  if (staticData) packages.set("static data", staticData);
   functions.sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
   return {
     file,
@@ -113,6 +124,7 @@ export function buildReport(
     exports: image.exports.map((e) => ({ name: e.name, kind: e.kind })),
     memory: image.memory ? { initialPages: image.memory.initial, maximumPages: image.memory.maximum } : null,
     names: namesFrom,
+    assets,
     sections: sumRows(sections),
     packages: sumRows(packages),
     functions,
