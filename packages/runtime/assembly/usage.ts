@@ -1,0 +1,67 @@
+// How much of the heap is in use: for health checks and for tests that look
+// for leaks. AssemblyScript's memory managers keep their own count private,
+// so this walks the allocator's blocks instead.
+
+import { ROOT } from "~lib/rt/tlsf";
+
+// TLSF's layout in AssemblyScript 0.28 (std/assembly/rt/tlsf.ts, common.ts):
+// every block starts with a usize `mmInfo`, its payload size with two tag
+// bits (bit 0: the block is free); blocks lie one after another from just
+// past the root to a zero-size tail block, whose address the root holds at
+// HL_END.
+const AL_MASK: usize = 15;
+const BLOCK_OVERHEAD: usize = sizeof<usize>();
+const FL_BITS: usize = 31 - 8;
+const SL_END: usize = sizeof<usize>() + (FL_BITS << 2);
+const HL_END: usize = ((SL_END + AL_MASK) & ~AL_MASK) + FL_BITS * 16 * sizeof<usize>();
+const ROOT_SIZE: usize = HL_END + sizeof<usize>();
+const FREE: usize = 1;
+const TAGS: usize = 3;
+
+/** What `heapUsage` found: bytes and blocks in use, and bytes free, in the allocator's memory. */
+export class HeapUsage {
+  /** Bytes of allocated blocks, block and object headers included. */
+  used: usize = 0;
+  /** Number of allocated blocks. */
+  blocks: u32 = 0;
+  /** Bytes of free blocks, headers included. */
+  free: usize = 0;
+}
+
+const last = new HeapUsage();
+
+/**
+ * Collects garbage (the incremental runtime, a full collection) and then
+ * counts the allocator's blocks, so `used` is what live objects take. The
+ * walk is O(blocks) and allocates nothing; the result is overwritten by the
+ * next call. With the `stub` runtime, which never frees, it reports the
+ * memory above the static data as used.
+ */
+export function heapUsage(): HeapUsage {
+  last.used = 0;
+  last.blocks = 0;
+  last.free = 0;
+  if (ASC_RUNTIME == 0) {
+    // the stub runtime (0)
+    last.used = ((<usize>memory.size()) << 16) - __heap_base;
+    return last;
+  }
+  if (ASC_RUNTIME != 0) __collect(); // minimal (1) and incremental (2)
+  const root = changetype<usize>(ROOT);
+  if (root == 0) return last; // nothing allocated yet
+  const tail = load<usize>(root + HL_END);
+  const end = (<usize>memory.size()) << 16;
+  let block = ((root + ROOT_SIZE + BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK) - BLOCK_OVERHEAD;
+  while (block < tail) {
+    const info = load<usize>(block);
+    const size = (info & ~TAGS) + BLOCK_OVERHEAD;
+    if (info & FREE) last.free += size;
+    else {
+      last.used += size;
+      last.blocks++;
+    }
+    block += size;
+  }
+  assert(block == tail && tail < end, "heapUsage: the allocator's blocks are not laid out as expected");
+  return last;
+}
