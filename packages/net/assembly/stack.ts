@@ -3,13 +3,15 @@
 // loop that feeds frames and time to them.
 
 import { println } from "@tessera/console/assembly";
-import { Loop, mainLoop, ReadyHandler } from "@tessera/runtime/assembly/loop";
+import { Loop, mainLoop, PrepareHandler, ReadyHandler } from "@tessera/runtime/assembly/loop";
 import { Timer } from "@tessera/runtime/assembly/heap";
 import { NetDevice } from "./device";
 import { formatIpv4 } from "./iface/config";
 import { DhcpClient, DhcpListener } from "./iface/dhcp-client";
 import { Interface } from "./iface/interface";
 import { Link } from "./iface/link";
+import { TcpConnection, TcpHandler } from "./tcp/connection";
+import { TcpAcceptor, TcpListener } from "./tcp/endpoint";
 
 /** Told when a stack's interface has an address (an object, since AssemblyScript has no closures). */
 export abstract class StackListener {
@@ -61,6 +63,18 @@ class PollTimer extends Timer {
   }
 }
 
+// Sends, once per loop turn, what the app wrote or closed outside the stack's callbacks (from a timer, say).
+class Flusher extends PrepareHandler {
+  constructor(private readonly stack: Stack) {
+    super();
+  }
+
+  prepare(): void {
+    const stack = this.stack;
+    if (stack.iface.hasTcp && stack.iface.flush(stack.loop.now())) stack.schedule();
+  }
+}
+
 // Logs leases gained and lost, and tells the stack's listener about new ones.
 class LeaseLog extends DhcpListener {
   constructor(private readonly stack: Stack) {
@@ -102,6 +116,7 @@ export class Stack {
   dhcp: DhcpClient | null = null;
   private readonly timer: PollTimer = new PollTimer();
   private listener: StackListener | null = null;
+  private flusher: Flusher | null = null;
 
   constructor(
     /** The device the stack runs on. */
@@ -124,6 +139,31 @@ export class Stack {
     const stack = new Stack(NetDevice.open(name), mainLoop());
     if (!stack.iface.config.fromArgs()) stack.startDhcp(<u64>(Math.random() * 9007199254740992.0));
     return stack;
+  }
+
+  /**
+   * Listens for TCP connections on `port`: `acceptor` gives each new
+   * connection its handler (or refuses it). Null if the port is taken.
+   */
+  listen(port: u32, acceptor: TcpAcceptor): TcpListener | null {
+    this.useTcp();
+    return this.iface.listenTcp(port, acceptor);
+  }
+
+  /** Opens a TCP connection to `addr:port`; `handler` hears how it goes. Null if the table is full. */
+  connect(addr: u32, port: u32, handler: TcpHandler): TcpConnection | null {
+    this.useTcp();
+    const conn = this.iface.connectTcp(addr, port, handler, this.loop.now());
+    this.schedule();
+    return conn;
+  }
+
+  // Writes made outside the stack's callbacks go out at the end of the loop turn.
+  private useTcp(): void {
+    if (this.flusher) return;
+    const f = new Flusher(this);
+    this.flusher = f;
+    this.loop.prepare(f);
   }
 
   /** Starts a DHCP client on the interface (`seed` for its xids and jitter); false if UDP port 68 is taken. */
