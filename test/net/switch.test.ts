@@ -153,6 +153,30 @@ describe.skipIf(noHelper !== null)("unikernels on a switch, no root needed", () 
     const r = tessera(["switch", "once"]);
     expect(r.stderr).toMatch(/^tessera: a switch "once" is already running \(its socket: .*once\.sock\)\n$/);
   });
+
+  test.each([
+    [["--loss", "3"], "--loss 3: give a percentage from 0% to 100%, such as 3% or 0.5%"],
+    [["--reorder=101%"], "--reorder 101%: give a percentage from 0% to 100%, such as 3% or 0.5%"],
+    [["--delay", "1"], "--delay 1: give a time from 0 to 10s with its unit, such as 1ms, 250us or 0.5s"],
+    [["--seed", "x"], "--seed x: give a whole number from 0 to 4294967295"],
+  ])("bad impairment %j is refused in one line", (args, message) => {
+    const r = tessera(["switch", "imp", ...args]);
+    expect(r.stderr).toBe(`tessera: ${message}\n`);
+    expect(r.status).toBe(2);
+  });
+
+  test("an impaired switch says what it does, and prints its counters on SIGUSR1 and on exit", async () => {
+    const sw = background(["switch", "imp", "--loss", "3%", "--delay", "1ms", "--seed", "7"]);
+    expect(await sw.waitFor(/impairment: loss 3%, reorder 0%, duplicate 0%, delay 1ms, seed 7\n/), sw.output).toBe(
+      true,
+    );
+    sw.child.kill("SIGUSR1");
+    expect(await sw.waitFor(/switch imp: frames received 0, .*; impairment: offered 0, lost 0, /), sw.output).toBe(
+      true,
+    );
+    await sw.stop();
+    expect(sw.output).toMatch(/switch imp: stopped; frames received 0, .*; impairment: offered 0, /);
+  });
 });
 
 describe.skipIf(noRoot !== null)("two unikernels and Linux on one switch", () => {

@@ -7,8 +7,11 @@
 // the frame (counted), and a port that hangs up or fails is removed at once,
 // with every address learned on it. Between rounds the loop yields to Node's
 // event loop, so signal handlers run. No root is needed unless --tap is given.
+// With impairment (see impairment.ts), each frame bound for a port is offered
+// to it instead of sent, and the loop sends what is due, waking for it.
 import { closeSync, lstatSync, mkdirSync, readSync, unlinkSync, writeSync } from "node:fs";
 import { TenderError } from "../errors.js";
+import { Impairment, type ImpairmentOptions, type ImpairmentStats } from "./impairment.js";
 import { LearningSwitch, type ForwardStats } from "./learning-switch.js";
 import { loadNative, type Native } from "./native.js";
 import { socketPathProblem, SWITCH_NAME, SWITCH_NAME_RULE, switchDir, switchSocket } from "./switch-path.js";
@@ -32,6 +35,8 @@ export interface SwitchOptions {
   ageMs?: number;
   /** How long one poll(2) may block the thread, in ms (default 200; tests that share the thread use less). */
   pollMs?: number;
+  /** Loss, reordering, duplication and delay of the frames the switch sends (none if absent). */
+  impairment?: ImpairmentOptions;
 }
 
 /** A switch's counters. */
@@ -44,6 +49,8 @@ export interface SwitchStats extends ForwardStats {
   sent: number;
   /** Frames lost because the port's queue was full. */
   dropped: number;
+  /** The impairment's counters, if the switch impairs frames. */
+  impairment?: ImpairmentStats;
 }
 
 interface Port {
@@ -64,6 +71,8 @@ export class VirtualSwitch {
   private nextId = 1;
   private changed = true;
   private closed = false;
+  /** The impairment, or null if frames go straight out. */
+  readonly impairment: Impairment | null;
 
   private constructor(
     private readonly native: Native,
@@ -74,8 +83,11 @@ export class VirtualSwitch {
     private readonly log: (line: string) => void,
     ageMs: number | undefined,
     private readonly pollMs: number,
+    impairment: ImpairmentOptions | undefined,
   ) {
     this.table = new LearningSwitch(ageMs);
+    const imp = impairment ? new Impairment(impairment) : null;
+    this.impairment = imp?.active ? imp : null;
   }
 
   /** Starts listening as switch `opts.name`; throws a one-line TenderError if it cannot (bad name, already running). */
@@ -96,6 +108,7 @@ export class VirtualSwitch {
       opts.log ?? (() => {}),
       opts.ageMs,
       opts.pollMs ?? POLL_MS,
+      opts.impairment,
     );
     if (opts.tap !== undefined) {
       try {
@@ -112,7 +125,9 @@ export class VirtualSwitch {
 
   /** The counters so far. */
   stats(): SwitchStats {
-    return { ports: this.ports.size, ...this.counts, ...this.table.stats };
+    const s: SwitchStats = { ports: this.ports.size, ...this.counts, ...this.table.stats };
+    if (this.impairment) s.impairment = { ...this.impairment.stats };
+    return s;
   }
 
   /** Moves frames until `signal` aborts (seen within `pollMs`). */
@@ -128,11 +143,21 @@ export class VirtualSwitch {
         ready = new Uint8Array(fds.length);
         this.changed = false;
       }
-      const n = this.native.pollMany(fds, ready, this.pollMs);
-      const now = performance.now();
+      const imp = this.impairment;
+      let wait = this.pollMs;
+      if (imp) wait = Math.max(0, Math.min(wait, Math.ceil(imp.nextAt() - performance.now())));
+      const n = this.native.pollMany(fds, ready, wait);
+      let now = performance.now();
       if (n > 0) {
         if (ready[0]) this.acceptAll();
         for (let i = 1; i < fds.length; i++) if (ready[i] && !order[i - 1].dead) this.receive(order[i - 1], now);
+      }
+      if (imp) {
+        now = performance.now();
+        for (const [id, frame] of imp.due(now)) {
+          const port = this.ports.get(id);
+          if (port && !port.dead) this.send(port, frame);
+        }
       }
       if (now - swept >= SWEEP_MS) {
         this.table.expire(now);
@@ -168,6 +193,7 @@ export class VirtualSwitch {
     port.dead = true;
     this.ports.delete(port.id);
     this.table.removePort(port.id);
+    this.impairment?.removePort(port.id);
     closeSync(port.fd);
     this.changed = true;
     this.log(`port ${port.id} (${port.label}) left: ${why}`);
@@ -190,7 +216,10 @@ export class VirtualSwitch {
       if (n === 0) return this.removePort(port, "hung up");
       this.counts.received++;
       const frame = this.buf.subarray(0, n);
-      for (const id of this.table.forward(port.id, frame, now)) this.send(this.ports.get(id)!, frame);
+      const imp = this.impairment;
+      for (const id of this.table.forward(port.id, frame, now))
+        if (imp) imp.offer(id, frame, now);
+        else this.send(this.ports.get(id)!, frame);
     }
   }
 
