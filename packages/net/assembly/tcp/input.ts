@@ -151,8 +151,7 @@ export abstract class TcpInput extends TcpOutput {
     if (!seg.has(TCP_SYN)) return null;
     this.synReceived(seg, now);
     if (ackOk) {
-      this.acked(seg.ackNumber, now);
-      this.updateWindow(seg);
+      this.acked(seg.ackNumber, now); // SND.WND was set from the SYN-ACK, unscaled
       this.state = TcpState.Established;
       this.ackNow = true;
       const h = this.handler;

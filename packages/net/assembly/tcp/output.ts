@@ -291,7 +291,7 @@ export abstract class TcpOutput {
       if (this.probesUnanswered >= this.config.maxRetransmissions) {
         this.rstDue = true; // the peer stopped answering (a peer that answers, even with zero, is never timed out)
         this.enterClosed(CloseReason.TimedOut, now);
-        return 0;
+        return this.dispatch(now); // the RST
       }
       this.probesUnanswered++;
       this.windowProbes++;

@@ -1,0 +1,184 @@
+// TCP windows: window scaling (RFC 7323 §2), zero-window probes with backoff (RFC 9293 §3.8.6.1), Nagle (RFC 896).
+
+import { expect, runTests, test } from "@tessera/test/assembly";
+import { CloseReason, TcpConfig, TcpState } from "@tessera/net/assembly/tcp/state";
+import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
+import { TcpRepr, TCP_ACK, TCP_RST, TCP_SYN } from "@tessera/net/assembly/wire/tcp";
+import {
+  A_IP,
+  ackFromPeer,
+  B_IP,
+  established,
+  expectState,
+  ISS,
+  PEER_ISS,
+  PeerSyn,
+  Recorder,
+  SECOND,
+  segment,
+  writeStream,
+} from "@tessera/net/assembly/__tests__/tcp-script";
+
+class Closes extends TcpHandler {
+  reason: i32 = -1;
+  closed(conn: TcpConnection, reason: CloseReason, now: i64): void {
+    this.reason = <i32>reason;
+  }
+}
+
+function scaled(shift: i32, window: u32): PeerSyn {
+  const p = new PeerSyn();
+  p.windowScale = shift;
+  p.window = window;
+  return p;
+}
+
+test("window scaling: offered on our SYN, used in both directions when the SYN-ACK offers it too", () => {
+  const config = new TcpConfig();
+  config.recvBuffer = 262144;
+  const rec = new Recorder();
+  const conn = new TcpConnection(config, rec, 1460);
+  conn.connect(A_IP, 40000, B_IP, 80, ISS, 0);
+  conn.dispatch(0);
+  expect<bool>(rec.last.hasWindowScale, true, "offered");
+  expect<u32>(rec.last.windowScale, 3, "256 KiB needs a shift of 3");
+  expect<u32>(rec.last.window, 65535, "a SYN's window is not scaled");
+  rec.clear();
+  const conn2 = established(config, rec, scaled(7, 1000));
+  expect<u32>(conn2.sndWnd, 1000, "the SYN-ACK's window is taken as is");
+  ackFromPeer(conn2, ISS + 1, SECOND, 512);
+  expect<u32>(conn2.sndWnd, 512 << 7, "later windows are scaled by the peer's shift");
+  expect<u32>(conn2.rcvWscale, 3);
+  conn2.process(segment(conn2, PEER_ISS + 1, ISS + 1, TCP_ACK, 512, 100), B_IP, A_IP, SECOND);
+  conn2.dispatch(SECOND);
+  expect<u32>(rec.last.window, (262144 - 100) >> 3, "our window scaled by our shift");
+});
+
+test("window scaling is used only when both ends offer it", () => {
+  const config = new TcpConfig();
+  config.recvBuffer = 262144;
+  const rec = new Recorder();
+  const conn = established(config, rec, scaled(-1, 20000));
+  expect<u32>(conn.rcvWscale, 0);
+  expect<u32>(conn.sndWscale, 0);
+  ackFromPeer(conn, ISS + 1, SECOND, 30000);
+  expect<u32>(conn.sndWnd, 30000, "not scaled");
+  conn.process(segment(conn, PEER_ISS + 1, ISS + 1, TCP_ACK, 30000, 100), B_IP, A_IP, SECOND);
+  conn.dispatch(SECOND);
+  expect<u32>(rec.last.window, 65535, "the most an unscaled window can say");
+  expect<u32>(conn.recvWindow(), 65535);
+  config.windowScaling = false;
+  const rec2 = new Recorder();
+  const conn2 = new TcpConnection(config, rec2, 1460);
+  conn2.connect(A_IP, 40001, B_IP, 80, ISS, 0);
+  conn2.dispatch(0);
+  expect<bool>(rec2.last.hasWindowScale, false, "not offered when turned off");
+});
+
+test("passive open: the SYN-ACK offers window scale and SACK only if the SYN did", () => {
+  const config = new TcpConfig();
+  config.recvBuffer = 1 << 20;
+  for (let offer = 0; offer < 2; offer++) {
+    const rec = new Recorder();
+    const conn = new TcpConnection(config, rec, 1460);
+    conn.listen(A_IP, 80, ISS);
+    const syn = new TcpRepr();
+    syn.srcPort = 5555;
+    syn.dstPort = 80;
+    syn.seqNumber = PEER_ISS;
+    syn.flags = TCP_SYN;
+    syn.window = 65535;
+    syn.options.hasMaxSegSize = true;
+    syn.options.maxSegSize = 1460;
+    if (offer == 1) {
+      syn.options.hasWindowScale = true;
+      syn.options.windowScale = 2;
+      syn.options.sackPermitted = true;
+    }
+    conn.process(syn, B_IP, A_IP, 0);
+    conn.dispatch(0);
+    expect<u32>(rec.last.flags, TCP_SYN | TCP_ACK);
+    expect<bool>(rec.last.hasWindowScale, offer == 1, "window scale answered only if offered");
+    expect<bool>(rec.last.sackPermitted, offer == 1, "SACK answered only if offered");
+    if (offer == 1) expect<u32>(rec.last.windowScale, 5, "1 MiB needs a shift of 5");
+  }
+});
+
+/** A connection whose peer's window is 0 from the start, with 1000 bytes waiting. */
+function blocked(rec: Recorder): TcpConnection {
+  const conn = established(new TcpConfig(), rec, scaled(-1, 0));
+  expect<u32>(writeStream(conn, 0, 1000), 1000);
+  conn.dispatch(0);
+  expect<i32>(rec.count, 0, "nothing fits a zero window");
+  return conn;
+}
+
+test("a zero window is probed with backoff up to 60 s, and a peer answering with zero keeps the connection alive", () => {
+  const rec = new Recorder();
+  const conn = blocked(rec);
+  const want: i64[] = [1, 3, 7, 15, 31, 63, 123, 183, 243, 303, 363, 423, 483, 543];
+  for (let i = 0; i < 100; i++) {
+    const t = conn.pollAt();
+    if (t > 600 * SECOND) break;
+    const before = rec.count;
+    conn.dispatch(t);
+    if (rec.count > before) ackFromPeer(conn, ISS + 1, t, 0); // still no room
+  }
+  expect<i32>(rec.count, want.length, "probes in 10 minutes");
+  for (let i = 0; i < want.length; i++) {
+    expect<i64>(rec.at(i).time, want[i] * SECOND, "probe time");
+    expect<u32>(rec.at(i).seq, ISS, "SND.UNA - 1: the peer must answer");
+    expect<u32>(rec.at(i).len, 0);
+  }
+  expectState(conn, TcpState.Established, "alive after 10 minutes of zero windows");
+  expect<u64>(conn.timeouts, 0);
+  rec.clear();
+  ackFromPeer(conn, ISS + 1, 601 * SECOND, 65535);
+  expect<i32>(rec.count, 1, "the window opened: the data goes");
+  expect<u32>(rec.last.len, 1000);
+});
+
+test("zero-window probes nobody answers time the connection out", () => {
+  const rec = new Recorder();
+  const conn = blocked(rec);
+  const app = new Closes();
+  conn.handler = app;
+  for (let i = 0; i < 20 && conn.state != TcpState.Closed; i++) conn.dispatch(conn.pollAt());
+  expect<u64>(conn.windowProbes, 8, "maxRetransmissions probes");
+  expect<i32>(app.reason, <i32>CloseReason.TimedOut);
+  expect<u32>(rec.last.flags, TCP_RST);
+});
+
+test("Nagle on: a small segment waits while data is unacknowledged; full segments go", () => {
+  const rec = new Recorder();
+  const conn = established(new TcpConfig(), rec);
+  conn.nagle = true;
+  writeStream(conn, 0, 100);
+  conn.dispatch(0);
+  expect<i32>(rec.count, 1, "nothing unacknowledged: the small segment goes");
+  writeStream(conn, 100, 100);
+  conn.dispatch(0);
+  expect<i32>(rec.count, 1, "held: 100 bytes are unacknowledged");
+  writeStream(conn, 200, 2000);
+  conn.dispatch(0);
+  expect<i32>(rec.count, 2, "a full segment goes");
+  expect<u32>(rec.last.len, 1460);
+  ackFromPeer(conn, ISS + 1 + 1560, 10 * 1_000_000);
+  expect<i32>(rec.count, 3, "all acknowledged: the rest goes");
+  expect<u32>(rec.last.len, 640);
+});
+
+test("Nagle off (the default): every write goes at once", () => {
+  const rec = new Recorder();
+  const conn = established(new TcpConfig(), rec);
+  expect<bool>(conn.nagle, false);
+  for (let i: u32 = 0; i < 5; i++) {
+    writeStream(conn, i * 10, 10);
+    conn.dispatch(0);
+  }
+  expect<i32>(rec.count, 5);
+});
+
+export function _start(): void {
+  runTests();
+}
