@@ -318,6 +318,9 @@ async function main(): Promise<void> {
     });
   }
   parentPort!.postMessage({ kind: "ready", listening } satisfies GatewayReady);
+  // A pending Atomics.waitAsync does not keep a thread's event loop alive: without a port to
+  // listen on, the worker would end while idle. Listening to the parent does (until terminate()).
+  parentPort!.on("message", () => {});
   await watchGuest();
 }
 
