@@ -11,7 +11,7 @@ const SECOND: i64 = 1_000_000_000;
 
 /** `process` and what it needs; see `TcpConnection`. */
 export abstract class TcpInput extends TcpOutput {
-  private challengeStart: i64 = i64.MIN_VALUE; // the second in which `challengeCount` ACKs went out
+  private challengeStart: i64 = 0; // the second in which `challengeCount` ACKs went out
   private challengeCount: u32 = 0;
   private rcvMss: u32 = TCP_DEFAULT_MSS; // the largest segment the peer sent us: "full-sized" for delayed ACKs
 
@@ -259,7 +259,7 @@ export abstract class TcpInput extends TcpOutput {
 
   // A challenge ACK, at most `challengeAckLimit` a second (RFC 5961 §7); null when over the limit.
   private challengeAck(now: i64): TcpRepr | null {
-    if (now - this.challengeStart >= SECOND || now < this.challengeStart) {
+    if (this.challengeCount == 0 || now - this.challengeStart >= SECOND || now < this.challengeStart) {
       this.challengeStart = now;
       this.challengeCount = 0;
     }
@@ -274,7 +274,7 @@ export abstract class TcpInput extends TcpOutput {
 
   private ackReply(): TcpRepr {
     const r = this.reply;
-    this.header(r, this.sndNxt, TCP_ACK);
+    this.header(r, this.sndMax, TCP_ACK); // SND.MAX: see the ACK in `dispatch`
     return r;
   }
 }
