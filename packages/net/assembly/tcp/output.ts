@@ -246,7 +246,9 @@ export abstract class TcpOutput {
     sent += this.probe(now);
     if (this.ackNow || now >= this.ackDeadline) {
       if (s != TcpState.SynSent && s != TcpState.SynReceived) {
-        this.header(this.out, this.sndNxt, TCP_ACK);
+        // SND.MAX, not SND.NXT: after a timeout SND.NXT is back at SND.UNA, below the peer's RCV.NXT,
+        // and an ACK carrying it would be unacceptable there (its ACK field ignored: both ends stall).
+        this.header(this.out, this.sndMax, TCP_ACK);
         this.out.payloadLen = 0;
         if (this.emit(now)) sent++;
       }
