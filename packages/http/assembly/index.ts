@@ -1,6 +1,10 @@
-// @tessera/http: HTTP/1.1 wire layer: the incremental request parser, response heads and status codes.
+// @tessera/http: HTTP/1.1: the incremental request parser, response heads and status codes (the wire layer), and
+// the server (HttpServer, Router, HttpHandler) and client (HttpClient) over @tessera/net's TCP.
 
 export * from "./status";
 export * from "./head";
 export * from "./parser";
 export * from "./response";
+export * from "./exchange";
+export * from "./router";
+export * from "./server";

@@ -39,11 +39,32 @@ export class ResponseWriter {
     return this;
   }
 
+  /** Starts writing header fields at `ptr` (at most `cap` bytes) with no status line (the server adds it last). */
+  fields(ptr: usize, cap: u32): ResponseWriter {
+    this.ptr = ptr;
+    this.cap = cap;
+    this.len = 0;
+    this.failed = false;
+    return this;
+  }
+
   /** Adds `name: value`; the name must be a token and the value printable ASCII (no CR/LF: no injection). */
   header(name: string, value: string): ResponseWriter {
     this.name(name);
     for (let i = 0; i < value.length; i++) {
       const c = <u32>value.charCodeAt(i);
+      if (c > 0x7e || !isFieldByte(c)) this.failed = true;
+      else this.byte(c);
+    }
+    this.crlf();
+    return this;
+  }
+
+  /** Adds `name: ` and the `len` bytes at `ptr` as the value (checked as `header` checks it). */
+  headerBytes(name: string, ptr: usize, len: u32): ResponseWriter {
+    this.name(name);
+    for (let i: u32 = 0; i < len; i++) {
+      const c = <u32>load<u8>(ptr + i);
       if (c > 0x7e || !isFieldByte(c)) this.failed = true;
       else this.byte(c);
     }

@@ -1,0 +1,368 @@
+// The server over the in-memory wire: keep-alive, pipelining, bodies, routing, limits, timeouts, streaming.
+
+import { expect, runTests, test } from "@tessera/test/assembly";
+import { BodySource, HttpHandler, HttpRequest, HttpResponse } from "@tessera/http/assembly/exchange";
+import { Router } from "@tessera/http/assembly/router";
+import { HttpLimits } from "@tessera/http/assembly/server";
+import { Fixture, MS, SECOND, settle } from "@tessera/http/assembly/__tests__/peer";
+
+class Hello extends HttpHandler {
+  handle(req: HttpRequest, res: HttpResponse): void {
+    res.status(200).header("Content-Type", "text/plain").send("hi\n");
+  }
+}
+
+/** Answers with the path, so pipelined answers can be told apart. */
+class Path extends HttpHandler {
+  handle(req: HttpRequest, res: HttpResponse): void {
+    res.send(req.path());
+  }
+}
+
+class Echo extends HttpHandler {
+  handle(req: HttpRequest, res: HttpResponse): void {
+    res.sendBytes(String.UTF8.encode(req.bodyText()));
+  }
+}
+
+/** Streams the body: counts its bytes and sums them. */
+class Upload extends HttpHandler {
+  bytes: u32 = 0;
+  sum: u32 = 0;
+  streamsBody(req: HttpRequest): bool {
+    return true;
+  }
+  body(req: HttpRequest, ptr: usize, len: u32): void {
+    this.bytes += len;
+    for (let i: u32 = 0; i < len; i++) this.sum += load<u8>(ptr + i);
+  }
+  handle(req: HttpRequest, res: HttpResponse): void {
+    res.send(this.bytes.toString());
+  }
+}
+
+function pattern(i: u32): u8 {
+  return <u8>(i * 7 + (i >> 9));
+}
+
+/** `total` bytes of `pattern`, produced as asked (chunked when the length is not announced). */
+class Generated extends BodySource {
+  sent: u32 = 0;
+  constructor(readonly total: u32) {
+    super();
+  }
+  fill(ptr: usize, cap: u32): i32 {
+    if (this.sent == this.total) return -1;
+    const n = min(cap, this.total - this.sent);
+    for (let i: u32 = 0; i < n; i++) store<u8>(ptr + i, pattern(this.sent + i));
+    this.sent += n;
+    return <i32>n;
+  }
+}
+
+const MIB: u32 = 1 << 20;
+
+class Big extends HttpHandler {
+  chunked: bool = true;
+  handle(req: HttpRequest, res: HttpResponse): void {
+    const g = new Generated(MIB);
+    res.header("Content-Type", "application/octet-stream").stream(g, this.chunked ? -1 : MIB);
+  }
+}
+
+/** A MiB in one buffer, sent from where it lies (as data-segment bytes are). */
+class Static extends HttpHandler {
+  readonly data: StaticArray<u8> = new StaticArray<u8>(<i32>MIB);
+  constructor() {
+    super();
+    for (let i: u32 = 0; i < MIB; i++) unchecked((this.data[i] = pattern(i)));
+  }
+  handle(req: HttpRequest, res: HttpResponse): void {
+    res.sendStatic(changetype<usize>(this.data), MIB);
+  }
+}
+
+function router(): Router {
+  const r = new Router();
+  r.get("/", new Hello());
+  r.post("/echo", new Echo());
+  r.put("/echo", new Echo());
+  r.get("/p/*", new Path());
+  r.get("/big", new Big());
+  return r;
+}
+
+const HI = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nhi\n";
+const GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+function closedByServer(f: Fixture): bool {
+  return f.peer.conn!.finReceived || f.peer.closes > 0;
+}
+
+test("keep-alive: three requests on one connection, each answered, the connection stays open", () => {
+  const f = new Fixture(router());
+  expect<string>(f.exchange(GET, MS), HI);
+  expect<string>(f.exchange(GET, 2 * MS), HI + HI);
+  expect<string>(f.exchange(GET, 3 * MS), HI + HI + HI);
+  expect<bool>(closedByServer(f), false, "still open");
+  expect<i32>(f.server.connections, 1);
+  expect<u64>(f.server.accepted, 1);
+});
+
+test("pipelined requests in one segment are answered in order", () => {
+  const f = new Fixture(router());
+  const got = f.exchange(
+    "GET /p/one HTTP/1.1\r\nHost: x\r\n\r\nGET /p/two HTTP/1.1\r\nHost: x\r\n\r\nGET /p/three HTTP/1.1\r\nHost: x\r\n\r\n",
+  );
+  expect<string>(
+    got,
+    "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n/p/one" +
+      "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n/p/two" +
+      "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n/p/three",
+  );
+});
+
+test("a POST body by Content-Length reaches the handler", () => {
+  const f = new Fixture(router());
+  const got = f.exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world");
+  expect<string>(got, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world");
+});
+
+test("a chunked request body is collected for the handler", () => {
+  const f = new Fixture(router());
+  const got = f.exchange(
+    "PUT /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n" + GET,
+  );
+  expect<string>(got, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world" + HI);
+});
+
+test("Expect: 100-continue is answered before the body", () => {
+  const f = new Fixture(router());
+  const got = f.exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  expect<string>(got, "HTTP/1.1 100 Continue\r\n\r\n");
+  expect<string>(
+    f.exchange("ok", 2 * MS),
+    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+  );
+});
+
+test("a streaming handler gets a body larger than the collecting limit, in pieces", () => {
+  const up = new Upload();
+  const r = new Router();
+  r.post("/up", up);
+  const f = new Fixture(r);
+  const n: u32 = 100_000;
+  const body = new StaticArray<u8>(<i32>n);
+  let sum: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    body[i] = pattern(i);
+    sum += pattern(i);
+  }
+  f.peer.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+  let off: u32 = 0;
+  for (let t: i64 = 1; off < n && t < 1000; t++) {
+    off += f.peer.conn!.write(changetype<usize>(body) + off, n - off);
+    settle(f.pair, t * MS);
+  }
+  expect<u32>(up.bytes, n);
+  expect<u32>(up.sum, sum);
+  expect<string>(f.peer.text(), "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n100000");
+});
+
+test("404 for no route, 405 with Allow for another method, HEAD like GET without the body", () => {
+  const f = new Fixture(router());
+  expect<string>(
+    f.exchange("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"),
+    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+  );
+  const allow = "HTTP/1.1 405 Method Not Allowed\r\nAllow: POST, PUT\r\nContent-Length: 0\r\n\r\n";
+  f.peer.received = 0;
+  expect<string>(f.exchange("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n", 2 * MS), allow);
+  f.peer.received = 0;
+  const head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n";
+  expect<string>(f.exchange("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n" + GET, 3 * MS), head + HI);
+  f.peer.received = 0;
+  const allowGet = "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\n\r\n";
+  expect<string>(f.exchange("DELETE /p/x HTTP/1.1\r\nHost: x\r\n\r\n", 4 * MS), allowGet);
+  expect<bool>(closedByServer(f), false, "errors from routing keep the connection");
+});
+
+test("Connection: close and HTTP/1.0 close after the response; HTTP/1.0 keep-alive stays", () => {
+  const f = new Fixture(router());
+  expect<string>(
+    f.exchange("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"),
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nhi\n",
+  );
+  expect<bool>(closedByServer(f), false, "1.0 keep-alive");
+  f.peer.received = 0;
+  expect<string>(
+    f.exchange("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 2 * MS),
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nhi\n",
+  );
+  expect<bool>(closedByServer(f), true, "closed after Connection: close");
+  const g = new Fixture(router());
+  g.exchange("GET / HTTP/1.0\r\n\r\n");
+  expect<bool>(closedByServer(g), true, "closed after HTTP/1.0");
+});
+
+/** Sends `req` to a fresh server with `limits` and expects the error `status` and the connection closed. */
+function rejects(req: string, status: string, limits: HttpLimits = new HttpLimits()): void {
+  const f = new Fixture(router(), limits);
+  const got = f.exchange(req);
+  expect<string>(got, "HTTP/1.1 " + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", req);
+  expect<bool>(closedByServer(f), true, "closed after " + status);
+  settle(f.pair, 10 * SECOND);
+  expect<i32>(f.server.connections, 0, "released");
+}
+
+test("a head over maxHeaderBytes is 431 and closes", () => {
+  const l = new HttpLimits();
+  l.maxHeaderBytes = 256;
+  let big = "GET / HTTP/1.1\r\nHost: x\r\nX-Big: ";
+  for (let i = 0; i < 300; i++) big += "a";
+  rejects(big + "\r\n\r\n", "431 Request Header Fields Too Large", l);
+});
+
+test("more fields than maxHeaders is 431 and closes", () => {
+  const l = new HttpLimits();
+  l.maxHeaders = 4;
+  rejects(
+    "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+    "431 Request Header Fields Too Large",
+    l,
+  );
+});
+
+test("a body over maxBufferedBody is 413 and closes; over maxBody too", () => {
+  const l = new HttpLimits();
+  l.maxBufferedBody = 10;
+  rejects("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world", "413 Content Too Large", l);
+  rejects(
+    "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n",
+    "413 Content Too Large",
+    l,
+  );
+  const m = new HttpLimits();
+  m.maxBody = 5;
+  rejects("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nhello!", "413 Content Too Large", m);
+});
+
+test("malformed requests are 400, long targets 414, unknown codings 501, other versions 505; each closes", () => {
+  rejects("GET  / HTTP/1.1\r\nHost: x\r\n\r\n", "400 Bad Request");
+  rejects("GET / HTTP/1.1\r\n\r\n", "400 Bad Request");
+  rejects("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", "400 Bad Request");
+  const l = new HttpLimits();
+  l.maxUri = 16;
+  rejects("GET /aaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: x\r\n\r\n", "414 URI Too Long", l);
+  rejects("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "501 Not Implemented");
+  rejects("GET / HTTP/2.0\r\nHost: x\r\n\r\n", "505 HTTP Version Not Supported");
+});
+
+test("an idle keep-alive connection is closed after idleTimeout; one stuck in a head gets 408", () => {
+  const f = new Fixture(router());
+  f.exchange(GET, MS);
+  f.server.poll(20 * SECOND);
+  settle(f.pair, 20 * SECOND);
+  expect<bool>(closedByServer(f), false, "not yet");
+  expect<i64>(f.server.pollAt(), MS + 30 * SECOND);
+  f.server.poll(31 * SECOND);
+  settle(f.pair, 31 * SECOND);
+  expect<bool>(closedByServer(f), true, "closed when idle");
+  expect<string>(f.peer.text(), HI, "no 408 for an idle connection");
+
+  const g = new Fixture(router());
+  g.exchange("GET / HTTP/1.1\r\nHost", MS);
+  g.server.poll(31 * SECOND);
+  settle(g.pair, 31 * SECOND);
+  expect<string>(g.peer.text(), "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  expect<bool>(closedByServer(g), true, "closed after 408");
+});
+
+/** Checks that `text` from `at` is `n` bytes of `pattern`, decoding chunks if `chunked`; returns where it ended. */
+function checkBody(buf: StaticArray<u8>, at: u32, end: u32, n: u32, chunked: bool): bool {
+  let k: u32 = 0;
+  let p = at;
+  while (k < n) {
+    let size = n - k;
+    if (chunked) {
+      size = 0;
+      for (;;) {
+        const c = <u32>buf[p++];
+        if (c == 0x0d) break;
+        size = size * 16 + (c <= 0x39 ? c - 0x30 : c - 0x57);
+      }
+      p++; // LF
+      if (size == 0) return false;
+    }
+    for (let i: u32 = 0; i < size; i++) if (buf[p + i] != pattern(k + i)) return false;
+    p += size;
+    k += size;
+    if (chunked) p += 2;
+  }
+  if (chunked) {
+    if (p + 5 > end || buf[p] != 0x30) return false;
+    p += 5;
+  }
+  return p == end;
+}
+
+function bodyStart(text: string): u32 {
+  return <u32>text.indexOf("\r\n\r\n") + 4;
+}
+
+/** Requests `path` through a server with an 8 KiB send buffer; checks a 1 MiB pattern body arrives intact. */
+function large(handler: HttpHandler, path: string, head: string, chunked: bool): void {
+  const r = new Router();
+  r.get(path, handler);
+  const f = new Fixture(r, new HttpLimits(), 8192);
+  f.peer.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (let t: i64 = 1; t < 5000 && f.peer.received < MIB; t++) settle(f.pair, t * MS);
+  settle(f.pair, 10 * SECOND);
+  const headEnd = bodyStart(String.UTF8.decodeUnsafe(changetype<usize>(f.peer.buf), 200));
+  expect<string>(String.UTF8.decodeUnsafe(changetype<usize>(f.peer.buf), headEnd), head);
+  expect<bool>(checkBody(f.peer.buf, headEnd, f.peer.received, MIB, chunked), true, "the body is the pattern");
+  expect<bool>(closedByServer(f), false, "kept open");
+}
+
+test("a 1 MiB chunked streamed response passes through an 8 KiB send buffer intact", () => {
+  large(
+    new Big(),
+    "/big",
+    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+    true,
+  );
+});
+
+test("a 1 MiB streamed response with a Content-Length passes through an 8 KiB send buffer intact", () => {
+  const b = new Big();
+  b.chunked = false;
+  large(
+    b,
+    "/big",
+    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1048576\r\n\r\n",
+    false,
+  );
+});
+
+test("a 1 MiB static body is sent from where it lies through an 8 KiB send buffer", () => {
+  large(new Static(), "/static", "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n", false);
+});
+
+test("a peer that pipelines and never reads stalls its connection: the server stops reading", () => {
+  const f = new Fixture(router(), new HttpLimits(), 8192);
+  f.peer.reading = false;
+  let reqs = "";
+  for (let i = 0; i < 50; i++) reqs += "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+  f.peer.send(reqs);
+  for (let t: i64 = 1; t < 100; t++) settle(f.pair, t * MS);
+  const server = f.pair.a.tcp.connections[0];
+  expect<bool>(server.sendBuffer.free < 100, true, "the send buffer is full");
+  expect<bool>(server.readable() > 0, true, "the rest of the requests wait in TCP's buffer, unread");
+  f.server.poll(40 * SECOND);
+  settle(f.pair, 40 * SECOND);
+  expect<i32>(f.server.connections, 0, "reset after idleTimeout without progress");
+});
+
+export function _start(): void {
+  runTests();
+}

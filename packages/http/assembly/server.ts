@@ -1,0 +1,348 @@
+// The HTTP/1.1 server: accepts TCP connections, parses their requests, hands them to a handler and writes the
+// responses back in order, with keep-alive, pipelining, limits and an idle timeout.
+//
+// Each connection's state is allocated once and pooled: a read buffer, the parser (head buffer and field table),
+// the response's write buffer, and, the first time a body is collected, a body buffer. While a response is not
+// fully queued in the send buffer the connection reads nothing more, so a pipelining peer that never reads what
+// it is sent fills its own window, not our memory. A connection with no progress for `idleTimeout` is closed
+// (idle between requests), answered 408 (stuck in a request) or reset (stuck in a response).
+
+import { Timer } from "@tessera/runtime/assembly/heap";
+import { Loop } from "@tessera/runtime/assembly/loop";
+import { Interface } from "@tessera/net/assembly/iface/interface";
+import { Stack } from "@tessera/net/assembly/stack";
+import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
+import { TcpAcceptor, TcpListener } from "@tessera/net/assembly/tcp/endpoint";
+import { CloseReason } from "@tessera/net/assembly/tcp/state";
+import { HttpHandler, HttpRequest, HttpResponse } from "./exchange";
+import { Method } from "./head";
+import { Limits, ParseState, Parser } from "./parser";
+
+const SECOND: i64 = 1_000_000_000;
+const NEVER: i64 = i64.MAX_VALUE;
+
+// "HTTP/1.1 100 Continue\r\n\r\n", in the data segment.
+const CONTINUE_LEN: u32 = 25;
+const CONTINUE: usize = memory.data<u8>([
+  0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e, 0x31, 0x20, 0x31, 0x30, 0x30, 0x20, 0x43, 0x6f, 0x6e, 0x74, 0x69, 0x6e,
+  0x75, 0x65, 0x0d, 0x0a, 0x0d, 0x0a,
+]);
+
+/** The server's limits and sizes: the parser's (`Limits`: head bytes, fields, target, body) and its own. */
+export class HttpLimits extends Limits {
+  /** The largest body collected for `handle` (413 above it); a handler that streams the body is not bound by it. */
+  maxBufferedBody: u32 = 16384;
+  /** Connections at once; further handshakes are reset. */
+  maxConnections: i32 = 64;
+  /** Bytes read from TCP at a time (per connection). */
+  readBuffer: u32 = 4096;
+  /** The response head's room, also the staging buffer of text and streamed bodies (per connection). */
+  writeBuffer: u32 = 2048;
+  /** A connection without progress this long is closed (ns; 0 is never). */
+  idleTimeout: i64 = 30 * SECOND;
+}
+
+// One TCP connection's HTTP side (pooled by the server).
+class ServerConnection extends TcpHandler {
+  tcp: TcpConnection | null = null;
+  /** Index in the server's list of active connections. */
+  index: i32 = -1;
+  readonly parser: Parser;
+  readonly req: HttpRequest = new HttpRequest();
+  readonly res: HttpResponse;
+  private readonly input: StaticArray<u8>;
+  private inOff: u32 = 0;
+  private inLen: u32 = 0;
+  private bodyBuf: StaticArray<u8> | null = null;
+  private route: HttpHandler | null = null;
+  private streaming: bool = false;
+  /** A request is complete and its response is not fully queued. */
+  responding: bool = false;
+  private closing: bool = false;
+  private busy: bool = false;
+  /** The last time bytes moved either way. */
+  lastActive: i64 = 0;
+
+  constructor(private readonly server: HttpServer) {
+    super();
+    const limits = server.limits;
+    this.parser = new Parser(limits);
+    this.res = new HttpResponse(limits.writeBuffer);
+    this.input = new StaticArray<u8>(<i32>max<u32>(limits.readBuffer, 256));
+  }
+
+  open(remoteAddr: u32, remotePort: u32, now: i64): void {
+    this.parser.reset();
+    this.req.remoteAddr = remoteAddr;
+    this.req.remotePort = remotePort;
+    this.req.head = this.parser.head;
+    this.inOff = this.inLen = 0;
+    this.route = null;
+    this.responding = this.closing = this.busy = false;
+    this.lastActive = now;
+  }
+
+  connected(conn: TcpConnection, now: i64): void {
+    this.tcp = conn;
+    this.res.reset(conn, 11, true, false);
+  }
+
+  readable(conn: TcpConnection, now: i64): void {
+    this.serve(now);
+  }
+
+  writable(conn: TcpConnection, now: i64): void {
+    if (now > this.lastActive) this.lastActive = now;
+    if (this.responding && this.res.pump()) this.responded();
+    this.serve(this.lastActive);
+  }
+
+  closed(conn: TcpConnection, reason: CloseReason, now: i64): void {
+    this.detach();
+  }
+
+  // Ends the connection with a FIN after what is queued (or a RST if `abort`) and returns this state to the pool
+  // at once: TCP finishes the close on its own (TIME-WAIT lasts minutes) and needs nothing more from us.
+  private end(now: i64, abort: bool): void {
+    const tcp = this.tcp;
+    this.closing = true;
+    if (!tcp) return;
+    tcp.handler = null;
+    if (abort) tcp.abort(now);
+    else tcp.close(now);
+    this.detach();
+  }
+
+  private detach(): void {
+    this.res.reset(null, 11, false, false);
+    this.tcp = null;
+    this.server.release(this);
+  }
+
+  /** When `expire` has something to do. */
+  deadline(timeout: i64): i64 {
+    return !this.tcp || this.closing ? NEVER : this.lastActive + timeout;
+  }
+
+  /** Closes, answers 408 or resets the connection if it made no progress for `timeout`; returns when it is due. */
+  expire(now: i64, timeout: i64): i64 {
+    const tcp = this.tcp;
+    if (!tcp || this.closing) return NEVER;
+    const due = this.lastActive + timeout;
+    if (now < due) return due;
+    if (this.responding) this.end(now, true);
+    else if (this.parser.idle) this.end(now, false);
+    else this.fail(408, now);
+    return NEVER;
+  }
+
+  // Reads and parses until a response waits for the send buffer, the input runs dry, or the connection closes.
+  private serve(now: i64): void {
+    const tcp = this.tcp;
+    if (!tcp || this.busy) return;
+    this.busy = true;
+    const parser = this.parser;
+    const base = changetype<usize>(this.input);
+    while (!this.closing && !this.responding) {
+      // A feed that produced an event may have more to say with no more bytes (`Complete` after `Head`).
+      if (this.inOff == this.inLen && parser.state == ParseState.NeedMore) {
+        this.inOff = 0;
+        this.inLen = tcp.read(base, <u32>this.input.length);
+        if (this.inLen == 0) {
+          if (tcp.finReceived) this.end(now, false); // the peer is done (a request cut short gets no answer)
+          break;
+        }
+        this.lastActive = now;
+      }
+      this.inOff += parser.feed(base + this.inOff, this.inLen - this.inOff);
+      const state = parser.state;
+      if (state == ParseState.Head) this.onHead(tcp, now);
+      else if (state == ParseState.Body) this.onBody(parser.bodyPtr, parser.bodyLen, now);
+      else if (state == ParseState.Complete) this.onComplete(tcp, now);
+      else if (state == ParseState.Error) this.fail(parser.status, now);
+    }
+    this.busy = false;
+  }
+
+  private onHead(tcp: TcpConnection, now: i64): void {
+    const req = this.req;
+    const head = this.parser.head;
+    req.bodyPtr = 0;
+    req.bodyLength = 0;
+    req.routeLen = head.pathLen();
+    const route = this.server.handler.select(req);
+    this.route = route;
+    this.streaming = route.streamsBody(req);
+    if (!this.streaming && head.contentLength > this.server.limits.maxBufferedBody) return this.fail(413, now);
+    // RFC 9110 §10.1.1: a client waiting for 100 Continue before it sends the body gets it (or the error above).
+    if (head.version == 11 && (head.hasContentLength || head.chunked) && head.hasToken("expect", "100-continue"))
+      tcp.write(CONTINUE, CONTINUE_LEN);
+  }
+
+  private onBody(ptr: usize, len: u32, now: i64): void {
+    const req = this.req;
+    if (this.streaming) {
+      this.route!.body(req, ptr, len);
+      return;
+    }
+    const limit = this.server.limits.maxBufferedBody;
+    if (req.bodyLength + len > limit) return this.fail(413, now);
+    let buf = this.bodyBuf;
+    if (!buf) this.bodyBuf = buf = new StaticArray<u8>(<i32>limit);
+    memory.copy(changetype<usize>(buf) + req.bodyLength, ptr, len);
+    req.bodyLength += len;
+  }
+
+  private onComplete(tcp: TcpConnection, now: i64): void {
+    const req = this.req;
+    const parser = this.parser;
+    const buf = this.bodyBuf;
+    if (buf && !this.streaming) req.bodyPtr = changetype<usize>(buf);
+    this.res.reset(tcp, parser.head.version, parser.keepAlive, parser.head.method == Method.Head);
+    this.responding = true;
+    this.route!.handle(req, this.res);
+    if (this.res.done) this.responded();
+  }
+
+  // The response is queued: close if it said so, else carry on with the next request.
+  private responded(): void {
+    if (!this.responding) return;
+    this.responding = false;
+    this.route = null;
+    if (!this.res.keepAlive) this.end(this.lastActive, false);
+  }
+
+  // Answers `status` with an empty body and closes (a malformed request, a limit, a timeout).
+  private fail(status: u32, now: i64): void {
+    const tcp = this.tcp!;
+    if (this.responding) return this.end(now, true); // a response is under way: nothing else can be said
+    this.res.reset(tcp, 11, false, false);
+    this.responding = true;
+    this.res.status(status).end();
+    if (this.res.done) this.responded();
+    this.closing = true;
+  }
+}
+
+// Runs the server's idle timeouts on the stack's loop.
+class IdleTimer extends Timer {
+  server: HttpServer | null = null;
+
+  fire(now: i64): void {
+    const server = this.server!;
+    server.poll(now);
+    server.schedule();
+  }
+}
+
+/**
+ * An HTTP/1.1 server: `HttpServer.listen(stack, 80, router)`. Each request goes to `handler` (usually a
+ * `Router`), whose `select` picks the handler that answers it.
+ */
+export class HttpServer extends TcpAcceptor {
+  /** The TCP listener, once listening. */
+  listener: TcpListener | null = null;
+  /** Connections accepted so far. */
+  accepted: u64 = 0;
+  /** Handshakes refused because `maxConnections` were open. */
+  refused: u64 = 0;
+  private readonly active: Array<ServerConnection> = new Array<ServerConnection>();
+  private readonly pool: Array<ServerConnection> = new Array<ServerConnection>();
+  private loop: Loop | null = null;
+  private readonly timer: IdleTimer = new IdleTimer();
+
+  /** A server for `handler` with `limits` (the defaults if omitted); call `listenOn` or use `HttpServer.listen`. */
+  constructor(
+    /** Who answers requests. */
+    readonly handler: HttpHandler,
+    /** Limits and buffer sizes, shared by all connections (do not change the parser's after the first). */
+    readonly limits: HttpLimits = new HttpLimits(),
+  ) {
+    super();
+    this.timer.server = this;
+  }
+
+  /** Serves `handler` on TCP `port` of `stack`, with timeouts on the stack's loop; null if the port is taken. */
+  static listen(
+    stack: Stack,
+    port: u32,
+    handler: HttpHandler,
+    limits: HttpLimits = new HttpLimits(),
+  ): HttpServer | null {
+    const server = new HttpServer(handler, limits);
+    server.listener = stack.listen(port, server);
+    if (!server.listener) return null;
+    server.loop = stack.loop;
+    return server;
+  }
+
+  /** Listens on `port` of `iface` (no loop: call `poll` for timeouts, as tests do); false if the port is taken. */
+  listenOn(iface: Interface, port: u32): bool {
+    this.listener = iface.listenTcp(port, this);
+    return this.listener != null;
+  }
+
+  /** Open connections. */
+  get connections(): i32 {
+    return this.active.length;
+  }
+
+  accept(remoteAddr: u32, remotePort: u32, now: i64): TcpHandler | null {
+    const active = this.active;
+    if (active.length >= this.limits.maxConnections) {
+      this.refused++;
+      return null;
+    }
+    const pool = this.pool;
+    const c = pool.length > 0 ? pool.pop() : new ServerConnection(this);
+    c.open(remoteAddr, remotePort, now);
+    c.index = active.length;
+    active.push(c);
+    this.accepted++;
+    if (!this.timer.armed) this.schedule();
+    return c;
+  }
+
+  /** Returns a closed connection's state to the pool (its connection calls this). */
+  release(c: ServerConnection): void {
+    const i = c.index;
+    if (i < 0) return;
+    const active = this.active;
+    const last = active.pop();
+    if (last !== c) {
+      unchecked((active[i] = last));
+      last.index = i;
+    }
+    c.index = -1;
+    this.pool.push(c);
+  }
+
+  /** Runs the idle timeouts due at `now`. */
+  poll(now: i64): void {
+    const timeout = this.limits.idleTimeout;
+    if (timeout <= 0) return;
+    const active = this.active;
+    for (let i = active.length - 1; i >= 0; i--) if (i < active.length) unchecked(active[i]).expire(now, timeout);
+  }
+
+  /** When `poll` next has something to do (i64.MAX_VALUE: never). */
+  pollAt(): i64 {
+    const timeout = this.limits.idleTimeout;
+    if (timeout <= 0) return NEVER;
+    let at = NEVER;
+    const active = this.active;
+    for (let i = 0, n = active.length; i < n; i++) {
+      at = min(at, unchecked(active[i]).deadline(timeout));
+    }
+    return at;
+  }
+
+  /** Arms the idle timer on the loop for `pollAt` (nothing without a loop). */
+  schedule(): void {
+    const loop = this.loop;
+    if (!loop) return;
+    const at = this.pollAt();
+    if (at == NEVER) this.timer.cancel();
+    else loop.at(this.timer, at);
+  }
+}
