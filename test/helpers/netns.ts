@@ -144,3 +144,86 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, ms = 10_000)
     child.on("exit", exited);
   });
 }
+
+/** What `tcpPeer` reports: bytes sent and received, their SHA-256, how long it took, and any socket error. */
+export interface TcpPeerResult {
+  sent: number;
+  received: number;
+  sentHash: string;
+  recvHash: string;
+  /** From connected to closed, in ms. */
+  ms: number;
+  /** The socket error's code (e.g. ECONNRESET), or null if it ended with EOF. */
+  error: string | null;
+  /** Whether the peer's FIN (EOF) was seen. */
+  eof: boolean;
+}
+
+// A Node TCP client for the namespace: `echo` and `discard` send BYTES of a
+// pseudo-random stream (then half-close) while hashing what comes back;
+// `source` sends "BYTES\n" and hashes what comes back. It prints one JSON line.
+const TCP_PEER = `
+const net = require("node:net"), crypto = require("node:crypto");
+const [mode, host, port, total] = process.argv.slice(1).map((a, i) => (i < 2 ? a : Number(a)));
+const block = crypto.randomBytes(1 << 20);
+const sentHash = crypto.createHash("sha256"), recvHash = crypto.createHash("sha256");
+let sent = 0, received = 0, t0 = 0, error = null, eof = false;
+const s = net.connect({ host, port }, () => {
+  t0 = performance.now();
+  if (mode === "source") s.write(total + "\\n");
+  else pump();
+});
+function pump() {
+  while (sent < total) {
+    const off = (sent * 7919) % (block.length - 65536);
+    const chunk = block.subarray(off, off + Math.min(65536, total - sent));
+    sent += chunk.length;
+    sentHash.update(chunk);
+    if (!s.write(chunk)) return void s.once("drain", pump);
+  }
+  s.end();
+}
+s.on("data", (d) => { received += d.length; recvHash.update(d); });
+s.on("end", () => { eof = true; });
+s.on("error", (e) => { error = e.code || e.message; });
+s.on("close", () => {
+  const ms = Math.round(performance.now() - t0);
+  console.log(JSON.stringify({ sent, received, sentHash: sentHash.digest("hex"), recvHash: recvHash.digest("hex"), ms, error, eof }));
+});
+`;
+
+/**
+ * Runs a TCP client in namespace `ns` against `host:port` (see TCP_PEER for
+ * `mode`), killed after `timeout` ms; resolves with its report, or rejects
+ * with what it printed if it gave none.
+ */
+export function tcpPeer(
+  ns: string,
+  mode: "echo" | "discard" | "source",
+  host: string,
+  port: number,
+  bytes: number,
+  timeout: number,
+): Promise<TcpPeerResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      "ip",
+      ["netns", "exec", ns, process.execPath, "-e", TCP_PEER, mode, host, `${port}`, `${bytes}`],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeout);
+    child.on("exit", (status, signal) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(out.trim().split("\n").at(-1)!) as TcpPeerResult);
+      } catch {
+        reject(new Error(`the TCP peer ended (${signal ?? status}) without a report: ${out}`));
+      }
+    });
+  });
+}

@@ -5,7 +5,8 @@
 // one-directional: discard (RFC 863, port 9) reads and drops, and source
 // (port 19) sends the byte count asked for in the connection's first line
 // ("1048576\n") of a fixed pattern (see `PATTERN`), then closes. Each TCP
-// connection prints one line when it ends.
+// connection prints one line when it ends (after TIME-WAIT if we closed
+// first: msl= shortens it).
 //
 // With send=ADDR it is a UDP client instead: it sends count= datagrams of
 // size= bytes to ADDR's port 7, one at a time, checks that each comes back
@@ -252,6 +253,9 @@ export function _start(): void {
   const peer = Args.find("send");
   if (peer < 0) {
     stack.iface.bindUdp(ECHO_PORT, new Echo(stack));
+    // msl= (ms) shortens TIME-WAIT (2 MSL, 4 minutes by default), so that tests see the close of a connection we closed.
+    const msl = Args.get("msl", "");
+    if (msl) stack.iface.tcp.config.msl = I64.parseInt(msl!) * MS;
     fillPattern();
     for (let i = 0; i < 3; i++) {
       const port = i == 0 ? ECHO_PORT : i == 1 ? DISCARD_PORT : SOURCE_PORT;
