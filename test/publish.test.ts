@@ -48,13 +48,21 @@ interface Exchange {
   error: string | null;
 }
 
-/** Connects to published guest port `guestPort`, sends `data` then FIN, and collects everything until the socket closes. */
-function exchange(guestPort: number, data: Uint8Array, ms = 30_000): Promise<Exchange> {
+/**
+ * Connects to published guest port `guestPort` (or to host port `port`),
+ * sends `data` then FIN, and collects everything until the socket closes.
+ */
+function exchange(
+  guestPort: number,
+  data: Uint8Array,
+  ms = 30_000,
+  port = hostPort.get(guestPort)!,
+): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let ended = false;
     let error: string | null = null;
-    const s = connect(hostPort.get(guestPort)!, "127.0.0.1");
+    const s = connect(port, "127.0.0.1");
     const timer = setTimeout(() => {
       s.destroy();
       reject(new Error(`no close within ${ms} ms; ${Buffer.concat(chunks).length} of ${data.length} bytes back`));
@@ -158,6 +166,23 @@ describe("--publish: host TCP connections reach a guest's port", () => {
     const data = seeded(10_000, 10);
     const r = await exchange(7, data);
     expect(sha256(r.back)).toBe(sha256(data));
+  });
+
+  test("a connection that comes before the guest has its address waits for DHCP", async () => {
+    const slow = new BackgroundTessera(["run", image, "--publish", "0:7", "--", "delay=1500"]);
+    try {
+      expect(await slow.waitFor(/publishing/), slow.output).toBe(true);
+      const port = Number(/publishing 127\.0\.0\.1:(\d+)/.exec(slow.output)![1]);
+      const t0 = Date.now();
+      const data = seeded(100_000, 11);
+      const r = await exchange(7, data, 20_000, port);
+      expect(r.error, slow.output).toBeNull();
+      expect(sha256(r.back)).toBe(sha256(data));
+      expect(Date.now() - t0).toBeGreaterThan(1000); // it did wait
+      expect(slow.output).toMatch(/tcp-echo: listening/);
+    } finally {
+      await slow.stop();
+    }
   });
 
   test("the guest answers ARP for its address from the gateway 10.0.2.2 (--net service=user, no --publish)", () => {
