@@ -149,6 +149,26 @@ test("zero-window probes nobody answers time the connection out", () => {
   expect<u32>(rec.last.flags, TCP_RST);
 });
 
+test("a window that closes with data in flight: after the timeout finds nothing it may resend, probes take over", () => {
+  const rec = new Recorder();
+  const conn = established(new TcpConfig(), rec);
+  writeStream(conn, 0, 3000);
+  conn.dispatch(0);
+  expect<i32>(rec.count, 3);
+  ackFromPeer(conn, ISS + 1 + 1000, 10 * 1_000_000, 0); // part acknowledged, window closed
+  conn.dispatch(conn.pollAt()); // the timeout: nothing fits a zero window
+  expect<u64>(conn.timeouts, 1);
+  const t = conn.pollAt();
+  expect<bool>(t != i64.MAX_VALUE, true, "a probe is scheduled");
+  rec.clear();
+  conn.dispatch(t);
+  expect<i32>(rec.count, 1, "a probe");
+  expect<u32>(rec.last.len, 0);
+  ackFromPeer(conn, ISS + 1 + 1000, t, 8000);
+  expect<u32>(rec.last.seq, ISS + 1 + 1000, "the window opened: the rest goes again");
+  expectState(conn, TcpState.Established);
+});
+
 test("Nagle on: a small segment waits while data is unacknowledged; full segments go", () => {
   const rec = new Recorder();
   const conn = established(new TcpConfig(), rec);

@@ -280,8 +280,10 @@ export abstract class TcpOutput {
   private probe(now: i64): u32 {
     const s = this.state;
     const sends = this.synchronized() && s != TcpState.FinWait2 && s != TcpState.TimeWait;
+    // Blocked: data waits at SND.NXT, the window is zero, and no retransmission timer watches the
+    // peer (nothing in flight, or a timeout went back to SND.UNA and nothing could be resent).
     const blocked =
-      sends && this.sndWnd == 0 && this.sndUna == this.sndMax && this.sndNxt - this.sndBase < this.sendBuffer.length;
+      sends && this.sndWnd == 0 && this.rtoDeadline == NEVER && this.sndNxt - this.sndBase < this.sendBuffer.length;
     if (!blocked) {
       this.persistDeadline = NEVER;
       this.persistBackoff = 0;
