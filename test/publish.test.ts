@@ -116,6 +116,24 @@ describe("--publish: host TCP connections reach a guest's port", () => {
     });
   }, 90_000);
 
+  test("a host that stops reading for a while: the echo backs up to the host's writes, and nothing is lost", async () => {
+    const data = seeded(48 * 1024 * 1024, 12); // more than the kernel buffers of both sockets (about 10 MiB each way)
+    const s = connect(hostPort.get(7)!, "127.0.0.1");
+    s.pause();
+    const flushed = new Promise<void>((resolve) => s.end(data, () => resolve()));
+    const sentEarly = await Promise.race([
+      flushed.then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 1000)),
+    ]);
+    expect(sentEarly).toBe(false); // with nobody reading the echo, the 48 MiB could not all go out
+    const chunks: Buffer[] = [];
+    const closed = new Promise<void>((resolve) => s.on("close", () => resolve()));
+    s.on("data", (d: Buffer) => chunks.push(d));
+    s.resume();
+    await closed;
+    expect(sha256(Buffer.concat(chunks))).toBe(sha256(data));
+  }, 60_000);
+
   test("a host half-close: the guest still sends after the host's FIN, then closes", async () => {
     const first = seeded(100_000, 7);
     const second = seeded(50_000, 8);

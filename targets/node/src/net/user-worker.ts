@@ -93,6 +93,8 @@ class Splice {
   /** Host bytes the gateway has not taken yet. */
   private pending: Uint8Array | null = null;
   private waitingDrain = false;
+  /** The gateway's connection closed normally; bytes may still wait for the host socket's room. */
+  private gatewayDone = false;
   private readonly started = Date.now();
 
   constructor(
@@ -146,11 +148,12 @@ class Splice {
       this.flush();
     } else if (kind === GwEvent.Closed) {
       if (arg === GwCloseReason.Normal) {
+        this.gatewayDone = true;
         this.pump();
-        if (!this.guestEnded && !this.sock.destroyed) this.sock.end();
-      } else if (!this.sock.destroyed) {
-        this.sock.resetAndDestroy();
+        this.finishNormal();
+        return;
       }
+      if (!this.sock.destroyed) this.sock.resetAndDestroy();
       this.release();
     }
   }
@@ -203,10 +206,19 @@ class Splice {
         this.sock.once("drain", () => {
           this.waitingDrain = false;
           this.pump();
+          this.finishNormal();
           settle();
         });
       }
     }
+  }
+
+  // After a normal close, once the host socket has taken every byte: the end, and the id is free.
+  private finishNormal(): void {
+    if (!this.gatewayDone || this.waitingDrain || this.id < 0) return;
+    if (!this.guestEnded && !this.sock.destroyed) this.sock.end();
+    this.guestEnded = true;
+    this.release();
   }
 
   private hostClosed(hadError: boolean): void {
