@@ -1,0 +1,95 @@
+// The HTTP server against curl through a TAP device in a namespace this test makes: keep-alive reuse, a POST
+// body, a 431 for a head over the limit, and 1 MiB responses (chunked and with a Content-Length) arriving intact.
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { tessera } from "../helpers/cli.js";
+import { netnsMissing, TapNamespace } from "../helpers/netns.js";
+
+const why = netnsMissing(["ping", "curl"]);
+if (why) console.warn(`skipped the HTTP tests against curl: ${why}`);
+
+const URL = "http://10.96.0.2";
+let ns: TapNamespace;
+let dir = "";
+let output = "";
+
+beforeAll(() => {
+  if (why) return;
+  dir = mkdtempSync(join(tmpdir(), "tessera-http-"));
+  const built = tessera(["build", "test/fixtures/http-server", "-o", dir]);
+  expect(built.status, built.stderr).toBe(0);
+  ns = new TapNamespace(`tessera-http-${process.pid}`, "tsh1", "10.96.0.1/24");
+  const child = ns.startTessera([join(dir, "http-server.wasm"), "--net", "service=tap:tsh1", "--", "ip=10.96.0.2/24"]);
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  expect(ns.waitForPing("10.96.0.2"), `the unikernel never answered a ping; it said: ${output}`).toBe(true);
+}, 60_000);
+
+afterAll(() => {
+  if (why) return;
+  ns?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs curl in the namespace (at most 20 s per transfer) and returns its stdout and stderr. */
+function curl(...args: string[]) {
+  const r = ns.run("curl", ["-sS", "--max-time", "20", ...args]);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
+}
+
+/** The pattern the image sends for /big and /static: byte i is i * 7 + (i >> 9), modulo 256. */
+function pattern(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + (i >> 9)) & 0xff;
+  return b;
+}
+
+test.skipIf(why !== null)("two URLs in one curl share one kept-alive connection", () => {
+  const r = curl("-v", `${URL}/`, `${URL}/`);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout.toString()).toBe("hello\nhello\n");
+  expect(r.stderr).toMatch(/Re-using existing connection/);
+  expect(r.stderr.match(/Connected to/g)?.length).toBe(1);
+});
+
+test.skipIf(why !== null)("a POST body comes back", () => {
+  const r = curl("--data-binary", "name=tessera&x=1", `${URL}/echo`);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout.toString()).toBe("name=tessera&x=1");
+});
+
+test.skipIf(why !== null)("a larger POST body with Expect: 100-continue gets 100 Continue, then comes back", () => {
+  const body = "x".repeat(12000);
+  const r = curl("-v", "-H", "Expect: 100-continue", "--data-binary", body, `${URL}/echo`);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stderr).toMatch(/100 Continue/);
+  expect(r.stdout.toString()).toBe(body);
+});
+
+test.skipIf(why !== null)("a head over 8 KiB is answered 431 and the connection is closed", () => {
+  const r = curl("-v", "-o", "/dev/null", "-w", "%{http_code}", "-H", `X-Big: ${"a".repeat(10000)}`, `${URL}/`);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout.toString()).toBe("431");
+  expect(r.stderr).toMatch(/Connection: close/i);
+});
+
+test.skipIf(why !== null)("404 for an unknown path, 405 with Allow for another method", () => {
+  expect(curl("-o", "/dev/null", "-w", "%{http_code}", `${URL}/nope`).stdout.toString()).toBe("404");
+  const r = curl("-i", "-X", "DELETE", `${URL}/echo`);
+  expect(r.stdout.toString()).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\nAllow: POST\r\n/);
+});
+
+test.skipIf(why !== null)("1 MiB responses, chunked and with a Content-Length, arrive intact", () => {
+  const want = createHash("sha256")
+    .update(pattern(1 << 20))
+    .digest("hex");
+  for (const path of ["/big", "/static"]) {
+    const r = ns.run("curl", ["-sS", "--max-time", "30", `${URL}${path}`], undefined, 40_000);
+    expect(r.status, r.stderr.toString()).toBe(0);
+    expect(r.stdout.length, path).toBe(1 << 20);
+    expect(createHash("sha256").update(r.stdout).digest("hex"), path).toBe(want);
+  }
+});
