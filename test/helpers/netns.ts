@@ -151,6 +151,8 @@ export interface TcpPeerResult {
   received: number;
   sentHash: string;
   recvHash: string;
+  /** CRC-32 of what was sent, as 8 hex digits (examples/echo's discard service prints the same of what it read). */
+  sentCrc: string;
   /** From connected to closed, in ms. */
   ms: number;
   /** The socket error's code (e.g. ECONNRESET), or null if it ended with EOF. */
@@ -163,11 +165,11 @@ export interface TcpPeerResult {
 // pseudo-random stream (then half-close) while hashing what comes back;
 // `source` sends "BYTES\n" and hashes what comes back. It prints one JSON line.
 const TCP_PEER = `
-const net = require("node:net"), crypto = require("node:crypto");
+const net = require("node:net"), crypto = require("node:crypto"), zlib = require("node:zlib");
 const [mode, host, port, total] = process.argv.slice(1).map((a, i) => (i < 2 ? a : Number(a)));
 const block = crypto.randomBytes(1 << 20);
 const sentHash = crypto.createHash("sha256"), recvHash = crypto.createHash("sha256");
-let sent = 0, received = 0, t0 = 0, error = null, eof = false;
+let sent = 0, received = 0, t0 = 0, error = null, eof = false, crc = 0;
 const s = net.connect({ host, port }, () => {
   t0 = performance.now();
   if (mode === "source") s.write(total + "\\n");
@@ -179,6 +181,7 @@ function pump() {
     const chunk = block.subarray(off, off + Math.min(65536, total - sent));
     sent += chunk.length;
     sentHash.update(chunk);
+    crc = zlib.crc32(chunk, crc);
     if (!s.write(chunk)) return void s.once("drain", pump);
   }
   s.end();
@@ -188,7 +191,8 @@ s.on("end", () => { eof = true; });
 s.on("error", (e) => { error = e.code || e.message; });
 s.on("close", () => {
   const ms = Math.round(performance.now() - t0);
-  console.log(JSON.stringify({ sent, received, sentHash: sentHash.digest("hex"), recvHash: recvHash.digest("hex"), ms, error, eof }));
+  console.log(JSON.stringify({ sent, received, sentHash: sentHash.digest("hex"), recvHash: recvHash.digest("hex"),
+    sentCrc: crc.toString(16).padStart(8, "0"), ms, error, eof }));
 });
 `;
 

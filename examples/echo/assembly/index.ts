@@ -2,7 +2,8 @@
 // goes back to where it came from, byte for byte; every TCP connection gets
 // back what it sends, and is closed once the peer has closed its side and all
 // of it has been echoed. Two more TCP services make bulk tests and benchmarks
-// one-directional: discard (RFC 863, port 9) reads and drops, and source
+// one-directional: discard (RFC 863, port 9) reads and drops (and prints the
+// CRC-32 of what it read), and source
 // (port 19) sends the byte count asked for in the connection's first line
 // ("1048576\n") of a fixed pattern (see `PATTERN`), then closes. Each TCP
 // connection prints one line when it ends (after TIME-WAIT if we closed
@@ -51,6 +52,8 @@ abstract class Service extends TcpHandler {
   /** Bytes read from the peer and written to it. */
   received: u64 = 0;
   sent: u64 = 0;
+  /** Ends the closing line. */
+  suffix: string = "";
 
   constructor(readonly port: u32) {
     super();
@@ -71,6 +74,7 @@ abstract class Service extends TcpHandler {
       .str(" bytes in, ")
       .int(<i64>this.sent)
       .str(" out")
+      .str(this.suffix)
       .nl();
   }
 }
@@ -112,16 +116,37 @@ class TcpEcho extends Service {
   }
 }
 
-/** Discard (RFC 863): reads everything, keeps nothing, closes after the peer's FIN. */
+/** CRC-32 (IEEE 802.3) table, for the discard service's checksum. */
+const CRC_TABLE = new StaticArray<u32>(256);
+for (let i: u32 = 0; i < 256; i++) {
+  let c = i;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  unchecked((CRC_TABLE[i] = c));
+}
+
+/**
+ * Discard (RFC 863): reads everything, keeps nothing, closes after the peer's
+ * FIN, and ends its line with the CRC-32 of what it read, so that tests can
+ * check a transfer to it.
+ */
 class TcpDiscard extends Service {
   private readonly buf: StaticArray<u8> = new StaticArray<u8>(CHUNK);
+  private crc: u32 = 0xffffffff;
 
   readable(conn: TcpConnection, now: i64): void {
-    for (let n = conn.read(changetype<usize>(this.buf), <u32>CHUNK); n != 0;) {
+    const buf = changetype<usize>(this.buf);
+    for (let n = conn.read(buf, <u32>CHUNK); n != 0; n = conn.read(buf, <u32>CHUNK)) {
       this.received += n;
-      n = conn.read(changetype<usize>(this.buf), <u32>CHUNK);
+      let c = this.crc;
+      for (let i: usize = 0; i < n; i++) c = unchecked(CRC_TABLE[(c ^ load<u8>(buf + i)) & 0xff]) ^ (c >>> 8);
+      this.crc = c;
     }
     if (conn.finReceived) conn.close(now);
+  }
+
+  closed(conn: TcpConnection, reason: CloseReason, now: i64): void {
+    this.suffix = ", crc32 " + (~this.crc).toString(16).padStart(8, "0");
+    super.closed(conn, reason, now);
   }
 }
 

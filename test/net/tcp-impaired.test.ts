@@ -1,0 +1,112 @@
+// TCP through a lossy network: Linux in a namespace this test makes, its TAP
+// device joined to `tessera switch` with 3% loss, 25% reordering, 1%
+// duplication and 1 ms delay (seeded) on every frame it sends, and
+// examples/echo on the switch. 100 MiB from Linux to the discard service
+// arrives whole (CRC-32 and length, as the unikernel reports them), and a
+// transfer from the unikernel to Linux arrives byte-identical (SHA-256).
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { tessera } from "../helpers/cli.js";
+import { BackgroundTessera, netnsMissing, TapNamespace, tcpPeer } from "../helpers/netns.js";
+
+const why = netnsMissing(["ping"]);
+if (why) console.warn(`skipped the TCP tests through an impaired switch: ${why}`);
+
+const MIB = 1 << 20;
+const IMPAIRMENT = ["--loss", "3%", "--reorder", "25%", "--duplicate", "1%", "--delay", "1ms", "--seed", "862"];
+let ns: TapNamespace;
+let dir = "";
+let sw: BackgroundTessera;
+let guest: BackgroundTessera;
+
+beforeAll(async () => {
+  if (why) return;
+  dir = mkdtempSync(join(tmpdir(), "tessera-tcpimp-"));
+  const built = tessera(["build", "examples/echo", "-o", dir]);
+  expect(built.status, built.stderr).toBe(0);
+  ns = new TapNamespace(`tessera-tcpimp-${process.pid}`, "tsr6", "10.94.0.1/24");
+  const env = { XDG_RUNTIME_DIR: dir };
+  sw = new BackgroundTessera(["switch", "lossy", "--tap", "tsr6", ...IMPAIRMENT], { netns: ns.name, env });
+  expect(await sw.waitFor(/impairment: loss 3%, reorder 25%, duplicate 1%, delay 1ms, seed 862\n/), sw.output).toBe(
+    true,
+  );
+  guest = new BackgroundTessera(
+    ["run", join(dir, "echo.wasm"), "--net", "service=switch:lossy", "--", "ip=10.94.0.2/24", "msl=250"],
+    { netns: ns.name, env },
+  );
+  expect(await sw.waitFor(/port 2 \(tender\) joined/), `the unikernel did not join: ${guest.output}`).toBe(true);
+  expect(ns.waitForPing("10.94.0.2"), `no answer to ping; it said: ${guest.output}; the switch: ${sw.output}`).toBe(
+    true,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  if (why) return;
+  await guest?.stop();
+  await sw?.stop();
+  ns?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Waits (at most `ms`) until the unikernel has printed a line matching `pattern`; returns the match. */
+async function guestSays(pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray | null> {
+  for (let t = 0; t < ms && !pattern.test(guest.output); t += 50) await new Promise((r) => setTimeout(r, 50));
+  return guest.output.match(pattern);
+}
+
+test.skipIf(why !== null)(
+  "100 MiB from Linux to the unikernel arrive whole and in order",
+  async () => {
+    const r = await tcpPeer(ns.name, "discard", "10.94.0.2", 9, 100 * MIB, 280_000);
+    console.log(
+      `tcp 100 MiB Linux -> unikernel, impaired: ${r.ms} ms, ${((100 * MIB) / 1e6 / (r.ms / 1000)).toFixed(2)} MB/s`,
+    );
+    expect(r.error).toBeNull();
+    expect(r.eof).toBe(true);
+    const line = await guestSays(
+      /tcp 9: 10\.94\.0\.1:\d+ closed \((\w+)\), (\d+) bytes in, 0 out, crc32 ([0-9a-f]{8})\n/,
+    );
+    expect(line, guest.output).not.toBeNull();
+    expect(line![1]).toBe("normal");
+    expect(Number(line![2])).toBe(100 * MIB);
+    expect(line![3]).toBe(r.sentCrc);
+    sw.child.kill("SIGUSR1");
+    expect(await sw.waitFor(/impairment: offered \d+, lost [1-9]\d*, duplicated [1-9]\d*, reordered [1-9]\d*/)).toBe(
+      true,
+    );
+  },
+  300_000,
+);
+
+test.skipIf(why !== null)(
+  "4 MiB from the unikernel to Linux arrive byte-identical",
+  async () => {
+    const bytes = 4 * MIB;
+    const r = await tcpPeer(ns.name, "source", "10.94.0.2", 19, bytes, 110_000);
+    console.log(`tcp 4 MiB unikernel -> Linux, impaired: ${r.ms} ms, ${(bytes / 1e6 / (r.ms / 1000)).toFixed(2)} MB/s`);
+    expect(r.error).toBeNull();
+    expect(r.eof).toBe(true);
+    expect(r.received).toBe(bytes);
+    expect(r.recvHash).toBe(sourceHash(bytes));
+  },
+  120_000,
+);
+
+/** SHA-256 of the first `n` bytes of the source's pattern (as examples/echo makes it). */
+function sourceHash(n: number): string {
+  const pattern = new Uint8Array(4093);
+  let x = 1;
+  for (let i = 0; i < pattern.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    pattern[i] = x & 0xff;
+  }
+  const h = createHash("sha256");
+  for (let at = 0; at < n; at += pattern.length) h.update(pattern.subarray(0, Math.min(pattern.length, n - at)));
+  return h.digest("hex");
+}
