@@ -94,8 +94,11 @@ export function gw_init(maxConnections: i32): void {
   const tcp = iface.tcp;
   tcp.maxConnections = maxConnections;
   const c = tcp.config;
-  c.sendBuffer = 65535;
-  c.recvBuffer = 65535;
+  // 64 KiB each way: larger windows put more frames in flight than the 256-frame rings to and
+  // from the guest hold, and the drops cost more than the windows gain (measured: 100 MiB echo
+  // at 60-88 MiB/s with 64 KiB, 26-68 MiB/s with 256 KiB).
+  c.sendBuffer = 65536;
+  c.recvBuffer = 65536;
   // A link inside one process loses frames only when a queue overflows: recover sooner than
   // RFC 6298's 1 s, and keep TIME-WAIT short (the gateway opens many short connections).
   c.rtoMin = 200 * MS;
