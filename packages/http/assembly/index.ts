@@ -8,3 +8,4 @@ export * from "./response";
 export * from "./exchange";
 export * from "./router";
 export * from "./server";
+export * from "./client";
