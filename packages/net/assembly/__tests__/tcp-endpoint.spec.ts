@@ -333,7 +333,7 @@ test("RFC 6528: initial sequence numbers differ per 4-tuple and advance with the
   expect<bool>(t.iss(A_IP, 50000, B_IP, 80, 0) != a, true, "another key, another sequence");
 });
 
-test("RFC 6056: ephemeral ports are in 49152..65535, unique per destination, and not sequential", () => {
+test("RFC 6056 algorithm 3: ephemeral ports in 49152..65535, unique, counting up from a secret offset per destination", () => {
   const pair = new Pair();
   pair.a.tcp.maxConnections = 2000;
   small(pair.a.tcp.config);
@@ -355,6 +355,28 @@ test("RFC 6056: ephemeral ports are in 49152..65535, unique per destination, and
   const other = pair.a.connectTcp(B_IP, 443, client, 0)!;
   expect<bool>(other.localPort != last + 1, true, "another destination, another offset");
   expect<bool>(sequential >= 998, true, "consecutive for one destination (one wrap at 65535)");
+});
+
+test("TIME-WAIT reuse: a new SYN above RCV.NXT from the same port reopens the server's TIME-WAIT connection", () => {
+  const pair = new Pair();
+  const acceptor = new Acceptor();
+  pair.b.tcp.listen(80, acceptor);
+  const client = new Counting();
+  const c1 = pair.a.tcp.connect(B_IP, 80, client, 0, 40000)!;
+  settle(pair, 0);
+  const s1 = pair.b.tcp.find(B_IP, 80, A_IP, 40000)!;
+  s1.close(MS); // the server closes first: it ends in TIME-WAIT
+  settle(pair, MS);
+  expect<string>(tcpStateName(s1.state), "TIME-WAIT");
+  expect<string>(tcpStateName(c1.state), "CLOSED");
+  settle(pair, 2 * SECOND);
+  const c2 = pair.a.tcp.connect(B_IP, 80, client, 2 * SECOND, 40000)!;
+  settle(pair, 2 * SECOND);
+  expect<string>(tcpStateName(c2.state), "ESTABLISHED", "reopened");
+  const s2 = pair.b.tcp.find(B_IP, 80, A_IP, 40000)!;
+  expect<bool>(s2 !== s1, true, "a new connection");
+  expect<bool>(s2.iss - s1.iss < 0x80000000, true, "the new ISS is past the old one");
+  expect<i32>(acceptor.asked, 2);
 });
 
 test("a RST with a valid sequence number and no connection is not answered", () => {

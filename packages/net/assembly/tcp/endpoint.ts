@@ -23,6 +23,7 @@ import { Transport } from "../iface/transport";
 import { Drop } from "../wire/drop";
 import { IP_PROTOCOL_TCP } from "../wire/ipv4";
 import { TcpPacket, TcpRepr, TCP_ACK, TCP_MAX_HEADER_LEN, TCP_RST, TCP_SYN } from "../wire/tcp";
+import { seqLt } from "../wire/seq";
 import { Interface } from "../iface/interface";
 import { resetFor, TcpConnection, TcpEmitter, TcpHandler } from "./connection";
 import { TcpConfig, TcpState } from "./state";
@@ -283,14 +284,21 @@ export class TcpEndpoint extends TcpEmitter {
     const r = seg.parse(this.packet.wrap(ptr, len), src, dst);
     if (r != Drop.Ok) return this.iface.counters.drop(r);
     let conn = this.find(dst, seg.dstPort, src, seg.srcPort);
+    let issFloor: u32 = 0;
     if (conn && conn.state == TcpState.Closed) {
       this.unplace(conn); // closed since the last poll: as good as gone
+      conn = null;
+    } else if (conn && conn.reopens(seg) && this.listenerOn(seg.dstPort)) {
+      // A new SYN above RCV.NXT ends TIME-WAIT (RFC 1122 §4.2.2.13); the new ISS goes past the old space.
+      issFloor = conn.sndNxt + 0x20000;
+      conn.abort(now); // no RST from TIME-WAIT; its handler hears Aborted
+      this.unplace(conn);
       conn = null;
     }
     if (!conn && dst == this.iface.config.cidr.addr) {
       const l = this.listenerOn(seg.dstPort);
       if (l) {
-        if (seg.has(TCP_SYN) && !seg.has(TCP_ACK)) return this.synToListener(l, seg, src, dst, now);
+        if (seg.has(TCP_SYN) && !seg.has(TCP_ACK)) return this.synToListener(l, seg, src, dst, now, issFloor);
         if (seg.has(TCP_ACK) && !seg.has(TCP_SYN) && !seg.has(TCP_RST)) conn = this.fromCookie(l, seg, src, dst, now);
       }
     }
@@ -311,7 +319,7 @@ export class TcpEndpoint extends TcpEmitter {
   }
 
   // A SYN for a listener: a half-open connection if the backlog has room, else a SYN cookie (or an eviction).
-  private synToListener(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): void {
+  private synToListener(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64, issFloor: u32 = 0): void {
     const full = l.prune() >= l.backlog;
     if ((full && l.syncookies) || this.used >= this.maxConnections) {
       if (!l.syncookies) {
@@ -328,7 +336,9 @@ export class TcpEndpoint extends TcpEmitter {
       this.unplace(oldest); // `poll` drops it from `connections`
     }
     const conn = new TcpConnection(l.config, this, this.mss());
-    conn.listen(dst, seg.dstPort, this.iss(dst, seg.dstPort, src, seg.srcPort, now));
+    let iss = this.iss(dst, seg.dstPort, src, seg.srcPort, now);
+    if (issFloor != 0 && seqLt(iss, issFloor)) iss = issFloor;
+    conn.listen(dst, seg.dstPort, iss);
     conn.process(seg, src, dst, now);
     if (conn.state != TcpState.SynReceived) return;
     this.insert(conn);
@@ -488,11 +498,15 @@ export class TcpEndpoint extends TcpEmitter {
     cs.length = w;
   }
 
-  /** The earliest time `poll` has something to do. */
+  /** The earliest time `poll` has something to do: now if a connection has CLOSED since the last `poll`, which forgets it. */
   pollAt(): i64 {
     let t = i64.MAX_VALUE;
     const cs = this.connections;
-    for (let i = 0, n = cs.length; i < n; i++) t = min(t, unchecked(cs[i]).pollAt());
+    for (let i = 0, n = cs.length; i < n; i++) {
+      const c = unchecked(cs[i]);
+      if (c.state == TcpState.Closed) return 0;
+      t = min(t, c.pollAt());
+    }
     return t;
   }
 
