@@ -155,7 +155,7 @@ export class ResponseWriter {
     this.byte(0x0a);
   }
 
-  @inline private byte(c: u32): void {
+  private byte(c: u32): void {
     if (this.len < this.cap) store<u8>(this.ptr + this.len++, <u8>c);
     else this.failed = true;
   }

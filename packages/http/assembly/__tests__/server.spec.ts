@@ -278,6 +278,25 @@ test("an idle keep-alive connection is closed after idleTimeout; one stuck in a 
   expect<bool>(closedByServer(g), true, "closed after 408");
 });
 
+/** Answers later: keeps the response for the test to finish (as a timer would). */
+class Later extends HttpHandler {
+  pending: HttpResponse | null = null;
+  handle(req: HttpRequest, res: HttpResponse): void {
+    this.pending = res;
+  }
+}
+
+test("a response finished later (outside any callback) goes out, then the next pipelined request is served", () => {
+  const later = new Later();
+  const r = router();
+  r.get("/later", later);
+  const f = new Fixture(r);
+  expect<string>(f.exchange("GET /later HTTP/1.1\r\nHost: x\r\n\r\n" + GET), "", "nothing yet, in order");
+  later.pending!.status(202).send("done");
+  settle(f.pair, 2 * MS);
+  expect<string>(f.peer.text(), "HTTP/1.1 202 Accepted\r\nContent-Length: 4\r\n\r\ndone" + HI);
+});
+
 /** Checks that `text` from `at` is `n` bytes of `pattern`, decoding chunks if `chunked`; returns where it ended. */
 function checkBody(buf: StaticArray<u8>, at: u32, end: u32, n: u32, chunked: bool): bool {
   let k: u32 = 0;
