@@ -1,15 +1,20 @@
-// TCP congestion control: NewReno (RFC 5681, RFC 6582), the RFC 6928 initial window, limited transmit, timeouts.
+// TCP congestion control: NewReno (RFC 5681, RFC 6582), the RFC 6928 initial window, limited transmit, timeouts, SACK recovery (RFC 6675).
 
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { NewReno } from "@tessera/net/assembly/tcp/congestion";
 import { TcpConfig } from "@tessera/net/assembly/tcp/state";
 import { TcpConnection } from "@tessera/net/assembly/tcp/connection";
+import { TcpRepr, TCP_ACK } from "@tessera/net/assembly/wire/tcp";
 import {
+  A_IP,
   ackFromPeer,
+  B_IP,
   established,
   ISS,
+  PeerSyn,
   Recorder,
   SECOND,
+  segment,
   writeStream,
 } from "@tessera/net/assembly/__tests__/tcp-script";
 
@@ -152,6 +157,59 @@ test("the second timeout of a segment keeps ssthresh (RFC 5681 §3.1) and backs 
   expect<u32>(conn.congestion.ssthresh, ssthresh);
   expect<u32>(conn.cwnd, MSS);
   expect<u64>(conn.timeouts, 2);
+});
+
+/** A duplicate ACK of SND.UNA carrying SACK blocks for segments [from, to) (segment numbers from SND.UNA). */
+function sackAck(conn: TcpConnection, blocks: u32[], now: i64): void {
+  const r: TcpRepr = segment(conn, conn.rcvNxt, conn.sndUna, TCP_ACK, 65535);
+  const una = ISS + 1;
+  for (let i = 0; i + 1 < blocks.length; i += 2) r.options.addSack(una + blocks[i] * MSS, una + blocks[i + 1] * MSS);
+  conn.process(r, B_IP, A_IP, now);
+  conn.dispatch(now);
+}
+
+test("SACK recovery (RFC 6675): every hole below the highest SACKed byte is resent in one round trip, then new data", () => {
+  const rec = new Recorder();
+  const peer = new PeerSyn();
+  peer.sack = true;
+  const conn = established(new TcpConfig(), rec, peer);
+  expect<bool>(conn.congestion.sack, true);
+  writeStream(conn, 0, 65536);
+  conn.dispatch(0);
+  rec.clear();
+  const una = ISS + 1;
+  // Segments 0 and 3 of the initial window are lost; the peer reports the others as they arrive.
+  sackAck(conn, [1, 2], 5 * 1_000_000);
+  sackAck(conn, [1, 3], 5 * 1_000_000);
+  expect<i32>(rec.count, 2, "limited transmit: segments 10 and 11");
+  sackAck(conn, [1, 3, 4, 5], 5 * 1_000_000);
+  expect<i32>(rec.count, 3);
+  expect<u32>(rec.last.seq, una, "fast retransmit of segment 0");
+  expect<u32>(conn.cwnd, 6 * MSS, "cwnd = ssthresh: no inflation with SACK");
+  sackAck(conn, [1, 3, 4, 10], 6 * 1_000_000);
+  expect<i32>(rec.count, 6, "the second hole, then two new segments");
+  expect<u32>(rec.at(3).seq, una + 3 * MSS, "segment 3 resent without waiting for a partial ACK");
+  expect<u32>(rec.at(4).seq, una + 12 * MSS, "then new data");
+  expect<u32>(rec.at(5).seq, una + 13 * MSS);
+  expect<u64>(conn.retransmits, 2, "only the two lost segments were sent twice");
+  ackFromPeer(conn, una + 14 * MSS, 20 * 1_000_000);
+  expect<bool>(conn.congestion.inRecovery, false, "a full ACK ends recovery");
+  expect<u64>(conn.timeouts, 0);
+});
+
+test("SACK blocks outside (SND.UNA, SND.MAX] are ignored", () => {
+  const rec = new Recorder();
+  const peer = new PeerSyn();
+  peer.sack = true;
+  const conn = established(new TcpConfig(), rec, peer);
+  writeStream(conn, 0, 65536);
+  conn.dispatch(0);
+  rec.clear();
+  for (let i = 0; i < 3; i++) sackAck(conn, [20, 30], 5 * 1_000_000); // beyond anything sent
+  expect<u32>(rec.last.seq, ISS + 1, "fast retransmit");
+  expect<u32>(rec.last.len, MSS);
+  for (let i = 0; i < 3; i++) sackAck(conn, [20, 30], 6 * 1_000_000);
+  expect<u64>(conn.retransmits, 1, "no hole walk on forged blocks");
 });
 
 export function _start(): void {

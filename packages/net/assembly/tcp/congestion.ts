@@ -18,6 +18,8 @@ const CWND_MAX: u32 = 0x40000000; // far above any window (1 GiB): keeps the ari
  *   cwnd = ssthresh + 3 * MSS, each further duplicate inflates cwnd by one MSS. A partial ACK
  *   retransmits the next hole and deflates cwnd by the bytes it acknowledged (plus one MSS if that
  *   was at least one MSS); a full ACK sets cwnd = min(ssthresh, max(FlightSize, MSS) + MSS).
+ * - With SACK (`sack`), recovery follows RFC 6675 instead: cwnd = ssthresh, no inflation or
+ *   deflation; the connection sends while its pipe estimate is below cwnd, holes first.
  * - Limited transmit (RFC 3042): the first two duplicate ACKs each let one new segment out.
  * - A timeout: ssthresh = max(FlightSize / 2, 2 * MSS), cwnd = 1 MSS (the loss window), and
  *   `recover` = the highest sequence number sent, so duplicate ACKs of older data cannot start a
@@ -36,6 +38,11 @@ export class NewReno {
   recover: u32 = 0;
   /** Fast retransmits started (third duplicate ACKs). */
   fastRetransmits: u64 = 0;
+  /**
+   * The peer's SACK blocks drive recovery (RFC 6675): cwnd is ssthresh throughout and the sender
+   * fills it by its pipe estimate, resending holes first, instead of inflating and deflating.
+   */
+  sack: bool = false;
   private mss: u32 = 536;
   private avoided: u32 = 0; // bytes acknowledged in congestion avoidance toward the next MSS
 
@@ -77,6 +84,7 @@ export class NewReno {
         this.avoided = 0;
         return false;
       }
+      if (this.sack) return false; // the sender resends holes by its scoreboard
       this.cwnd = (this.cwnd > acked ? this.cwnd - acked : 0) + (acked >= this.mss ? this.mss : 0);
       if (this.cwnd < this.mss) this.cwnd = this.mss;
       return true;
@@ -97,12 +105,12 @@ export class NewReno {
   onDupAck(ack: u32, flight: u32, sndMax: u32): bool {
     this.dupAcks++;
     if (this.inRecovery) {
-      this.cwnd = min(this.cwnd + this.mss, CWND_MAX); // another segment left the network
+      if (!this.sack) this.cwnd = min(this.cwnd + this.mss, CWND_MAX); // another segment left the network
       return false;
     }
     if (this.dupAcks != 3 || !seqGe(ack, this.recover)) return false;
     this.ssthresh = max(flight / 2, 2 * this.mss);
-    this.cwnd = this.ssthresh + 3 * this.mss;
+    this.cwnd = this.sack ? this.ssthresh : this.ssthresh + 3 * this.mss;
     this.recover = sndMax;
     this.inRecovery = true;
     this.fastRetransmits++;

@@ -58,9 +58,14 @@ export abstract class TcpInput extends TcpOutput {
     } else {
       if (seqGt(ack, this.sndMax)) return this.ackReply(); // acknowledges what we never sent (RFC 9293)
       if (seqLt(ack, this.sndUna - this.maxSndWnd)) return this.challengeAck(now); // too old (RFC 5961 §5)
-      if (seqGt(ack, this.sndUna)) this.acked(ack, now);
-      else if (ack == this.sndUna && this.isDuplicateAck(seg)) {
-        if (this.congestion.onDupAck(ack, this.sndMax - this.sndUna, this.sndMax)) this.retransmitDue = true;
+      const advanced = seqGt(ack, this.sndUna);
+      if (advanced) this.acked(ack, now);
+      if (this.sackOk && seg.options.sackCount > 0) this.scoreboard.update(seg.options, this.sndUna, this.sndMax);
+      if (!advanced && ack == this.sndUna && this.isDuplicateAck(seg)) {
+        if (this.congestion.onDupAck(ack, this.sndMax - this.sndUna, this.sndMax)) {
+          this.retransmitDue = true; // fast retransmit
+          this.rexmitNext = this.sndUna;
+        }
       }
       if (seqLe(this.sndUna, ack)) this.updateWindow(seg);
     }
@@ -187,6 +192,7 @@ export abstract class TcpInput extends TcpOutput {
       this.rcvWscale = this.wsOffer;
     }
     this.sackOk = this.config.sack && o.sackPermitted;
+    this.congestion.sack = this.sackOk;
     this.sndWnd = seg.window; // a SYN's window is never scaled
     this.maxSndWnd = seg.window;
     this.sndWl1 = seg.seqNumber;
@@ -231,6 +237,7 @@ export abstract class TcpInput extends TcpOutput {
     this.sendBuffer.discard(dataAcked);
     this.sndBase += dataAcked;
     this.sndUna = ack;
+    this.scoreboard.advance(ack);
     this.rtt.acked(ack, now);
     this.retries = 0;
     if (dataAcked > 0 || this.congestion.inRecovery) {

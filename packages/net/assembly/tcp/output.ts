@@ -19,6 +19,7 @@ import { ByteRing } from "./buffer";
 import { NewReno } from "./congestion";
 import { TcpConnection, TcpEmitter, TcpHandler } from "./connection";
 import { Reassembly } from "./reassembly";
+import { Scoreboard } from "./scoreboard";
 import { RttEstimator } from "./rtt";
 import { CloseReason, TcpConfig, TcpState } from "./state";
 
@@ -101,6 +102,8 @@ export abstract class TcpOutput {
   protected finQueued: bool = false; // close() called: FIN after the buffered data
   protected retransmitDue: bool = false; // resend the segment at SND.UNA (fast retransmit, partial ACK)
   protected retries: u32 = 0; // timeouts of the segment at SND.UNA
+  protected readonly scoreboard: Scoreboard = new Scoreboard(8); // what the peer SACKed
+  protected rexmitNext: u32 = 0; // SACK recovery: holes before this were resent (RFC 6675's HighRxt)
   protected readonly wsOffer: u32; // the shift we offer: the least that lets the window cover the buffer
 
   // Receive sequence space.
@@ -240,8 +243,9 @@ export abstract class TcpOutput {
     let sent: u32 = 0;
     if (this.retransmitDue) {
       this.retransmitDue = false;
-      if (this.sendAt(this.sndUna, now)) sent++;
+      if (this.sendAt(this.sndUna, now, this.scoreboard.holeLength(this.sndUna, u32.MAX_VALUE))) sent++;
     }
+    if (this.sackRecovering()) sent += this.resendHoles(now);
     while (this.sendOne(now)) sent++;
     sent += this.probe(now);
     if (this.ackNow || now >= this.ackDeadline) {
@@ -271,6 +275,8 @@ export abstract class TcpOutput {
     this.retries++;
     this.sndNxt = this.sndUna; // go back N; ACKs of data the peer held move SND.NXT forward again
     this.retransmitDue = false;
+    this.scoreboard.clear(); // the peer may have dropped what it SACKed (RFC 2018 §8)
+    this.rexmitNext = this.sndUna;
     this.rtt.backoff();
     this.rtoDeadline = NEVER; // rearmed by the first segment sent
     return true;
@@ -334,7 +340,7 @@ export abstract class TcpOutput {
     const offset = seq - this.sndBase;
     const buffered = this.sendBuffer.length;
     if (offset > buffered) return false; // the FIN is out
-    const wnd = min(this.sndWnd, this.congestion.window());
+    const wnd = this.sendWindow();
     const end = this.sndUna + wnd;
     const room = seqGt(end, seq) ? end - seq : 0;
     this.header(out, seq, TCP_ACK);
@@ -347,8 +353,52 @@ export abstract class TcpOutput {
     return this.fill(n, fin, now);
   }
 
-  // Sends again the segment at `seq` (SND.UNA: fast retransmit, partial ACK), without moving SND.NXT.
-  protected sendAt(seq: u32, now: i64): bool {
+  // Bytes past SND.UNA that may be outstanding: the peer's window and cwnd (in SACK recovery, what
+  // cwnd leaves above the pipe, added to what is out).
+  private sendWindow(): u32 {
+    if (!this.sackRecovering()) return min(this.sndWnd, this.congestion.window());
+    const pipe = this.pipe();
+    const cwnd = this.congestion.cwnd;
+    return min(this.sndWnd, this.sndNxt - this.sndUna + (cwnd > pipe ? cwnd - pipe : 0));
+  }
+
+  private sackRecovering(): bool {
+    return this.congestion.inRecovery && this.congestion.sack && !this.scoreboard.empty;
+  }
+
+  // RFC 6675's pipe, simplified: bytes in flight, less those SACKed, less the holes below the
+  // highest SACKed byte (taken as lost, as FACK does), plus the holes already resent.
+  private pipe(): u32 {
+    const sb = this.scoreboard;
+    const una = this.sndUna;
+    const high = sb.highest;
+    const lost = sb.unsackedBetween(una, high);
+    const resent = seqGt(this.rexmitNext, una)
+      ? sb.unsackedBetween(una, seqLt(this.rexmitNext, high) ? this.rexmitNext : high)
+      : 0;
+    const out = this.sndMax - una;
+    const gone = sb.sacked + lost;
+    return (out > gone ? out - gone : 0) + resent;
+  }
+
+  // SACK recovery: resends the holes below the highest SACKed byte while cwnd exceeds the pipe by a segment.
+  private resendHoles(now: i64): u32 {
+    let sent: u32 = 0;
+    for (let i = 0; i < 64; i++) {
+      const pipe = this.pipe();
+      const cwnd = this.congestion.cwnd;
+      if (cwnd <= pipe || cwnd - pipe < this.sndMss) break;
+      const from = seqGt(this.rexmitNext, this.sndUna) ? this.rexmitNext : this.sndUna;
+      const hole = this.scoreboard.nextHole(from);
+      if (!seqLt(hole, this.scoreboard.highest)) break;
+      if (!this.sendAt(hole, now, this.scoreboard.holeLength(hole, u32.MAX_VALUE))) break;
+      sent++;
+    }
+    return sent;
+  }
+
+  // Sends again the segment at `seq`, at most `limit` bytes (up to the next SACKed range), without moving SND.NXT.
+  protected sendAt(seq: u32, now: i64, limit: u32 = u32.MAX_VALUE): bool {
     if (!this.synchronized()) return false;
     const offset = seq - this.sndBase;
     const buffered = this.sendBuffer.length;
@@ -356,9 +406,11 @@ export abstract class TcpOutput {
     const out = this.out;
     this.header(out, seq, TCP_ACK);
     const segMax = this.sndMss - min(this.sndMss - 1, out.options.bufferLen(false));
-    const n = min(min(buffered - offset, this.sndMax - seq), segMax);
+    const n = min(min(buffered - offset, this.sndMax - seq), min(segMax, limit));
     const fin = this.finSent() && offset + n == buffered;
     if (n == 0 && !fin) return false;
+    const end = seq + n + (fin ? 1 : 0);
+    if (seqGt(end, this.rexmitNext)) this.rexmitNext = end;
     const next = this.sndNxt;
     const ok = this.fill(n, fin, now);
     if (seqGt(next, this.sndNxt)) this.sndNxt = next; // SND.NXT stays ahead
