@@ -184,6 +184,22 @@ describe("the gateway's interface and TCP", () => {
     expect([...reply.subarray(28, 32)]).toEqual(GW);
   });
 
+  test("answers ping for 10.0.2.2", () => {
+    const icmp = [8, 0, 0, 0, 0x12, 0x34, 0, 1, ...Array.from({ length: 56 }, (_, i) => i)];
+    const c = fold(sum(icmp));
+    icmp[2] = c >> 8;
+    icmp[3] = c & 0xff;
+    gw.frameIn(arp(1, GW)); // the reply needs the guest's MAC
+    take();
+    gw.frameIn(Uint8Array.from([...GATEWAY_MAC, ...GUEST_MAC, 8, 0, ...ipv4(GUEST, GW, 1, icmp)]));
+    const [reply] = take();
+    expect([...reply.subarray(26, 30)]).toEqual(GW);
+    expect([...reply.subarray(30, 34)]).toEqual(GUEST);
+    expect(reply[34]).toBe(0); // echo reply
+    expect([...reply.subarray(38, 40)]).toEqual([0x12, 0x34]);
+    expect([...reply.subarray(42)]).toEqual(icmp.slice(8));
+  });
+
   test("connects to the guest's port: ARP first, then a SYN; a RST back refuses it", () => {
     gw.frameIn(
       dhcp(3, 7, [
