@@ -97,6 +97,21 @@ test("active and passive open: the three-way handshake establishes both ends", (
   expect<u32>(f.conn.sndMss, 1460, "MSS from the MTU");
 });
 
+test("a write outside a callback wakes the connection: the interface's flush sends it, once", () => {
+  const f = new Fixture();
+  const msg = new StaticArray<u8>(100);
+  expect<bool>(f.pair.a.flush(MS), false, "nothing queued yet");
+  expect<u32>(f.conn.write(changetype<usize>(msg), 100), 100);
+  expect<i32>(f.pair.wire.frames.length, 0, "write itself sends nothing");
+  expect<bool>(f.pair.a.flush(MS), true, "the woken connection is dispatched");
+  expect<i32>(f.pair.wire.frames.length, 1, "one segment with the data");
+  expect<bool>(f.pair.a.flush(MS), false, "woken once");
+  settle(f.pair, 2 * MS);
+  expect<u32>(f.acceptor.app.received, 100, "server got it");
+  f.conn.close(3 * MS);
+  expect<bool>(f.pair.a.flush(3 * MS), true, "close wakes it too: the FIN goes");
+});
+
 test("data flows both ways", () => {
   const f = new Fixture();
   const msg = new StaticArray<u8>(3000);

@@ -30,6 +30,8 @@ const ICMP_MIN_PMTU: u32 = 552; // as Linux's min_pmtu: a forged "fragmentation 
 export abstract class TcpEmitter {
   /** Sends `segment` from `conn`'s local end to its remote end; false if it could not. */
   abstract emit(conn: TcpConnection, segment: TcpRepr, now: i64): bool;
+  /** `conn` has something to send outside `process` (the app wrote, read or closed): `dispatch` it soon. */
+  wake(conn: TcpConnection): void {}
 }
 
 /** What a connection tells its application; override what you need. */
@@ -114,7 +116,9 @@ export class TcpConnection extends TcpInput {
     if (this.finQueued) return 0;
     if (s != TcpState.SynSent && s != TcpState.SynReceived && s != TcpState.Established && s != TcpState.CloseWait)
       return 0;
-    return this.sendBuffer.write(ptr, len);
+    const n = this.sendBuffer.write(ptr, len);
+    if (n > 0) this.emitter.wake(this);
+    return n;
   }
 
   /** Moves up to `cap` received bytes to `ptr`; returns how many (0: nothing yet, or `finReceived` and all read). */
@@ -125,7 +129,10 @@ export class TcpConnection extends TcpInput {
     if (n > 0 && this.synchronized()) {
       const wnd = this.recvWindow();
       const left = seqGt(this.advertisedEdge, this.rcvNxt) ? this.advertisedEdge - this.rcvNxt : 0;
-      if (wnd >= 2 * left && wnd - left >= min(this.mss, this.recvBuffer.capacity / 2)) this.ackNow = true;
+      if (wnd >= 2 * left && wnd - left >= min(this.mss, this.recvBuffer.capacity / 2)) {
+        this.ackNow = true;
+        this.emitter.wake(this);
+      }
     }
     return n;
   }
@@ -154,6 +161,7 @@ export class TcpConnection extends TcpInput {
       this.finQueued = true;
       this.state = TcpState.LastAck;
     }
+    this.emitter.wake(this);
   }
 
   /** Drops the connection: a RST goes to the peer (if synchronized) on the next `dispatch`; CLOSED now. */
@@ -162,6 +170,7 @@ export class TcpConnection extends TcpInput {
     if (s == TcpState.Closed) return;
     this.rstDue = s != TcpState.Listen && s != TcpState.SynSent && s != TcpState.TimeWait;
     this.enterClosed(CloseReason.Aborted, now);
+    if (this.rstDue) this.emitter.wake(this);
   }
 
   /**
