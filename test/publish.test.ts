@@ -167,6 +167,20 @@ describe("--publish: host TCP connections reach a guest's port", () => {
     expect(r.ended).toBe(true);
   });
 
+  test("a guest half-close: the host still sends after the guest's FIN, then closes without a reset", async () => {
+    const s = connect({ port: hostPort.get(13)!, host: "127.0.0.1", allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    s.on("data", (d: Buffer) => chunks.push(d));
+    let error: string | null = null;
+    s.on("error", (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+    await new Promise<void>((resolve) => s.once("end", () => resolve()));
+    expect(Buffer.concat(chunks).toString()).toBe("hello from tessera\n");
+    const closed = new Promise<void>((resolve) => s.once("close", () => resolve()));
+    s.end(seeded(1024 * 1024, 13)); // the guest reads all of it before the connection ends
+    await closed;
+    expect(error).toBeNull();
+  });
+
   test("a guest port nobody listens on: the host connection is reset at once", async () => {
     const t0 = Date.now();
     const r = await exchange(9, Buffer.from("anyone there?"), 10_000);
