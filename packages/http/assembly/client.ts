@@ -120,8 +120,9 @@ export class HttpClient extends TcpHandler {
 
   /** POST `body` (UTF-8) to `path` as `contentType`. */
   post(path: string, contentType: string, body: string, handler: HttpResponseHandler, now: i64 = -1): bool {
+    if (this.handler) return false;
     const b = String.UTF8.encode(body);
-    this.keep = b;
+    this.keep = b; // until it is written
     return this.request("POST", path, contentType, changetype<usize>(b), <u32>b.byteLength, handler, now);
   }
 

@@ -278,6 +278,45 @@ test("an idle keep-alive connection is closed after idleTimeout; one stuck in a 
   expect<bool>(closedByServer(g), true, "closed after 408");
 });
 
+test("requests arriving a byte per segment get the same answers as whole ones", () => {
+  const f = new Fixture(router());
+  const reqs =
+    "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+    GET +
+    "GET /p/q HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (let i = 0; i < reqs.length; i++) {
+    f.peer.send(reqs.charAt(i));
+    settle(f.pair, (i + 1) * MS);
+  }
+  expect<string>(
+    f.peer.text(),
+    "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc" + HI + "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n/p/q",
+  );
+});
+
+test("random bytes never trap the server: each connection gets at most an error and is closed", () => {
+  let seed: u32 = 12345;
+  for (let round = 0; round < 40; round++) {
+    const f = new Fixture(router());
+    const n = 1 + ((round * 97) % 3000);
+    const junk = new StaticArray<u8>(n);
+    for (let i = 0; i < n; i++) {
+      seed = seed * 1103515245 + 12345;
+      // Mostly printable, with line ends and controls mixed in, so some inputs get past the request line.
+      const r = (seed >> 16) & 0xff;
+      junk[i] = <u8>(r < 200 ? 0x20 + (r % 95) : r < 230 ? 0x0a : r < 245 ? 0x0d : r);
+    }
+    const prefix = round % 2 == 0 ? "GET / HTTP/1.1\r\n" : "";
+    f.peer.send(prefix);
+    f.peer.conn!.write(changetype<usize>(junk), <u32>n);
+    settle(f.pair, MS);
+    f.server.poll(40 * SECOND);
+    settle(f.pair, 40 * SECOND);
+    settle(f.pair, 400 * SECOND);
+    expect<i32>(f.server.connections, 0, "every connection ends");
+  }
+});
+
 /** Answers later: keeps the response for the test to finish (as a timer would). */
 class Later extends HttpHandler {
   pending: HttpResponse | null = null;
