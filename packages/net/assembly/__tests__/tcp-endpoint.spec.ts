@@ -131,6 +131,34 @@ test("memory returns to its level after 1000 connections close: three cycles, no
   expect<i32>(client.closes, 4000);
 });
 
+test("buffers are allocated on first use: 1000 idle connections with the default 64 KiB buffers, and half-open ones, cost none", () => {
+  const pair = new Pair();
+  const acceptor = new Acceptor();
+  pair.b.tcp.listen(80, acceptor);
+  const client = new Counting();
+  const first = pair.a.connectTcp(B_IP, 80, client, 0)!;
+  settle(pair, 0);
+  __collect();
+  const before = memory.size();
+  for (let i = 1; i < 1000; i++) {
+    pair.a.connectTcp(B_IP, 80, client, 0);
+    if (i % 8 == 0) settle(pair, 0);
+  }
+  settle(pair, 0);
+  expect<i32>(pair.b.tcp.count, 1000);
+  __collect();
+  const pages = memory.size() - before;
+  trace("pages (64 KiB) for 1000 idle connections, both ends", 1, <f64>pages);
+  // Allocated up front, 2000 ends with 64 KiB each way would take 256 MiB (4096 pages).
+  expect<bool>(pages < 400, true, "pages for 2000 idle ends: " + pages.toString());
+  expect<bool>(first.sendBuffer.allocated || first.recvBuffer.allocated, false, "nothing sent or received yet");
+  const msg = new StaticArray<u8>(10);
+  first.write(changetype<usize>(msg), 10);
+  expect<bool>(first.sendBuffer.allocated, true, "allocated by the first write");
+  settle(pair, MS);
+  expect<u32>(acceptor.handler.bytes, 10);
+});
+
 test("maxConnections: connect fails when the table is full; room comes back when one closes", () => {
   const pair = new Pair();
   pair.a.tcp.maxConnections = 3;

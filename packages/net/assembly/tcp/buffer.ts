@@ -1,14 +1,28 @@
-// A fixed-capacity byte ring: a TCP connection's send and receive buffers. Nothing allocates after construction.
+// A fixed-capacity byte ring: a TCP connection's send and receive buffers. Allocated on the first write; nothing allocates after that.
+
+// What a ring holds before its first write: its bytes are allocated then, so that a connection that
+// never sends (or never receives), or a half-open one, costs no buffer memory.
+const UNALLOCATED: StaticArray<u8> = new StaticArray<u8>(0);
 
 /** A ring of `capacity` bytes: append at the tail, copy out from any offset, consume from the head. */
 export class ByteRing {
-  private readonly data: StaticArray<u8>;
+  private data: StaticArray<u8> = UNALLOCATED; // allocated on the first write
   private head: u32 = 0; // index of the oldest byte
   private used: u32 = 0; // bytes held
 
-  /** A ring holding up to `capacity` (> 0) bytes. */
-  constructor(readonly capacity: u32) {
-    this.data = new StaticArray<u8>(<i32>max<u32>(capacity, 1));
+  /** A ring holding up to `capacity` (> 0) bytes, allocated when first written. */
+  constructor(readonly capacity: u32) {}
+
+  /** Whether the bytes are allocated (the ring has been written to). */
+  get allocated(): bool {
+    return this.data !== UNALLOCATED;
+  }
+
+  // The bytes' address, allocating them on first use (only writes call this).
+  private base(): usize {
+    let d = this.data;
+    if (d === UNALLOCATED) this.data = d = new StaticArray<u8>(<i32>max<u32>(this.capacity, 1));
+    return changetype<usize>(d);
   }
 
   /** Bytes held. */
@@ -25,7 +39,7 @@ export class ByteRing {
   write(ptr: usize, len: u32): u32 {
     const n = min(len, this.free);
     if (n == 0) return 0;
-    const base = changetype<usize>(this.data);
+    const base = this.base();
     const tail = (this.head + this.used) % this.capacity;
     const first = min(n, this.capacity - tail);
     memory.copy(base + tail, ptr, first);
@@ -43,7 +57,7 @@ export class ByteRing {
     if (offset >= free) return 0;
     const n = min(len, free - offset);
     if (n == 0) return 0;
-    const base = changetype<usize>(this.data);
+    const base = this.base();
     const start = (this.head + this.used + offset) % this.capacity;
     const first = min(n, this.capacity - start);
     memory.copy(base + start, ptr, first);
@@ -54,6 +68,7 @@ export class ByteRing {
   /** Makes up to `n` bytes after the tail, already placed by `writeAt`, readable; returns how many. */
   commit(n: u32): u32 {
     const k = min(n, this.free);
+    if (k > 0) this.base(); // (writeAt has allocated them)
     this.used += k;
     return k;
   }
