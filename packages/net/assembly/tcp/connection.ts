@@ -9,9 +9,10 @@
 //   rtt.ts         the RTO (RFC 6298: Karn's rule, backoff; an ACK of new data ends the backoff)
 //   reassembly.ts  out-of-order ranges past RCV.NXT (data held in the receive ring) and SACK blocks
 //   buffer.ts      the byte rings; state.ts the states, close reasons and TcpConfig's knobs
+//   scoreboard.ts  the peer's SACK blocks: which holes SACK recovery (RFC 6675) resends
 // docs/tcp.md describes the design, the knobs and what is left out: timestamps (RFC 7323 §3-4:
-// no PAWS, no RTTM), using the peer's SACK blocks when we send, data on a SYN (ignored; the peer
-// resends it), urgent data, RFC 6191 TIME-WAIT reuse by timestamps, ECN.
+// no PAWS, no RTTM), data on a SYN (ignored; the peer resends it), urgent data, RFC 6191
+// TIME-WAIT reuse by timestamps, ECN.
 
 import { TcpRepr, TCP_ACK, TCP_RST, TCP_SYN } from "../wire/tcp";
 import { seqGt, seqLt } from "../wire/seq";

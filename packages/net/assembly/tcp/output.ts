@@ -222,7 +222,7 @@ export abstract class TcpOutput {
   dispatch(now: i64): u32 {
     if (this.rstDue) {
       this.rstDue = false;
-      this.header(this.out, this.sndNxt, TCP_RST);
+      this.header(this.out, this.sndMax, TCP_RST); // SND.MAX: what the peer most likely expects (RFC 5961 wants it exact)
       this.out.payloadLen = 0;
       this.emitter.emit(changetype<TcpConnection>(this), this.out, now);
       return 1;
