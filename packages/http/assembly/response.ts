@@ -7,7 +7,7 @@
 //   \r\n                                end() -> bytes written, or 0 if they did not fit or a field was invalid
 
 import { isFieldByte, isTchar } from "./chars";
-import { reasonPhrase } from "./status";
+import { writeReason } from "./status";
 
 /** Bytes of the longest chunk header `writeChunkHeader` writes: 8 hex digits and CRLF. */
 export const CHUNK_HEADER_MAX: u32 = 10;
@@ -34,7 +34,9 @@ export class ResponseWriter {
     this.ascii("HTTP/1.1 ");
     this.decimal(status);
     this.byte(0x20);
-    this.ascii(reasonPhrase(status));
+    const n = writeReason(status, this.ptr + this.len, this.cap - this.len);
+    if (this.len + n > this.cap) this.failed = true;
+    else this.len += n;
     this.crlf();
     return this;
   }

@@ -92,99 +92,51 @@ export enum Status {
   HTTPVersionNotSupported = 505,
 }
 
+// The reason phrases, one string (a string each, and a switch, would cost twice the bytes): the i-th line is the
+// phrase of REASON_CODES[i].
+const REASON_CODES: StaticArray<u16> = [
+  100, 101, 200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 405, 406, 408,
+  409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 428, 429, 431, 500, 501, 502, 503, 504, 505,
+];
+const REASONS =
+  "Continue\nSwitching Protocols\nOK\nCreated\nAccepted\nNon-Authoritative Information\nNo Content\n" +
+  "Reset Content\nPartial Content\nMultiple Choices\nMoved Permanently\nFound\nSee Other\nNot Modified\n" +
+  "Temporary Redirect\nPermanent Redirect\nBad Request\nUnauthorized\nForbidden\nNot Found\n" +
+  "Method Not Allowed\nNot Acceptable\nRequest Timeout\nConflict\nGone\nLength Required\nPrecondition Failed\n" +
+  "Content Too Large\nURI Too Long\nUnsupported Media Type\nRange Not Satisfiable\nExpectation Failed\n" +
+  "Misdirected Request\nUnprocessable Content\nUpgrade Required\nPrecondition Required\nToo Many Requests\n" +
+  "Request Header Fields Too Large\nInternal Server Error\nNot Implemented\nBad Gateway\nService Unavailable\n" +
+  "Gateway Timeout\nHTTP Version Not Supported\n";
+
+/** Where `code`'s reason phrase starts in `REASONS` and, in the upper 16 bits, its length; 0 if it has none. */
+export function reasonSpan(code: u32): u32 {
+  let i = 0;
+  const n = REASON_CODES.length;
+  while (i < n && <u32>unchecked(REASON_CODES[i]) != code) i++;
+  if (i == n) return 0;
+  const p = changetype<usize>(REASONS);
+  let start: u32 = 0;
+  for (; i > 0; i--) while (load<u16>(p + (start++ << 1)) != 0x0a);
+  let end = start;
+  while (load<u16>(p + (end << 1)) != 0x0a) end++;
+  return ((end - start) << 16) | start;
+}
+
+/** Copies `code`'s reason phrase (ASCII) to `ptr` if it fits in `cap` bytes; returns its length (0 if none). */
+export function writeReason(code: u32, ptr: usize, cap: u32): u32 {
+  const span = reasonSpan(code);
+  const len = span >>> 16;
+  if (len > cap) return len;
+  const p = changetype<usize>(REASONS) + ((span & 0xffff) << 1);
+  for (let k: u32 = 0; k < len; k++) store<u8>(ptr + k, load<u8>(p + (k << 1)));
+  return len;
+}
+
 /** The reason phrase of `code` ("Not Found" for 404), or "" for a code without one (the status line stays valid). */
 export function reasonPhrase(code: u32): string {
-  switch (code) {
-    case 100:
-      return "Continue";
-    case 101:
-      return "Switching Protocols";
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 203:
-      return "Non-Authoritative Information";
-    case 204:
-      return "No Content";
-    case 205:
-      return "Reset Content";
-    case 206:
-      return "Partial Content";
-    case 300:
-      return "Multiple Choices";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 303:
-      return "See Other";
-    case 304:
-      return "Not Modified";
-    case 307:
-      return "Temporary Redirect";
-    case 308:
-      return "Permanent Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 410:
-      return "Gone";
-    case 411:
-      return "Length Required";
-    case 412:
-      return "Precondition Failed";
-    case 413:
-      return "Content Too Large";
-    case 414:
-      return "URI Too Long";
-    case 415:
-      return "Unsupported Media Type";
-    case 416:
-      return "Range Not Satisfiable";
-    case 417:
-      return "Expectation Failed";
-    case 421:
-      return "Misdirected Request";
-    case 422:
-      return "Unprocessable Content";
-    case 426:
-      return "Upgrade Required";
-    case 428:
-      return "Precondition Required";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    case 505:
-      return "HTTP Version Not Supported";
-  }
-  return "";
+  const span = reasonSpan(code);
+  const start = <i32>(span & 0xffff);
+  return REASONS.substring(start, start + <i32>(span >>> 16));
 }
 
 /** Whether a response with status `code` may carry content: not 1xx, 204 or 304 (RFC 9110 §6.4.1). */
