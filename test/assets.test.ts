@@ -4,7 +4,16 @@
 // and a one-line build error for every bad assets directory.
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, closeSync, openSync, ftruncateSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+  closeSync,
+  openSync,
+  ftruncateSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -187,6 +196,12 @@ describe("bad assets directories get one line that says what is wrong", () => {
     mkdirSync(join(a, "site"));
     for (let i = 0; i <= 1024; i++) writeFileSync(join(a, "site", `f${i}.txt`), "");
     expectError(tessera(["build", a]), "too many files to embed (at most 1024)");
+  });
+  test("a symbolic link round a loop", () => {
+    const a = makeApp("loop", { tessera: { assets: "site" } });
+    mkdirSync(join(a, "site", "sub"), { recursive: true });
+    symlinkSync("..", join(a, "site", "sub", "up"));
+    expectError(tessera(["build", a]), "up: a link back to a directory above it (a loop)");
   });
   test("a file name that is not UTF-8", () => {
     const a = makeApp("latin1", { tessera: { assets: "site" } });

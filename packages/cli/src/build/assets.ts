@@ -11,8 +11,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { join } from "node:path";
 
 /** The custom section that tells `tessera inspect` the assets' share: u32 files, u32 bytes of data. */
 export const SECTION_ASSETS = "tessera.assets";
@@ -116,7 +116,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Reads every file under `dir` (dotfiles are skipped; symbolic links are
- * followed). Throws AssetError, naming the file, for a missing directory, a
+ * followed, but not round a loop). Throws AssetError, naming the file, for a missing directory, a
  * name that is not UTF-8, a file over MAX_ASSET_BYTES, more than
  * MAX_ASSET_FILES files or MAX_ASSETS_TOTAL bytes.
  */
@@ -151,9 +151,11 @@ export function readAssets(dir: string, opts: { lastModified?: boolean; shown?: 
         throw new AssetError(`${shownPath}: a broken symbolic link`);
       }
       if (st.isDirectory()) {
-        if (lstatSync(path).isSymbolicLink() && relative(dir, path).startsWith(".."))
-          throw new AssetError(`${shownPath}: a link to a directory outside the assets`);
+        const real = realpathSync(path);
+        if (seen.has(real)) throw new AssetError(`${shownPath}: a link back to a directory above it (a loop)`);
+        seen.add(real);
         walk(path, here);
+        seen.delete(real);
         continue;
       }
       if (!st.isFile()) continue;
@@ -182,6 +184,7 @@ export function readAssets(dir: string, opts: { lastModified?: boolean; shown?: 
       });
     }
   };
+  const seen = new Set([realpathSync(dir)]);
   walk(dir, []);
   return { dir, assets, bytes: total };
 }
