@@ -1,0 +1,100 @@
+// http: a static web site served over HTTP/1.1 on port 80. The files of
+// site/ are embedded in the image at build time ("tessera": { "assets":
+// "site" } in package.json) and sent from the data segment where they lie;
+// `/` is site/index.html. GET /healthz answers "ok" and live numbers: uptime,
+// connections open and served, requests, and the heap in use after a full
+// collection (heap=BYTES), which tests read to look for leaks.
+//
+//   npm start    (tessera run build/http.wasm --publish 8080:80: http://localhost:8080, no root)
+//   tessera run http.wasm --net service=tap:tap0 -- ip=10.0.0.2/24
+//
+// Arguments: port= (default 80), conns= (connections at once, default 1024).
+
+import { Args } from "@tessera/runtime/assembly";
+import { run } from "@tessera/runtime/assembly/loop";
+import { Assets } from "@tessera/runtime/assembly/assets";
+import { heapUsage } from "@tessera/runtime/assembly/usage";
+import { line } from "@tessera/console/assembly";
+import { Stack } from "@tessera/net/assembly";
+import { HttpHandler, HttpLimits, HttpRequest, HttpResponse, HttpServer, Router } from "@tessera/http/assembly";
+
+const SECOND: i64 = 1_000_000_000;
+
+let server: HttpServer | null = null;
+let stack: Stack | null = null;
+let started: i64 = 0;
+let requests: u64 = 0;
+
+/** The embedded files: 200 with the bytes, 304 for a matching If-None-Match, 404 for the rest. */
+class Files extends HttpHandler {
+  handle(req: HttpRequest, res: HttpResponse): void {
+    requests++;
+    const i = Assets.find(req.pathPtr, req.pathLen);
+    if (i < 0) {
+      res.status(404).header("content-type", "text/plain; charset=utf-8").send("not found\n");
+      return;
+    }
+    res
+      .headerBytes("content-type", Assets.contentTypePtr(i), Assets.contentTypeLength(i))
+      .headerBytes("etag", Assets.etagPtr(i), Assets.etagLength(i))
+      .header("cache-control", "no-cache");
+    const match = req.header("if-none-match");
+    if (match !== null && (match == "*" || match.includes(Assets.etag(i)))) {
+      res.status(304).end();
+      return;
+    }
+    res.sendStatic(Assets.ptr(i), Assets.length(i));
+  }
+}
+
+/** /healthz: `ok` and one line of numbers. */
+class Health extends HttpHandler {
+  handle(req: HttpRequest, res: HttpResponse): void {
+    requests++;
+    const s = server!;
+    const heap = heapUsage();
+    const up = (stack!.loop.now() - started) / SECOND;
+    res
+      .header("content-type", "text/plain; charset=utf-8")
+      .header("cache-control", "no-store")
+      .send(
+        "ok uptime=" +
+          up.toString() +
+          "s open=" +
+          s.connections.toString() +
+          " served=" +
+          s.accepted.toString() +
+          " requests=" +
+          requests.toString() +
+          " heap=" +
+          heap.used.toString() +
+          " pages=" +
+          memory.size().toString() +
+          "\n",
+      );
+  }
+}
+
+export function _start(): void {
+  const st = Stack.open("service");
+  stack = st;
+  started = st.loop.now();
+  const port = <u32>I32.parseInt(Args.get("port", "80")!);
+  const limits = new HttpLimits();
+  limits.maxConnections = I32.parseInt(Args.get("conns", "1024")!);
+  // Requests are small and the files are static: small TCP buffers let a thousand connections fit.
+  const tcp = st.iface.tcp.config;
+  tcp.recvBuffer = 4096;
+  tcp.sendBuffer = 16384;
+  const router = new Router().get("/healthz", new Health());
+  router.get("/*", new Files());
+  server = HttpServer.listen(st, port, router, limits);
+  if (!server) {
+    line.str("http: port ").int(port).str(" is taken").nl();
+    return;
+  }
+  // A burst of connections waits in the backlog rather than being answered with SYN cookies.
+  server!.listener!.backlog = limits.maxConnections;
+  line.str("http: serving ").int(Assets.count).str(" paths on port ").int(port).nl();
+  run();
+}
