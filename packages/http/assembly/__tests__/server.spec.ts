@@ -4,7 +4,7 @@ import { expect, runTests, test } from "@tessera/test/assembly";
 import { BodySource, HttpHandler, HttpRequest, HttpResponse } from "@tessera/http/assembly/exchange";
 import { Router } from "@tessera/http/assembly/router";
 import { HttpLimits } from "@tessera/http/assembly/server";
-import { Fixture, MS, SECOND, settle } from "@tessera/http/assembly/__tests__/peer";
+import { Fixture, MS, RawPeer, SECOND, SERVER_IP, settle } from "@tessera/http/assembly/__tests__/peer";
 
 class Hello extends HttpHandler {
   handle(req: HttpRequest, res: HttpResponse): void {
@@ -276,6 +276,49 @@ test("an idle keep-alive connection is closed after idleTimeout; one stuck in a 
   settle(g.pair, 31 * SECOND);
   expect<string>(g.peer.text(), "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   expect<bool>(closedByServer(g), true, "closed after 408");
+});
+
+/** A short streamed body of unknown length. */
+class Short extends HttpHandler {
+  handle(req: HttpRequest, res: HttpResponse): void {
+    const g = new Generated(0);
+    res.stream(g);
+  }
+}
+
+class NoContent extends HttpHandler {
+  handle(req: HttpRequest, res: HttpResponse): void {
+    res.status(204).send("ignored");
+  }
+}
+
+test("an unframed stream to HTTP/1.0 ends with the close; HEAD of a stream has no body; 204 has none", () => {
+  const r = router();
+  r.get("/short", new Short());
+  r.get("/none", new NoContent());
+  const f = new Fixture(r);
+  expect<string>(
+    f.exchange("HEAD /short HTTP/1.1\r\nHost: x\r\n\r\nGET /none HTTP/1.1\r\nHost: x\r\n\r\n" + GET),
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n" + HI,
+  );
+  const g = new Fixture(r);
+  expect<string>(
+    g.exchange("GET /short HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"),
+    "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n",
+  );
+  expect<bool>(closedByServer(g), true, "the close ends the body");
+});
+
+test("handshakes beyond maxConnections are refused", () => {
+  const l = new HttpLimits();
+  l.maxConnections = 1;
+  const f = new Fixture(router(), l);
+  const other = new RawPeer();
+  f.pair.b.connectTcp(SERVER_IP, 80, other, MS);
+  settle(f.pair, MS);
+  expect<u64>(f.server.refused, 1);
+  expect<i32>(other.closes, 1, "reset");
+  expect<string>(f.exchange(GET, 2 * MS), HI, "the first still works");
 });
 
 test("requests arriving a byte per segment get the same answers as whole ones", () => {
