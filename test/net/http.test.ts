@@ -22,7 +22,14 @@ beforeAll(() => {
   const built = tessera(["build", "test/fixtures/http-server", "-o", dir]);
   expect(built.status, built.stderr).toBe(0);
   ns = new TapNamespace(`tessera-http-${process.pid}`, "tsh1", "10.96.0.1/24");
-  const child = ns.startTessera([join(dir, "http-server.wasm"), "--net", "service=tap:tsh1", "--", "ip=10.96.0.2/24"]);
+  const child = ns.startTessera([
+    join(dir, "http-server.wasm"),
+    "--net",
+    "service=tap:tsh1",
+    "--",
+    "ip=10.96.0.2/24",
+    "idle=2",
+  ]);
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   expect(ns.waitForPing("10.96.0.2"), `the unikernel never answered a ping; it said: ${output}`).toBe(true);
@@ -92,4 +99,21 @@ test.skipIf(why !== null)("1 MiB responses, chunked and with a Content-Length, a
     expect(r.stdout.length, path).toBe(1 << 20);
     expect(createHash("sha256").update(r.stdout).digest("hex"), path).toBe(want);
   }
+});
+
+test.skipIf(why !== null)("a kept-alive connection left idle is closed by the server after idle=2 seconds", () => {
+  const client = `
+    const s = require("node:net").connect(80, "10.96.0.2", () => s.write("GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"));
+    let got = "";
+    let t0 = 0;
+    s.on("data", (d) => { got += d; if (!t0) t0 = Date.now(); });
+    s.on("end", () => { console.log(JSON.stringify({ got, waited: Date.now() - t0 })); process.exit(0); });
+    setTimeout(() => { console.log("still open"); process.exit(0); }, 8000);`;
+  const r = ns.run(process.execPath, ["-e", client]);
+  const out = r.stdout.toString().trim();
+  expect(out).not.toBe("still open");
+  const { got, waited } = JSON.parse(out) as { got: string; waited: number };
+  expect(got).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nhello\n$/);
+  expect(waited).toBeGreaterThan(1500);
+  expect(waited).toBeLessThan(5000);
 });

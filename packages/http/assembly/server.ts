@@ -121,7 +121,7 @@ class ServerConnection extends TcpHandler {
 
   /** When `expire` has something to do. */
   deadline(timeout: i64): i64 {
-    return !this.tcp || this.closing ? NEVER : this.lastActive + timeout;
+    return this.index < 0 || this.closing ? NEVER : this.lastActive + timeout; // (accepted, not yet `connected`: due)
   }
 
   /** Closes, answers 408 or resets the connection if it made no progress for `timeout`; returns when it is due. */
@@ -276,10 +276,19 @@ export class HttpServer extends TcpAcceptor {
     return server;
   }
 
-  /** Listens on `port` of `iface` (no loop: call `poll` for timeouts, as tests do); false if the port is taken. */
-  listenOn(iface: Interface, port: u32): bool {
+  /**
+   * Listens on `port` of `iface`; false if the port is taken. The idle timeouts run on `loop` if given, else call
+   * `poll` (when `pollAt` says), as tests do.
+   */
+  listenOn(iface: Interface, port: u32, loop: Loop | null = null): bool {
     this.listener = iface.listenTcp(port, this);
+    this.loop = loop;
     return this.listener != null;
+  }
+
+  /** The timer that runs `poll` on the loop (armed while a connection may time out). */
+  get idleTimer(): Timer {
+    return this.timer;
   }
 
   /** Open connections. */

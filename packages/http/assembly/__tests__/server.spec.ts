@@ -3,7 +3,8 @@
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { BodySource, HttpHandler, HttpRequest, HttpResponse } from "@tessera/http/assembly/exchange";
 import { Router } from "@tessera/http/assembly/router";
-import { HttpLimits } from "@tessera/http/assembly/server";
+import { HttpLimits, HttpServer } from "@tessera/http/assembly/server";
+import { Loop } from "@tessera/runtime/assembly/loop";
 import { Fixture, MS, RawPeer, SECOND, SERVER_IP, settle } from "@tessera/http/assembly/__tests__/peer";
 
 class Hello extends HttpHandler {
@@ -358,6 +359,35 @@ test("random bytes never trap the server: each connection gets at most an error 
     settle(f.pair, 400 * SECOND);
     expect<i32>(f.server.connections, 0, "every connection ends");
   }
+});
+
+/** A loop on a clock the test sets; it never waits. */
+class TestLoop extends Loop {
+  time: i64 = 0;
+  now(): i64 {
+    return this.time;
+  }
+  wait(deadline: i64): i64 {
+    return 0;
+  }
+}
+
+test("on a loop, the idle timer is armed for the first connection and closes it when it fires", () => {
+  const loop = new TestLoop();
+  const f = new Fixture(router());
+  const server = new HttpServer(router());
+  server.listenOn(f.pair.a, 8080, loop);
+  const peer = new RawPeer();
+  f.pair.b.connectTcp(SERVER_IP, 8080, peer, MS);
+  settle(f.pair, MS);
+  expect<bool>(server.idleTimer.armed, true, "armed at accept");
+  expect<i64>(server.idleTimer.deadline, MS + 30 * SECOND);
+  loop.time = 31 * SECOND;
+  loop.turn();
+  settle(f.pair, 31 * SECOND);
+  expect<bool>(peer.conn!.finReceived, true, "closed by the timer");
+  expect<i32>(server.connections, 0);
+  expect<bool>(server.idleTimer.armed, false, "disarmed with no connection left");
 });
 
 /** Answers later: keeps the response for the test to finish (as a timer would). */
