@@ -253,6 +253,7 @@ export class HttpResponse {
 
   /** Sends the bytes of `data` (kept alive until written; do not change them meanwhile). */
   sendBytes(data: ArrayBuffer): void {
+    if (this.sent) return;
     this.keep = data;
     this.sendStatic(changetype<usize>(data), <u32>data.byteLength);
   }
