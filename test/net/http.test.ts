@@ -62,6 +62,13 @@ test.skipIf(why !== null)("two URLs in one curl share one kept-alive connection"
   expect(r.stderr.match(/Connected to/g)?.length).toBe(1);
 });
 
+test.skipIf(why !== null)("40 requests over 20 parallel connections are all answered", () => {
+  const urls = Array.from({ length: 40 }, (_, i) => `${URL}/?n=${i}`);
+  const r = curl("-Z", "--parallel-max", "20", ...urls);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout.toString()).toBe("hello\n".repeat(40));
+});
+
 test.skipIf(why !== null)("a POST body comes back", () => {
   const r = curl("--data-binary", "name=tessera&x=1", `${URL}/echo`);
   expect(r.status, r.stderr).toBe(0);
