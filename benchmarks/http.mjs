@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// HTTP requests per second and latency: wrk against examples/http on the Node
+// tender through a TAP device, and against a Node.js http server serving the
+// same files from memory with the same headers over a veth pair, in the same
+// run, by the same wrk from the same namespace. Needs root and wrk (Debian
+// package wrk). Writes benchmarks/results/http.json and docs/img/http.svg.
+//
+//   sudo node benchmarks/http.mjs [--seconds N] [--connections N] [--rounds N] [--path /index.html]
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { median } from "./lib/stats.mjs";
+import { barChart } from "./lib/svg.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const seconds = Number(arg("--seconds", 10));
+const connections = Number(arg("--connections", 16));
+const rounds = Number(arg("--rounds", 3));
+const path = arg("--path", "/index.html");
+if (process.getuid() !== 0) {
+  console.error("http.mjs: needs root (it makes network namespaces, a TAP device and a veth pair)");
+  process.exit(2);
+}
+if (spawnSync("sh", ["-c", "command -v wrk"]).status !== 0) {
+  console.error("http.mjs: needs wrk (apt-get install wrk)");
+  process.exit(2);
+}
+if (!(seconds >= 1 && connections >= 1 && rounds >= 1)) {
+  console.error("http.mjs: --seconds, --connections and --rounds take whole numbers of at least 1");
+  process.exit(2);
+}
+const NS = `tessera-http-${process.pid}`;
+const PEER = `${NS}-peer`;
+const sh = (...args) => execFileSync(args[0], args.slice(1), { encoding: "utf8" });
+const inNs = (ns, ...args) => sh("ip", "netns", "exec", ns, ...args);
+const children = [];
+function cleanup() {
+  for (const c of children) c.kill("SIGKILL");
+  spawnSync("ip", ["netns", "del", NS]);
+  spawnSync("ip", ["netns", "del", PEER]);
+}
+process.on("exit", cleanup);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
+
+console.error("building examples/http ...");
+const out = `${root}.bench`;
+const built = spawnSync(
+  process.execPath,
+  [`${root}packages/cli/bin/tessera.cjs`, "build", "examples/http", "-o", out],
+  { encoding: "utf8" },
+);
+if (built.status !== 0) throw new Error(built.stderr);
+const imageBytes = readFileSync(`${out}/http.wasm`).length;
+
+console.error("making the namespaces ...");
+sh("ip", "netns", "add", NS);
+sh("ip", "netns", "add", PEER);
+inNs(NS, "ip", "link", "set", "lo", "up");
+inNs(NS, "ip", "tuntap", "add", "dev", "thttp", "mode", "tap");
+inNs(NS, "ip", "addr", "add", "10.95.0.1/24", "dev", "thttp");
+inNs(NS, "ip", "link", "set", "thttp", "up");
+inNs(NS, "ip", "link", "add", "vhttp", "type", "veth", "peer", "name", "vpeer", "netns", PEER);
+inNs(NS, "ip", "addr", "add", "10.96.0.1/24", "dev", "vhttp");
+inNs(NS, "ip", "link", "set", "vhttp", "up");
+inNs(PEER, "ip", "link", "set", "lo", "up");
+inNs(PEER, "ip", "addr", "add", "10.96.0.2/24", "dev", "vpeer");
+inNs(PEER, "ip", "link", "set", "vpeer", "up");
+
+const spawnIn = (ns, args) => {
+  const c = spawn("ip", ["netns", "exec", ns, ...args], { stdio: "ignore" });
+  children.push(c);
+  return c;
+};
+spawnIn(NS, [
+  process.execPath,
+  `${root}packages/cli/bin/tessera.cjs`,
+  "run",
+  `${out}/http.wasm`,
+  "--mem",
+  "128",
+  "--net",
+  "service=tap:thttp",
+  "--",
+  "ip=10.95.0.2/24",
+]);
+spawnIn(PEER, [process.execPath, `${root}benchmarks/lib/http-static-server.cjs`, `${root}examples/http/site`]);
+const targets = { tessera: "10.95.0.2", node: "10.96.0.2" };
+for (const host of Object.values(targets)) {
+  let up = false;
+  for (let i = 0; i < 30 && !up; i++)
+    up = spawnSync("ip", ["netns", "exec", NS, "curl", "-sf", "-o", "/dev/null", `http://${host}${path}`]).status === 0;
+  if (!up) throw new Error(`${host} never answered ${path}`);
+}
+
+/** wrk's latency figure ("1.23ms", "850.00us", "1.10s") in milliseconds. */
+function ms(text) {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
+  if (!m) throw new Error(`wrk printed a latency I cannot read: ${text}`);
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+}
+
+/** One wrk run against `host`: requests per second, p50 and p99 latency (ms), errors. */
+function wrk(host) {
+  const text = inNs(
+    NS,
+    "wrk",
+    "-t1",
+    `-c${connections}`,
+    `-d${seconds}s`,
+    "--latency",
+    "--timeout",
+    "5s",
+    `http://${host}${path}`,
+  );
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+  const p50 = ms(/^\s+50%\s+(\S+)/m.exec(text)?.[1] ?? "?");
+  const p99 = ms(/^\s+99%\s+(\S+)/m.exec(text)?.[1] ?? "?");
+  const errors = /Socket errors: (.*)/.exec(text)?.[1] ?? "none";
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
+  if (!(rps > 0)) throw new Error(`wrk against ${host}:\n${text}`);
+  return { rps, p50, p99, errors, non2xx };
+}
+
+const result = {
+  date: new Date().toISOString(),
+  node: process.version,
+  path,
+  seconds,
+  connections,
+  rounds,
+  imageBytes,
+  runs: [],
+  median: {},
+};
+// Interleaved rounds, so that both sides see the same changes in the machine's speed; medians of the rounds.
+for (let round = 1; round <= rounds; round++) {
+  for (const [name, host] of Object.entries(targets)) {
+    console.error(`round ${round}: ${name} (${host}) ...`);
+    result.runs.push({ round, name, ...wrk(host) });
+  }
+}
+for (const name of Object.keys(targets)) {
+  const runs = result.runs.filter((r) => r.name === name);
+  result.median[name] = {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    errors: runs.map((r) => r.errors).find((e) => e !== "none") ?? "none",
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+  };
+}
+const t = result.median.tessera;
+const n = result.median.node;
+result.ratio = { rps: t.rps / n.rps, p99: t.p99 / n.p99 };
+mkdirSync(`${root}benchmarks/results`, { recursive: true });
+writeFileSync(`${root}benchmarks/results/http.json`, JSON.stringify(result, null, 2) + "\n");
+writeFileSync(
+  `${root}docs/img/http.svg`,
+  barChart({
+    title: `HTTP GET ${path}, keep-alive (requests/s, higher is better)`,
+    subtitle: `wrk, ${connections} connections, ${seconds} s, medians of ${rounds} interleaved rounds; ${process.version}`,
+    unit: "req/s",
+    bars: [
+      { label: "examples/http, Node tender (TAP)", value: Math.round(t.rps), text: `${Math.round(t.rps)}/s` },
+      { label: "Node.js http (veth)", value: Math.round(n.rps), text: `${Math.round(n.rps)}/s` },
+    ],
+  }),
+);
+const row = (name, r) =>
+  `  ${name.padEnd(16)} ${r.rps.toFixed(0).padStart(8)}  ${r.p50.toFixed(2).padStart(8)}  ${r.p99.toFixed(2).padStart(8)}  ${r.errors}${r.non2xx ? `, ${r.non2xx} non-2xx` : ""}`;
+console.log(`HTTP GET ${path}, wrk -c${connections} -d${seconds}s, medians of ${rounds} rounds:`);
+console.log(`                      req/s   p50 ms    p99 ms  socket errors`);
+console.log(row("tessera (TAP)", t));
+console.log(row("node http", n));
+console.log(
+  `  ratio           ${result.ratio.rps.toFixed(2).padStart(8)}x          ${result.ratio.p99.toFixed(2).padStart(8)}x`,
+);
+process.exit(0); // the servers in the namespaces would keep the event loop alive; "exit" cleans up
