@@ -482,13 +482,18 @@ export class TcpEndpoint extends TcpEmitter {
     return true;
   }
 
-  /** Serves every connection's timers and pending segments (woken ones too), then forgets CLOSED connections. */
+  /**
+   * Dispatches the connections the application woke (wrote, read or closed outside a callback) and
+   * those with a timer due by `now`, then forgets CLOSED connections. Idle connections cost a
+   * `pollAt` each, not a `dispatch`.
+   */
   poll(now: i64): void {
-    const woken = this.woken;
-    for (let i = 0, n = woken.length; i < n; i++) unchecked(woken[i]).woken = false;
-    woken.length = 0; // every connection is dispatched below
+    this.flush(now);
     const cs = this.connections;
-    for (let i = 0; i < cs.length; i++) unchecked(cs[i]).dispatch(now);
+    for (let i = 0; i < cs.length; i++) {
+      const c = unchecked(cs[i]);
+      if (c.pollAt() <= now) c.dispatch(now);
+    }
     let w = 0;
     for (let i = 0, n = cs.length; i < n; i++) {
       const c = unchecked(cs[i]);
