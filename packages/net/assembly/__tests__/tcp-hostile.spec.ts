@@ -131,6 +131,16 @@ test("all 64 flag combinations with random numbers in every state: no trap, sane
   expect<i32>(segments, 3840);
 });
 
+test("with keepalive on, a connection in any state reaches CLOSED once the peer goes quiet, even if the application never closes", () => {
+  for (let si = 1; si < ALL_STATES.length; si++) {
+    const config = small();
+    config.keepAliveIdle = 60 * SECOND;
+    const state = ALL_STATES[si];
+    const f = new Fixture(state, config);
+    quietUntilClosed(f.conn, 0, HOUR, tcpStateName(state) + " with keepalive, the peer quiet");
+  }
+});
+
 /** Counts and keeps everything an application gets. */
 class App extends TcpHandler {
   conn: TcpConnection | null = null;
