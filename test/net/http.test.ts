@@ -1,5 +1,6 @@
-// The HTTP server against curl through a TAP device in a namespace this test makes: keep-alive reuse, a POST
-// body, a 431 for a head over the limit, and 1 MiB responses (chunked and with a Content-Length) arriving intact.
+// The HTTP server against curl through a TAP device in a namespace this test makes: keep-alive reuse, parallel
+// connections, POST bodies, a 431 for a head over the limit, 404/405, 1 MiB responses (chunked and with a
+// Content-Length) arriving intact, the idle timeout; and the client against a Node HTTP server.
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +34,7 @@ beforeAll(() => {
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   expect(ns.waitForPing("10.96.0.2"), `the unikernel never answered a ping; it said: ${output}`).toBe(true);
-}, 60_000);
+}, 180_000);
 
 afterAll(() => {
   if (why) return;
@@ -123,4 +124,33 @@ test.skipIf(why !== null)("a kept-alive connection left idle is closed by the se
   expect(got).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nhello\n$/);
   expect(waited).toBeGreaterThan(1500);
   expect(waited).toBeLessThan(5000);
+});
+
+test.skipIf(why !== null)("the client GETs a chunked body and POSTs on the same connection to a Node server", () => {
+  const client = new TapNamespace(`tessera-httpc-${process.pid}`, "tsh2", "10.95.0.1/24");
+  try {
+    const server = `
+      const data = Buffer.alloc(102400, 0).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
+      require("node:http").createServer((req, res) => {
+        if (req.url === "/data") {
+          for (let i = 0; i < data.length; i += 10000) res.write(data.subarray(i, i + 10000));
+          res.end();
+        } else req.pipe(res);
+      }).listen(8080, "10.95.0.1", () => console.log("listening"));`;
+    const node = client.start(process.execPath, ["-e", server]);
+    let said = "";
+    node.stdout!.on("data", (d) => (said += d));
+    for (let i = 0; i < 50 && !said.includes("listening"); i++) client.run("sleep", ["0.1"]);
+    const r = client.runTessera(
+      [join(dir, "http-server.wasm"), "--net", "service=tap:tsh2", "--", "ip=10.95.0.2/24", "fetch=10.95.0.1"],
+      30_000,
+    );
+    let sum = 0;
+    for (const b of pattern(102400)) sum = (sum + b) & 0xffff;
+    expect(r.stdout, r.stderr).toContain(`fetched 200 102400 bytes sum ${sum} connections 1\n`);
+    expect(r.stdout).toContain("ping\nfetched 200 4 bytes sum 430 connections 1\n");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  } finally {
+    client.destroy();
+  }
 });
