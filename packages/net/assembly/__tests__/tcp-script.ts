@@ -44,6 +44,9 @@ export class Sent {
   sackLeft: u32 = 0; // the first block
   sackRight: u32 = 0;
   firstByte: u8 = 0;
+  hasTimestamps: bool = false;
+  tsVal: u32 = 0;
+  tsEcr: u32 = 0;
 }
 
 /** Records every segment (and can refuse them all: `up = false`). */
@@ -69,6 +72,9 @@ export class Recorder extends TcpEmitter {
       s.sackRight = o.sackRight(0);
     }
     if (segment.payloadLen > 0) s.firstByte = load<u8>(segment.payloadPtr);
+    s.hasTimestamps = o.hasTimestamps;
+    s.tsVal = o.tsVal;
+    s.tsEcr = o.tsEcr;
     this.sent.push(s);
     return this.up;
   }
@@ -119,6 +125,7 @@ export class PeerSyn {
   window: u32 = 65535;
   windowScale: i32 = -1; // -1: not offered
   sack: bool = false;
+  tsVal: u32 = 0; // 0: no timestamps
 }
 
 /** A connection (active open) to the scripted peer, ESTABLISHED at time 0; the recorder is cleared. */
@@ -134,6 +141,11 @@ export function established(config: TcpConfig, rec: Recorder, peer: PeerSyn = ne
     r.options.windowScale = <u32>peer.windowScale;
   }
   r.options.sackPermitted = peer.sack;
+  if (peer.tsVal != 0) {
+    r.options.hasTimestamps = true;
+    r.options.tsVal = peer.tsVal;
+    r.options.tsEcr = rec.last.tsVal;
+  }
   conn.process(r, B_IP, A_IP, 0);
   conn.dispatch(0);
   expect<string>(tcpStateName(conn.state), tcpStateName(TcpState.Established), "established");

@@ -159,7 +159,7 @@ function finWait2(rec: Recorder, at: i64): TcpConnection {
   return conn;
 }
 
-test("FIN-WAIT-2 ends after 60 s without a word from the peer; data from it starts the wait over", () => {
+test("FIN-WAIT-2: after 60 s without a word from the peer, probes; unanswered, they end the connection", () => {
   const rec = new Recorder();
   const conn = finWait2(rec, SECOND);
   const app = new Closes();
@@ -167,11 +167,28 @@ test("FIN-WAIT-2 ends after 60 s without a word from the peer; data from it star
   expect<i64>(conn.pollAt(), 61 * SECOND);
   dataFromPeer(conn, BASE, 100, 30 * SECOND);
   conn.dispatch(30 * SECOND);
-  expect<i64>(conn.pollAt(), 90 * SECOND, "the peer is still sending");
-  conn.dispatch(90 * SECOND);
-  expectState(conn, TcpState.Closed);
-  expect<i32>(app.reason, <i32>CloseReason.TimedOut);
+  expect<i64>(conn.pollAt(), 90 * SECOND, "the peer is still sending: the wait starts over");
+  rec.clear();
+  for (let i = 0; i < 20 && conn.state != TcpState.Closed; i++) conn.dispatch(conn.pollAt());
+  expect<i32>(rec.count, 9, "8 probes, then a RST");
+  const want: i64[] = [90, 91, 93, 97, 105, 121, 153, 213];
+  for (let i = 0; i < 8; i++) {
+    expect<i64>(rec.at(i).time, want[i] * SECOND, "probe time");
+    expect<u32>(rec.at(i).seq, ISS + 1, "SND.UNA - 1: the peer must answer");
+  }
   expect<u32>(rec.last.flags, TCP_RST);
+  expect<i32>(app.reason, <i32>CloseReason.TimedOut);
+});
+
+test("FIN-WAIT-2: a peer that answers a probe is not cut off", () => {
+  const rec = new Recorder();
+  const conn = finWait2(rec, 0);
+  rec.clear();
+  conn.dispatch(60 * SECOND);
+  expect<i32>(rec.count, 1, "a probe");
+  ackFromPeer(conn, ISS + 2, 65 * SECOND);
+  expect<i64>(conn.pollAt(), 125 * SECOND, "60 s from the answer");
+  expectState(conn, TcpState.FinWait2);
 });
 
 /** A connection in TIME-WAIT since `at` (its MSL 1 s). */

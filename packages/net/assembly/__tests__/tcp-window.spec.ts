@@ -1,4 +1,4 @@
-// TCP windows: window scaling (RFC 7323 §2), zero-window probes with backoff (RFC 9293 §3.8.6.1), Nagle (RFC 896).
+// TCP windows and RFC 7323: window scaling, timestamps (PAWS, RTTM), zero-window probes with backoff (RFC 9293 §3.8.6.1), Nagle (RFC 896).
 
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { CloseReason, TcpConfig, TcpState } from "@tessera/net/assembly/tcp/state";
@@ -101,6 +101,85 @@ test("passive open: the SYN-ACK offers window scale and SACK only if the SYN did
     expect<bool>(rec.last.hasWindowScale, offer == 1, "window scale answered only if offered");
     expect<bool>(rec.last.sackPermitted, offer == 1, "SACK answered only if offered");
     if (offer == 1) expect<u32>(rec.last.windowScale, 5, "1 MiB needs a shift of 5");
+  }
+});
+
+function withTimestamps(): TcpConfig {
+  const c = new TcpConfig();
+  c.timestamps = true;
+  c.rtoMin = 10 * 1_000_000;
+  return c;
+}
+
+function peerTs(tsVal: u32): PeerSyn {
+  const p = new PeerSyn();
+  p.tsVal = tsVal;
+  return p;
+}
+
+/** A segment from the peer with timestamps. */
+function stamped(conn: TcpConnection, seq: u32, ack: u32, len: u32, tsVal: u32, tsEcr: u32): TcpRepr {
+  const r = segment(conn, seq, ack, TCP_ACK, 65535, len);
+  r.options.hasTimestamps = true;
+  r.options.tsVal = tsVal;
+  r.options.tsEcr = tsEcr;
+  return r;
+}
+
+test("timestamps: negotiated when both SYNs carry them; every segment then carries TSval and TSecr, and data shrinks by 12 bytes", () => {
+  const rec = new Recorder();
+  const conn = new TcpConnection(withTimestamps(), rec, 1460);
+  conn.connect(A_IP, 40000, B_IP, 80, ISS, 0);
+  conn.dispatch(0);
+  expect<bool>(rec.last.hasTimestamps, true, "offered on the SYN");
+  expect<u32>(rec.last.tsEcr, 0);
+  rec.clear();
+  const c2 = established(withTimestamps(), rec, peerTs(5000));
+  expect<bool>(c2.timestamps.ok, true);
+  writeStream(c2, 0, 3000);
+  c2.dispatch(5 * 1_000_000);
+  expect<u32>(rec.at(0).len, 1448, "MSS less the option");
+  expect<bool>(rec.at(0).hasTimestamps, true);
+  expect<u32>(rec.at(0).tsEcr, 5000, "TS.Recent echoed");
+  expect<u32>(rec.at(0).tsVal, ISS + 5, "a millisecond clock from a per-connection offset");
+  const c3 = established(withTimestamps(), rec); // the peer did not offer them
+  expect<bool>(c3.timestamps.ok, false);
+  writeStream(c3, 0, 3000);
+  rec.clear();
+  c3.dispatch(0);
+  expect<bool>(rec.at(0).hasTimestamps, false);
+  expect<u32>(rec.at(0).len, 1460);
+});
+
+test("timestamps: PAWS drops a segment with an older TSval (RFC 7323 §5) and ACKs it", () => {
+  const rec = new Recorder();
+  const conn = established(withTimestamps(), rec, peerTs(5000));
+  conn.process(stamped(conn, PEER_ISS + 1, ISS + 1, 100, 5100, 0), B_IP, A_IP, 1_000_000);
+  expect<u32>(conn.rcvNxt, PEER_ISS + 101);
+  expect<u32>(conn.timestamps.recent, 5100);
+  const reply = conn.process(stamped(conn, PEER_ISS + 101, ISS + 1, 100, 4000, 0), B_IP, A_IP, 2_000_000);
+  expect<bool>(reply != null, true, "an ACK");
+  expect<u32>(conn.rcvNxt, PEER_ISS + 101, "the old segment's data is not taken");
+  expect<u64>(conn.timestamps.rejected, 1);
+  conn.process(stamped(conn, PEER_ISS + 101, ISS + 1, 100, 5200, 0), B_IP, A_IP, 3_000_000);
+  expect<u32>(conn.rcvNxt, PEER_ISS + 201, "a newer one is");
+});
+
+test("timestamps: an ACK of a retransmission gives an RTT sample (RTTM), where Karn's rule gives none", () => {
+  for (let ts = 0; ts < 2; ts++) {
+    const rec = new Recorder();
+    const conn = established(withTimestamps(), rec, peerTs(ts == 1 ? 5000 : 0));
+    writeStream(conn, 0, 1000);
+    conn.dispatch(0);
+    conn.dispatch(SECOND); // the timeout: sent again
+    const retransmission = rec.last;
+    expect<i64>(retransmission.time, SECOND);
+    const ack = stamped(conn, PEER_ISS + 1, ISS + 1001, 0, 5100, retransmission.tsVal);
+    if (ts == 0) ack.options.hasTimestamps = false;
+    conn.process(ack, B_IP, A_IP, SECOND + 100 * 1_000_000);
+    // The handshake gave a 0 ms sample (RTO at rtoMin, 10 ms); the retransmission's ACK adds 100 ms only with timestamps.
+    if (ts == 1) expect<i64>(conn.rto, 112_500_000, "SRTT 12.5 ms + 4 * RTTVAR 25 ms");
+    else expect<i64>(conn.rto, 10 * 1_000_000, "no sample: back to the old estimate");
   }
 });
 

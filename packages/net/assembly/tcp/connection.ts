@@ -10,9 +10,9 @@
 //   reassembly.ts  out-of-order ranges past RCV.NXT (data held in the receive ring) and SACK blocks
 //   buffer.ts      the byte rings; state.ts the states, close reasons and TcpConfig's knobs
 //   scoreboard.ts  the peer's SACK blocks: which holes SACK recovery (RFC 6675) resends
-// docs/tcp.md describes the design, the knobs and what is left out: timestamps (RFC 7323 §3-4:
-// no PAWS, no RTTM), data on a SYN (ignored; the peer resends it), urgent data, RFC 6191
-// TIME-WAIT reuse by timestamps, ECN.
+//   timestamps.ts  RFC 7323 timestamps: TSval, TS.Recent, PAWS, RTT samples
+// docs/tcp.md describes the design, the knobs and what is left out: data on a SYN (ignored; the
+// peer resends it), urgent data, RFC 6191 TIME-WAIT reuse by timestamps, ECN.
 
 import { TcpRepr, TCP_ACK, TCP_RST, TCP_SYN } from "../wire/tcp";
 import { seqGt, seqLt } from "../wire/seq";
@@ -107,6 +107,7 @@ export class TcpConnection extends TcpInput {
     this.sndNxt = iss;
     this.sndMax = iss;
     this.sndBase = iss + 1;
+    this.timestamps.start(iss); // an unpredictable TSval offset (RFC 7323 §5.4)
   }
 
   // ---- the application's side -----------------------------------------
@@ -191,7 +192,7 @@ export class TcpConnection extends TcpInput {
       const m = max<u32>(mtu, ICMP_MIN_PMTU) - 40;
       if (mtu != 0 && m < this.sndMss) {
         this.sndMss = m;
-        this.congestion.resize(m);
+        this.congestion.resize(this.segmentSize());
         if (this.synchronized()) this.sndNxt = this.sndUna; // what was in flight was too big: send it again, smaller
       }
       return;

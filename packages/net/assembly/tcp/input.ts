@@ -21,6 +21,7 @@ export abstract class TcpInput extends TcpOutput {
    * else due are left for `dispatch`, which the caller runs next.
    */
   process(seg: TcpRepr, src: u32, dst: u32, now: i64): TcpRepr | null {
+    this.clockNow = now;
     const s = this.state;
     if (s == TcpState.Closed) return resetFor(seg, this.reply) ? this.reply : null;
     if (s == TcpState.Listen) return this.processListen(seg, src, dst, now);
@@ -34,8 +35,10 @@ export abstract class TcpInput extends TcpOutput {
     }
     // 4 (first). A SYN in a synchronized state, whatever its sequence number: challenge ACK (RFC 5961 §4.2).
     if (seg.has(TCP_SYN)) return this.challengeAck(now);
-    // 1. Sequence acceptability (RFC 9293 §3.10.7.4).
+    // PAWS (RFC 7323 §5.3), then 1. sequence acceptability (RFC 9293 §3.10.7.4).
+    if (!this.timestamps.accepts(seg.options, seg.has(TCP_RST), now)) return this.ackReply();
     if (!this.acceptable(seq, seg.seqLen())) return seg.has(TCP_RST) ? null : this.ackReply();
+    this.timestamps.update(seg.options, seq, now);
     // 2. RST: only an exact match resets (RFC 5961 §3.2); another in-window RST gets a challenge ACK.
     if (seg.has(TCP_RST)) {
       if (seq != this.rcvNxt) return this.challengeAck(now);
@@ -46,6 +49,7 @@ export abstract class TcpInput extends TcpOutput {
     if (!seg.has(TCP_ACK)) return null;
     this.lastHeard = now; // the peer is alive: keepalive and zero-window probes start over
     this.keepProbes = 0;
+    this.finProbes = 0;
     this.probesUnanswered = 0;
     const ack = seg.ackNumber;
     if (s == TcpState.SynReceived) {
@@ -59,7 +63,7 @@ export abstract class TcpInput extends TcpOutput {
       if (seqGt(ack, this.sndMax)) return this.ackReply(); // acknowledges what we never sent (RFC 9293)
       if (seqLt(ack, this.sndUna - this.maxSndWnd)) return this.challengeAck(now); // too old (RFC 5961 §5)
       const advanced = seqGt(ack, this.sndUna);
-      if (advanced) this.acked(ack, now);
+      if (advanced) this.acked(ack, now, this.timestamps.sample(seg.options, now));
       if (this.sackOk && seg.options.sackCount > 0) this.scoreboard.update(seg.options, this.sndUna, this.sndMax);
       if (!advanced && ack == this.sndUna && this.isDuplicateAck(seg)) {
         if (this.congestion.onDupAck(ack, this.sndMax - this.sndUna, this.sndMax)) {
@@ -192,12 +196,13 @@ export abstract class TcpInput extends TcpOutput {
       this.rcvWscale = this.wsOffer;
     }
     this.sackOk = this.config.sack && o.sackPermitted;
+    this.timestamps.synReceived(o, this.config.timestamps, now);
     this.congestion.sack = this.sackOk;
     this.sndWnd = seg.window; // a SYN's window is never scaled
     this.maxSndWnd = seg.window;
     this.sndWl1 = seg.seqNumber;
     this.sndWl2 = seg.ackNumber;
-    this.congestion.start(this.sndMss, this.iss, this.config.initialWindow);
+    this.congestion.start(this.segmentSize(), this.iss, this.config.initialWindow);
     this.lastHeard = now;
   }
 
@@ -230,7 +235,7 @@ export abstract class TcpInput extends TcpOutput {
   }
 
   // SND.UNA advances to `ack`: drop acknowledged data, grow cwnd, take an RTT sample, restart or stop the timer.
-  private acked(ack: u32, now: i64): void {
+  private acked(ack: u32, now: i64, tsSample: i64 = -1): void {
     if (seqGt(ack, this.sndNxt)) this.sndNxt = ack; // acknowledges a segment sent before a timeout
     const bytes = ack - this.sndUna;
     const dataAcked = seqGt(ack, this.sndBase) ? min(ack - this.sndBase, this.sendBuffer.length) : 0;
@@ -238,7 +243,7 @@ export abstract class TcpInput extends TcpOutput {
     this.sndBase += dataAcked;
     this.sndUna = ack;
     this.scoreboard.advance(ack);
-    this.rtt.acked(ack, now);
+    this.rtt.acked(ack, now, tsSample);
     this.retries = 0;
     if (dataAcked > 0 || this.congestion.inRecovery) {
       if (this.congestion.onAck(ack, bytes, this.sndMax - ack)) this.retransmitDue = true; // a partial ACK: the next hole

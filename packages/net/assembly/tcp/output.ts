@@ -20,6 +20,7 @@ import { NewReno } from "./congestion";
 import { TcpConnection, TcpEmitter, TcpHandler } from "./connection";
 import { Reassembly } from "./reassembly";
 import { Scoreboard } from "./scoreboard";
+import { Timestamps } from "./timestamps";
 import { RttEstimator } from "./rtt";
 import { CloseReason, TcpConfig, TcpState } from "./state";
 
@@ -92,6 +93,9 @@ export abstract class TcpOutput {
   /** Both ends offered SACK: our ACKs carry SACK blocks. */
   sackOk: bool = false;
   protected peerScales: bool = false; // the peer's SYN offered window scaling (and so did we)
+  /** Timestamps (RFC 7323): `timestamps.ok` once both ends offered them. */
+  readonly timestamps: Timestamps = new Timestamps();
+  protected clockNow: i64 = 0; // the `now` of the current process or dispatch call, for TSval
   /** Congestion control. */
   readonly congestion: NewReno = new NewReno();
   protected sndMax: u32 = 0; // highest sequence number sent + 1
@@ -129,6 +133,8 @@ export abstract class TcpOutput {
   protected persistBackoff: i64 = 0;
   protected probesUnanswered: u32 = 0; // zero-window probes since the peer last said anything
   protected keepProbes: u32 = 0;
+  protected finProbes: u32 = 0; // FIN-WAIT-2 probes since the peer last spoke
+  protected finProbeAt: i64 = NEVER;
 
   /** Data the application wrote, from SND.UNA (after the SYN) on. */
   readonly sendBuffer: ByteRing;
@@ -177,6 +183,11 @@ export abstract class TcpOutput {
     return this.sndMax - this.sndUna;
   }
 
+  /** The payload of a full-sized segment: the MSS less the options every segment carries (RFC 5681's SMSS). */
+  segmentSize(): u32 {
+    return this.sndMss - (this.timestamps.ok ? 12 : 0);
+  }
+
   /** The window we can offer now: free receive buffer, at most what the scale lets us say. */
   recvWindow(): u32 {
     return min(this.recvBuffer.free, MAX_WINDOW << this.rcvWscale);
@@ -213,13 +224,16 @@ export abstract class TcpOutput {
     return this.lastHeard + this.keepAliveIdle + <i64>this.keepProbes * this.keepAliveInterval;
   }
 
+  // FIN-WAIT-2: `finWait2Timeout` after the peer last spoke, then probes with backoff until one is answered.
   private finWait2At(): i64 {
     const t = this.config.finWait2Timeout;
-    return this.state == TcpState.FinWait2 && t > 0 ? this.lastHeard + t : NEVER;
+    if (this.state != TcpState.FinWait2 || t <= 0) return NEVER;
+    return this.finProbes == 0 ? this.lastHeard + t : this.finProbeAt;
   }
 
   /** Sends what is due at `now` (SYN, data, FIN, ACK, retransmissions, probes, RST); returns segments sent. */
   dispatch(now: i64): u32 {
+    this.clockNow = now;
     if (this.rstDue) {
       this.rstDue = false;
       this.header(this.out, this.sndMax, TCP_RST); // SND.MAX: what the peer most likely expects (RFC 5961 wants it exact)
@@ -233,9 +247,16 @@ export abstract class TcpOutput {
       this.enterClosed(CloseReason.Normal, now);
       return 0;
     }
+    const finWait2 = now >= this.finWait2At();
+    if (finWait2 && this.finProbes < this.config.maxRetransmissions) {
+      // Silent too long in FIN-WAIT-2: is the peer there? A live one answers (a lossy one may take several probes).
+      this.finProbes++;
+      this.finProbeAt = now + min(this.rtt.rto << min<u32>(this.finProbes - 1, 16), this.config.rtoMax);
+      return this.sendProbe(now);
+    }
     const unanswered = this.keepProbes >= this.keepAliveCount && now >= this.keepAliveAt();
-    if (now >= this.finWait2At() || unanswered) {
-      this.rstDue = true; // the peer went quiet: FIN-WAIT-2 too long, or keepalive unanswered
+    if (finWait2 || unanswered) {
+      this.rstDue = true; // the peer went quiet: FIN-WAIT-2 probes or keepalive probes unanswered
       this.enterClosed(CloseReason.TimedOut, now);
       return this.dispatch(now);
     }
@@ -271,7 +292,7 @@ export abstract class TcpOutput {
     }
     this.timeouts++;
     if (this.retries == 0) this.congestion.onTimeout(this.sndMax - this.sndUna, this.sndMax);
-    else this.congestion.cwnd = this.sndMss; // RFC 5681 §3.1: ssthresh is set once per lost segment
+    else this.congestion.cwnd = this.segmentSize(); // RFC 5681 §3.1: ssthresh is set once per lost segment
     this.retries++;
     this.sndNxt = this.sndUna; // go back N; ACKs of data the peer held move SND.NXT forward again
     this.retransmitDue = false;
@@ -356,7 +377,10 @@ export abstract class TcpOutput {
   // Bytes past SND.UNA that may be outstanding: the peer's window and cwnd (in SACK recovery, what
   // cwnd leaves above the pipe, added to what is out).
   private sendWindow(): u32 {
-    if (!this.sackRecovering()) return min(this.sndWnd, this.congestion.window());
+    if (!this.sackRecovering()) {
+      const cc = this.congestion;
+      return min(this.sndWnd, cc.window());
+    }
     const pipe = this.pipe();
     const cwnd = this.congestion.cwnd;
     return min(this.sndWnd, this.sndNxt - this.sndUna + (cwnd > pipe ? cwnd - pipe : 0));
@@ -471,9 +495,14 @@ export abstract class TcpOutput {
       o.windowScale = this.wsOffer;
     }
     if (this.config.sack && (active || this.sackOk)) o.sackPermitted = true;
+    if (this.config.timestamps && (active || this.timestamps.ok)) {
+      o.hasTimestamps = true;
+      o.tsVal = this.timestamps.clock(this.clockNow);
+      o.tsEcr = active ? 0 : this.timestamps.recent;
+    }
   }
 
-  /** Fills `r`'s header for a segment at `seq` with `flags`: ports, ACK, window (scaled unless SYN), SACK blocks. */
+  /** Fills `r`'s header for a segment at `seq` with `flags`: ports, ACK, window (scaled unless SYN), timestamps, SACK blocks. */
   protected header(r: TcpRepr, seq: u32, flags: u32): void {
     r.srcPort = this.localPort;
     r.dstPort = this.remotePort;
@@ -492,7 +521,9 @@ export abstract class TcpOutput {
     const field = syn ? min(wnd, MAX_WINDOW) : min(wnd >> this.rcvWscale, MAX_WINDOW); // a SYN's window is never scaled
     r.window = field;
     this.advertisedEdge = this.rcvNxt + (syn ? field : field << this.rcvWscale);
-    if (!syn && (flags & TCP_ACK) != 0 && this.sackOk && !this.reassembly.empty) this.reassembly.sackBlocks(r.options);
+    const ack = (flags & TCP_ACK) != 0;
+    if (!syn && this.timestamps.ok) this.timestamps.stamp(r.options, this.clockNow, ack, this.rcvNxt);
+    if (!syn && ack && this.sackOk && !this.reassembly.empty) this.reassembly.sackBlocks(r.options);
   }
 
   // ---- closing ----------------------------------------------------------

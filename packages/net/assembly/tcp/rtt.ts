@@ -39,12 +39,17 @@ export class RttEstimator {
     this.timing = false;
   }
 
-  /** SND.UNA advanced to `ack` at `now`: a sample if the timed segment is covered; the backoff ends. */
-  acked(ack: u32, now: i64): void {
+  /**
+   * SND.UNA advanced to `ack` at `now`: a sample if the timed segment is covered, or, when nothing
+   * is timed (after a retransmission), from timestamps (`tsSample` ns, -1 if none, RFC 7323 §4);
+   * the backoff ends.
+   */
+  acked(ack: u32, now: i64, tsSample: i64 = -1): void {
     if (this.timing && seqGe(ack, this.timedEnd)) {
       this.timing = false;
-      this.sample(now - this.sentAt);
-    } else this.rto = this.estimate();
+      this.sample(tsSample >= 0 ? tsSample : now - this.sentAt);
+    } else if (!this.timing && tsSample >= 0) this.sample(tsSample);
+    else this.rto = this.estimate();
   }
 
   /** RFC 6298 §2: folds in a round-trip sample of `rtt` ns. */

@@ -85,6 +85,8 @@ export class TcpConfig {
   windowScaling: bool = true;
   /** Offer SACK (RFC 2018): we then report out-of-order data we hold; used only if the peer offers it too. */
   sack: bool = true;
+  /** Offer timestamps (RFC 7323 §3-5: PAWS, RTT samples even from retransmissions); off: they cost 12 bytes a segment. */
+  timestamps: bool = false;
   /** Out-of-order ranges held beyond RCV.NXT (each costs 8 bytes; their data lives in the receive buffer). */
   reassemblyRanges: u32 = 8;
   /** The initial congestion window in segments (RFC 6928: 10, capped at 14600 bytes for large MSS). */
@@ -101,7 +103,10 @@ export class TcpConfig {
   keepAliveInterval: i64 = 75 * SECOND;
   /** Keepalive: unanswered probes before the connection times out (Linux: 9). */
   keepAliveCount: u32 = 9;
-  /** FIN-WAIT-2 without a word from the peer for this long ends the connection (Linux: 60 s); 0 is never. */
+  /**
+   * FIN-WAIT-2 without a word from the peer for this long (Linux: 60 s) starts probes, backing off
+   * from the RTO; `maxRetransmissions` unanswered ones end the connection. 0: wait forever.
+   */
   finWait2Timeout: i64 = 60 * SECOND;
   /** Challenge ACKs (RFC 5961 §7) a connection sends per second at most. */
   challengeAckLimit: u32 = 10;
