@@ -184,8 +184,11 @@ test("the acceptor is asked when the handshake completes, not at the SYN; a refu
   for (let i = 0; i < 4 && pair.b.tcp.count == 0; i++) pair.wire.step(0); // ARP, then the SYN
   expect<i32>(pair.b.tcp.count, 1, "half-open");
   expect<i32>(acceptor.asked, 0, "not asked at SYN time");
+  const listener = pair.b.tcp.listenerFor(80)!;
+  expect<i32>(listener.halfOpen.length, 1, "in the backlog");
   settle(pair, 0);
   expect<i32>(acceptor.asked, 1);
+  expect<i32>(listener.halfOpen.length, 0, "out of the backlog once established (it would pin the connection)");
   expect<i32>(acceptor.handler.connects, 1);
   acceptor.refuse = true;
   const conn2 = pair.a.connectTcp(B_IP, 80, client, MS)!;

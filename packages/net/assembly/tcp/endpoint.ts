@@ -82,6 +82,12 @@ export class TcpListener {
     h.length = w;
     return w;
   }
+
+  /** Forgets `conn` if it is one of the half-open connections (its handshake completed). */
+  forget(conn: TcpConnection): void {
+    const i = this.halfOpen.indexOf(conn);
+    if (i >= 0) this.halfOpen.splice(i, 1);
+  }
 }
 
 /** An interface's TCP: at most `maxConnections` connections in a hash table on the 4-tuple. */
@@ -270,6 +276,11 @@ export class TcpEndpoint extends TcpEmitter {
     return 0;
   }
 
+  /** The listener on `port`, or null. */
+  listenerFor(port: u32): TcpListener | null {
+    return this.listenerOn(port);
+  }
+
   private listenerOn(port: u32): TcpListener | null {
     const ls = this.listeners;
     for (let i = 0, n = ls.length; i < n; i++) if (unchecked(ls[i]).port == port) return unchecked(ls[i]);
@@ -421,6 +432,7 @@ export class TcpEndpoint extends TcpEmitter {
   private completed(conn: TcpConnection, now: i64): void {
     if (conn.state == TcpState.Closed) return;
     const l = this.listenerOn(conn.localPort);
+    if (l) l.forget(conn); // no longer half-open: the backlog must not hold it (nor its memory) until the next SYN
     const handler = l ? l.acceptor.accept(conn.remoteAddr, conn.remotePort, now) : null;
     if (!handler) {
       if (l) l.refused++;
@@ -495,12 +507,20 @@ export class TcpEndpoint extends TcpEmitter {
       if (c.pollAt() <= now) c.dispatch(now);
     }
     let w = 0;
+    let halfOpenClosed = false;
     for (let i = 0, n = cs.length; i < n; i++) {
       const c = unchecked(cs[i]);
-      if (c.state == TcpState.Closed) this.unplace(c);
-      else unchecked((cs[w++] = c));
+      if (c.state != TcpState.Closed) unchecked((cs[w++] = c));
+      else {
+        this.unplace(c);
+        if (c.handler == null) halfOpenClosed = true;
+      }
     }
     cs.length = w;
+    if (halfOpenClosed) {
+      const ls = this.listeners;
+      for (let i = 0, n = ls.length; i < n; i++) unchecked(ls[i]).prune();
+    }
   }
 
   /** The earliest time `poll` has something to do: now if a connection has CLOSED since the last `poll`, which forgets it. */
