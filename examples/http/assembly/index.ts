@@ -2,7 +2,7 @@
 // site/ are embedded in the image at build time ("tessera": { "assets":
 // "site" } in package.json) and sent from the data segment where they lie;
 // `/` is site/index.html. GET /healthz answers "ok" and live numbers: uptime,
-// connections open and served, requests, and the heap in use after a full
+// connections open (HTTP, and TCP including those closing) and served, requests, and the heap in use after a full
 // collection (heap=BYTES), which tests read to look for leaks.
 //
 //   npm start    (tessera run build/http.wasm --publish 8080:80: http://localhost:8080, no root)
@@ -62,6 +62,8 @@ class Health extends HttpHandler {
           up.toString() +
           "s open=" +
           s.connections.toString() +
+          " tcp=" +
+          stack!.iface.tcp.connections.length.toString() +
           " served=" +
           s.accepted.toString() +
           " requests=" +

@@ -1,7 +1,7 @@
 // The HTTP/1.1 server: accepts TCP connections, parses their requests, hands them to a handler and writes the
 // responses back in order, with keep-alive, pipelining, limits and an idle timeout.
 //
-// Each connection's state is allocated once and pooled: a read buffer, the parser (head buffer and field table),
+// Each connection's state is allocated once and pooled (up to `poolSize`, the rest freed): a read buffer, the parser (head buffer and field table),
 // the response's write buffer, and, the first time a body is collected, a body buffer. While a response is not
 // fully queued in the send buffer the connection reads nothing more, so a pipelining peer that never reads what
 // it is sent fills its own window, not our memory. A connection with no progress for `idleTimeout` is closed
@@ -40,6 +40,8 @@ export class HttpLimits extends Limits {
   writeBuffer: u32 = 2048;
   /** A connection without progress this long is closed (ns; 0 is never). */
   idleTimeout: i64 = 30 * SECOND;
+  /** Closed connections' state kept for reuse; the rest is freed, so memory returns to its baseline after a burst. */
+  poolSize: i32 = 8;
 }
 
 // One TCP connection's HTTP side (pooled by the server).
@@ -323,7 +325,7 @@ export class HttpServer extends TcpAcceptor {
       last.index = i;
     }
     c.index = -1;
-    this.pool.push(c);
+    if (this.pool.length < this.limits.poolSize) this.pool.push(c);
   }
 
   /** Runs the idle timeouts due at `now`. */
