@@ -14,8 +14,12 @@ import { ROOT, tessera } from "./helpers/cli.js";
 import { BackgroundTessera, netnsMissing, TapNamespace } from "./helpers/netns.js";
 
 const SITE = join(ROOT, "examples/http/site");
-/** The image's size budget. */
-const BUDGET = 160 * 1024;
+/**
+ * A guard against growth, not the goal: issue 4 asks for at most 64 KiB and
+ * the image is about 131 KB today (docs/benchmarks.md#image-size says where
+ * the bytes go). Lower this as the stack gets leaner.
+ */
+const BUDGET = 136 * 1024;
 
 /** Every file of the site: URL path -> bytes. */
 function siteFiles(): Map<string, Buffer> {
