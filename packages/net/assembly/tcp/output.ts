@@ -2,15 +2,16 @@
 //
 // TcpConnection (connection.ts) extends this with the application's calls and segment arrival.
 // Output is driven by the variables alone: data within min(cwnd, SND.WND) from the send ring,
-// one retransmission at SND.UNA when fast retransmit or a partial ACK asks, go-back-N after a
-// timeout, an ACK now or at the delayed-ACK deadline, zero-window and keepalive probes, RSTs.
+// one retransmission at SND.UNA when fast retransmit or a partial ACK asks (with SACK: the holes
+// the scoreboard shows, while the pipe estimate is below cwnd), go-back-N after a timeout, an ACK
+// now or at the delayed-ACK deadline, zero-window, keepalive and FIN-WAIT-2 probes, RSTs.
 //
 // Timers, all deadlines in ns compared with the `now` passed in (never read from a clock):
 //   rtoDeadline      retransmission (RFC 6298), armed while anything is in flight
 //   ackDeadline      delayed ACK (RFC 5681 §4.2), at most `ackDelay` after unacknowledged data
 //   persistDeadline  zero-window probe (RFC 9293 §3.8.6.1), backing off from RTO to rtoMax
 //   keepalive        RFC 1122 §4.2.3.6, from the last segment heard, when enabled
-//   FIN-WAIT-2       `finWait2Timeout` of silence from the peer ends the connection
+//   FIN-WAIT-2       `finWait2Timeout` of silence from the peer, then probes; unanswered ones end it
 //   timeWaitDeadline 2 * MSL in TIME-WAIT
 
 import { TcpRepr, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from "../wire/tcp";
