@@ -129,7 +129,7 @@ test("a timeout: cwnd = 1 MSS, ssthresh = FlightSize / 2, one segment resent; an
   const conn = sending(rec);
   rec.clear();
   const t = conn.pollAt();
-  expect<i64>(t, SECOND, "RTO 1 s before any sample");
+  expect<i64>(t, 200 * 1_000_000, "RTO = rtoMin (200 ms) after the handshake's sample");
   conn.dispatch(t);
   expect<u64>(conn.timeouts, 1);
   expect<u32>(conn.cwnd, MSS);
@@ -152,16 +152,16 @@ test("the second timeout of a segment keeps ssthresh (RFC 5681 §3.1) and backs 
   conn.dispatch(conn.pollAt());
   const ssthresh = conn.congestion.ssthresh;
   const t = conn.pollAt();
-  expect<i64>(t, 3 * SECOND, "RTO doubled");
+  expect<i64>(t, 600 * 1_000_000, "RTO doubled: 200 ms, then 400 ms");
   conn.dispatch(t);
   expect<u32>(conn.congestion.ssthresh, ssthresh);
   expect<u32>(conn.cwnd, MSS);
   expect<u64>(conn.timeouts, 2);
 });
 
-/** A duplicate ACK of SND.UNA carrying SACK blocks for segments [from, to) (segment numbers from SND.UNA). */
-function sackAck(conn: TcpConnection, blocks: u32[], now: i64): void {
-  const r: TcpRepr = segment(conn, conn.rcvNxt, conn.sndUna, TCP_ACK, 65535);
+/** A duplicate ACK of SND.UNA carrying SACK blocks for segments [from, to) (segment numbers from ISS + 1). */
+function sackAck(conn: TcpConnection, blocks: u32[], now: i64, window: u32 = 65535): void {
+  const r: TcpRepr = segment(conn, conn.rcvNxt, conn.sndUna, TCP_ACK, window);
   const una = ISS + 1;
   for (let i = 0; i + 1 < blocks.length; i += 2) r.options.addSack(una + blocks[i] * MSS, una + blocks[i + 1] * MSS);
   conn.process(r, B_IP, A_IP, now);
@@ -210,6 +210,104 @@ test("SACK blocks outside (SND.UNA, SND.MAX] are ignored", () => {
   expect<u32>(rec.last.len, MSS);
   for (let i = 0; i < 3; i++) sackAck(conn, [20, 30], 6 * 1_000_000);
   expect<u64>(conn.retransmits, 1, "no hole walk on forged blocks");
+});
+
+/** An established connection to a peer that offered SACK, with `bytes` queued and sent as far as the windows allow at 0. */
+function sackSending(rec: Recorder, bytes: u32, window: u32 = 65535): TcpConnection {
+  const peer = new PeerSyn();
+  peer.sack = true;
+  peer.window = window;
+  const conn = established(new TcpConfig(), rec, peer);
+  writeStream(conn, 0, bytes);
+  conn.dispatch(0);
+  rec.clear();
+  return conn;
+}
+
+test("an ACK with new SACK info and a changed window counts as a duplicate (RFC 6675 §2)", () => {
+  const rec = new Recorder();
+  const conn = sackSending(rec, 65536);
+  // The receiver autotunes its buffer: each ACK offers another window, as Linux's do.
+  sackAck(conn, [1, 2], 5 * 1_000_000, 60000);
+  expect<u32>(conn.congestion.dupAcks, 1, "new SACK info: a duplicate whatever the window");
+  sackAck(conn, [1, 3], 5 * 1_000_000, 61000);
+  expect<u32>(conn.congestion.dupAcks, 2);
+  expect<i32>(rec.count, 2, "limited transmit: two new segments");
+  sackAck(conn, [1, 3], 5 * 1_000_000, 62000);
+  expect<u32>(conn.congestion.dupAcks, 2, "no new SACK info and another window: not a duplicate (RFC 5681)");
+});
+
+test("the front segment is resent once 3 segments above it are SACKed (RFC 6675 IsLost)", () => {
+  const rec = new Recorder();
+  const conn = sackSending(rec, 65536);
+  sackAck(conn, [1, 4], 5 * 1_000_000); // one ACK (the others were lost) SACKs segments 1-3
+  expect<u64>(conn.congestion.fastRetransmits, 1, "recovery on the first duplicate");
+  expect<u32>(rec.at(0).seq, ISS + 1, "segment 0 resent");
+  expect<u32>(rec.at(0).len, MSS);
+});
+
+test("two SACKed segments in a flight of three the window holds to: early retransmit (RFC 5827)", () => {
+  const rec = new Recorder();
+  const conn = sackSending(rec, 65536, 3 * MSS);
+  expect<u32>(conn.inFlight, 3 * MSS, "the peer's window holds the flight to 3 segments");
+  sackAck(conn, [1, 2], 5 * 1_000_000, 3 * MSS);
+  expect<u64>(conn.congestion.fastRetransmits, 0, "one SACKed of three: not yet");
+  sackAck(conn, [1, 3], 6 * 1_000_000, 3 * MSS);
+  expect<u64>(conn.congestion.fastRetransmits, 1, "two of three: ER_thresh = 2");
+  expect<u32>(rec.last.seq, ISS + 1, "segment 0 resent");
+  expect<u64>(conn.timeouts, 0);
+});
+
+test("a tail loss is probed before the RTO (RFC 8985 TLP): the last segment goes again", () => {
+  const rec = new Recorder();
+  const conn = sackSending(rec, 3 * MSS);
+  ackFromPeer(conn, ISS + 1 + MSS, 10 * 1_000_000); // segments 1 and 2 are lost
+  rec.clear();
+  const rto = conn.rto;
+  const t = conn.pollAt();
+  expect<bool>(t < 10 * 1_000_000 + rto, true, "the probe timer comes before the RTO");
+  conn.dispatch(t);
+  expect<i32>(rec.count, 1, "one probe");
+  expect<u32>(rec.at(0).seq, ISS + 1 + 2 * MSS, "the last segment sent");
+  expect<u64>(conn.tailProbes, 1);
+  expect<u64>(conn.timeouts, 0);
+  // Its ACK SACKs it: with two segments out and nothing new to send, that is enough (RFC 5827).
+  sackAck(conn, [2, 3], t + 10 * 1_000_000);
+  expect<u64>(conn.congestion.fastRetransmits, 1, "the hole is resent without a timeout");
+  expect<u32>(rec.last.seq, ISS + 1 + MSS);
+  expect<u64>(conn.timeouts, 0);
+});
+
+test("no sub-MSS segment is sent while a full one's worth is queued (sender SWS avoidance)", () => {
+  const rec = new Recorder();
+  const conn = sackSending(rec, 65536, 5000); // 3 segments and 620 bytes fit the window
+  expect<u32>(conn.inFlight, 3 * MSS, "the 620-byte leftover waits");
+  ackFromPeer(conn, ISS + 1 + MSS, 10 * 1_000_000, 5000);
+  expect<u32>(conn.inFlight, 3 * MSS, "one segment ACKed: one full segment more, the leftover still waits");
+  for (let i = 0; i < rec.count; i++) expect<u32>(rec.at(i).len, MSS, "full-sized");
+});
+
+test("a small tail of the queue goes at once (Nagle off), and so does a sub-MSS window with nothing in flight", () => {
+  const rec = new Recorder();
+  const conn = sackSending(rec, 2 * MSS + 100);
+  expect<i32>(rec.count, 0, "sackSending cleared the recorder");
+  expect<u32>(conn.inFlight, 2 * MSS + 100, "the last 100 bytes are all that is queued: they go");
+  const rec2 = new Recorder();
+  const small = sackSending(rec2, 65536, 1000);
+  expect<u32>(small.inFlight, 1000, "the peer's window is below one segment: it is filled");
+});
+
+test("after a timeout, duplicate ACKs let no old data out (RFC 3042 sends only new data)", () => {
+  const rec = new Recorder();
+  const conn = sending(rec);
+  conn.dispatch(conn.pollAt());
+  expect<u64>(conn.timeouts, 1);
+  rec.clear();
+  ackFromPeer(conn, ISS + 1, conn.pollAt() - 1_000_000);
+  ackFromPeer(conn, ISS + 1, conn.pollAt() - 1_000_000);
+  expect<u32>(conn.congestion.dupAcks, 2);
+  expect<i32>(rec.count, 0, "SND.NXT is below SND.MAX: limited transmit has nothing new to send");
+  expect<u64>(conn.retransmits, 1, "only the timeout's resend");
 });
 
 export function _start(): void {

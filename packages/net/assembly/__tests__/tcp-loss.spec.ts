@@ -104,8 +104,10 @@ class Outcome {
 function run(imp: Impairment, seed: u32, what: string): Outcome {
   const pair = new Pair();
   pair.wire.impairment = imp;
-  pair.a.tcp.config.msl = SECOND;
-  pair.b.tcp.config.msl = SECOND;
+  // TIME-WAIT (2 MSL) must outlast the peer's retransmission backoff, or a FIN resent after it ends
+  // meets a RST: 30 s (simulated time costs nothing).
+  pair.a.tcp.config.msl = 30 * SECOND;
+  pair.b.tcp.config.msl = 30 * SECOND;
   pair.a.tcp.seed(seed);
   pair.b.tcp.seed(seed + 1000);
   const client = new End(0, seed);

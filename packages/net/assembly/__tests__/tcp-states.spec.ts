@@ -49,7 +49,7 @@ function table(state: TcpState, rows: Row[]): void {
     const reply = c.process(seg, B_IP, A_IP, 0);
     if (reply) f.rec.emit(c, reply, 0);
     c.dispatch(0);
-    c.dispatch(200 * MS); // a delayed ACK is due by then; no retransmission timer is (RTO >= 1 s)
+    c.dispatch(100 * MS); // a delayed ACK is due by then (40 ms); no retransmission timer is (RTO >= 200 ms)
     const what = tcpStateName(state) + ", " + r.what;
     expect<string>(tcpStateName(c.state), tcpStateName(r.next), what + ": next state");
     const sent = f.rec.segments;

@@ -11,6 +11,7 @@ import {
   established,
   expectState,
   ISS,
+  MS,
   PEER_ISS,
   PeerSyn,
   Recorder,
@@ -195,7 +196,12 @@ function blocked(rec: Recorder): TcpConnection {
 test("a zero window is probed with backoff up to 60 s, and a peer answering with zero keeps the connection alive", () => {
   const rec = new Recorder();
   const conn = blocked(rec);
-  const want: i64[] = [1, 3, 7, 15, 31, 63, 123, 183, 243, 303, 363, 423, 483, 543];
+  // From the RTO (rtoMin, 200 ms, after the handshake's sample), doubling up to 60 s.
+  const want: i64[] = [200, 600, 1400, 3000, 6200, 12600, 25400, 51000, 102200, 162200, 222200, 282200, 342200];
+  want.push(402200);
+  want.push(462200);
+  want.push(522200);
+  want.push(582200);
   for (let i = 0; i < 100; i++) {
     const t = conn.pollAt();
     if (t > 600 * SECOND) break;
@@ -205,7 +211,7 @@ test("a zero window is probed with backoff up to 60 s, and a peer answering with
   }
   expect<i32>(rec.count, want.length, "probes in 10 minutes");
   for (let i = 0; i < want.length; i++) {
-    expect<i64>(rec.at(i).time, want[i] * SECOND, "probe time");
+    expect<i64>(rec.at(i).time, want[i] * MS, "probe time");
     expect<u32>(rec.at(i).seq, ISS, "SND.UNA - 1: the peer must answer");
     expect<u32>(rec.at(i).len, 0);
   }

@@ -20,7 +20,10 @@ const CWND_MAX: u32 = 0x40000000; // far above any window (1 GiB): keeps the ari
  *   was at least one MSS); a full ACK sets cwnd = min(ssthresh, max(FlightSize, MSS) + MSS).
  * - With SACK (`sack`), recovery follows RFC 6675 instead: cwnd = ssthresh, no inflation or
  *   deflation; the connection sends while its pipe estimate is below cwnd, holes first.
- * - Limited transmit (RFC 3042): the first two duplicate ACKs each let one new segment out.
+ * - Limited transmit (RFC 3042): the first two duplicate ACKs each let one new segment out (never
+ *   old data, as after a timeout).
+ * - With SACK, recovery may start before the third duplicate when the scoreboard shows SND.UNA lost
+ *   (RFC 6675 IsLost; RFC 5827 early retransmit for flights under four segments).
  * - A timeout: ssthresh = max(FlightSize / 2, 2 * MSS), cwnd = 1 MSS (the loss window), and
  *   `recover` = the highest sequence number sent, so duplicate ACKs of older data cannot start a
  *   fast retransmit.
@@ -65,9 +68,12 @@ export class NewReno {
     this.mss = mss;
   }
 
-  /** Bytes that may be in flight now: cwnd, plus one MSS per early duplicate ACK (limited transmit). */
-  window(): u32 {
-    if (!this.inRecovery && this.dupAcks > 0) return this.cwnd + min<u32>(this.dupAcks, 2) * this.mss;
+  /**
+   * Bytes that may be in flight now: cwnd, plus, when `newData` (RFC 3042 sends only data never
+   * sent before), one MSS per early duplicate ACK (limited transmit).
+   */
+  window(newData: bool = true): u32 {
+    if (newData && !this.inRecovery && this.dupAcks > 0) return this.cwnd + min<u32>(this.dupAcks, 2) * this.mss;
     return this.cwnd;
   }
 
@@ -101,14 +107,18 @@ export class NewReno {
     return false;
   }
 
-  /** A duplicate ACK of `ack` with `flight` bytes outstanding, `sndMax` one past the highest sent. True: fast retransmit now. */
-  onDupAck(ack: u32, flight: u32, sndMax: u32): bool {
+  /**
+   * A duplicate ACK of `ack` with `flight` bytes outstanding, `sndMax` one past the highest sent;
+   * `lost`: the SACK scoreboard already shows SND.UNA lost (RFC 6675 IsLost, or RFC 5827 early
+   * retransmit), so recovery need not wait for the third duplicate. True: fast retransmit now.
+   */
+  onDupAck(ack: u32, flight: u32, sndMax: u32, lost: bool = false): bool {
     this.dupAcks++;
     if (this.inRecovery) {
       if (!this.sack) this.cwnd = min(this.cwnd + this.mss, CWND_MAX); // another segment left the network
       return false;
     }
-    if (this.dupAcks != 3 || !seqGe(ack, this.recover)) return false;
+    if (!(this.dupAcks == 3 || (lost && this.dupAcks < 3)) || !seqGe(ack, this.recover)) return false;
     this.ssthresh = max(flight / 2, 2 * this.mss);
     this.cwnd = this.sack ? this.ssthresh : this.ssthresh + 3 * this.mss;
     this.recover = sndMax;

@@ -64,9 +64,11 @@ export abstract class TcpInput extends TcpOutput {
       if (seqLt(ack, this.sndUna - this.maxSndWnd)) return this.challengeAck(now); // too old (RFC 5961 §5)
       const advanced = seqGt(ack, this.sndUna);
       if (advanced) this.acked(ack, now, this.timestamps.sample(seg.options, now));
+      const sackedBefore = this.scoreboard.sacked;
       if (this.sackOk && seg.options.sackCount > 0) this.scoreboard.update(seg.options, this.sndUna, this.sndMax);
-      if (!advanced && ack == this.sndUna && this.isDuplicateAck(seg)) {
-        if (this.congestion.onDupAck(ack, this.sndMax - this.sndUna, this.sndMax)) {
+      const newSack = this.scoreboard.sacked > sackedBefore;
+      if (!advanced && ack == this.sndUna && this.isDuplicateAck(seg, newSack)) {
+        if (this.congestion.onDupAck(ack, this.sndMax - this.sndUna, this.sndMax, this.frontLost())) {
           this.retransmitDue = true; // fast retransmit
           this.rexmitNext = this.sndUna;
         }
@@ -79,10 +81,12 @@ export abstract class TcpInput extends TcpOutput {
     return null;
   }
 
-  // RFC 5681 §2: outstanding data, no data or SYN/FIN on the segment, the same ACK and window.
-  private isDuplicateAck(seg: TcpRepr): bool {
+  // RFC 5681 §2: outstanding data, no data or SYN/FIN on the segment, the same ACK and window; or,
+  // with SACK (RFC 6675 §2), an ACK that SACKs data not SACKed before, whatever its window (a
+  // receiver that autotunes its buffer, as Linux does, changes the window on nearly every ACK).
+  private isDuplicateAck(seg: TcpRepr, newSack: bool): bool {
     if (seg.payloadLen != 0 || seg.has(TCP_FIN) || this.sndUna == this.sndMax) return false;
-    return seg.window << this.sndWscale == this.sndWnd;
+    return newSack || seg.window << this.sndWscale == this.sndWnd;
   }
 
   private receiveData(seg: TcpRepr, now: i64): void {
@@ -245,10 +249,12 @@ export abstract class TcpInput extends TcpOutput {
     this.scoreboard.advance(ack);
     this.rtt.acked(ack, now, tsSample);
     this.retries = 0;
+    this.probing = false; // an ACK of new data ends a tail-loss probe episode
     if (dataAcked > 0 || this.congestion.inRecovery) {
       if (this.congestion.onAck(ack, bytes, this.sndMax - ack)) this.retransmitDue = true; // a partial ACK: the next hole
     }
     this.rtoDeadline = this.sndUna == this.sndMax ? NEVER : now + this.rtt.rto;
+    this.armTailProbe(now);
     if (this.finQueued && this.finAcked()) {
       const s = this.state;
       if (s == TcpState.FinWait1) this.state = TcpState.FinWait2;

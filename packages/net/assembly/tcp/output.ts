@@ -9,6 +9,7 @@
 // Timers, all deadlines in ns compared with the `now` passed in (never read from a clock):
 //   rtoDeadline      retransmission (RFC 6298), armed while anything is in flight
 //   ackDeadline      delayed ACK (RFC 5681 §4.2), at most `ackDelay` after unacknowledged data
+//   probeDeadline    tail-loss probe (RFC 8985 §7): 2 SRTT after the last new data or ACK, with SACK
 //   persistDeadline  zero-window probe (RFC 9293 §3.8.6.1), backing off from RTO to rtoMax
 //   keepalive        RFC 1122 §4.2.3.6, from the last segment heard, when enabled
 //   FIN-WAIT-2       `finWait2Timeout` of silence from the peer, then probes; unanswered ones end it
@@ -30,6 +31,9 @@ export const TCP_DEFAULT_MSS: u32 = 536;
 /** "No deadline." */
 export const NEVER: i64 = i64.MAX_VALUE;
 const MAX_WINDOW: u32 = 0xffff;
+const MILLISECOND: i64 = 1_000_000;
+const WORST_DELAYED_ACK: i64 = 200 * MILLISECOND; // RFC 8985 §7.2's WCDelAckT: a lone segment's ACK may wait this long
+const MIN_PROBE_TIMEOUT: i64 = 10 * MILLISECOND; // the shortest tail-loss probe timeout (as Linux)
 const MAX_SHIFT: u32 = 14;
 
 /** The variables of one connection and everything it sends; see `TcpConnection`. */
@@ -61,8 +65,10 @@ export abstract class TcpOutput {
   outOfOrder: u64 = 0;
   /** Retransmission timeouts that fired. */
   timeouts: u64 = 0;
-  /** Segments sent again (timeouts, fast retransmits, partial ACKs). */
+  /** Segments sent again (timeouts, fast retransmits, partial ACKs, tail-loss probes). */
   retransmits: u64 = 0;
+  /** Tail-loss probes sent (RFC 8985 §7). */
+  tailProbes: u64 = 0;
   /** Zero-window probes sent. */
   windowProbes: u64 = 0;
   /** Keepalive probes sent. */
@@ -131,6 +137,8 @@ export abstract class TcpOutput {
   protected rtoDeadline: i64 = NEVER;
   protected timeWaitDeadline: i64 = NEVER;
   protected persistDeadline: i64 = NEVER;
+  protected probeDeadline: i64 = NEVER; // tail-loss probe (RFC 8985 §7)
+  protected probing: bool = false; // a tail-loss probe went out and no ACK of new data has come since
   protected persistBackoff: i64 = 0;
   protected probesUnanswered: u32 = 0; // zero-window probes since the peer last said anything
   protected keepProbes: u32 = 0;
@@ -215,7 +223,7 @@ export abstract class TcpOutput {
   pollAt(): i64 {
     if (this.ackNow || this.rstDue || this.retransmitDue) return 0;
     let t = min(min(this.rtoDeadline, this.timeWaitDeadline), min(this.ackDeadline, this.persistDeadline));
-    return min(t, min(this.keepAliveAt(), this.finWait2At()));
+    return min(min(t, this.probeDeadline), min(this.keepAliveAt(), this.finWait2At()));
   }
 
   private keepAliveAt(): i64 {
@@ -269,6 +277,7 @@ export abstract class TcpOutput {
     }
     if (this.sackRecovering()) sent += this.resendHoles(now);
     while (this.sendOne(now)) sent++;
+    if (now >= this.probeDeadline) sent += this.tailProbe(now);
     sent += this.probe(now);
     if (this.ackNow || now >= this.ackDeadline) {
       if (s != TcpState.SynSent && s != TcpState.SynReceived) {
@@ -299,6 +308,8 @@ export abstract class TcpOutput {
     this.retransmitDue = false;
     this.scoreboard.clear(); // the peer may have dropped what it SACKed (RFC 2018 §8)
     this.rexmitNext = this.sndUna;
+    this.probeDeadline = NEVER;
+    this.probing = false;
     this.rtt.backoff();
     this.rtoDeadline = NEVER; // rearmed by the first segment sent
     return true;
@@ -346,8 +357,9 @@ export abstract class TcpOutput {
     return this.emit(now) ? 1 : 0;
   }
 
-  // Sends one new (or, after a timeout, resent) segment at SND.NXT if the windows allow; false if none is due.
-  private sendOne(now: i64): bool {
+  // Sends one new (or, after a timeout, resent) segment at SND.NXT if the windows allow (only the
+  // peer's if `ignoreCwnd`); false if none is due.
+  private sendOne(now: i64, ignoreCwnd: bool = false): bool {
     const s = this.state;
     const out = this.out;
     out.payloadLen = 0;
@@ -362,7 +374,7 @@ export abstract class TcpOutput {
     const offset = seq - this.sndBase;
     const buffered = this.sendBuffer.length;
     if (offset > buffered) return false; // the FIN is out
-    const wnd = this.sendWindow();
+    const wnd = this.sendWindow(seqGe(seq, this.sndMax), ignoreCwnd);
     const end = this.sndUna + wnd;
     const room = seqGt(end, seq) ? end - seq : 0;
     this.header(out, seq, TCP_ACK);
@@ -370,17 +382,23 @@ export abstract class TcpOutput {
     const n = min(min(buffered - offset, room), segMax);
     const fin = this.finQueued && offset + n == buffered;
     if (n == 0 && !fin) return false;
+    // Sender silly-window avoidance (RFC 9293 §3.8.6.2.1): while more is queued than the windows let
+    // out, a segment short of a full one waits, unless it is at least half the largest window the
+    // peer offered. The wait lasts only while data is in flight: its ACK reopens the question (and
+    // the retransmission timer stands behind it), which serves as the RFC's override timer.
+    if (n < segMax && n < buffered - offset && this.sndUna != this.sndMax && n < this.maxSndWnd / 2) return false;
     // Nagle (RFC 9293 §3.7.4): new data smaller than a segment waits while anything is unacknowledged.
     if (this.nagle && n < segMax && !fin && this.sndUna != this.sndMax && seqGe(seq, this.sndMax)) return false;
     return this.fill(n, fin, now);
   }
 
   // Bytes past SND.UNA that may be outstanding: the peer's window and cwnd (in SACK recovery, what
-  // cwnd leaves above the pipe, added to what is out).
-  private sendWindow(): u32 {
+  // cwnd leaves above the pipe, added to what is out). Limited transmit counts only for `newData`.
+  private sendWindow(newData: bool, ignoreCwnd: bool): u32 {
+    if (ignoreCwnd) return this.sndWnd;
     if (!this.sackRecovering()) {
       const cc = this.congestion;
-      return min(this.sndWnd, cc.window());
+      return min(this.sndWnd, cc.window(newData));
     }
     const pipe = this.pipe();
     const cwnd = this.congestion.cwnd;
@@ -420,6 +438,54 @@ export abstract class TcpOutput {
       sent++;
     }
     return sent;
+  }
+
+  // Tail-loss probe (RFC 8985 §7.3): one segment that makes the peer's ACK (with SACK blocks)
+  // reveal a loss at the tail of the flight, where too few segments follow it to produce three
+  // duplicate ACKs: a new segment if the peer's window takes one (cwnd is not consulted), else the
+  // last segment sent, again. One probe per episode; an ACK of new data starts the next.
+  private tailProbe(now: i64): u32 {
+    this.probeDeadline = NEVER;
+    if (this.congestion.inRecovery || this.sndUna == this.sndMax || !this.synchronized()) return 0;
+    this.probing = true;
+    this.tailProbes++;
+    if (this.sndNxt == this.sndMax && this.sendOne(now, true)) return 1;
+    const fin: u32 = this.finSent() ? 1 : 0;
+    const data = this.sndMax - this.sndUna - fin;
+    return this.sendAt(this.sndMax - fin - min(data, this.segmentSize()), now) ? 1 : 0;
+  }
+
+  // (Re)starts the tail-loss probe timer after new data went out or new data was ACKed: PTO =
+  // 2 SRTT (plus the peer's worst delayed ACK when one segment is out), at least 10 ms, and only if
+  // it comes before the retransmission timer. With SACK only (RFC 8985 §7), outside recovery and
+  // timeouts, once per episode.
+  protected armTailProbe(now: i64): void {
+    this.probeDeadline = NEVER;
+    const flight = this.sndMax - this.sndUna;
+    if (!this.sackOk || !this.rtt.hasSample || this.congestion.inRecovery || this.retries > 0) return;
+    if (this.probing || flight == 0 || !this.synchronized()) return;
+    let pto = 2 * this.rtt.srtt;
+    if (flight <= this.segmentSize()) pto += WORST_DELAYED_ACK;
+    const at = now + max(pto, MIN_PROBE_TIMEOUT);
+    if (at < this.rtoDeadline) this.probeDeadline = at;
+  }
+
+  // RFC 6675's IsLost(SND.UNA): more than (DupThresh - 1) segments' worth SACKed above it, where
+  // DupThresh is 3, or (RFC 5827 early retransmit) one less than the segments outstanding when
+  // fewer than four are and the peer's window lets nothing new out.
+  protected frontLost(): bool {
+    if (!this.sackOk || this.scoreboard.empty) return false;
+    const smss = this.segmentSize();
+    const flight = this.sndMax - this.sndUna;
+    const segments = (flight + smss - 1) / smss;
+    let thresh: u32 = 3;
+    if (segments < 4) {
+      const unsent = this.sndMax - this.sndBase < this.sendBuffer.length;
+      const wndEnd = this.sndUna + this.sndWnd;
+      const roomy = seqGt(wndEnd, this.sndMax) && wndEnd - this.sndMax >= smss;
+      if (!(unsent && roomy)) thresh = max<u32>(segments, 2) - 1;
+    }
+    return this.scoreboard.sacked > (thresh - 1) * smss;
   }
 
   // Sends again the segment at `seq`, at most `limit` bytes (up to the next SACKed range), without moving SND.NXT.
@@ -471,8 +537,10 @@ export abstract class TcpOutput {
     else this.retransmits++;
     if (seqLt(seq, this.sndMax) && seqGt(end, this.sndMax)) this.rtt.cancel(); // partly old: no sample (Karn)
     if (seqGt(end, this.sndNxt)) this.sndNxt = end;
-    if (seqGt(end, this.sndMax)) this.sndMax = end;
+    const fresh = seqGt(end, this.sndMax);
+    if (fresh) this.sndMax = end;
     if (this.rtoDeadline == NEVER) this.rtoDeadline = now + this.rtt.rto;
+    if (fresh) this.armTailProbe(now);
     return ok;
   }
 
@@ -532,6 +600,7 @@ export abstract class TcpOutput {
   protected enterTimeWait(now: i64): void {
     this.state = TcpState.TimeWait;
     this.rtoDeadline = NEVER;
+    this.probeDeadline = NEVER;
     this.persistDeadline = NEVER;
     this.timeWaitDeadline = now + 2 * this.config.msl;
   }
@@ -540,6 +609,7 @@ export abstract class TcpOutput {
     const was = this.state;
     this.state = TcpState.Closed;
     this.rtoDeadline = NEVER;
+    this.probeDeadline = NEVER;
     this.timeWaitDeadline = NEVER;
     this.persistDeadline = NEVER;
     this.ackDeadline = NEVER;

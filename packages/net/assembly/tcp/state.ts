@@ -112,8 +112,11 @@ export class TcpConfig {
   challengeAckLimit: u32 = 10;
   /** The retransmission timeout before any RTT sample (RFC 6298 §2.1: 1 s). */
   rtoInitial: i64 = 1000 * MILLISECOND;
-  /** The smallest retransmission timeout (RFC 6298 §2.4 says 1 s; Linux uses 200 ms). */
-  rtoMin: i64 = 1000 * MILLISECOND;
+  /**
+   * The smallest retransmission timeout: 200 ms, as Linux (RFC 6298 §2.4 says SHOULD 1 s; on a lossy
+   * path with a millisecond RTT, 1 s idles the connection for hundreds of round trips per tail loss).
+   */
+  rtoMin: i64 = 200 * MILLISECOND;
   /** The largest retransmission timeout, and the longest gap between zero-window probes (RFC 6298 §2.5: at least 60 s). */
   rtoMax: i64 = 60_000 * MILLISECOND;
   /** Retransmissions of one segment (or zero-window probes without any answer) before the connection times out. */
