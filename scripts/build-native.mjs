@@ -1,5 +1,5 @@
-// Builds the Node tender's native helper (targets/node/native/tap.c and
-// unix.c, the switch backend's sockets) with gcc
+// Builds the Node tender's native helper (targets/node/native/tap.c, unix.c,
+// the switch backend's sockets, and frames.c, the net data path) with gcc
 // into targets/node/native/tessera_tap.node. Without gcc or Node's headers it
 // says so and carries on: only the tap and switch backends need the helper.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -39,6 +39,7 @@ if (spawnSync("gcc", ["--version"]).status !== 0) {
       headers,
       join(dir, "tap.c"),
       join(dir, "unix.c"),
+      join(dir, "frames.c"),
       "-o",
       out,
     ],

@@ -1,6 +1,6 @@
 /* tap.c: the Node tender's native code: open a Linux TAP device (Node has no
  * ioctl). Waiting on file descriptors (Node has no poll) and the UNIX sockets
- * of the switch backend are in unix.c. */
+ * of the switch backend are in unix.c; reading and writing frames in frames.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "frames.h"
 #include "unix.h"
 
 
@@ -60,6 +61,7 @@ static napi_value init(napi_env env, napi_value exports) {
     };
     napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
     tessera_unix_define(env, exports);
+    tessera_frames_define(env, exports);
     return exports;
 }
 

@@ -1,11 +1,12 @@
 // The ABI calls: the `tessera` import object, built by iterating the table.
 import { CALLS, CONSOLE_READY_BIT, RESULTS, type TesseraImports } from "@tessera/abi";
 import type { DeviceTable } from "./devices.js";
+import { RUNG, SLEEPING } from "./doorbell.js";
 import { ExitSignal } from "./errors.js";
 import { guard, type HostFn } from "./guard.js";
 import type { ConsoleInput } from "./input.js";
 import { monotonic, wallClock } from "./clock.js";
-import { writeFrame } from "./net/write.js";
+import { writeFrameAt } from "./net/write.js";
 
 /** What the calls need from the tender. */
 export interface HostEnv {
@@ -17,7 +18,7 @@ export interface HostEnv {
   /** Console input, or null if the image does not import console_read. */
   input: ConsoleInput | null;
   devices: DeviceTable;
-  /** Shared doorbell (index 0) that input sources ring; yield sleeps on it. */
+  /** Shared doorbell (doorbell.ts: RUNG, and SLEEPING if it has two words) that input sources ring; yield sleeps on it. */
   doorbell: Int32Array;
   /** crypto.randomFillSync, loaded only if the image imports entropy. */
   randomFill: ((b: Uint8Array) => void) | null;
@@ -79,13 +80,26 @@ function calls(env: HostEnv): TesseraImports {
       return env.cmdline.length;
     },
     yield(deadline) {
+      const bell = env.doorbell;
+      const flag = bell.length > SLEEPING; // tests may hand in a one-word doorbell
       for (;;) {
-        const seq = Atomics.load(env.doorbell, 0);
-        const ready = readySet();
+        const seq = Atomics.load(bell, RUNG);
+        let ready = readySet();
         if (ready !== 0n) return BigInt.asIntN(64, ready);
         const now = monotonic();
         if (deadline <= now) return 0n;
-        Atomics.wait(env.doorbell, 0, seq, Number(deadline - now) / 1e6);
+        if (flag) {
+          // Say we are going to sleep, then look once more: a source that saw
+          // the flag clear has delivered before this second look.
+          Atomics.store(bell, SLEEPING, 1);
+          ready = readySet();
+          if (ready !== 0n) {
+            Atomics.store(bell, SLEEPING, 0);
+            return BigInt.asIntN(64, ready);
+          }
+        }
+        Atomics.wait(bell, RUNG, seq, Number(deadline - now) / 1e6);
+        if (flag) Atomics.store(bell, SLEEPING, 0);
       }
     },
     net_acquire(name, nameLen, handleOut, infoOut) {
@@ -102,7 +116,7 @@ function calls(env: HostEnv): TesseraImports {
     net_write(h, ptr, len) {
       const device = env.devices.netAt(h);
       if (len < 14 || len > device.mtu + 14) return RESULTS.EINVAL;
-      return device.write ? device.write(bytes(ptr, len)) : writeFrame(device.fd, bytes(ptr, len));
+      return device.write ? device.write(bytes(ptr, len)) : writeFrameAt(device.fd, env.memory().buffer, ptr, len);
     },
     net_read(h, ptr, cap, lenOut) {
       const ring = env.devices.netAt(h).ring;

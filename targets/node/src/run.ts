@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { checkImage, ImageError, parseImage, parseNames, type Image, type Manifest } from "@tessera/image";
 import { checkDevices, DeviceTable } from "./devices.js";
+import { newDoorbell } from "./doorbell.js";
 import { ExitSignal, TenderError } from "./errors.js";
 import { createImports, type HostEnv } from "./host.js";
 import type { ConsoleInput } from "./input.js";
@@ -52,7 +53,7 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
   const module = compile(capMemory(bytes, image, opts.memMiB ?? 64));
   const timings: Timings = { started, compiled: process.hrtime.bigint(), instantiated: 0n, ended: 0n };
   const imported = new Set(image.imports.map((i) => i.name));
-  const doorbell = new Int32Array(new SharedArrayBuffer(4));
+  const doorbell = newDoorbell();
   const stderr = sink(2, opts.stderr);
   let input: ConsoleInput | null = null;
   const net = new Map<string, NetDevice>();

@@ -1,7 +1,7 @@
 // Net backends: what `--net NAME=BACKEND` names, opened before the guest starts.
 import { closeSync } from "node:fs";
 import { TenderError } from "../errors.js";
-import { FrameRing } from "./frame-ring.js";
+import { DEVICE_SLOTS, FrameRing } from "./frame-ring.js";
 import { loadNative } from "./native.js";
 import { openSwitchPort } from "./switch-port.js";
 import { openUser } from "./user.js";
@@ -49,14 +49,16 @@ export function openNet(name: string, spec: string): NetDevice {
     throw new TenderError(`${flag}: "${arg}" is not an interface name (1-15 of A-Z a-z 0-9 _ . -)`);
   const native = loadNative(flag);
   try {
-    return device(name, spec, native.openTap(arg));
+    const fd = native.openTap(arg);
+    native.setNonBlocking(fd); // the net worker reads until EAGAIN; a TAP write never waits anyway
+    return device(name, spec, fd);
   } catch (e) {
     throw new TenderError(`${flag}: ${(e as Error).message}`);
   }
 }
 
 function device(name: string, spec: string, fd: number): NetDevice {
-  return { name, spec, fd, mac: randomMac(), mtu: MTU, ring: new FrameRing() };
+  return { name, spec, fd, mac: randomMac(), mtu: MTU, ring: new FrameRing(FrameRing.allocate(DEVICE_SLOTS)) };
 }
 
 /** Closes a device's fd (a TAP device the tender created goes away with it; a switch forgets the port). */

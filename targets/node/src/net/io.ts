@@ -21,7 +21,7 @@ export class NetIo {
         addon: nativePath(),
         doorbell: doorbell.buffer,
         control: io.control.buffer,
-        devices: devices.map((d) => ({ fd: d.fd, ...d.ring.buffers })),
+        devices: devices.map((d) => ({ fd: d.fd, socket: /^switch(:|$)/.test(d.spec), ...d.ring.buffers })),
       },
     });
     io.worker.unref();

@@ -1,9 +1,9 @@
-// The tender's native helper (native/tap.c and native/unix.c): found, loaded once, explained when missing.
+// The tender's native helper (native/tap.c, unix.c and frames.c): found, loaded once, explained when missing.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { TenderError } from "../errors.js";
 
-/** What native/tap.c and native/unix.c export. */
+/** What native/tap.c, unix.c and frames.c export. */
 export interface Native {
   /** Attaches to (or creates) TAP device `name`; returns its fd. Throws with the OS's reason. */
   openTap(name: string): number;
@@ -17,7 +17,28 @@ export interface Native {
   pollMany(fds: Int32Array, ready: Uint8Array, timeoutMs: number): number;
   /** Sets O_NONBLOCK on `fd`. */
   setNonBlocking(fd: number): void;
+  /**
+   * Reads up to `max` frames from `fd` (a SOCK_SEQPACKET socket if `socket`,
+   * else a non-blocking TAP fd) into a frame ring's arrays until none is left;
+   * a frame that does not fit a slot or finds the ring full is dropped and
+   * counted. Returns the frames delivered, with READ_HUNG_UP set if the peer
+   * hung up and READ_FAILED on another error.
+   */
+  readFrames(
+    fd: number,
+    socket: boolean,
+    header: Int32Array,
+    lengths: Int32Array,
+    data: Uint8Array,
+    max: number,
+  ): number;
+  /** One write(2) of `memory[offset, offset + length)` to `fd`; 0, or the errno. */
+  writeFrame(fd: number, memory: ArrayBuffer, offset: number, length: number): number;
 }
+
+/** readFrames' flags, besides the count of frames delivered (bits 0-23). */
+export const READ_HUNG_UP = 1 << 24;
+export const READ_FAILED = 1 << 25;
 
 let loaded: Native | null = null;
 
