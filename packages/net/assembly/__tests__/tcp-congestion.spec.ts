@@ -310,6 +310,30 @@ test("after a timeout, duplicate ACKs let no old data out (RFC 3042 sends only n
   expect<u64>(conn.retransmits, 1, "only the timeout's resend");
 });
 
+test("a resent hole lost again is resent once data sent after it is SACKed 3 segments beyond", () => {
+  const rec = new Recorder();
+  const conn = sackSending(rec, 65536);
+  const una = ISS + 1;
+  sackAck(conn, [1, 2], 5 * 1_000_000);
+  sackAck(conn, [1, 3], 5 * 1_000_000);
+  sackAck(conn, [1, 4], 5 * 1_000_000);
+  expect<u64>(conn.congestion.fastRetransmits, 1);
+  expect<u32>(conn.inFlight, 12 * MSS, "segment 0 was resent when 12 segments were out");
+  // The resent segment 0 is lost too; the peer SACKs everything else as it arrives.
+  sackAck(conn, [1, 10], 6 * 1_000_000);
+  expect<u32>(conn.inFlight, 15 * MSS, "three new segments");
+  sackAck(conn, [1, 14], 7 * 1_000_000);
+  expect<u64>(conn.lostRetransmits, 0, "2 segments sent after the resend are SACKed: not yet");
+  sackAck(conn, [1, 15], 8 * 1_000_000);
+  let resends = 0;
+  for (let i = 0; i < rec.count; i++) if (rec.at(i).seq == una) resends++;
+  expect<i32>(resends, 2, "segment 0: the fast retransmit, then once more");
+  expect<u64>(conn.lostRetransmits, 1);
+  expect<u64>(conn.timeouts, 0);
+  ackFromPeer(conn, una + conn.inFlight, 20 * 1_000_000);
+  expect<bool>(conn.congestion.inRecovery, false);
+});
+
 export function _start(): void {
   runTests();
 }

@@ -67,6 +67,7 @@ export abstract class TcpInput extends TcpOutput {
       const sackedBefore = this.scoreboard.sacked;
       if (this.sackOk && seg.options.sackCount > 0) this.scoreboard.update(seg.options, this.sndUna, this.sndMax);
       const newSack = this.scoreboard.sacked > sackedBefore;
+      if (newSack) this.checkLostRetransmits();
       if (!advanced && ack == this.sndUna && this.isDuplicateAck(seg, newSack)) {
         if (this.congestion.onDupAck(ack, this.sndMax - this.sndUna, this.sndMax, this.frontLost())) {
           this.retransmitDue = true; // fast retransmit

@@ -69,6 +69,8 @@ export abstract class TcpOutput {
   retransmits: u64 = 0;
   /** Tail-loss probes sent (RFC 8985 §7). */
   tailProbes: u64 = 0;
+  /** Resent holes found lost again in SACK recovery (and resent without waiting for the RTO). */
+  lostRetransmits: u64 = 0;
   /** Zero-window probes sent. */
   windowProbes: u64 = 0;
   /** Keepalive probes sent. */
@@ -115,6 +117,7 @@ export abstract class TcpOutput {
   protected retries: u32 = 0; // timeouts of the segment at SND.UNA
   protected readonly scoreboard: Scoreboard = new Scoreboard(8); // what the peer SACKed
   protected rexmitNext: u32 = 0; // SACK recovery: holes before this were resent (RFC 6675's HighRxt)
+  protected rexmitMark: u32 = 0; // SND.MAX when the latest hole was resent
   protected readonly wsOffer: u32; // the shift we offer: the least that lets the window cover the buffer
 
   // Receive sequence space.
@@ -470,6 +473,17 @@ export abstract class TcpOutput {
     if (at < this.rtoDeadline) this.probeDeadline = at;
   }
 
+  // SACK recovery: the peer SACKed data 3 segments past what was sent before the latest resent hole,
+  // so every resent hole still missing was lost again (as RACK, RFC 8985, would find by time): walk
+  // the holes once more instead of waiting for the retransmission timer.
+  protected checkLostRetransmits(): void {
+    if (!this.sackRecovering() || !seqGt(this.rexmitNext, this.sndUna)) return;
+    if (!seqGe(this.scoreboard.highest, this.rexmitMark + 3 * this.segmentSize())) return;
+    this.lostRetransmits++;
+    this.rexmitNext = this.sndUna;
+    this.rexmitMark = this.sndMax;
+  }
+
   // RFC 6675's IsLost(SND.UNA): more than (DupThresh - 1) segments' worth SACKed above it, where
   // DupThresh is 3, or (RFC 5827 early retransmit) one less than the segments outstanding when
   // fewer than four are and the peer's window lets nothing new out.
@@ -502,6 +516,7 @@ export abstract class TcpOutput {
     if (n == 0 && !fin) return false;
     const end = seq + n + (fin ? 1 : 0);
     if (seqGt(end, this.rexmitNext)) this.rexmitNext = end;
+    this.rexmitMark = this.sndMax;
     const next = this.sndNxt;
     const ok = this.fill(n, fin, now);
     if (seqGt(next, this.sndNxt)) this.sndNxt = next; // SND.NXT stays ahead
