@@ -116,12 +116,42 @@ class TcpEcho extends Service {
   }
 }
 
-/** CRC-32 (IEEE 802.3) table, for the discard service's checksum. */
-const CRC_TABLE = new StaticArray<u32>(256);
+/**
+ * CRC-32 (IEEE 802.3) tables, for the discard service's checksum: entry i of
+ * table 0 is the CRC of byte i, and entry i of table k that of byte i
+ * followed by k zero bytes, so that 8 bytes are folded in at once (slicing
+ * by 8) with eight lookups and no dependency between them.
+ */
+const CRC_TABLES = new StaticArray<u32>(8 * 256);
 for (let i: u32 = 0; i < 256; i++) {
   let c = i;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  unchecked((CRC_TABLE[i] = c));
+  unchecked((CRC_TABLES[i] = c));
+}
+for (let i = 256; i < 8 * 256; i++) {
+  const c = unchecked(CRC_TABLES[i - 256]);
+  unchecked((CRC_TABLES[i] = (c >>> 8) ^ unchecked(CRC_TABLES[c & 0xff])));
+}
+
+// The CRC register `c` after the `n` bytes at `ptr` (the reflected CRC, little-endian loads).
+function crc32(c: u32, ptr: usize, n: usize): u32 {
+  const t = changetype<usize>(CRC_TABLES);
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) {
+    const one = load<u32>(ptr + i) ^ c;
+    const two = load<u32>(ptr + i, 4);
+    c =
+      load<u32>(t + (7 << 10) + ((one & 0xff) << 2)) ^
+      load<u32>(t + (6 << 10) + (((one >>> 8) & 0xff) << 2)) ^
+      load<u32>(t + (5 << 10) + (((one >>> 16) & 0xff) << 2)) ^
+      load<u32>(t + (4 << 10) + ((one >>> 24) << 2)) ^
+      load<u32>(t + (3 << 10) + ((two & 0xff) << 2)) ^
+      load<u32>(t + (2 << 10) + (((two >>> 8) & 0xff) << 2)) ^
+      load<u32>(t + (1 << 10) + (((two >>> 16) & 0xff) << 2)) ^
+      load<u32>(t + ((two >>> 24) << 2));
+  }
+  for (; i < n; i++) c = load<u32>(t + (((c ^ load<u8>(ptr + i)) & 0xff) << 2)) ^ (c >>> 8);
+  return c;
 }
 
 /**
@@ -137,10 +167,7 @@ class TcpDiscard extends Service {
     const buf = changetype<usize>(this.buf);
     for (let n = conn.read(buf, <u32>CHUNK); n != 0; n = conn.read(buf, <u32>CHUNK)) {
       this.received += n;
-      const table = changetype<usize>(CRC_TABLE);
-      let c = this.crc;
-      for (let i: usize = 0; i < n; i++) c = load<u32>(table + (((c ^ load<u8>(buf + i)) & 0xff) << 2)) ^ (c >>> 8);
-      this.crc = c;
+      this.crc = crc32(this.crc, buf, n);
     }
     if (conn.finReceived) conn.close(now);
   }
