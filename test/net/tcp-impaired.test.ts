@@ -4,12 +4,12 @@
 // examples/echo on the switch. 100 MiB from Linux to the discard service
 // arrives whole (CRC-32 and length, as the unikernel reports them), and 100 MiB
 // from the unikernel's source service to Linux arrive byte-identical (SHA-256).
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { tessera } from "../helpers/cli.js";
+import { sourceHash } from "../helpers/echo-source.js";
 import { BackgroundTessera, netnsMissing, TapNamespace, tcpPeer } from "../helpers/netns.js";
 
 const why = netnsMissing(["ping"]);
@@ -96,19 +96,3 @@ test.skipIf(why !== null)(
   },
   180_000,
 );
-
-/** SHA-256 of the first `n` bytes of the source's pattern (as examples/echo makes it). */
-function sourceHash(n: number): string {
-  const pattern = new Uint8Array(4093);
-  let x = 1;
-  for (let i = 0; i < pattern.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    pattern[i] = x & 0xff;
-  }
-  const h = createHash("sha256");
-  for (let at = 0; at < n; at += pattern.length) h.update(pattern.subarray(0, Math.min(pattern.length, n - at)));
-  return h.digest("hex");
-}

@@ -3,12 +3,12 @@
 // each direction at once, and what comes back is what was sent (SHA-256);
 // and connections closed by either side end cleanly on both: EOF for Linux,
 // never a reset, and a "closed (normal)" line from the unikernel.
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { tessera } from "../helpers/cli.js";
+import { sourceHash } from "../helpers/echo-source.js";
 import { netnsMissing, TapNamespace, tcpPeer } from "../helpers/netns.js";
 
 const why = netnsMissing(["ping"]);
@@ -98,19 +98,3 @@ test.skipIf(why !== null)("Linux closes while the unikernel is still sending: th
   expect(r.status, r.stderr.toString()).toBe(0);
   await guestSays(/tcp 19: 10\.95\.0\.1:\d+ closed \(reset\), 11 bytes in, \d+ out\n/);
 });
-
-/** SHA-256 of the first `n` bytes of the source's pattern (as examples/echo makes it). */
-function sourceHash(n: number): string {
-  const pattern = new Uint8Array(4093);
-  let x = 1;
-  for (let i = 0; i < pattern.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    pattern[i] = x & 0xff;
-  }
-  const h = createHash("sha256");
-  for (let at = 0; at < n; at += pattern.length) h.update(pattern.subarray(0, Math.min(pattern.length, n - at)));
-  return h.digest("hex");
-}
