@@ -174,6 +174,27 @@ test("maxConnections: connect fails when the table is full; room comes back when
   expect<bool>(pair.a.connectTcp(B_IP, 80, client, 0) != null, true, "room again");
 });
 
+test("a full table reclaims its oldest TIME-WAIT connection for a new one; a table of live ones stays full", () => {
+  const pair = new Pair();
+  pair.a.tcp.maxConnections = 3;
+  const acceptor = new Acceptor();
+  pair.b.tcp.listen(80, acceptor);
+  const client = new Counting();
+  const conns = new Array<TcpConnection>();
+  for (let i = 0; i < 3; i++) conns.push(pair.a.connectTcp(B_IP, 80, client, 0)!);
+  settle(pair, 0);
+  conns[0].close(MS); // a closes first: a's end lingers in TIME-WAIT (2*MSL)
+  settle(pair, MS);
+  expect<string>(tcpStateName(conns[0].state), "TIME-WAIT");
+  const fresh = pair.a.connectTcp(B_IP, 80, client, 2 * MS);
+  expect<bool>(fresh != null, true, "TIME-WAIT gave up its place");
+  expect<u64>(pair.a.tcp.timeWaitReclaimed, 1);
+  expect<string>(tcpStateName(conns[0].state), "CLOSED");
+  expect<i32>(<i32>client.lastReason, <i32>CloseReason.Aborted, "its handler hears Aborted");
+  settle(pair, 2 * MS);
+  expect<bool>(pair.a.connectTcp(B_IP, 80, client, 3 * MS) == null, true, "three live connections: full");
+});
+
 test("the acceptor is asked when the handshake completes, not at the SYN; a refusal resets", () => {
   const pair = new Pair();
   const acceptor = new Acceptor();

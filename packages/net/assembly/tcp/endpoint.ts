@@ -106,6 +106,8 @@ export class TcpEndpoint extends TcpEmitter {
   icmpIgnored: u64 = 0;
   /** The most connections at once (SYNs beyond it get cookies; `connect` returns null). */
   maxConnections: i32 = 1024;
+  /** TIME-WAIT connections dropped early to make room in a full table. */
+  timeWaitReclaimed: u64 = 0;
   private readonly listeners: Array<TcpListener> = new Array<TcpListener>();
   private readonly woken: Array<TcpConnection> = new Array<TcpConnection>();
   private readonly packet: TcpPacket = new TcpPacket();
@@ -252,7 +254,7 @@ export class TcpEndpoint extends TcpEmitter {
 
   /** Opens a connection to `remoteAddr:remotePort` from `localPort` (0: an ephemeral port); null if the table is full or the 4-tuple is taken. */
   connect(remoteAddr: u32, remotePort: u32, handler: TcpHandler, now: i64, localPort: u32 = 0): TcpConnection | null {
-    if (this.used >= this.maxConnections) return null;
+    if (!this.room(now)) return null;
     const local = this.iface.config.cidr.addr;
     let port = localPort;
     if (port == 0) port = this.ephemeral(local, remoteAddr, remotePort);
@@ -264,6 +266,23 @@ export class TcpEndpoint extends TcpEmitter {
     this.insert(conn);
     conn.dispatch(now);
     return conn;
+  }
+
+  // Whether the table has room for one more connection. When it is full, the oldest connection in
+  // TIME-WAIT gives up its place (as Linux does when its TIME-WAIT buckets overflow): TIME-WAIT only
+  // guards its own 4-tuple against old duplicates, and must not lock everyone else out for 2*MSL.
+  private room(now: i64): bool {
+    if (this.used < this.maxConnections) return true;
+    const cs = this.connections;
+    for (let i = 0, n = cs.length; i < n; i++) {
+      const c = unchecked(cs[i]);
+      if (c.state != TcpState.TimeWait) continue;
+      c.abort(now); // no RST from TIME-WAIT; its handler hears Aborted
+      this.unplace(c); // out of the table now; \`poll\` drops it from \`connections\`
+      this.timeWaitReclaimed++;
+      return true;
+    }
+    return false;
   }
 
   // RFC 6056 algorithm 3: a keyed hash of the ends offsets a counter into 49152..65535; 0 if all are taken.
@@ -332,7 +351,7 @@ export class TcpEndpoint extends TcpEmitter {
   // A SYN for a listener: a half-open connection if the backlog has room, else a SYN cookie (or an eviction).
   private synToListener(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64, issFloor: u32 = 0): void {
     const full = l.prune() >= l.backlog;
-    if ((full && l.syncookies) || this.used >= this.maxConnections) {
+    if ((full && l.syncookies) || !this.room(now)) {
       if (!l.syncookies) {
         this.tableFull++;
         return; // no state and no cookies: the peer retries
@@ -400,7 +419,7 @@ export class TcpEndpoint extends TcpEmitter {
       l.cookiesRejected++;
       return null;
     }
-    if (this.used >= this.maxConnections) {
+    if (!this.room(now)) {
       this.tableFull++;
       return null;
     }
