@@ -2,7 +2,7 @@
 // site/ are embedded in the image at build time ("tessera": { "assets":
 // "site" } in package.json) and sent from the data segment where they lie;
 // `/` is site/index.html. GET /healthz answers "ok" and live numbers: uptime,
-// connections open (HTTP, and TCP including those closing) and served, requests, and the heap in use after a full
+// connections open (HTTP, and TCP including those closing, and of those the ones in TIME-WAIT) and served, requests, and the heap in use after a full
 // collection (heap=BYTES), which tests read to look for leaks.
 //
 //   npm start    (tessera run build/http.wasm --publish 8080:80: http://localhost:8080, no root)
@@ -16,6 +16,7 @@ import { Assets } from "@tessera/runtime/assembly/assets";
 import { heapUsage } from "@tessera/runtime/assembly/usage";
 import { line } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";
+import { TcpState } from "@tessera/net/assembly/tcp/state";
 import { HttpHandler, HttpLimits, HttpRequest, HttpResponse, HttpServer, Router } from "@tessera/http/assembly";
 
 const SECOND: i64 = 1_000_000_000;
@@ -53,6 +54,9 @@ class Health extends HttpHandler {
     requests++;
     const s = server!;
     const heap = heapUsage();
+    const conns = stack!.iface.tcp.connections;
+    let timeWait = 0; // connections we closed first linger 2*MSL (4 minutes) in TIME-WAIT
+    for (let i = 0; i < conns.length; i++) if (conns[i].state == TcpState.TimeWait) timeWait++;
     const up = (stack!.loop.now() - started) / SECOND;
     res
       .header("content-type", "text/plain; charset=utf-8")
@@ -63,7 +67,9 @@ class Health extends HttpHandler {
           "s open=" +
           s.connections.toString() +
           " tcp=" +
-          stack!.iface.tcp.connections.length.toString() +
+          conns.length.toString() +
+          " timewait=" +
+          timeWait.toString() +
           " served=" +
           s.accepted.toString() +
           " requests=" +
