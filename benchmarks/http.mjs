@@ -6,13 +6,12 @@
 // package wrk). Writes benchmarks/results/http.json and docs/img/http.svg.
 //
 //   sudo node benchmarks/http.mjs [--seconds N] [--connections N] [--rounds N] [--path /index.html]
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { median } from "./lib/stats.mjs";
 import { barChart } from "./lib/svg.mjs";
+import { buildExample, requireRoot, root, Testbed } from "./lib/testbed.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : fallback;
@@ -21,10 +20,7 @@ const seconds = Number(arg("--seconds", 10));
 const connections = Number(arg("--connections", 16));
 const rounds = Number(arg("--rounds", 3));
 const path = arg("--path", "/index.html");
-if (process.getuid() !== 0) {
-  console.error("http.mjs: needs root (it makes network namespaces, a TAP device and a veth pair)");
-  process.exit(2);
-}
+requireRoot("http.mjs");
 if (spawnSync("sh", ["-c", "command -v wrk"]).status !== 0) {
   console.error("http.mjs: needs wrk (apt-get install wrk)");
   process.exit(2);
@@ -33,66 +29,18 @@ if (!(seconds >= 1 && connections >= 1 && rounds >= 1)) {
   console.error("http.mjs: --seconds, --connections and --rounds take whole numbers of at least 1");
   process.exit(2);
 }
-const NS = `tessera-http-${process.pid}`;
-const PEER = `${NS}-peer`;
-const sh = (...args) => execFileSync(args[0], args.slice(1), { encoding: "utf8" });
-const inNs = (ns, ...args) => sh("ip", "netns", "exec", ns, ...args);
-const children = [];
-function cleanup() {
-  for (const c of children) c.kill("SIGKILL");
-  spawnSync("ip", ["netns", "del", NS]);
-  spawnSync("ip", ["netns", "del", PEER]);
-}
-process.on("exit", cleanup);
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
-
-console.error("building examples/http ...");
-const out = `${root}.bench`;
-const built = spawnSync(
-  process.execPath,
-  [`${root}packages/cli/bin/tessera.cjs`, "build", "examples/http", "-o", out],
-  { encoding: "utf8" },
-);
-if (built.status !== 0) throw new Error(built.stderr);
-const imageBytes = readFileSync(`${out}/http.wasm`).length;
-
-console.error("making the namespaces ...");
-sh("ip", "netns", "add", NS);
-sh("ip", "netns", "add", PEER);
-inNs(NS, "ip", "link", "set", "lo", "up");
-inNs(NS, "ip", "tuntap", "add", "dev", "thttp", "mode", "tap");
-inNs(NS, "ip", "addr", "add", "10.95.0.1/24", "dev", "thttp");
-inNs(NS, "ip", "link", "set", "thttp", "up");
-inNs(NS, "ip", "link", "add", "vhttp", "type", "veth", "peer", "name", "vpeer", "netns", PEER);
-inNs(NS, "ip", "addr", "add", "10.96.0.1/24", "dev", "vhttp");
-inNs(NS, "ip", "link", "set", "vhttp", "up");
-inNs(PEER, "ip", "link", "set", "lo", "up");
-inNs(PEER, "ip", "addr", "add", "10.96.0.2/24", "dev", "vpeer");
-inNs(PEER, "ip", "link", "set", "vpeer", "up");
-
-const spawnIn = (ns, args) => {
-  const c = spawn("ip", ["netns", "exec", ns, ...args], { stdio: "ignore" });
-  children.push(c);
-  return c;
-};
-spawnIn(NS, [
-  process.execPath,
-  `${root}packages/cli/bin/tessera.cjs`,
-  "run",
-  `${out}/http.wasm`,
-  "--mem",
-  "128",
-  "--net",
-  "service=tap:thttp",
-  "--",
-  "ip=10.95.0.2/24",
-]);
-spawnIn(PEER, [process.execPath, `${root}benchmarks/lib/http-static-server.cjs`, `${root}examples/http/site`]);
-const targets = { tessera: "10.95.0.2", node: "10.96.0.2" };
+const image = buildExample("http");
+const imageBytes = readFileSync(image).length;
+const bed = new Testbed("http", { tap: "thttp", tapNet: "10.95.0", veth: "vhttp", vethNet: "10.96.0" });
+bed.startTessera(image, { tender: ["--mem", "128"] });
+bed.startPeer("http-static-server.cjs", `${root}examples/http/site`);
+const targets = { tessera: bed.tessera, node: bed.linux };
 for (const host of Object.values(targets)) {
   let up = false;
   for (let i = 0; i < 30 && !up; i++)
-    up = spawnSync("ip", ["netns", "exec", NS, "curl", "-sf", "-o", "/dev/null", `http://${host}${path}`]).status === 0;
+    up =
+      spawnSync("ip", ["netns", "exec", bed.ns, "curl", "-sf", "-o", "/dev/null", `http://${host}${path}`]).status ===
+      0;
   if (!up) throw new Error(`${host} never answered ${path}`);
 }
 
@@ -105,8 +53,8 @@ function ms(text) {
 
 /** One wrk run against `host`: requests per second, p50 and p99 latency (ms), errors. */
 function wrk(host) {
-  const text = inNs(
-    NS,
+  const text = bed.inNs(
+    bed.ns,
     "wrk",
     "-t1",
     `-c${connections}`,

@@ -5,87 +5,32 @@
 // Needs root. Writes benchmarks/results/net-echo.json and docs/img/net-echo.svg.
 //
 //   node benchmarks/net-echo.mjs [--count N]
-import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { barChart } from "./lib/svg.mjs";
+import { buildExample, requireRoot, root, Testbed } from "./lib/testbed.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const countArg = process.argv.indexOf("--count");
 const count = countArg > 0 ? Number(process.argv[countArg + 1]) : 5000;
-if (process.getuid() !== 0) {
-  console.error("net-echo.mjs: needs root (it makes network namespaces, a TAP device and a veth pair)");
-  process.exit(2);
-}
-const NS = `tessera-bench-${process.pid}`;
-const PEER = `${NS}-peer`;
-const sh = (...args) => execFileSync(args[0], args.slice(1), { encoding: "utf8" });
-const inNs = (ns, ...args) => sh("ip", "netns", "exec", ns, ...args);
-const children = [];
-function cleanup() {
-  for (const c of children) c.kill("SIGKILL");
-  spawnSync("ip", ["netns", "del", NS]);
-  spawnSync("ip", ["netns", "del", PEER]);
-}
-process.on("exit", cleanup);
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
-
-console.error("building examples/echo ...");
-const out = `${root}.bench`;
-const built = spawnSync(
-  process.execPath,
-  [`${root}packages/cli/bin/tessera.cjs`, "build", "examples/echo", "-o", out],
-  { encoding: "utf8" },
-);
-if (built.status !== 0) throw new Error(built.stderr);
-
-console.error("making the namespaces ...");
-sh("ip", "netns", "add", NS);
-sh("ip", "netns", "add", PEER);
-inNs(NS, "ip", "link", "set", "lo", "up");
-inNs(NS, "ip", "tuntap", "add", "dev", "tbench", "mode", "tap");
-inNs(NS, "ip", "addr", "add", "10.94.0.1/24", "dev", "tbench");
-inNs(NS, "ip", "link", "set", "tbench", "up");
-inNs(NS, "ip", "link", "add", "vbench", "type", "veth", "peer", "name", "vpeer", "netns", PEER);
-inNs(NS, "ip", "addr", "add", "10.93.0.1/24", "dev", "vbench");
-inNs(NS, "ip", "link", "set", "vbench", "up");
-inNs(PEER, "ip", "addr", "add", "10.93.0.2/24", "dev", "vpeer");
-inNs(PEER, "ip", "link", "set", "vpeer", "up");
-
-const spawnIn = (ns, args) => {
-  const c = spawn("ip", ["netns", "exec", ns, ...args], { stdio: "ignore" });
-  children.push(c);
-  return c;
-};
-spawnIn(NS, [
-  process.execPath,
-  `${root}packages/cli/bin/tessera.cjs`,
-  "run",
-  `${out}/echo.wasm`,
-  "--net",
-  "service=tap:tbench",
-  "--",
-  "ip=10.94.0.2/24",
-]);
-spawnIn(PEER, [process.execPath, `${root}benchmarks/lib/udp-echo-server.cjs`, "7"]);
-for (const host of ["10.94.0.2", "10.93.0.2"]) {
-  let up = false;
-  for (let i = 0; i < 20 && !up; i++)
-    up = spawnSync("ip", ["netns", "exec", NS, "ping", "-c", "1", "-W", "1", host]).status === 0;
-  if (!up) throw new Error(`${host} never answered`);
-}
+requireRoot("net-echo.mjs");
+const image = buildExample("echo");
+const bed = new Testbed("bench", { tap: "tbench", tapNet: "10.94.0", veth: "vbench", vethNet: "10.93.0" });
+bed.startTessera(image);
+bed.startPeer("udp-echo-server.cjs", "7");
+bed.waitForPing();
 
 function udp(host) {
-  return JSON.parse(inNs(NS, process.execPath, `${root}benchmarks/lib/udp-client.cjs`, host, "7", String(count), "64"));
+  return JSON.parse(
+    bed.inNs(bed.ns, process.execPath, `${root}benchmarks/lib/udp-client.cjs`, host, "7", String(count), "64"),
+  );
 }
 function ping(host) {
-  const text = inNs(NS, "ping", "-q", "-c", "500", "-i", "0.002", host);
+  const text = bed.inNs(bed.ns, "ping", "-q", "-c", "500", "-i", "0.002", host);
   const m = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/.exec(text);
   const loss = /(\d+)% packet loss/.exec(text);
   return { minMs: Number(m[1]), avgMs: Number(m[2]), maxMs: Number(m[3]), loss: Number(loss[1]) };
 }
 
-const targets = { tessera: "10.94.0.2", linux: "10.93.0.2" };
+const targets = { tessera: bed.tessera, linux: bed.linux };
 const result = { date: new Date().toISOString(), node: process.version, count, udp: {}, ping: {} };
 for (const round of [1, 2]) {
   for (const [name, host] of Object.entries(targets)) {

@@ -6,96 +6,38 @@
 // Needs root. Writes benchmarks/results/tcp-bulk.json and docs/img/tcp-bulk.svg.
 //
 //   sudo node benchmarks/tcp-bulk.mjs [--mib N] [--rounds N]
-import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { barChart } from "./lib/svg.mjs";
+import { buildExample, requireRoot, root, Testbed } from "./lib/testbed.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const mib = arg("--mib", 256);
 const rounds = arg("--rounds", 3);
-if (process.getuid() !== 0) {
-  console.error("tcp-bulk.mjs: needs root (it makes network namespaces, a TAP device and a veth pair)");
-  process.exit(2);
-}
+requireRoot("tcp-bulk.mjs");
 if (!(mib >= 1 && rounds >= 1)) {
   console.error("tcp-bulk.mjs: --mib and --rounds take whole numbers of at least 1");
   process.exit(2);
 }
 const bytes = mib * 1024 * 1024;
-const NS = `tessera-tcpb-${process.pid}`;
-const PEER = `${NS}-peer`;
-const sh = (...args) => execFileSync(args[0], args.slice(1), { encoding: "utf8" });
-const inNs = (ns, ...args) => sh("ip", "netns", "exec", ns, ...args);
-const children = [];
-function cleanup() {
-  for (const c of children) c.kill("SIGKILL");
-  spawnSync("ip", ["netns", "del", NS]);
-  spawnSync("ip", ["netns", "del", PEER]);
-}
-process.on("exit", cleanup);
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
-
-console.error("building examples/echo ...");
-const out = `${root}.bench`;
-const built = spawnSync(
-  process.execPath,
-  [`${root}packages/cli/bin/tessera.cjs`, "build", "examples/echo", "-o", out],
-  { encoding: "utf8" },
-);
-if (built.status !== 0) throw new Error(built.stderr);
-
-console.error("making the namespaces ...");
-sh("ip", "netns", "add", NS);
-sh("ip", "netns", "add", PEER);
-inNs(NS, "ip", "link", "set", "lo", "up");
-inNs(NS, "ip", "tuntap", "add", "dev", "tbulk", "mode", "tap");
-inNs(NS, "ip", "addr", "add", "10.92.0.1/24", "dev", "tbulk");
-inNs(NS, "ip", "link", "set", "tbulk", "up");
-inNs(NS, "ip", "link", "add", "vbulk", "type", "veth", "peer", "name", "vpeer", "netns", PEER);
-inNs(NS, "ip", "addr", "add", "10.91.0.1/24", "dev", "vbulk");
-inNs(NS, "ip", "link", "set", "vbulk", "up");
-inNs(PEER, "ip", "addr", "add", "10.91.0.2/24", "dev", "vpeer");
-inNs(PEER, "ip", "link", "set", "vpeer", "up");
-
-const spawnIn = (ns, args) => {
-  const c = spawn("ip", ["netns", "exec", ns, ...args], { stdio: "ignore" });
-  children.push(c);
-  return c;
-};
-spawnIn(NS, [
-  process.execPath,
-  `${root}packages/cli/bin/tessera.cjs`,
-  "run",
-  `${out}/echo.wasm`,
-  "--net",
-  "service=tap:tbulk",
-  "--",
-  "ip=10.92.0.2/24",
-  "msl=100",
-]);
-spawnIn(PEER, [process.execPath, `${root}benchmarks/lib/tcp-bulk-server.cjs`]);
-for (const host of ["10.92.0.2", "10.91.0.2"]) {
-  let up = false;
-  for (let i = 0; i < 20 && !up; i++)
-    up = spawnSync("ip", ["netns", "exec", NS, "ping", "-c", "1", "-W", "1", host]).status === 0;
-  if (!up) throw new Error(`${host} never answered`);
-}
+const image = buildExample("echo");
+const bed = new Testbed("tcpb", { tap: "tbulk", tapNet: "10.92.0", veth: "vbulk", vethNet: "10.91.0" });
+bed.startTessera(image, { cmdline: ["msl=100"] });
+bed.startPeer("tcp-bulk-server.cjs");
+bed.waitForPing();
 
 /** One transfer of `bytes`: "up" to host's discard, "down" from its source; MB/s (10^6 bytes). */
 function transfer(mode, host) {
   const r = JSON.parse(
-    inNs(NS, process.execPath, `${root}benchmarks/lib/tcp-bulk-client.cjs`, mode, host, String(bytes)),
+    bed.inNs(bed.ns, process.execPath, `${root}benchmarks/lib/tcp-bulk-client.cjs`, mode, host, String(bytes)),
   );
   if (r.error || r.bytes !== bytes) throw new Error(`${mode} ${host}: ${r.bytes} of ${bytes} bytes, ${r.error}`);
   return bytes / 1e6 / (r.ms / 1000);
 }
 
-const targets = { tessera: "10.92.0.2", linux: "10.91.0.2" };
+const targets = { tessera: bed.tessera, linux: bed.linux };
 const result = { date: new Date().toISOString(), node: process.version, bytes, rounds, runs: [], best: {} };
 // Interleaved rounds; each side's best of them (the machine's speed varies).
 for (let round = 1; round <= rounds; round++) {
