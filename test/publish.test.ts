@@ -227,21 +227,6 @@ describe("--publish: host TCP connections reach a guest's port", () => {
   });
 });
 
-// The throughput of the publish path (docs/networking.md): PUBLISH_BENCH=1 npx vitest run test/publish.test.ts
-describe.skipIf(!process.env.PUBLISH_BENCH)("--publish: throughput", () => {
-  test("100 MiB echo, three times", async () => {
-    const data = seeded(100 * 1024 * 1024, 0xbe4c);
-    const want = sha256(data);
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      const r = await exchange(7, data, 120_000);
-      const s = (performance.now() - t0) / 1000;
-      expect(sha256(r.back)).toBe(want);
-      console.log(`publish: 100 MiB echo in ${s.toFixed(2)} s: ${(100 / s).toFixed(1)} MiB/s each way`);
-    }
-  }, 600_000);
-});
-
 describe("--publish: errors a person can act on", () => {
   const run = (args: string[]) => tessera(["run", ...args]);
 
