@@ -1,13 +1,14 @@
 // runFile: missing files and the `.names` sidecar.
 import { makeNamesFile, parseImage } from "@tessera/image";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runFile, TenderError } from "../src/index.js";
 import { capture, guest } from "./guest.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tessera-file-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const TRAP = `(module (memory (export "memory") 1) (func $deep_inside unreachable) (func (export "_start") (call $deep_inside)))`;
 
 describe("runFile", () => {

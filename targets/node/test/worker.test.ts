@@ -1,14 +1,15 @@
 // Console input through the I/O worker: a real child process reading its stdin pipe (needs the built dist).
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { echoGuest, guest, imports } from "./guest.js";
 
 const DIST = new URL("../dist/index.js", import.meta.url).href;
 const dir = mkdtempSync(join(tmpdir(), "tessera-node-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run `image` in a child node with runFile, feeding `input`; close stdin unless `keepOpen`. */
 function child(image: Uint8Array, input: Uint8Array, keepOpen = false) {
