@@ -116,7 +116,6 @@ export class Stack {
   dhcp: DhcpClient | null = null;
   private readonly timer: PollTimer = new PollTimer();
   private listener: StackListener | null = null;
-  private flusher: Flusher | null = null;
 
   constructor(
     /** The device the stack runs on. */
@@ -127,6 +126,9 @@ export class Stack {
     this.iface = new Interface(new DeviceLink(device), device.mac, device.mtu);
     this.timer.stack = this;
     loop.on(device.handle, new DeviceReader(this));
+    // Whichever way the app reached TCP (this class, `iface.tcp`, a server on top), what it writes
+    // outside the stack's callbacks goes out at the start of the next loop turn.
+    loop.prepare(new Flusher(this));
   }
 
   /**
@@ -146,24 +148,14 @@ export class Stack {
    * connection its handler (or refuses it). Null if the port is taken.
    */
   listen(port: u32, acceptor: TcpAcceptor): TcpListener | null {
-    this.useTcp();
     return this.iface.listenTcp(port, acceptor);
   }
 
   /** Opens a TCP connection to `addr:port`; `handler` hears how it goes. Null if the table is full. */
   connect(addr: u32, port: u32, handler: TcpHandler): TcpConnection | null {
-    this.useTcp();
     const conn = this.iface.connectTcp(addr, port, handler, this.loop.now());
     this.schedule();
     return conn;
-  }
-
-  // Writes made outside the stack's callbacks go out at the end of the loop turn.
-  private useTcp(): void {
-    if (this.flusher) return;
-    const f = new Flusher(this);
-    this.flusher = f;
-    this.loop.prepare(f);
   }
 
   /** Starts a DHCP client on the interface (`seed` for its xids and jitter); false if UDP port 68 is taken. */
