@@ -82,12 +82,6 @@ export class TcpListener {
     h.length = w;
     return w;
   }
-
-  /** Forgets `conn` if it is one of the half-open connections (its handshake completed). */
-  forget(conn: TcpConnection): void {
-    const i = this.halfOpen.indexOf(conn);
-    if (i >= 0) this.halfOpen.splice(i, 1);
-  }
 }
 
 /** An interface's TCP: at most `maxConnections` connections in a hash table on the 4-tuple. */
@@ -451,7 +445,7 @@ export class TcpEndpoint extends TcpEmitter {
   private completed(conn: TcpConnection, now: i64): void {
     if (conn.state == TcpState.Closed) return;
     const l = this.listenerOn(conn.localPort);
-    if (l) l.forget(conn); // no longer half-open: the backlog must not hold it (nor its memory) until the next SYN
+    if (l) l.prune(); // no longer half-open: the backlog must not hold it (nor its memory) until the next SYN
     const handler = l ? l.acceptor.accept(conn.remoteAddr, conn.remotePort, now) : null;
     if (!handler) {
       if (l) l.refused++;
