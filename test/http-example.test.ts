@@ -93,7 +93,9 @@ async function health(port: number, host?: string): Promise<Record<string, numbe
   const r = await request(port, "/healthz", { host });
   expect(r.status).toBe(200);
   const text = r.body.toString();
-  expect(text).toMatch(/^ok uptime=\d+s open=\d+ tcp=\d+ timewait=\d+ served=\d+ requests=\d+ heap=\d+ pages=\d+\n$/);
+  expect(text).toMatch(
+    /^ok uptime=\d+s open=\d+ tcp=\d+ timewait=\d+ served=\d+ requests=\d+ heap=\d+ pages=\d+ gc=\d+\n$/,
+  );
   return Object.fromEntries([...text.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
 }
 
@@ -291,7 +293,7 @@ describe.skipIf(why !== null)("through a TAP device in a namespace", () => {
   test("curl of /healthz", () => {
     const r = ns.run("curl", ["-sS", "--fail", "--max-time", "10", "http://10.97.0.2/healthz"]);
     expect(r.stdout.toString()).toMatch(
-      /^ok uptime=\d+s open=1 tcp=\d+ timewait=\d+ served=\d+ requests=\d+ heap=\d+ pages=\d+\n$/,
+      /^ok uptime=\d+s open=1 tcp=\d+ timewait=\d+ served=\d+ requests=\d+ heap=\d+ pages=\d+ gc=\d+\n$/,
     );
   });
 });

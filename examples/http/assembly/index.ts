@@ -1,9 +1,11 @@
 // http: a static web site served over HTTP/1.1 on port 80. The files of
 // site/ are embedded in the image at build time ("tessera": { "assets":
 // "site" } in package.json) and sent from the data segment where they lie;
-// `/` is site/index.html. GET /healthz answers "ok" and live numbers: uptime,
-// connections open (HTTP, and TCP including those closing, and of those the ones in TIME-WAIT) and served, requests, and the heap in use after a full
-// collection (heap=BYTES), which tests read to look for leaks.
+// `/` is site/index.html. GET /healthz answers "ok" and live numbers: uptime;
+// connections open (HTTP; TCP, those closing included; and of those, the ones
+// in TIME-WAIT) and served; requests; the heap in use (heap=BYTES: what was
+// live at the loop's last garbage collection plus what was allocated since),
+// which tests read to look for leaks; memory pages; and collections so far.
 //
 //   npm start    (tessera run build/http.wasm --publish 8080:80: http://localhost:8080, no root)
 //   tessera run http.wasm --net service=tap:tap0 -- ip=10.0.0.2/24
@@ -78,6 +80,8 @@ class Health extends HttpHandler {
           heap.used.toString() +
           " pages=" +
           memory.size().toString() +
+          " gc=" +
+          stack!.loop.collector.count.toString() +
           "\n",
       );
   }

@@ -3,6 +3,7 @@
 
 import { clock_monotonic, CONSOLE_READY_BIT, yield_ } from "@tessera/abi/assembly";
 import { fail } from "./abort";
+import { Collector } from "./collector";
 import { Timer, TimerHeap } from "./heap";
 import { flush } from "./out";
 
@@ -21,19 +22,27 @@ export abstract class PrepareHandler {
 /** The bit of the ready set for console input (63); bits 0..62 are device handles. */
 export const CONSOLE_BIT: u32 = CONSOLE_READY_BIT;
 
+// How many `run()`s are on the wasm stack, of any loop: only the outermost may collect garbage.
+let running: i32 = 0;
+
 /**
  * An event loop over the ABI's `yield`. Each turn flushes console output,
  * sleeps until the earliest timer (or indefinitely if only device handlers
  * are registered), calls the handlers of ready devices, then fires due timers.
- * A turn allocates nothing. Subclasses may override `now` and `wait` to run
+ * A turn allocates nothing. Between turns, the outermost `run()` collects
+ * garbage (see `collector`). Subclasses may override `now` and `wait` to run
  * the loop on a simulated clock.
  */
 export class Loop {
+  /** When garbage is collected between turns (the `minimal` runtime): its interval, and a count. */
+  readonly collector: Collector = new Collector();
   private timers: TimerHeap = new TimerHeap();
   private handlers: StaticArray<ReadyHandler | null> = new StaticArray<ReadyHandler | null>(64);
   private handlerCount: i32 = 0;
   private preparers: Array<PrepareHandler> = new Array<PrepareHandler>();
   private stopping: bool = false;
+  private collecting: bool = false;
+  private turnTime: i64 = 0;
 
   /** The loop's clock: monotonic nanoseconds. */
   now(): i64 {
@@ -102,10 +111,23 @@ export class Loop {
     return this.timers.size > 0 || this.handlerCount > 0;
   }
 
-  /** Runs turns until nothing is pending or `stop()` is called. */
+  /**
+   * Runs turns until nothing is pending or `stop()` is called. The outermost
+   * `run()` collects garbage between turns under the `minimal` runtime, which
+   * sees only what globals and the loop reach: an object the caller keeps in
+   * a local alone, to use after `run()` returns, must be kept in a global.
+   */
   run(): void {
     this.stopping = false;
-    while (!this.stopping && this.turn());
+    const outer = running++ == 0;
+    const was = this.collecting;
+    this.collecting = outer;
+    // A loop that is not the global main loop is reachable only from locals: pin it while it collects.
+    if (ASC_RUNTIME == 1 && outer) __pin(changetype<usize>(this));
+    while (!this.stopping && this.turn()) if (outer) this.collector.collectIfDue(this.turnTime);
+    if (ASC_RUNTIME == 1 && outer) __unpin(changetype<usize>(this));
+    this.collecting = was;
+    running--;
   }
 
   /** Makes `run()` return after the current turn. */
@@ -120,8 +142,12 @@ export class Loop {
     flush();
     if (!this.pending) return false;
     const first = this.timers.peek();
-    let ready = this.wait(first ? first.deadline : i64.MAX_VALUE);
+    let deadline = first ? first.deadline : i64.MAX_VALUE;
+    if (this.collecting) deadline = min(deadline, this.collector.wakeAt);
+    let ready = this.wait(deadline);
     const now = this.now();
+    this.turnTime = now;
+    if (ready) this.collector.touch();
     while (ready) {
       const bit = <i32>ctz(ready);
       ready &= ready - 1;
@@ -138,6 +164,7 @@ export class Loop {
     for (;;) {
       const timer = this.timers.peek();
       if (!timer || timer.deadline > now || timer.seq >= limit) break;
+      this.collector.touch();
       this.timers.remove(timer);
       const period = timer.period;
       if (period) {

@@ -31,11 +31,15 @@ export class HeapUsage {
 const last = new HeapUsage();
 
 /**
- * Collects garbage (the incremental runtime, a full collection) and then
- * counts the allocator's blocks, so `used` is what live objects take. The
- * walk is O(blocks) and allocates nothing; the result is overwritten by the
- * next call. With the `stub` runtime, which never frees, it reports the
- * memory above the static data as used.
+ * Counts the allocator's blocks. Under the `incremental` runtime it first
+ * runs a full collection, so `used` is what live objects take. Under
+ * `minimal` (the default) it cannot collect here, where the caller's locals
+ * are invisible to the collector: `used` is what was live at the event loop's
+ * last collection plus what was allocated since (the loop collects within
+ * 100 ms of a turn that ran app code). The walk is O(blocks) and allocates
+ * nothing; the result is overwritten by the next call. With the `stub`
+ * runtime, which never frees, it reports the memory above the static data as
+ * used.
  */
 export function heapUsage(): HeapUsage {
   last.used = 0;
@@ -46,7 +50,7 @@ export function heapUsage(): HeapUsage {
     last.used = ((<usize>memory.size()) << 16) - __heap_base;
     return last;
   }
-  if (ASC_RUNTIME != 0) __collect(); // minimal (1) and incremental (2)
+  if (ASC_RUNTIME == 2) __collect(); // incremental; minimal (1) collects only between the loop's turns
   const root = changetype<usize>(ROOT);
   if (root == 0) return last; // nothing allocated yet
   const tail = load<usize>(root + HL_END);

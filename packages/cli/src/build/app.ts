@@ -22,8 +22,10 @@ export interface App {
   /** Absolute path of the entry file (`assembly/index.ts`). */
   entry: string;
   /**
-   * The memory manager: `incremental` (a garbage collector, the default),
-   * `minimal` (collects only when the app asks) or `stub` (never frees; the
+   * The memory manager: `minimal` (the default: a mark-and-sweep collector
+   * that the event loop runs between turns), `incremental` (collects on its
+   * own, at any allocation; it keeps a shadow stack of every reference in a
+   * local, which about doubles the code) or `stub` (never frees; the
    * smallest, for apps that allocate little or nothing).
    */
   runtime: Runtime;
@@ -60,7 +62,7 @@ export function loadApp(path: string): App {
   const name = rawName.replace(/^@[^/]+\//, "");
   if (!/^[A-Za-z0-9._-]+$/.test(name))
     throw new CliError(`${shown}/package.json: name "${rawName}" cannot name a file`);
-  const runtime = pkg.tessera?.runtime ?? "incremental";
+  const runtime = pkg.tessera?.runtime ?? "minimal";
   if (!RUNTIMES.includes(runtime as Runtime))
     throw new CliError(
       `${shown}/package.json: tessera.runtime must be one of ${RUNTIMES.join(", ")}, not ${JSON.stringify(runtime)}`,

@@ -27,7 +27,7 @@ function files(name: string): Record<string, string> {
           version: "0.1.0",
           private: true,
           description: "A Tessera unikernel",
-          tessera: { runtime: "incremental" },
+          tessera: { runtime: "minimal" },
         },
         null,
         2,
