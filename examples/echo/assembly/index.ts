@@ -303,6 +303,7 @@ class Resend extends Timer {
 
 export function _start(): void {
   const stack = Stack.open("service");
+  stack.iface.reassembleFragments(); // pings and datagrams larger than the MTU arrive in fragments
   const peer = Args.find("send");
   if (peer < 0) {
     stack.iface.bindUdp(ECHO_PORT, new Echo(stack));

@@ -81,6 +81,7 @@ class Replies extends EchoHandler {
 
 export function _start(): void {
   const stack = Stack.open("service");
+  stack.iface.reassembleFragments(); // replies to pings larger than the MTU come back in fragments
   const hostText = Args.get("host");
   const host =
     hostText === null

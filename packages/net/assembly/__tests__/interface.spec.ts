@@ -1,6 +1,7 @@
 // Two interfaces joined by an in-memory wire: ARP, ping (small and
-// fragmented), UDP both ways, port unreachable, and drops by reason. Each
-// case runs in a fresh instance, so each starts with empty ARP caches.
+// fragmented), UDP both ways, port unreachable, fragments dropped without a
+// reassembler, and drops by reason. Each case runs in a fresh instance, so
+// each starts with empty ARP caches.
 
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { Interface, EchoHandler } from "@tessera/net/assembly/iface/interface";
@@ -17,6 +18,9 @@ const SECOND: i64 = 1_000_000_000;
 const pair = new Pair();
 const a = pair.a;
 const b = pair.b;
+// Both reassemble fragments (pings and datagrams larger than the MTU); one test takes B's away.
+a.reassembleFragments();
+b.reassembleFragments();
 
 /** Delivers frames until none are in flight; returns how many were delivered. */
 function pump(now: i64): i32 {
@@ -85,6 +89,19 @@ test("a 3000-byte ping goes out in fragments and its reply is reassembled", () =
   expect<i32>(frames, 8, "ARP request and reply, then three fragments each way");
   expect<i32>(replies.count, before + 1);
   expect<u32>(replies.lastLen, 3000);
+});
+
+test("without a reassembler, fragments are dropped as Drop.Fragment and whole datagrams still answered", () => {
+  b.fragments = null;
+  const before = replies.count;
+  a.ping(B_IP, 0x1234, 1, 3000, SECOND);
+  pump(SECOND);
+  expect<u64>(b.counters.dropped(Drop.Fragment), 3, "three fragments dropped");
+  expect<i32>(replies.count, before, "no reply");
+  a.ping(B_IP, 0x1234, 2, 1472, SECOND); // 1500 bytes of IP: one whole datagram
+  pump(SECOND);
+  expect<i32>(replies.count, before + 1, "a reply to the whole one");
+  expect<u64>(b.counters.dropped(Drop.Fragment), 3);
 });
 
 test("UDP echo returns the datagram byte for byte, even one larger than the MTU", () => {

@@ -1,5 +1,6 @@
 // An Ethernet interface with IPv4: receives frames (ARP, IPv4 with fragments
-// reassembled, ICMP echo, UDP to bound sockets, TCP to tcp/endpoint.ts) and sends IPv4 datagrams,
+// reassembled once `reassembleFragments` is called, ICMP echo, UDP to bound
+// sockets, TCP to tcp/endpoint.ts) and sends IPv4 datagrams,
 // resolving next hops with ARP and fragmenting to the MTU. It does no I/O of
 // its own (frames leave through a Link) and reads no clock (time is passed in).
 
@@ -39,7 +40,7 @@ import { Counters } from "./counters";
 import { Ipv4Config } from "./config";
 import { Link } from "./link";
 import { PendingQueue } from "./pending";
-import { Reassembler } from "./reassembly";
+import { Defragmenter, Reassembler, REASSEMBLY_TIMEOUT } from "./reassembly";
 import { UdpHandler, UdpSocket } from "../socket/udp";
 import { TcpConnection, TcpHandler } from "../tcp/connection";
 import { TcpAcceptor, TcpEndpoint, TcpListener, TcpTransport } from "../tcp/endpoint";
@@ -64,8 +65,11 @@ export class Interface {
   readonly arp: ArpCache = new ArpCache();
   /** Frames waiting for a neighbour's MAC address. */
   readonly pending: PendingQueue;
-  /** Fragments of datagrams not yet whole. */
-  readonly fragments: Reassembler = new Reassembler();
+  /**
+   * Fragments of datagrams not yet whole, once `reassembleFragments` has installed a reassembler;
+   * until then fragments are dropped (`Drop.Fragment`), and the image carries no reassembly code.
+   */
+  fragments: Defragmenter | null = null;
   /** Who receives echo replies, if anyone. */
   echoHandler: EchoHandler | null = null;
   /** Whether to answer pings (ICMP echo requests). */
@@ -110,6 +114,18 @@ export class Interface {
     let transport = this.tcpTransport;
     if (!transport) this.tcpTransport = transport = new TcpTransport(new TcpEndpoint(this));
     return (<TcpTransport>transport).endpoint;
+  }
+
+  /**
+   * Reassembles fragmented IPv4 datagrams from now on, in `slots` buffers of `maxDatagram` bytes
+   * (see `Reassembler`), and returns the reassembler (for its counters). Pings and UDP datagrams
+   * larger than the MTU arrive in fragments; TCP's segments never do (its MSS keeps them whole),
+   * so a TCP server need not call it. A reassembler installed before is replaced.
+   */
+  reassembleFragments(slots: i32 = 4, maxDatagram: u32 = 65535, timeout: i64 = REASSEMBLY_TIMEOUT): Reassembler {
+    const r = new Reassembler(slots, maxDatagram, timeout);
+    this.fragments = r;
+    return r;
   }
 
   // ---- receiving -------------------------------------------------------
@@ -158,11 +174,13 @@ export class Interface {
     let payload = ip.payloadPtr();
     let payloadLen = ip.payloadLen();
     if (repr.moreFragments || repr.fragmentOffset != 0) {
-      r = this.fragments.offer(ip, now);
+      const fragments = this.fragments;
+      if (!fragments) return this.counters.drop(Drop.Fragment);
+      r = fragments.offer(ip, now);
       if (r != Drop.Ok) return this.counters.drop(r);
-      if (!this.fragments.completed) return;
-      payload = this.fragments.payloadPtr();
-      payloadLen = this.fragments.payloadLen();
+      if (!fragments.completed) return;
+      payload = fragments.payloadPtr();
+      payloadLen = fragments.payloadLen();
     }
     const src = repr.srcAddr;
     const protocol = repr.protocol;
@@ -443,7 +461,8 @@ export class Interface {
   poll(now: i64): void {
     this.arp.expire(now);
     this.pending.expire(now);
-    this.fragments.expire(now);
+    const fragments = this.fragments;
+    if (fragments) fragments.expire(now);
     const tcp = this.tcpTransport;
     if (tcp) tcp.poll(now);
   }
@@ -457,7 +476,9 @@ export class Interface {
   /** The earliest time `poll` has something to do. */
   pollAt(): i64 {
     const tcp = this.tcpTransport;
-    const at = min(this.arp.pollAt(), min(this.pending.pollAt(), this.fragments.pollAt()));
+    const fragments = this.fragments;
+    let at = min(this.arp.pollAt(), this.pending.pollAt());
+    if (fragments) at = min(at, fragments.pollAt());
     return tcp ? min(at, tcp.pollAt()) : at;
   }
 }

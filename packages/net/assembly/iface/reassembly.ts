@@ -17,6 +17,35 @@
 import { Drop } from "../wire/drop";
 import { Ipv4Packet } from "../wire/ipv4";
 
+/**
+ * Fragment reassembly as the interface sees it. The interface holds one of these only once
+ * `Interface.reassembleFragments` has installed a `Reassembler`; images that never call it carry
+ * none of the reassembler's code (the interface reaches it through these abstract methods only).
+ */
+export abstract class Defragmenter {
+  /** The last `offer` completed a datagram, whose payload is at `payloadPtr`, `payloadLen` bytes long. */
+  completed: bool = false;
+  protected donePtr: usize = 0;
+  protected doneLen: u32 = 0;
+
+  /** Address of the completed datagram's payload; valid until the next `offer` or `expire`. */
+  @inline payloadPtr(): usize {
+    return this.donePtr;
+  }
+
+  /** Bytes of the completed datagram's payload. */
+  @inline payloadLen(): u32 {
+    return this.doneLen;
+  }
+
+  /** Takes one fragment (MF set or a nonzero offset) addressed to us: `Drop.Ok` if it was kept, else why not. */
+  abstract offer(packet: Ipv4Packet, now: i64): Drop;
+  /** Frees datagrams that have waited too long for their other fragments; returns how many. */
+  abstract expire(now: i64): i32;
+  /** The earliest `now` at which `expire` would free one, or i64.MAX_VALUE. */
+  abstract pollAt(): i64;
+}
+
 /** The default reassembly timeout: 30 s in nanoseconds (Linux's ipfrag_time; RFC 791 suggests 15 s or more). */
 export const REASSEMBLY_TIMEOUT: i64 = 30_000_000_000;
 
@@ -65,7 +94,7 @@ class Slot {
  * - Slots whose first fragment arrived more than `timeout` ago are freed (`timedOut`) by `expire`, which
  *   `offer` also calls first, so a stale datagram never absorbs a new fragment.
  */
-export class Reassembler {
+export class Reassembler extends Defragmenter {
   /** Datagrams in progress at most. */
   readonly slots: i32;
   /** Bytes of payload per datagram at most (at most 65535). */
@@ -84,8 +113,7 @@ export class Reassembler {
   /** Datagrams discarded for a conflicting overlap or conflicting ends. */
   discarded: u64 = 0;
 
-  /** The last `offer` completed a datagram, described by the fields below and `payloadPtr`/`payloadLen`. */
-  completed: bool = false;
+  // `completed`, `payloadPtr` and `payloadLen` (from Defragmenter) describe the datagram the last `offer` completed.
   /** Source address of the completed datagram, host order. */
   srcAddr: u32 = 0;
   /** Destination address of the completed datagram, host order. */
@@ -100,14 +128,13 @@ export class Reassembler {
   private readonly bitmaps: ArrayBuffer;
   private readonly table: StaticArray<Slot>;
   private busyCount: i32 = 0;
-  private donePtr: usize = 0;
-  private doneLen: u32 = 0;
 
   /**
    * Allocates `slots` (at least 1) buffers of `maxDatagram` (at most 65535) bytes and their bitmaps;
    * incomplete datagrams are freed `timeout` ns after their first fragment (i64.MAX_VALUE: never).
    */
   constructor(slots: i32 = 4, maxDatagram: u32 = MAX_DATAGRAM, timeout: i64 = REASSEMBLY_TIMEOUT) {
+    super();
     const n = max(slots, 1);
     const size = min(maxDatagram, MAX_DATAGRAM);
     const bitmapBytes = (((size + 7) >> 3) + 7) >> 3;
@@ -120,16 +147,6 @@ export class Reassembler {
     this.bitmaps = new ArrayBuffer(n * <i32>bitmapBytes);
     this.table = new StaticArray<Slot>(n);
     for (let i = 0; i < this.slots; i++) this.table[i] = new Slot(i);
-  }
-
-  /** Address of the completed datagram's payload; valid until the next `offer` or `expire`. */
-  @inline payloadPtr(): usize {
-    return this.donePtr;
-  }
-
-  /** Bytes of the completed datagram's payload. */
-  @inline payloadLen(): u32 {
-    return this.doneLen;
   }
 
   /** Datagrams in progress (at most `slots`). */

@@ -25,6 +25,8 @@ export enum Drop {
   Forbidden,
   /** No room: a full queue, table or reassembly buffer. */
   NoRoom,
+  /** An IPv4 fragment, in an image that does not reassemble them (see `Interface.reassembleFragments`). */
+  Fragment,
   /** Number of reasons; keep last. */
   Count,
 }
@@ -54,6 +56,8 @@ export function dropName(reason: Drop): string {
       return "forbidden";
     case Drop.NoRoom:
       return "no-room";
+    case Drop.Fragment:
+      return "fragment";
     default:
       return "unknown";
   }
