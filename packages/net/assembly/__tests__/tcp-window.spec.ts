@@ -3,6 +3,7 @@
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { CloseReason, TcpConfig, TcpState } from "@tessera/net/assembly/tcp/state";
 import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
+import { Timestamps } from "@tessera/net/assembly/tcp/timestamps";
 import { TcpRepr, TCP_ACK, TCP_RST, TCP_SYN } from "@tessera/net/assembly/wire/tcp";
 import {
   A_IP,
@@ -107,7 +108,7 @@ test("passive open: the SYN-ACK offers window scale and SACK only if the SYN did
 
 function withTimestamps(): TcpConfig {
   const c = new TcpConfig();
-  c.timestamps = true;
+  c.timestamps = new Timestamps();
   c.rtoMin = 10 * 1_000_000;
   return c;
 }
@@ -157,11 +158,11 @@ test("timestamps: PAWS drops a segment with an older TSval (RFC 7323 §5) and AC
   const conn = established(withTimestamps(), rec, peerTs(5000));
   conn.process(stamped(conn, PEER_ISS + 1, ISS + 1, 100, 5100, 0), B_IP, A_IP, 1_000_000);
   expect<u32>(conn.rcvNxt, PEER_ISS + 101);
-  expect<u32>(conn.timestamps.recent, 5100);
+  expect<u32>((<Timestamps>conn.timestamps).recent, 5100);
   const reply = conn.process(stamped(conn, PEER_ISS + 101, ISS + 1, 100, 4000, 0), B_IP, A_IP, 2_000_000);
   expect<bool>(reply != null, true, "an ACK");
   expect<u32>(conn.rcvNxt, PEER_ISS + 101, "the old segment's data is not taken");
-  expect<u64>(conn.timestamps.rejected, 1);
+  expect<u64>((<Timestamps>conn.timestamps).rejected, 1);
   conn.process(stamped(conn, PEER_ISS + 101, ISS + 1, 100, 5200, 0), B_IP, A_IP, 3_000_000);
   expect<u32>(conn.rcvNxt, PEER_ISS + 201, "a newer one is");
 });

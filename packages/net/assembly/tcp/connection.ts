@@ -50,21 +50,8 @@ export abstract class TcpHandler {
 /** Fills `reply` with the RST that answers `seg` when no connection takes it (RFC 9293 §3.10.7.1); false for a RST. */
 export function resetFor(seg: TcpRepr, reply: TcpRepr): bool {
   if (seg.has(TCP_RST)) return false;
-  reply.srcPort = seg.dstPort;
-  reply.dstPort = seg.srcPort;
-  reply.window = 0;
-  reply.urgentPointer = 0;
-  reply.options.clear();
-  reply.payloadLen = 0;
-  if (seg.has(TCP_ACK)) {
-    reply.seqNumber = seg.ackNumber;
-    reply.ackNumber = 0;
-    reply.flags = TCP_RST;
-  } else {
-    reply.seqNumber = 0;
-    reply.ackNumber = seg.seqNumber + seg.seqLen();
-    reply.flags = TCP_RST | TCP_ACK;
-  }
+  if (seg.has(TCP_ACK)) reply.set(seg.dstPort, seg.srcPort, seg.ackNumber, 0, TCP_RST, 0);
+  else reply.set(seg.dstPort, seg.srcPort, 0, seg.seqNumber + seg.seqLen(), TCP_RST | TCP_ACK, 0);
   return true;
 }
 

@@ -380,18 +380,11 @@ export class TcpEndpoint extends TcpEmitter {
     let mi: u32 = 0;
     for (let i: u32 = 1; i < 8; i++) if (COOKIE_MSS[i] <= peerMss) mi = i;
     const tick = <u32>(now / COOKIE_TICK);
-    const r = this.reply;
-    r.srcPort = seg.dstPort;
-    r.dstPort = seg.srcPort;
-    r.seqNumber = this.cookie(l, dst, seg.dstPort, src, seg.srcPort, seg.seqNumber, tick, mi);
-    r.ackNumber = seg.seqNumber + 1;
-    r.flags = TCP_SYN | TCP_ACK;
-    r.window = min<u32>(l.config.recvBuffer, 0xffff);
-    r.urgentPointer = 0;
-    r.options.clear();
+    const iss = this.cookie(l, dst, seg.dstPort, src, seg.srcPort, seg.seqNumber, tick, mi);
+    const window = min<u32>(l.config.recvBuffer, 0xffff);
+    const r = this.reply.set(seg.dstPort, seg.srcPort, iss, seg.seqNumber + 1, TCP_SYN | TCP_ACK, window);
     r.options.hasMaxSegSize = true;
     r.options.maxSegSize = this.mss();
-    r.payloadLen = 0;
     l.cookiesSent++;
     this.send(dst, src, r, now);
   }
@@ -417,18 +410,9 @@ export class TcpEndpoint extends TcpEmitter {
       this.tableFull++;
       return null;
     }
-    const syn = this.syn;
-    syn.srcPort = seg.srcPort;
-    syn.dstPort = seg.dstPort;
-    syn.seqNumber = irs;
-    syn.ackNumber = 0;
-    syn.flags = TCP_SYN;
-    syn.window = seg.window;
-    syn.urgentPointer = 0;
-    syn.options.clear();
+    const syn = this.syn.set(seg.srcPort, seg.dstPort, irs, 0, TCP_SYN, seg.window);
     syn.options.hasMaxSegSize = true;
     syn.options.maxSegSize = COOKIE_MSS[mi];
-    syn.payloadLen = 0;
     const conn = new TcpConnection(l.config, this, this.mss());
     conn.listen(dst, seg.dstPort, cookie);
     conn.process(syn, src, dst, now);

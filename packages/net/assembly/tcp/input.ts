@@ -201,7 +201,7 @@ export abstract class TcpInput extends TcpOutput {
       this.rcvWscale = this.wsOffer;
     }
     this.sackOk = this.config.sack && o.sackPermitted;
-    this.timestamps.synReceived(o, this.config.timestamps, now);
+    this.timestamps.synReceived(o, now);
     this.congestion.sack = this.sackOk;
     this.sndWnd = seg.window; // a SYN's window is never scaled
     this.maxSndWnd = seg.window;

@@ -22,7 +22,7 @@ import { NewReno } from "./congestion";
 import { TcpConnection, TcpEmitter, TcpHandler } from "./connection";
 import { Reassembly } from "./reassembly";
 import { Scoreboard } from "./scoreboard";
-import { Timestamps } from "./timestamps";
+import { TcpTimestamps } from "./timestamps";
 import { RttEstimator } from "./rtt";
 import { CloseReason, TcpConfig, TcpState } from "./state";
 
@@ -102,8 +102,8 @@ export abstract class TcpOutput {
   /** Both ends offered SACK: our ACKs carry SACK blocks. */
   sackOk: bool = false;
   protected peerScales: bool = false; // the peer's SYN offered window scaling (and so did we)
-  /** Timestamps (RFC 7323): `timestamps.ok` once both ends offered them. */
-  readonly timestamps: Timestamps = new Timestamps();
+  /** Timestamps (RFC 7323): `timestamps.ok` once both ends offered them (a `Timestamps` if the config has them on). */
+  readonly timestamps: TcpTimestamps;
   protected clockNow: i64 = 0; // the `now` of the current process or dispatch call, for TSval
   /** Congestion control. */
   readonly congestion: NewReno = new NewReno();
@@ -170,6 +170,7 @@ export abstract class TcpOutput {
     this.reassembly = new Reassembly(max<u32>(config.reassemblyRanges, 1));
     this.scratch = new StaticArray<u8>(<i32>mss);
     this.rtt = new RttEstimator(config);
+    this.timestamps = config.timestamps.create();
     let shift: u32 = 0;
     while (shift < MAX_SHIFT && cap >> shift > MAX_WINDOW) shift++;
     this.wsOffer = shift;
@@ -249,7 +250,6 @@ export abstract class TcpOutput {
     if (this.rstDue) {
       this.rstDue = false;
       this.header(this.out, this.sndMax, TCP_RST); // SND.MAX: what the peer most likely expects (RFC 5961 wants it exact)
-      this.out.payloadLen = 0;
       this.emitter.emit(changetype<TcpConnection>(this), this.out, now);
       return 1;
     }
@@ -287,7 +287,6 @@ export abstract class TcpOutput {
         // SND.MAX, not SND.NXT: after a timeout SND.NXT is back at SND.UNA, below the peer's RCV.NXT,
         // and an ACK carrying it would be unacceptable there (its ACK field ignored: both ends stall).
         this.header(this.out, this.sndMax, TCP_ACK);
-        this.out.payloadLen = 0;
         if (this.emit(now)) sent++;
       }
     }
@@ -356,7 +355,6 @@ export abstract class TcpOutput {
   // A segment the peer must answer with an ACK of its state (window, RCV.NXT): SEG.SEQ = SND.UNA - 1, no data.
   private sendProbe(now: i64): u32 {
     this.header(this.out, this.sndUna - 1, TCP_ACK);
-    this.out.payloadLen = 0;
     return this.emit(now) ? 1 : 0;
   }
 
@@ -365,7 +363,6 @@ export abstract class TcpOutput {
   private sendOne(now: i64, ignoreCwnd: bool = false): bool {
     const s = this.state;
     const out = this.out;
-    out.payloadLen = 0;
     if (s == TcpState.SynSent || s == TcpState.SynReceived) {
       if (this.sndNxt != this.iss) return false;
       this.header(out, this.iss, s == TcpState.SynSent ? TCP_SYN : TCP_SYN | TCP_ACK);
@@ -579,35 +576,22 @@ export abstract class TcpOutput {
       o.windowScale = this.wsOffer;
     }
     if (this.config.sack && (active || this.sackOk)) o.sackPermitted = true;
-    if (this.config.timestamps && (active || this.timestamps.ok)) {
-      o.hasTimestamps = true;
-      o.tsVal = this.timestamps.clock(this.clockNow);
-      o.tsEcr = active ? 0 : this.timestamps.recent;
-    }
+    this.timestamps.offer(o, this.clockNow, active);
   }
 
   /** Fills `r`'s header for a segment at `seq` with `flags`: ports, ACK, window (scaled unless SYN), timestamps, SACK blocks. */
   protected header(r: TcpRepr, seq: u32, flags: u32): void {
-    r.srcPort = this.localPort;
-    r.dstPort = this.remotePort;
-    r.seqNumber = seq;
-    r.ackNumber = (flags & TCP_ACK) != 0 ? this.rcvNxt : 0;
-    r.flags = flags;
-    r.urgentPointer = 0;
-    r.payloadLen = 0;
-    r.options.clear();
-    if ((flags & TCP_RST) != 0) {
-      r.window = 0;
-      return;
-    }
-    const wnd = this.recvWindow();
+    const rst = (flags & TCP_RST) != 0;
     const syn = (flags & TCP_SYN) != 0;
-    const field = syn ? min(wnd, MAX_WINDOW) : min(wnd >> this.rcvWscale, MAX_WINDOW); // a SYN's window is never scaled
-    r.window = field;
-    this.advertisedEdge = this.rcvNxt + (syn ? field : field << this.rcvWscale);
     const ack = (flags & TCP_ACK) != 0;
-    if (!syn && this.timestamps.ok) this.timestamps.stamp(r.options, this.clockNow, ack, this.rcvNxt);
-    if (!syn && ack && this.sackOk && !this.reassembly.empty) this.reassembly.sackBlocks(r.options);
+    const shift = syn ? 0 : this.rcvWscale; // a SYN's window is never scaled
+    const field = rst ? 0 : min(this.recvWindow() >> shift, MAX_WINDOW);
+    r.set(this.localPort, this.remotePort, seq, ack ? this.rcvNxt : 0, flags, field);
+    if (rst) return;
+    this.advertisedEdge = this.rcvNxt + (field << shift);
+    if (syn) return;
+    if (this.timestamps.ok) this.timestamps.stamp(r.options, this.clockNow, ack, this.rcvNxt);
+    if (ack && this.sackOk && !this.reassembly.empty) this.reassembly.sackBlocks(r.options);
   }
 
   // ---- closing ----------------------------------------------------------

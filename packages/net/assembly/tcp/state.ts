@@ -72,6 +72,8 @@ export enum CloseReason {
   Unreachable,
 }
 
+import { TcpTimestamps } from "./timestamps";
+
 const MILLISECOND: i64 = 1_000_000;
 const SECOND: i64 = 1000 * MILLISECOND;
 
@@ -85,8 +87,12 @@ export class TcpConfig {
   windowScaling: bool = true;
   /** Offer SACK (RFC 2018): we then report out-of-order data we hold; used only if the peer offers it too. */
   sack: bool = true;
-  /** Offer timestamps (RFC 7323 §3-5: PAWS, RTT samples even from retransmissions); off: they cost 12 bytes a segment. */
-  timestamps: bool = false;
+  /**
+   * Timestamps (RFC 7323 §3-5: PAWS, RTT samples even from retransmissions): off, as they cost 12
+   * bytes a segment. `new Timestamps()` (tcp/timestamps.ts) offers them; an image that never does
+   * carries none of their code.
+   */
+  timestamps: TcpTimestamps = new TcpTimestamps();
   /** Out-of-order ranges held beyond RCV.NXT (each costs 8 bytes; their data lives in the receive buffer). */
   reassemblyRanges: u32 = 8;
   /** The initial congestion window in segments (RFC 6928: 10, capped at 14600 bytes for large MSS). */

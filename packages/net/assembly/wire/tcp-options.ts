@@ -20,7 +20,7 @@
 // multiple of 4 bytes, so no padding is needed; SACK blocks that would not fit in the 40 bytes
 // of option space are left out, last first.
 
-import { load16, load32, store16, store32 } from "./bytes";
+import { load16, load32, store32 } from "./bytes";
 import { Drop } from "./drop";
 
 /** Option kind: end of the option list. */
@@ -50,6 +50,13 @@ const WINDOW_SCALE_LEN: u32 = 3;
 const SACK_PERMITTED_LEN: u32 = 2;
 const TIMESTAMPS_LEN: u32 = 10;
 const SACK_BLOCK_LEN: u32 = 8;
+// The length of each fixed-length option, 4 bits per kind (0: not fixed).
+const OPTION_LENS: u64 =
+  ((<u64>TIMESTAMPS_LEN) << (TCP_OPT_TIMESTAMPS << 2)) |
+  ((<u64>SACK_PERMITTED_LEN) << (TCP_OPT_SACK_PERMITTED << 2)) |
+  ((<u64>WINDOW_SCALE_LEN) << (TCP_OPT_WINDOW_SCALE << 2)) |
+  ((<u64>MSS_LEN) << (TCP_OPT_MSS << 2));
+const NOP_NOP: u32 = (TCP_OPT_NOP << 8) | TCP_OPT_NOP;
 
 /**
  * The options of one TCP segment. `parse` fills it from the option bytes (rejecting malformed
@@ -78,32 +85,24 @@ export class TcpOptions {
 
   /** Forgets every option. */
   clear(): void {
-    this.hasMaxSegSize = false;
-    this.maxSegSize = 0;
-    this.hasWindowScale = false;
-    this.windowScale = 0;
-    this.sackPermitted = false;
-    this.hasTimestamps = false;
-    this.tsVal = 0;
-    this.tsEcr = 0;
-    this.sackCount = 0;
+    memory.fill(changetype<usize>(this), 0, offsetof<TcpOptions>("sack")); // every field before `sack`
   }
 
   /** The left edge (first sequence number) of SACK block `i` (< `sackCount`). */
   sackLeft(i: u32): u32 {
-    return this.sack[2 * i];
+    return unchecked(this.sack[2 * i]);
   }
 
   /** The right edge (sequence number after the last) of SACK block `i` (< `sackCount`). */
   sackRight(i: u32): u32 {
-    return this.sack[2 * i + 1];
+    return unchecked(this.sack[2 * i + 1]);
   }
 
   /** Appends the SACK block `left..right`; false if `TCP_MAX_SACK_BLOCKS` are already held. */
   addSack(left: u32, right: u32): bool {
     if (this.sackCount >= TCP_MAX_SACK_BLOCKS) return false;
-    this.sack[2 * this.sackCount] = left;
-    this.sack[2 * this.sackCount + 1] = right;
+    unchecked((this.sack[2 * this.sackCount] = left));
+    unchecked((this.sack[2 * this.sackCount + 1] = right));
     this.sackCount++;
     return true;
   }
@@ -128,34 +127,26 @@ export class TcpOptions {
       const optLen = <u32>load<u8>(ptr + i + 1);
       if (optLen < 2 || optLen > len - i) return Drop.Malformed;
       const body = ptr + i + 2;
-      if (kind == TCP_OPT_MSS) {
-        if (optLen != MSS_LEN) return Drop.Malformed;
-        if (syn) {
-          this.hasMaxSegSize = true;
-          this.maxSegSize = load16(body);
-        }
-      } else if (kind == TCP_OPT_WINDOW_SCALE) {
-        if (optLen != WINDOW_SCALE_LEN) return Drop.Malformed;
-        if (syn) {
-          const shift = <u32>load<u8>(body);
-          this.hasWindowScale = true;
-          this.windowScale = shift > TCP_MAX_WINDOW_SCALE ? TCP_MAX_WINDOW_SCALE : shift;
-        }
-      } else if (kind == TCP_OPT_SACK_PERMITTED) {
-        if (optLen != SACK_PERMITTED_LEN) return Drop.Malformed;
-        if (syn) this.sackPermitted = true;
-      } else if (kind == TCP_OPT_SACK) {
+      const want = kind <= TCP_OPT_TIMESTAMPS ? (<u32>(OPTION_LENS >> (kind << 2))) & 15 : 0;
+      if (want != 0 && optLen != want) return Drop.Malformed;
+      if (kind == TCP_OPT_SACK) {
         const blocks = (optLen - 2) / SACK_BLOCK_LEN;
         if (blocks == 0 || blocks * SACK_BLOCK_LEN + 2 != optLen) return Drop.Malformed;
-        this.sackCount = 0;
-        for (let b: u32 = 0; b < blocks; b++) {
-          this.addSack(load32(body + b * SACK_BLOCK_LEN), load32(body + b * SACK_BLOCK_LEN + 4));
-        }
+        const kept = min(blocks, TCP_MAX_SACK_BLOCKS); // (40 bytes of options hold no more)
+        for (let w: u32 = 0; w < 2 * kept; w++) unchecked((this.sack[w] = load32(body + 4 * w)));
+        this.sackCount = kept;
       } else if (kind == TCP_OPT_TIMESTAMPS) {
-        if (optLen != TIMESTAMPS_LEN) return Drop.Malformed;
         this.hasTimestamps = true;
         this.tsVal = load32(body);
         this.tsEcr = load32(body + 4);
+      } else if (syn) {
+        if (kind == TCP_OPT_MSS) {
+          this.hasMaxSegSize = true;
+          this.maxSegSize = load16(body);
+        } else if (kind == TCP_OPT_WINDOW_SCALE) {
+          this.hasWindowScale = true;
+          this.windowScale = min<u32>(load<u8>(body), TCP_MAX_WINDOW_SCALE);
+        } else if (kind == TCP_OPT_SACK_PERMITTED) this.sackPermitted = true;
       }
       i += optLen;
     }
@@ -171,46 +162,21 @@ export class TcpOptions {
 
   /** Writes the options for a segment with SYN set or not at `ptr` (`bufferLen(syn)` bytes); returns that length. */
   emit(ptr: usize, syn: bool): u32 {
+    // Each part is one or more big-endian words, kinds and lengths (and NOPs) in the first.
     let at = ptr;
-    if (syn && this.hasMaxSegSize) {
-      store<u8>(at, <u8>TCP_OPT_MSS);
-      store<u8>(at + 1, <u8>MSS_LEN);
-      store16(at + 2, this.maxSegSize);
-      at += 4;
-    }
+    if (syn && this.hasMaxSegSize) at = word(at, (TCP_OPT_MSS << 24) | (MSS_LEN << 16) | this.maxSegSize);
     const sackPermitted = syn && this.sackPermitted;
-    if (sackPermitted) {
-      if (!this.hasTimestamps) at = nops(at, 2);
-      store<u8>(at, <u8>TCP_OPT_SACK_PERMITTED);
-      store<u8>(at + 1, <u8>SACK_PERMITTED_LEN);
-      at += 2;
-    }
+    const sackPermittedWord = (TCP_OPT_SACK_PERMITTED << 8) | SACK_PERMITTED_LEN;
     if (this.hasTimestamps) {
-      if (!sackPermitted) at = nops(at, 2);
-      store<u8>(at, <u8>TCP_OPT_TIMESTAMPS);
-      store<u8>(at + 1, <u8>TIMESTAMPS_LEN);
-      store32(at + 2, this.tsVal);
-      store32(at + 6, this.tsEcr);
-      at += TIMESTAMPS_LEN;
-    }
-    if (syn && this.hasWindowScale) {
-      at = nops(at, 1);
-      store<u8>(at, <u8>TCP_OPT_WINDOW_SCALE);
-      store<u8>(at + 1, <u8>WINDOW_SCALE_LEN);
-      store<u8>(at + 2, <u8>this.windowScale);
-      at += WINDOW_SCALE_LEN;
-    }
+      const first = sackPermitted ? sackPermittedWord << 16 : NOP_NOP << 16;
+      at = word(word(word(at, first | (TCP_OPT_TIMESTAMPS << 8) | TIMESTAMPS_LEN), this.tsVal), this.tsEcr);
+    } else if (sackPermitted) at = word(at, (NOP_NOP << 16) | sackPermittedWord);
+    if (syn && this.hasWindowScale)
+      at = word(at, (TCP_OPT_NOP << 24) | (TCP_OPT_WINDOW_SCALE << 16) | (WINDOW_SCALE_LEN << 8) | this.windowScale);
     const blocks = this.sackBlocksThatFit(<u32>(at - ptr));
     if (blocks > 0) {
-      at = nops(at, 2);
-      store<u8>(at, <u8>TCP_OPT_SACK);
-      store<u8>(at + 1, <u8>(2 + blocks * SACK_BLOCK_LEN));
-      at += 2;
-      for (let b: u32 = 0; b < blocks; b++) {
-        store32(at, this.sackLeft(b));
-        store32(at + 4, this.sackRight(b));
-        at += SACK_BLOCK_LEN;
-      }
+      at = word(at, (NOP_NOP << 16) | (TCP_OPT_SACK << 8) | (2 + blocks * SACK_BLOCK_LEN));
+      for (let b: u32 = 0; b < 2 * blocks; b++) at = word(at, unchecked(this.sack[b]));
     }
     return <u32>(at - ptr);
   }
@@ -233,8 +199,8 @@ export class TcpOptions {
   }
 }
 
-// Writes `n` NOPs at `ptr`; returns the address after them.
-function nops(ptr: usize, n: u32): usize {
-  for (let i: u32 = 0; i < n; i++) store<u8>(ptr + i, <u8>TCP_OPT_NOP);
-  return ptr + n;
+// Writes the big-endian word `v` at `ptr`; returns the address after it.
+function word(ptr: usize, v: u32): usize {
+  store32(ptr, v);
+  return ptr + 4;
 }

@@ -264,6 +264,20 @@ export class TcpRepr {
     return Drop.Ok;
   }
 
+  /** Sets every field for a segment with no options, payload or urgent data; returns this. */
+  set(srcPort: u32, dstPort: u32, seqNumber: u32, ackNumber: u32, flags: u32, window: u32): TcpRepr {
+    this.srcPort = srcPort;
+    this.dstPort = dstPort;
+    this.seqNumber = seqNumber;
+    this.ackNumber = ackNumber;
+    this.flags = flags;
+    this.window = window;
+    this.urgentPointer = 0;
+    this.options.clear();
+    this.payloadLen = 0;
+    return this;
+  }
+
   /** True if `flag` (`TCP_SYN`, ...) is set. */
   @inline has(flag: u32): bool {
     return (this.flags & flag) != 0;
