@@ -21,7 +21,7 @@ import {
   writeChunkHeader,
   writeLastChunk,
 } from "./response";
-import { reasonSpan, statusHasBody } from "./status";
+import { reasonLength, statusHasBody } from "./status";
 
 /** Bytes kept in front of the fields for the status line: the longest is "HTTP/1.1 NNN " + reason + CRLF. */
 const RESERVE: u32 = 64;
@@ -444,7 +444,7 @@ export class HttpResponse {
       n = w.end();
     }
     this.code = code;
-    const line: u32 = 15 + (reasonSpan(code) >>> 16); // "HTTP/1.1 NNN " + reason + CRLF
+    const line: u32 = 15 + reasonLength(code); // "HTTP/1.1 NNN " + reason + CRLF
     this.headStart = RESERVE - line;
     this.w.begin(changetype<usize>(this.buf) + this.headStart, line, code);
     this.headEnd = RESERVE + n;
