@@ -37,4 +37,13 @@ describe("the event loop's collector (minimal runtime)", () => {
     // Without collection the heap would need over 1,250 pages of 64 KiB; it stays far below.
     expect(pages).toBeLessThanOrEqual(320);
   });
+
+  test("a bad argument stops the image with a message naming it", () => {
+    const run = spawnSync(process.execPath, [TESSERA, "run", join(dir, "gc-loop.wasm"), "--", "ticks=many"], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(run.stderr).toContain("ticks=many: give a whole number from 4 to 1000000");
+    expect(run.status).toBe(255);
+  });
 });

@@ -91,9 +91,9 @@ export function _start(): void {
   const st = Stack.open("service");
   stack = st;
   started = st.loop.now();
-  const port = <u32>I32.parseInt(Args.get("port", "80")!);
+  const port = <u32>Args.int("port", 80, 1, 65535);
   const limits = new HttpLimits();
-  limits.maxConnections = I32.parseInt(Args.get("conns", "1024")!);
+  limits.maxConnections = <i32>Args.int("conns", 1024, 1, 1 << 20);
   // Requests are small and the files are static: small TCP buffers let a thousand connections fit.
   const tcp = st.iface.tcp.config;
   tcp.recvBuffer = 4096;

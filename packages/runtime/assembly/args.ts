@@ -5,6 +5,7 @@
 // until a caller asks for a string.
 
 import { cmdline, CMDLINE_MAX } from "@tessera/abi/assembly";
+import { fail } from "./abort";
 
 // The host refuses a command line over CMDLINE_MAX bytes, so it always fits,
 // and so do its arguments: each takes at least two bytes with its separator.
@@ -103,6 +104,38 @@ export class Args {
     const i = Args.find(key);
     if (i < 0) return fallback;
     return String.UTF8.decodeUnsafe(Args.valuePtr(i), Args.valueLength(i));
+  }
+
+  /**
+   * The value of `key` as a whole decimal number from `lo` to `hi`, or
+   * `fallback` if it was not given. Anything else stops the image with a
+   * message naming the argument (`port=http: give a whole number from 1 to 65535`).
+   */
+  static int(key: string, fallback: i64, lo: i64 = i64.MIN_VALUE, hi: i64 = i64.MAX_VALUE): i64 {
+    const i = Args.find(key);
+    if (i < 0) return fallback;
+    const p = Args.valuePtr(i);
+    const n = Args.valueLength(i);
+    const negative = n > 0 && load<u8>(p) == 0x2d;
+    let k: u32 = negative ? 1 : 0;
+    let v: u64 = 0;
+    let ok = k < n;
+    for (; k < n && ok; k++) {
+      const d = <u32>load<u8>(p + k) - 0x30;
+      ok = d <= 9 && v <= (<u64>i64.MAX_VALUE - d) / 10;
+      v = v * 10 + d;
+    }
+    const value = negative ? -(<i64>v) : <i64>v;
+    if (!ok || value < lo || value > hi)
+      fail(
+        key +
+          "=" +
+          Args.get(key)! +
+          ": give a whole number" +
+          (lo == i64.MIN_VALUE ? "" : " from " + lo.toString() + (hi == i64.MAX_VALUE ? " up" : "")) +
+          (hi == i64.MAX_VALUE ? "" : (lo == i64.MIN_VALUE ? " up" : "") + " to " + hi.toString()),
+      );
+    return value;
   }
 
   /** The key of argument `i` as a string. */

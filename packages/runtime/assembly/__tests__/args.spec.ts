@@ -43,6 +43,15 @@ test("decodes UTF-8 values", () => {
   expect(Args.get("emoji"), "🙂");
 }).cmdline("name=héllo emoji=🙂");
 
+test("reads whole numbers, with a fallback and bounds", () => {
+  expect(Args.int("port", 80, 1, 65535), 8080);
+  expect(Args.int("zero", 5), 0);
+  expect(Args.int("neg", 0), -42);
+  expect(Args.int("big", 0), i64.MAX_VALUE, "the largest i64");
+  expect(Args.int("small", 0), -i64.MAX_VALUE);
+  expect(Args.int("missing", 7, 1, 9), 7, "a missing key gives the fallback");
+}).cmdline("port=8080 zero=0 neg=-42 big=9223372036854775807 small=-9223372036854775807");
+
 export function _start(): void {
   runTests();
 }
