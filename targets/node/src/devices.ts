@@ -2,6 +2,7 @@
 import { MAX_HANDLE } from "@tessera/abi";
 import type { Device, Manifest } from "@tessera/image";
 import { TenderError } from "./errors.js";
+import type { Disk } from "./block/disk.js";
 import type { NetDevice } from "./net/backend.js";
 
 const HINT = { net: "tap:IFNAME (or switch:SWITCH, or user)", block: "FILE" } as const;
@@ -32,15 +33,10 @@ export function checkDevices(manifest: Manifest, net: Record<string, string>, bl
       );
     }
   }
-  const disk = manifest.devices.find((d) => d.kind === "block");
-  if (disk)
-    throw new TenderError(
-      `--block ${disk.name}=${block[disk.name]}: this tender has no block backends yet, so it cannot run images with block devices`,
-    );
 }
 
 /** A device the guest has acquired. */
-export type Acquired = { kind: "net"; net: NetDevice } | { kind: "block" };
+export type Acquired = { kind: "net"; net: NetDevice } | { kind: "block"; disk: Disk };
 
 /** The devices by handle: what the host opened, and what the guest has acquired. */
 export class DeviceTable {
@@ -50,6 +46,8 @@ export class DeviceTable {
     private readonly manifest: Manifest,
     /** Opened net devices by manifest name. */
     readonly net: Map<string, NetDevice> = new Map(),
+    /** Opened disks by manifest name. */
+    readonly disks: Map<string, Disk> = new Map(),
   ) {}
 
   /** The manifest device called `name` of `kind`, or null. */
@@ -66,12 +64,32 @@ export class DeviceTable {
   acquireNet(name: string): { handle: number; device: NetDevice } | null {
     const device = this.net.get(name);
     if (!device) return null;
+    const handle = this.take({ kind: "net", net: device, name });
+    return handle === null ? null : { handle, device };
+  }
+
+  /** Gives the disk of block device `name` the lowest free handle; null if none is free or it was not opened. */
+  acquireBlock(name: string): { handle: number; disk: Disk } | null {
+    const disk = this.disks.get(name);
+    if (!disk) return null;
+    const handle = this.take({ kind: "block", disk, name });
+    return handle === null ? null : { handle, disk };
+  }
+
+  private take(device: Acquired & { name: string }): number | null {
     for (let h = 0; h <= MAX_HANDLE; h++) {
       if (this.handles.has(h)) continue;
-      this.handles.set(h, { kind: "net", net: device, name });
-      return { handle: h, device };
+      this.handles.set(h, device);
+      return h;
     }
     return null;
+  }
+
+  /** The disk behind handle `h` (the guard has checked that it is a block device). */
+  diskAt(h: number): Disk {
+    const a = this.handles.get(h);
+    if (!a || a.kind !== "block") throw new Error(`handle ${h} is not a block device`);
+    return a.disk;
   }
 
   /** The net device behind handle `h` (the guard has checked that it is one). */

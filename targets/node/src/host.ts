@@ -126,10 +126,20 @@ function calls(env: HostEnv): TesseraImports {
       view().setUint32(lenOut, ring.pop(bytes(ptr, n)), true);
       return RESULTS.OK;
     },
-    block_acquire: (name, nameLen) => (wanted("block", name, nameLen) === null ? RESULTS.EINVAL : RESULTS.EUNSPEC),
-    block_read: () => RESULTS.EINVAL,
-    block_write: () => RESULTS.EINVAL,
-    block_flush: () => RESULTS.EINVAL,
+    block_acquire(name, nameLen, handleOut, infoOut) {
+      const n = wanted("block", name, nameLen);
+      const got = n === null ? null : env.devices.acquireBlock(n);
+      if (!got) return RESULTS.EINVAL;
+      const v = view();
+      v.setUint32(handleOut, got.handle, true);
+      v.setBigUint64(infoOut, got.disk.capacity, true);
+      v.setUint32(infoOut + 8, got.disk.blockSize, true);
+      v.setUint32(infoOut + 12, 0, true);
+      return RESULTS.OK;
+    },
+    block_read: (h, offset, ptr, len) => env.devices.diskAt(h).read(offset, bytes(ptr, len)),
+    block_write: (h, offset, ptr, len) => env.devices.diskAt(h).write(offset, bytes(ptr, len)),
+    block_flush: (h) => env.devices.diskAt(h).flush(),
   };
 }
 

@@ -11,3 +11,12 @@ export type { RunOptions, RunResult, Timings } from "./options.js";
 export { VirtualSwitch, type SwitchOptions, type SwitchStats } from "./net/switch-host.js";
 export { parsePublish, type Publish } from "./net/publish.js";
 export { GatewayCore, GATEWAY_ADDR, GUEST_ADDR } from "./net/gateway-core.js";
+export {
+  BLOCK_SIZES,
+  decodeLabel,
+  encodeLabel,
+  LABEL_SIZE,
+  MAX_CAPACITY,
+  parseSize,
+  type DiskLabel,
+} from "./block/label.js";

@@ -10,6 +10,7 @@ import { capMemory } from "./memory.js";
 import type { RunOptions, RunResult, Timings } from "./options.js";
 import { sink } from "./output.js";
 import { formatTrap, isTrap } from "./trap.js";
+import { Disk } from "./block/disk.js";
 import { closeNet, openNet, type NetDevice } from "./net/backend.js";
 import { NetIo } from "./net/io.js";
 import { applyPublish, parsePublish } from "./net/publish.js";
@@ -57,9 +58,12 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
   const stderr = sink(2, opts.stderr);
   let input: ConsoleInput | null = null;
   const net = new Map<string, NetDevice>();
+  const disks = new Map<string, Disk>();
   let netIo: NetIo | null = null;
   const users: UserNet[] = [];
   try {
+    const report = (message: string) => stderr(new TextEncoder().encode(message + "\n"));
+    for (const [name, file] of Object.entries(opts.block ?? {})) disks.set(name, Disk.open(name, file, report));
     for (const [name, spec] of Object.entries(netSpecs)) net.set(name, openNet(name, spec));
     const polled = [...net.values()].filter((d) => !isUser(d));
     if (polled.length) netIo = await NetIo.start(polled, doorbell);
@@ -78,7 +82,7 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
       stdout: sink(1, opts.stdout),
       stderr,
       input,
-      devices: new DeviceTable(manifest, net),
+      devices: new DeviceTable(manifest, net, disks),
       doorbell,
       randomFill,
     };
@@ -104,6 +108,7 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
     await netIo?.stop();
     for (const u of users) await u.stop();
     for (const d of net.values()) closeNet(d);
+    for (const d of disks.values()) d.close();
   }
 }
 

@@ -1,0 +1,80 @@
+// The disk label: the last 4096 bytes of a disk file, which say that the file is a Tessera disk,
+// its block size and its capacity. The guest sees the blocks before it, from offset 0, so the
+// file is also a raw disk image for any other virtual machine monitor.
+import { crc32 } from "node:zlib";
+
+/** Bytes the label takes at the end of the file. */
+export const LABEL_SIZE = 4096;
+/** The block sizes a disk may have. */
+export const BLOCK_SIZES = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536] as const;
+/** The largest capacity `tessera disk create` makes: 1 TiB. */
+export const MAX_CAPACITY = 2n ** 40n;
+
+const MAGIC = "TESSDISK";
+const VERSION = 1;
+// [ magic: 8 | version: u32 | block size: u32 | capacity: u64 | created (ms since 1970): u64 | id: 16 | crc32 of 0..48: u32 ]
+const CRC_AT = 48;
+
+/** What a label says. */
+export interface DiskLabel {
+  blockSize: number;
+  /** Bytes of blocks the guest sees: a multiple of blockSize. */
+  capacity: bigint;
+  /** When `tessera disk create` made it. */
+  created: Date;
+  /** A random identifier, as 32 hex digits. */
+  id: string;
+}
+
+/** The 4096 bytes of `label`. */
+export function encodeLabel(label: DiskLabel): Uint8Array {
+  const out = new Uint8Array(LABEL_SIZE);
+  const v = new DataView(out.buffer);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  v.setUint32(8, VERSION, true);
+  v.setUint32(12, label.blockSize, true);
+  v.setBigUint64(16, label.capacity, true);
+  v.setBigUint64(24, BigInt(label.created.getTime()), true);
+  out.set(Buffer.from(label.id, "hex"), 32);
+  v.setUint32(CRC_AT, crc32(out.subarray(0, CRC_AT)), true);
+  return out;
+}
+
+/**
+ * Reads the label from the last LABEL_SIZE bytes of a file of `fileSize`
+ * bytes; returns the label, or why the file is not a usable Tessera disk (a
+ * sentence that fits after "FILE: ").
+ */
+export function decodeLabel(bytes: Uint8Array, fileSize: bigint): DiskLabel | string {
+  const create = "create one with: tessera disk create FILE SIZE";
+  if (fileSize < BigInt(LABEL_SIZE) || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC)
+    return `not a Tessera disk: its last ${LABEL_SIZE} bytes are not a disk label (a disk file that was truncated or extended loses it; ${create})`;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, LABEL_SIZE);
+  if (v.getUint32(CRC_AT, true) !== crc32(bytes.subarray(0, CRC_AT)))
+    return "its disk label is damaged (its checksum does not match); the blocks before it are intact";
+  const version = v.getUint32(8, true);
+  if (version !== VERSION) return `its disk label is version ${version}; this tessera reads version ${VERSION}`;
+  const blockSize = v.getUint32(12, true);
+  if (!(BLOCK_SIZES as readonly number[]).includes(blockSize))
+    return `its disk label gives a block size of ${blockSize} bytes; a block size is one of ${BLOCK_SIZES.join(", ")}`;
+  const capacity = v.getBigUint64(16, true);
+  if (capacity === 0n || capacity % BigInt(blockSize) !== 0n)
+    return `its disk label gives a capacity of ${capacity} bytes, not a whole number of ${blockSize}-byte blocks`;
+  if (capacity + BigInt(LABEL_SIZE) !== fileSize)
+    return (
+      `the file is ${fileSize} bytes but its label says ${capacity} bytes of blocks and ${LABEL_SIZE} of label ` +
+      `(${capacity + BigInt(LABEL_SIZE)} in all): was it truncated or extended?`
+    );
+  const id = Buffer.from(bytes.subarray(32, 48)).toString("hex");
+  return { blockSize, capacity, created: new Date(Number(v.getBigUint64(24, true))), id };
+}
+
+/**
+ * Parses a size such as `64M`, `1G`, `512K` or `1048576` (bytes); K, M, G, T
+ * are powers of 1024. Returns null if `text` is not one.
+ */
+export function parseSize(text: string): bigint | null {
+  const m = /^(\d+)([KMGT]?)$/i.exec(text);
+  if (!m) return null;
+  return BigInt(m[1]) << BigInt(10 * " KMGT".indexOf(m[2].toUpperCase() || " "));
+}
