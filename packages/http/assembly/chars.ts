@@ -9,28 +9,14 @@ export const SP: u32 = 0x20;
 /** Horizontal tab. */
 export const HTAB: u32 = 0x09;
 
+// The tchars as bits: bit c of TCHARS_LOW for c < 64, bit c - 64 of TCHARS_HIGH for 64 <= c < 128. They are
+// a-z, A-Z, 0-9 and ! # $ % & ' * + - . ^ _ ` | ~.
+const TCHARS_LOW: u64 = 0x03ff_6cfa_0000_0000;
+const TCHARS_HIGH: u64 = 0x57ff_ffff_c7ff_fffe;
+
 /** Whether `c` is a `tchar`, a byte allowed in a token (method, header name, coding). */
 export function isTchar(c: u32): bool {
-  if (c - 0x61 < 26 || c - 0x41 < 26 || c - 0x30 < 10) return true; // unsigned: a-z, A-Z, 0-9
-  switch (c) {
-    case 0x21: // !
-    case 0x23: // #
-    case 0x24: // $
-    case 0x25: // %
-    case 0x26: // &
-    case 0x27: // '
-    case 0x2a: // *
-    case 0x2b: // +
-    case 0x2d: // -
-    case 0x2e: // .
-    case 0x5e: // ^
-    case 0x5f: // _
-    case 0x60: // `
-    case 0x7c: // |
-    case 0x7e: // ~
-      return true;
-  }
-  return false;
+  return c < 128 && <bool>(((c < 64 ? TCHARS_LOW : TCHARS_HIGH) >> ((<u64>c) & 63)) & 1);
 }
 
 /** Whether `c` may appear in a field value: VCHAR, obs-text, SP or HTAB (no controls, no DEL). */
@@ -61,22 +47,39 @@ export function lower(c: u32): u32 {
   return c - 0x41 < 26 ? c | 0x20 : c;
 }
 
+/** Whether the `len` bytes at `ptr` are the `n` units at `q`: bytes, or UTF-16 code units (a string's) if `wide`;
+ * ignoring ASCII case if `fold`. One comparison serves strings and the byte tokens below. */
+export function unitsEqual(ptr: usize, len: u32, q: usize, n: u32, wide: bool, fold: bool): bool {
+  if (n != len) return false;
+  for (let i: u32 = 0; i < len; i++) {
+    let a = <u32>load<u8>(ptr + i);
+    let b = wide ? <u32>load<u16>(q + (i << 1)) : <u32>load<u8>(q + i);
+    if (fold) {
+      a = lower(a);
+      b = lower(b);
+    }
+    if (a != b) return false;
+  }
+  return true;
+}
+
 /** Whether the `len` bytes at `ptr` are the ASCII string `s` (exact case). */
 export function bytesEqual(ptr: usize, len: u32, s: string): bool {
-  if (<u32>s.length != len) return false;
-  for (let i: u32 = 0; i < len; i++) if (<u32>load<u8>(ptr + i) != <u32>s.charCodeAt(i)) return false;
-  return true;
+  return unitsEqual(ptr, len, changetype<usize>(s), <u32>s.length, true, false);
 }
 
 /** Whether the `len` bytes at `ptr` are the ASCII string `s`, ignoring ASCII case. */
 export function bytesEqualNoCase(ptr: usize, len: u32, s: string): bool {
-  if (<u32>s.length != len) return false;
-  for (let i: u32 = 0; i < len; i++) if (lower(load<u8>(ptr + i)) != lower(<u32>s.charCodeAt(i))) return false;
-  return true;
+  return unitsEqual(ptr, len, changetype<usize>(s), <u32>s.length, true, true);
 }
 
-/** Whether the comma-separated list in the `len` bytes at `ptr` has the element `token`, ignoring case and OWS. */
-export function listHas(ptr: usize, len: u32, token: string): bool {
+/**
+ * Counts the elements of the comma-separated list in the `len` bytes at `ptr` (OWS around them ignored): in the
+ * low 32 bits those that are the `n` units at `q` (see `unitsEqual`; ignoring case), in the high 32 the non-empty.
+ */
+export function listCount(ptr: usize, len: u32, q: usize, n: u32, wide: bool): u64 {
+  let matches: u32 = 0;
+  let nonEmpty: u32 = 0;
   let i: u32 = 0;
   while (i < len) {
     let end = i;
@@ -85,8 +88,48 @@ export function listHas(ptr: usize, len: u32, token: string): bool {
     let b = end;
     while (a < b && isOws(load<u8>(ptr + a))) a++;
     while (b > a && isOws(load<u8>(ptr + b - 1))) b--;
-    if (bytesEqualNoCase(ptr + a, b - a, token)) return true;
+    if (b > a) nonEmpty++;
+    if (unitsEqual(ptr + a, b - a, q, n, wide, true)) matches++;
     i = end + 1;
   }
-  return false;
+  return ((<u64>nonEmpty) << 32) | matches;
 }
+
+/** Whether the comma-separated list in the `len` bytes at `ptr` has the element `token`, ignoring case and OWS. */
+export function listHas(ptr: usize, len: u32, token: string): bool {
+  return <u32>listCount(ptr, len, changetype<usize>(token), <u32>token.length, true) != 0;
+}
+
+// Byte strings in the data segment (an AssemblyScript string costs twice the bytes and a header), for the fixed
+// parts of heads: written as they are, and compared (ignoring case) with what peers send.
+
+/** "HTTP/1.1 " (9 bytes). */
+export const HTTP_1_1: usize = memory.data<u8>([0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e, 0x31, 0x20]);
+/** "Content-Length: " (16 bytes). */
+export const CONTENT_LENGTH: usize = memory.data<u8>([
+  0x43, 0x6f, 0x6e, 0x74, 0x65, 0x6e, 0x74, 0x2d, 0x4c, 0x65, 0x6e, 0x67, 0x74, 0x68, 0x3a, 0x20,
+]);
+/** "Transfer-Encoding: chunked\r\n" (28 bytes): the name is its first 17, the coding the 7 from 19. */
+export const TRANSFER_CHUNKED: usize = memory.data<u8>([
+  0x54, 0x72, 0x61, 0x6e, 0x73, 0x66, 0x65, 0x72, 0x2d, 0x45, 0x6e, 0x63, 0x6f, 0x64, 0x69, 0x6e, 0x67, 0x3a, 0x20,
+  0x63, 0x68, 0x75, 0x6e, 0x6b, 0x65, 0x64, 0x0d, 0x0a,
+]);
+/** "Connection: close\r\n" (19 bytes): the name is its first 10, the option the 5 from 12. */
+export const CONNECTION_CLOSE: usize = memory.data<u8>([
+  0x43, 0x6f, 0x6e, 0x6e, 0x65, 0x63, 0x74, 0x69, 0x6f, 0x6e, 0x3a, 0x20, 0x63, 0x6c, 0x6f, 0x73, 0x65, 0x0d, 0x0a,
+]);
+/** "Connection: keep-alive\r\n" (24 bytes): the option is the 10 from 12. */
+export const CONNECTION_KEEP_ALIVE: usize = memory.data<u8>([
+  0x43, 0x6f, 0x6e, 0x6e, 0x65, 0x63, 0x74, 0x69, 0x6f, 0x6e, 0x3a, 0x20, 0x6b, 0x65, 0x65, 0x70, 0x2d, 0x61, 0x6c,
+  0x69, 0x76, 0x65, 0x0d, 0x0a,
+]);
+/** "host" (4 bytes). */
+export const HOST: usize = memory.data<u8>([0x68, 0x6f, 0x73, 0x74]);
+/** "expect" (6 bytes). */
+export const EXPECT: usize = memory.data<u8>([0x65, 0x78, 0x70, 0x65, 0x63, 0x74]);
+/** "100-continue" (12 bytes). */
+export const CONTINUE_100: usize = memory.data<u8>([
+  0x31, 0x30, 0x30, 0x2d, 0x63, 0x6f, 0x6e, 0x74, 0x69, 0x6e, 0x75, 0x65,
+]);
+/** "Allow" (5 bytes). */
+export const ALLOW: usize = memory.data<u8>([0x41, 0x6c, 0x6c, 0x6f, 0x77]);

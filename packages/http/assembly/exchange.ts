@@ -31,7 +31,7 @@ const CHUNK_ROOM: u32 = 12;
 /** One request, as its handler sees it: valid until the handler's response is complete. */
 export class HttpRequest {
   /** The request line and header fields, as spans (see `RequestHead`). */
-  head!: RequestHead;
+  readonly head: RequestHead;
   /** The peer's IPv4 address. */
   remoteAddr: u32 = 0;
   /** The peer's port. */
@@ -42,6 +42,11 @@ export class HttpRequest {
   bodyLength: u32 = 0;
   /** Bytes of the path the route matched: the whole path for an exact route, the prefix for a prefix route. */
   routeLen: u32 = 0;
+
+  /** A request whose line and fields are in `head` (the server makes one per connection). */
+  constructor(head: RequestHead) {
+    this.head = head;
+  }
 
   /** The method, or `Method.Other` (then compare with `methodIs`). */
   get method(): Method {
@@ -177,7 +182,7 @@ export class HttpResponse {
   private ptr: usize = 0;
   private remaining: u64 = 0;
   private keep: ArrayBuffer | null = null; // keeps a `sendBytes` buffer alive until it is written
-  private text: string | null = null;
+  private text: string = "";
   private textIndex: i32 = 0;
   private source: BodySource | null = null;
 
@@ -197,7 +202,7 @@ export class HttpResponse {
     this.kind = Body.None;
     this.chunked = this.lastChunk = this.waiting = false;
     this.keep = null;
-    this.text = null;
+    this.text = "";
     this.source = null;
     this.remaining = 0;
   }
@@ -307,7 +312,7 @@ export class HttpResponse {
         this.remaining -= n;
       }
     } else if (kind == Body.Text) {
-      const text = this.text!;
+      const text = this.text;
       while (this.textIndex < text.length) {
         const cap = min<u32>(tcp.writable(), <u32>this.buf.length);
         if (cap < 4) return false;
@@ -315,7 +320,8 @@ export class HttpResponse {
         tcp.write(base, n);
       }
     } else if (kind == Body.Source) {
-      if (!this.pumpSource(tcp, base)) return false;
+      const source = this.source;
+      if (source && !this.pumpSource(tcp, base, source)) return false;
     }
     if (this.lastChunk) {
       if (tcp.writable() < LAST_CHUNK_LEN) return false;
@@ -324,15 +330,14 @@ export class HttpResponse {
     }
     this.kind = Body.None;
     this.keep = null;
-    this.text = null;
+    this.text = "";
     this.source = null;
     this.done = true;
     return true;
   }
 
   // Fills the send buffer from the source; true at the end of the body.
-  private pumpSource(tcp: TcpConnection, base: usize): bool {
-    const source = this.source!;
+  private pumpSource(tcp: TcpConnection, base: usize, source: BodySource): bool {
     const chunked = this.chunked;
     const size = <u32>this.buf.length;
     for (;;) {

@@ -5,7 +5,23 @@
 //
 //   table[4*i .. 4*i+4] = [name offset, name length, value offset, value length]   (value trimmed of OWS)
 
-import { bytesEqual, bytesEqualNoCase, CR, isFieldByte, isOws, isTargetByte, isTchar, listHas, SP } from "./chars";
+import {
+  bytesEqual,
+  bytesEqualNoCase,
+  CONNECTION_CLOSE,
+  CONNECTION_KEEP_ALIVE,
+  CONTENT_LENGTH,
+  HOST,
+  HTTP_1_1,
+  isFieldByte,
+  isOws,
+  isTargetByte,
+  isTchar,
+  listCount,
+  SP,
+  TRANSFER_CHUNKED,
+  unitsEqual,
+} from "./chars";
 
 /** A request method, recognised once so routing compares integers. */
 export enum Method {
@@ -32,6 +48,21 @@ export enum Method {
 }
 
 const U64_MAX: u64 = 0xffff_ffff_ffff_ffff;
+
+// The names of the methods `Method` names, in its order: a length byte, then the name; a zero length ends them.
+const METHODS: usize = memory.data<u8>([
+  0x03, 0x47, 0x45, 0x54, 0x04, 0x48, 0x45, 0x41, 0x44, 0x04, 0x50, 0x4f, 0x53, 0x54, 0x03, 0x50, 0x55, 0x54, 0x06,
+  0x44, 0x45, 0x4c, 0x45, 0x54, 0x45, 0x07, 0x4f, 0x50, 0x54, 0x49, 0x4f, 0x4e, 0x53, 0x05, 0x50, 0x41, 0x54, 0x43,
+  0x48, 0x07, 0x43, 0x4f, 0x4e, 0x4e, 0x45, 0x43, 0x54, 0x05, 0x54, 0x52, 0x41, 0x43, 0x45, 0x00,
+]);
+
+/** Address of the length byte of `m`'s name in the data segment, the name (ASCII) following it; for
+ * `Method.Other` (or a value out of range), a zero length byte. */
+export function methodNameAt(m: Method): usize {
+  let p = METHODS;
+  for (let k = <i32>m; k > 1 && load<u8>(p) != 0; k--) p += 1 + <usize>load<u8>(p);
+  return m >= Method.Get ? p : METHODS + 52;
+}
 
 /** The request line and header fields of one request, as spans into a fixed buffer. */
 export class RequestHead {
@@ -151,14 +182,30 @@ export class RequestHead {
 
   /** Index of the first field named `name` (any case) at or after `from`, or -1. */
   find(name: string, from: i32 = 0): i32 {
-    for (let i = from; i < this.count; i++) if (this.nameIs(i, name)) return i;
-    return -1;
+    return this.findUnits(changetype<usize>(name), <u32>name.length, true, from);
   }
 
   /** Whether any field named `name` lists `token` among its comma-separated elements, ignoring case. */
   hasToken(name: string, token: string): bool {
-    for (let i = this.find(name); i >= 0; i = this.find(name, i + 1)) {
-      if (listHas(this.valuePtr(i), this.valueLen(i), token)) return true;
+    return this.hasUnits(changetype<usize>(name), <u32>name.length, changetype<usize>(token), <u32>token.length, true);
+  }
+
+  /** `hasToken` for byte strings: the name of `nameLen` bytes at `name`, the token of `tokenLen` at `token`. */
+  hasTokenBytes(name: usize, nameLen: u32, token: usize, tokenLen: u32): bool {
+    return this.hasUnits(name, nameLen, token, tokenLen, false);
+  }
+
+  // `find` for the name of `n` units at `q` (see `unitsEqual`).
+  private findUnits(q: usize, n: u32, wide: bool, from: i32): i32 {
+    for (let i = from; i < this.count; i++)
+      if (unitsEqual(this.namePtr(i), this.nameLen(i), q, n, wide, true)) return i;
+    return -1;
+  }
+
+  // `hasToken` for units (see `unitsEqual`).
+  private hasUnits(name: usize, nameLen: u32, token: usize, tokenLen: u32, wide: bool): bool {
+    for (let i = this.findUnits(name, nameLen, wide, 0); i >= 0; i = this.findUnits(name, nameLen, wide, i + 1)) {
+      if (<u32>listCount(this.valuePtr(i), this.valueLen(i), token, tokenLen, wide)) return true;
     }
     return false;
   }
@@ -185,7 +232,7 @@ export class RequestHead {
     this.targetStart = t;
     this.targetLen = i - t;
     const v = p + i + 1;
-    if (end - i - 1 != 8 || !bytesEqual(v, 5, "HTTP/")) return 400;
+    if (end - i - 1 != 8 || !unitsEqual(v, 5, HTTP_1_1, 5, false, false)) return 400;
     const major = <u32>load<u8>(v + 5) - 0x30;
     const minor = <u32>load<u8>(v + 7) - 0x30;
     if (major > 9 || minor > 9 || load<u8>(v + 6) != 0x2e) return 400;
@@ -230,22 +277,28 @@ export class RequestHead {
 
   // Notes what field `i` says about framing (Content-Length, Transfer-Encoding), Host and Connection.
   private framingField(i: i32): u32 {
+    const name = this.namePtr(i);
     const len = this.nameLen(i);
-    if (len == 4 && this.nameIs(i, "host")) this.hosts++;
-    else if (len == 10 && this.nameIs(i, "connection")) {
-      const p = this.valuePtr(i);
-      const n = this.valueLen(i);
-      if (listHas(p, n, "close")) this.connClose = true;
-      if (listHas(p, n, "keep-alive")) this.connKeepAlive = true;
-    } else if (len == 14 && this.nameIs(i, "content-length")) return this.contentLengthField(i);
-    else if (len == 17 && this.nameIs(i, "transfer-encoding")) return this.transferEncodingField(i);
+    const p = this.valuePtr(i);
+    const n = this.valueLen(i);
+    if (unitsEqual(name, len, HOST, 4, false, true)) this.hosts++;
+    else if (unitsEqual(name, len, CONNECTION_CLOSE, 10, false, true)) {
+      if (<u32>listCount(p, n, CONNECTION_CLOSE + 12, 5, false)) this.connClose = true;
+      if (<u32>listCount(p, n, CONNECTION_KEEP_ALIVE + 12, 10, false)) this.connKeepAlive = true;
+    } else if (unitsEqual(name, len, CONTENT_LENGTH, 14, false, true)) return this.contentLengthField(p, n);
+    else if (unitsEqual(name, len, TRANSFER_CHUNKED, 17, false, true)) {
+      // Transfer-Encoding: counts the codings and which of them are chunked; finish() judges them.
+      const count = listCount(p, n, TRANSFER_CHUNKED + 19, 7, false);
+      const codings = <u32>(count >>> 32);
+      if (!codings) return 400;
+      this.codings += codings;
+      this.chunkedCodings += <u32>count;
+    }
     return 0;
   }
 
   // Content-Length: 1*DIGIT, or a list of identical values ("5, 5"); anything else, or a conflict, is 400.
-  private contentLengthField(i: i32): u32 {
-    const p = this.valuePtr(i);
-    const n = this.valueLen(i);
+  private contentLengthField(p: usize, n: u32): u32 {
     let j: u32 = 0;
     do {
       while (j < n && isOws(load<u8>(p + j))) j++;
@@ -268,41 +321,15 @@ export class RequestHead {
     return 0;
   }
 
-  // Transfer-Encoding: counts the codings and which of them are chunked; finish() judges them.
-  private transferEncodingField(i: i32): u32 {
-    const p = this.valuePtr(i);
-    const n = this.valueLen(i);
-    let j: u32 = 0;
-    let any = false;
-    while (j < n) {
-      let end = j;
-      while (end < n && load<u8>(p + end) != 0x2c) end++;
-      let a = j;
-      let b = end;
-      while (a < b && isOws(load<u8>(p + a))) a++;
-      while (b > a && isOws(load<u8>(p + b - 1))) b--;
-      if (b > a) {
-        any = true;
-        this.codings++;
-        if (bytesEqualNoCase(p + a, b - a, "chunked")) this.chunkedCodings++;
-      }
-      j = end + 1;
-    }
-    return any ? 0 : 400;
-  }
-
   private recognise(): Method {
     const p = this.base + this.methodStart;
-    const n = this.methodLen;
-    if (bytesEqual(p, n, "GET")) return Method.Get;
-    if (bytesEqual(p, n, "POST")) return Method.Post;
-    if (bytesEqual(p, n, "HEAD")) return Method.Head;
-    if (bytesEqual(p, n, "PUT")) return Method.Put;
-    if (bytesEqual(p, n, "DELETE")) return Method.Delete;
-    if (bytesEqual(p, n, "OPTIONS")) return Method.Options;
-    if (bytesEqual(p, n, "PATCH")) return Method.Patch;
-    if (bytesEqual(p, n, "CONNECT")) return Method.Connect;
-    if (bytesEqual(p, n, "TRACE")) return Method.Trace;
+    let q = METHODS;
+    let m = <i32>Method.Get;
+    for (let k = <u32>load<u8>(q); k != 0; k = load<u8>(q)) {
+      if (unitsEqual(p, this.methodLen, q + 1, k, false, false)) return <Method>m;
+      q += 1 + k;
+      m++;
+    }
     return Method.Other;
   }
 }

@@ -6,7 +6,15 @@
 //   Connection: close\r\n               close()            (or keepAlive() for an HTTP/1.0 client)
 //   \r\n                                end() -> bytes written, or 0 if they did not fit or a field was invalid
 
-import { isFieldByte, isTchar } from "./chars";
+import {
+  CONNECTION_CLOSE,
+  CONNECTION_KEEP_ALIVE,
+  CONTENT_LENGTH,
+  HTTP_1_1,
+  isFieldByte,
+  isTchar,
+  TRANSFER_CHUNKED,
+} from "./chars";
 import { writeReason } from "./status";
 
 /** Bytes of the longest chunk header `writeChunkHeader` writes: 8 hex digits and CRLF. */
@@ -31,7 +39,7 @@ export class ResponseWriter {
     this.cap = cap;
     this.len = 0;
     this.failed = status < 100 || status > 999;
-    this.ascii("HTTP/1.1 ");
+    this.raw(HTTP_1_1, 9);
     this.decimal(status);
     this.byte(0x20);
     const n = writeReason(status, this.ptr + this.len, this.cap - this.len);
@@ -84,22 +92,28 @@ export class ResponseWriter {
 
   /** Adds `Content-Length: n`. */
   contentLength(n: u64): ResponseWriter {
-    return this.headerNumber("Content-Length", n);
+    this.raw(CONTENT_LENGTH, 16);
+    this.decimal(n);
+    this.crlf();
+    return this;
   }
 
   /** Adds `Transfer-Encoding: chunked`; then write the body with the chunk helpers below. */
   chunked(): ResponseWriter {
-    return this.header("Transfer-Encoding", "chunked");
+    this.raw(TRANSFER_CHUNKED, 28);
+    return this;
   }
 
   /** Adds `Connection: close`: the server closes after this response. */
   close(): ResponseWriter {
-    return this.header("Connection", "close");
+    this.raw(CONNECTION_CLOSE, 19);
+    return this;
   }
 
   /** Adds `Connection: keep-alive`, which an HTTP/1.0 client needs to keep the connection. */
   keepAlive(): ResponseWriter {
-    return this.header("Connection", "keep-alive");
+    this.raw(CONNECTION_KEEP_ALIVE, 24);
+    return this;
   }
 
   /**
@@ -134,8 +148,13 @@ export class ResponseWriter {
     this.byte(0x20);
   }
 
-  private ascii(s: string): void {
-    for (let i = 0; i < s.length; i++) this.byte(<u32>s.charCodeAt(i));
+  // Copies the `n` bytes at `src` (a line or part of one known to be valid).
+  private raw(src: usize, n: u32): void {
+    if (this.len + n > this.cap) this.failed = true;
+    else {
+      memory.copy(this.ptr + this.len, src, n);
+      this.len += n;
+    }
   }
 
   private decimal(v: u64): void {

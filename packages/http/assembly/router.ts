@@ -1,9 +1,9 @@
 // Routing by method and path: exact paths and prefixes (`/static/*`), 404 for no route, 405 with Allow for a
 // path served only for other methods, HEAD answered by GET routes. Routes are scanned in the order added.
 
-import { bytesEqual } from "./chars";
+import { ALLOW, bytesEqual } from "./chars";
 import { HttpHandler, HttpRequest, HttpResponse } from "./exchange";
-import { Method } from "./head";
+import { Method, methodNameAt } from "./head";
 
 /** A route's method that matches every method. */
 const ANY: i32 = -1;
@@ -30,29 +30,10 @@ class Route {
   }
 }
 
-/** The name of `m` (GET, HEAD, ...); "" for `Method.Other`. */
+/** The name of `m` (GET, HEAD, ...); "" for `Method.Other` (allocates). */
 export function methodName(m: Method): string {
-  switch (m) {
-    case Method.Get:
-      return "GET";
-    case Method.Head:
-      return "HEAD";
-    case Method.Post:
-      return "POST";
-    case Method.Put:
-      return "PUT";
-    case Method.Delete:
-      return "DELETE";
-    case Method.Options:
-      return "OPTIONS";
-    case Method.Patch:
-      return "PATCH";
-    case Method.Connect:
-      return "CONNECT";
-    case Method.Trace:
-      return "TRACE";
-  }
-  return "";
+  const p = methodNameAt(m);
+  return String.UTF8.decodeUnsafe(p + 1, load<u8>(p));
 }
 
 /** Answers 404 with an empty body. */
@@ -163,14 +144,15 @@ export class Router extends HttpHandler {
     let len: u32 = 0;
     for (let m = 1; m <= <i32>Method.Trace; m++) {
       if (!(seen & (1 << m))) continue;
-      const name = methodName(<Method>m);
-      const need = <u32>name.length + (len ? 2 : 0);
-      if (len + need > cap) break;
+      const name = methodNameAt(<Method>m);
+      const n = <u32>load<u8>(name);
+      if (len + n + (len ? 2 : 0) > cap) break;
       if (len) {
         store<u16>(ptr + len, 0x202c); // ", "
         len += 2;
       }
-      for (let k = 0; k < name.length; k++) store<u8>(ptr + len++, <u8>name.charCodeAt(k));
+      memory.copy(ptr + len, name + 1, n);
+      len += n;
     }
     return len;
   }

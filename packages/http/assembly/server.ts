@@ -15,6 +15,7 @@ import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection"
 import { TcpAcceptor, TcpListener } from "@tessera/net/assembly/tcp/endpoint";
 import { CloseReason } from "@tessera/net/assembly/tcp/state";
 import { HttpHandler, HttpRequest, HttpResponse } from "./exchange";
+import { CONTINUE_100, EXPECT } from "./chars";
 import { Method } from "./head";
 import { Limits, ParseState, Parser } from "./parser";
 
@@ -50,13 +51,13 @@ class ServerConnection extends TcpHandler {
   /** Index in the server's list of active connections. */
   index: i32 = -1;
   readonly parser: Parser;
-  readonly req: HttpRequest = new HttpRequest();
+  readonly req: HttpRequest;
   readonly res: HttpResponse;
   private readonly input: StaticArray<u8>;
   private inOff: u32 = 0;
   private inLen: u32 = 0;
   private bodyBuf: StaticArray<u8> | null = null;
-  private route: HttpHandler | null = null;
+  private route: HttpHandler; // the request's handler, once its head is in
   private streaming: bool = false;
   /** A request is complete and its response is not fully queued. */
   responding: bool = false;
@@ -68,18 +69,19 @@ class ServerConnection extends TcpHandler {
   constructor(private readonly server: HttpServer) {
     super();
     const limits = server.limits;
-    this.parser = new Parser(limits);
+    const parser = new Parser(limits);
+    this.parser = parser;
+    this.req = new HttpRequest(parser.head);
     this.res = new HttpResponse(limits.writeBuffer);
     this.input = new StaticArray<u8>(<i32>max<u32>(limits.readBuffer, 256));
+    this.route = server.handler;
   }
 
   open(remoteAddr: u32, remotePort: u32, now: i64): void {
     this.parser.reset();
     this.req.remoteAddr = remoteAddr;
     this.req.remotePort = remotePort;
-    this.req.head = this.parser.head;
     this.inOff = this.inLen = 0;
-    this.route = null;
     this.responding = this.closing = this.busy = false;
     this.lastActive = now;
   }
@@ -177,14 +179,18 @@ class ServerConnection extends TcpHandler {
     this.streaming = route.streamsBody(req);
     if (!this.streaming && head.contentLength > this.server.limits.maxBufferedBody) return this.fail(413, now);
     // RFC 9110 §10.1.1: a client waiting for 100 Continue before it sends the body gets it (or the error above).
-    if (head.version == 11 && (head.hasContentLength || head.chunked) && head.hasToken("expect", "100-continue"))
+    if (
+      head.version == 11 &&
+      (head.hasContentLength || head.chunked) &&
+      head.hasTokenBytes(EXPECT, 6, CONTINUE_100, 12)
+    )
       tcp.write(CONTINUE, CONTINUE_LEN);
   }
 
   private onBody(ptr: usize, len: u32, now: i64): void {
     const req = this.req;
     if (this.streaming) {
-      this.route!.body(req, ptr, len);
+      this.route.body(req, ptr, len);
       return;
     }
     const limit = this.server.limits.maxBufferedBody;
@@ -202,7 +208,7 @@ class ServerConnection extends TcpHandler {
     if (buf && !this.streaming) req.bodyPtr = changetype<usize>(buf);
     this.res.reset(tcp, parser.head.version, parser.keepAlive, parser.head.method == Method.Head);
     this.responding = true;
-    this.route!.handle(req, this.res);
+    this.route.handle(req, this.res);
     if (this.res.done) this.responded();
   }
 
@@ -210,15 +216,14 @@ class ServerConnection extends TcpHandler {
   private responded(): void {
     if (!this.responding) return;
     this.responding = false;
-    this.route = null;
+    this.route = this.server.handler; // (lets a handler made for the request go)
     if (!this.res.keepAlive) this.end(this.lastActive, false);
   }
 
   // Answers `status` with an empty body and closes (a malformed request, a limit, a timeout).
   private fail(status: u32, now: i64): void {
-    const tcp = this.tcp!;
     if (this.responding) return this.end(now, true); // a response is under way: nothing else can be said
-    this.res.reset(tcp, 11, false, false);
+    this.res.reset(this.tcp, 11, false, false);
     this.responding = true;
     this.res.status(status).end();
     if (this.res.done) this.responded();
@@ -231,7 +236,8 @@ class IdleTimer extends Timer {
   server: HttpServer | null = null;
 
   fire(now: i64): void {
-    const server = this.server!;
+    const server = this.server;
+    if (!server) return;
     server.poll(now);
     server.schedule();
   }
