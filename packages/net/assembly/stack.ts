@@ -55,7 +55,7 @@ class PollTimer extends Timer {
   stack: Stack | null = null;
 
   fire(now: i64): void {
-    const stack = this.stack!;
+    const stack = changetype<Stack>(this.stack); // set by Stack's constructor, before the timer is armed
     stack.iface.poll(now);
     const dhcp = stack.dhcp;
     if (dhcp) dhcp.poll(now);

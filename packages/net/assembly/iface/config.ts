@@ -112,13 +112,13 @@ export class Ipv4Config {
   fromArgs(): bool {
     const ip = Args.find("ip");
     if (ip < 0) return false;
-    const text = Args.get("ip", "")!;
+    const text = arg("ip");
     if (!text.includes("/") || !parseCidr(Args.valuePtr(ip), Args.valueLength(ip), this.cidr) || this.cidr.addr == 0)
       fail("ip=" + text + ": give an IPv4 address and prefix, e.g. ip=10.0.0.2/24");
     this.gateway = Ipv4Config.address("gw");
     this.dns = Ipv4Config.address("dns");
     if (this.gateway != 0 && !this.cidr.contains(this.gateway))
-      fail("gw=" + formatIpv4(this.gateway) + ": the gateway is not on the network of ip=" + Args.get("ip", "")!);
+      fail("gw=" + formatIpv4(this.gateway) + ": the gateway is not on the network of ip=" + text);
     return true;
   }
 
@@ -126,7 +126,12 @@ export class Ipv4Config {
     const i = Args.find(key);
     if (i < 0) return 0;
     const a = parseIpv4(Args.valuePtr(i), Args.valueLength(i));
-    if (a <= 0) fail(key + "=" + Args.get(key, "")! + ": give an IPv4 address, e.g. " + key + "=10.0.0.1");
+    if (a <= 0) fail(key + "=" + arg(key) + ": give an IPv4 address, e.g. " + key + "=10.0.0.1");
     return <u32>a;
   }
+}
+
+// The value of `key=` on the command line, "" if absent (never null, having a fallback: no checked `!`).
+function arg(key: string): string {
+  return changetype<string>(Args.get(key, ""));
 }

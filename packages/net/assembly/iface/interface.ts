@@ -113,7 +113,7 @@ export class Interface {
   get tcp(): TcpEndpoint {
     let transport = this.tcpTransport;
     if (!transport) this.tcpTransport = transport = new TcpTransport(new TcpEndpoint(this));
-    return (<TcpTransport>transport).endpoint;
+    return changetype<TcpTransport>(transport).endpoint; // the only Transport set here: no checked downcast
   }
 
   /**

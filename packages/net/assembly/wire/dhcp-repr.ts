@@ -193,7 +193,7 @@ export class DhcpRepr {
   /** Writes this into `packet`, which must hold at least bufferLen() bytes; the view's length is left alone. */
   emit(packet: DhcpPacket): void {
     const total = this.bufferLen();
-    assert(packet.len >= total, "DhcpRepr.emit: buffer shorter than bufferLen()");
+    if (packet.len < total) unreachable(); // a buffer shorter than bufferLen(): a bug of the caller's
     const p = packet.ptr;
     memory.fill(p, 0, total);
     packet.op = isReply(this.messageType) ? OP_REPLY : OP_REQUEST;
