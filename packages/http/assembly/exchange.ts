@@ -316,8 +316,9 @@ export class HttpResponse {
       while (this.textIndex < text.length) {
         const cap = min<u32>(tcp.writable(), <u32>this.buf.length);
         if (cap < 4) return false;
-        const n = this.encode(text, base, cap);
-        tcp.write(base, n);
+        const r = utf8Encode(text, this.textIndex, base, cap);
+        this.textIndex = <i32>(r >>> 32);
+        tcp.write(base, <u32>r);
       }
     } else if (kind == Body.Source) {
       const source = this.source;
@@ -375,45 +376,6 @@ export class HttpResponse {
     return false; // not reached
   }
 
-  // Encodes whole characters of `text` from `textIndex` as UTF-8 at `ptr` (at most `cap` bytes); returns the bytes.
-  private encode(text: string, ptr: usize, cap: u32): u32 {
-    let i = this.textIndex;
-    let n: u32 = 0;
-    const end = text.length;
-    while (i < end) {
-      let c = <u32>text.charCodeAt(i);
-      let units = 1;
-      if (c >= 0xd800 && c < 0xdc00 && i + 1 < end) {
-        const d = <u32>text.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d < 0xe000) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          units = 2;
-        }
-      }
-      const len = utf8Bytes(c);
-      if (n + len > cap) break;
-      const p = ptr + n;
-      if (len == 1) store<u8>(p, c);
-      else if (len == 2) {
-        store<u8>(p, 0xc0 | (c >> 6));
-        store<u8>(p, 0x80 | (c & 63), 1);
-      } else if (len == 3) {
-        store<u8>(p, 0xe0 | (c >> 12));
-        store<u8>(p, 0x80 | ((c >> 6) & 63), 1);
-        store<u8>(p, 0x80 | (c & 63), 2);
-      } else {
-        store<u8>(p, 0xf0 | (c >> 18));
-        store<u8>(p, 0x80 | ((c >> 12) & 63), 1);
-        store<u8>(p, 0x80 | ((c >> 6) & 63), 2);
-        store<u8>(p, 0x80 | (c & 63), 3);
-      }
-      n += len;
-      i += units;
-    }
-    this.textIndex = i;
-    return n;
-  }
-
   private fields(): ResponseWriter {
     if (!this.fieldsOpen) {
       this.fieldsOpen = true;
@@ -467,23 +429,39 @@ export class HttpResponse {
   }
 }
 
-// Bytes of code point `c` in UTF-8 (a lone surrogate takes 3, as WTF-8).
-function utf8Bytes(c: u32): u32 {
-  return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-}
-
 /** Bytes of `text` in UTF-8 (lone surrogates count 3 bytes, as they are written). */
 export function utf8Length(text: string): u32 {
-  let n: u32 = 0;
+  return <u32>utf8Encode(text, 0, 0, u32.MAX_VALUE);
+}
+
+// Encodes whole characters of `text` from index `from` as UTF-8 at `ptr` while they fit in `cap` bytes (a lone
+// surrogate as 3 bytes, as WTF-8); with `ptr` 0 only counts. Returns the bytes, and in the upper 32 bits the index
+// of the first character not encoded.
+function utf8Encode(text: string, from: i32, ptr: usize, cap: u32): u64 {
+  const s = changetype<usize>(text);
   const end = text.length;
-  for (let i = 0; i < end; i++) {
-    const c = <u32>text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < end && <u32>text.charCodeAt(i + 1) - 0xdc00 < 0x400) {
-      n += 4;
-      i++;
-    } else n += 3;
+  let i = from;
+  let n: u32 = 0;
+  while (i < end) {
+    let c = <u32>load<u16>(s + ((<usize>i) << 1));
+    let units = 1;
+    if (c - 0xd800 < 0x400 && i + 1 < end) {
+      const d = <u32>load<u16>(s + ((<usize>i) << 1), 2);
+      if (d - 0xdc00 < 0x400) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        units = 2;
+      }
+    }
+    const len: u32 = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    if (n + len > cap) break;
+    if (ptr) {
+      const p = ptr + n;
+      // The lead byte (0xxxxxxx, 110xxxxx, 1110xxxx or 11110xxx), then 10xxxxxx for each further 6 bits.
+      store<u8>(p, len == 1 ? c : (((<u32>0xf0) << (4 - len)) & 0xff) | (c >> (6 * (len - 1))));
+      for (let k: u32 = 1; k < len; k++) store<u8>(p + k, 0x80 | ((c >> (6 * (len - 1 - k))) & 63));
+    }
+    n += len;
+    i += units;
   }
-  return n;
+  return ((<u64>i) << 32) | n;
 }

@@ -1,7 +1,7 @@
 // The server over the in-memory wire: keep-alive, pipelining, bodies, routing, limits, timeouts, streaming.
 
 import { expect, runTests, test } from "@tessera/test/assembly";
-import { BodySource, HttpHandler, HttpRequest, HttpResponse } from "@tessera/http/assembly/exchange";
+import { BodySource, HttpHandler, HttpRequest, HttpResponse, utf8Length } from "@tessera/http/assembly/exchange";
 import { Router } from "@tessera/http/assembly/router";
 import { HttpLimits, HttpServer } from "@tessera/http/assembly/server";
 import { Loop } from "@tessera/runtime/assembly/loop";
@@ -477,6 +477,33 @@ test("a 1 MiB streamed response with a Content-Length passes through an 8 KiB se
 
 test("a 1 MiB static body is sent from where it lies through an 8 KiB send buffer", () => {
   large(new Static(), "/static", "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n", false);
+});
+
+/** Sends `text` (set per test). */
+class Text extends HttpHandler {
+  text: string = "";
+  handle(req: HttpRequest, res: HttpResponse): void {
+    res.send(this.text);
+  }
+}
+
+test("text is sent as UTF-8 in pieces over the write buffer: 1- to 4-byte characters, lone surrogates as WTF-8", () => {
+  expect<u32>(utf8Length("a\u00e9\u20ac\uD83D\uDE00"), 10);
+  expect<u32>(utf8Length("x\uD800y\uDC00"), 8, "lone surrogates take 3 bytes each");
+  const h = new Text();
+  h.text = "a\u00e9\u20ac\uD83D\uDE00".repeat(1000); // 10,000 bytes: pieces split between characters
+  const r = new Router();
+  r.get("/", h);
+  const f = new Fixture(r);
+  expect<string>(f.exchange(GET), "HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n" + h.text);
+  h.text = "x\uD800y\uDE00";
+  f.peer.received = 0;
+  f.exchange(GET, 2 * MS);
+  const head = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n";
+  const n = <u32>head.length;
+  expect<u32>(f.peer.received, n + 8);
+  const want: u8[] = [0x78, 0xed, 0xa0, 0x80, 0x79, 0xed, 0xb8, 0x80];
+  for (let i = 0; i < 8; i++) expect<u8>(f.peer.buf[n + i], want[i], "WTF-8 byte " + i.toString());
 });
 
 test("a peer that pipelines and never reads stalls its connection: the server stops reading", () => {
