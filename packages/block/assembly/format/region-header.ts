@@ -1,0 +1,67 @@
+// A region header: which generation of the store a region holds, where its log's sequence numbers start.
+//
+// Two copies, in the first two blocks of each region, written together when
+// compaction (or formatting) makes the region the active one. Each is 64
+// bytes at the start of its block, the rest zero:
+//
+//    0      4      8            16               24       28     32        64
+//   +------+------+------------+----------------+--------+------+---------+
+//   |magic | crc  | generation | first sequence | region | salt | zero... |
+//   |"TSRH"|      |    u64     |      u64       |  u32   | u32  |         |
+//   +------+------+------------+----------------+--------+------+---------+
+//
+// crc is the CRC-32C of bytes 8..64; it is also the seed of the region's
+// chain of frames (the first frame's `prev`), so frames left from an earlier
+// generation of the region do not chain onto this one.
+
+import { crc32c } from "../crc32c";
+
+/** "TSRH" read as a little-endian u32. */
+export const REGION_MAGIC: u32 = 0x48525354;
+/** The bytes of a region header at the start of its block. */
+export const REGION_HEADER_SIZE: u32 = 64;
+
+/** A region header's fields. */
+export class RegionHeader {
+  constructor(
+    /** Counts the switches between regions: the active region has the higher one. Starts at 1. */
+    public generation: u64,
+    /** The sequence number of the first frame in the region's log. */
+    public firstSequence: u64,
+    /** The region this header belongs to (0 or 1). */
+    public region: u32,
+    /** The salt of the store (from its superblock). */
+    public salt: u32,
+  ) {}
+
+  /** Writes the header into the `REGION_HEADER_SIZE` bytes at `ptr`; returns its CRC, the chain's seed. */
+  emit(ptr: usize): u32 {
+    memory.fill(ptr, 0, REGION_HEADER_SIZE);
+    store<u32>(ptr, REGION_MAGIC);
+    store<u64>(ptr, this.generation, 8);
+    store<u64>(ptr, this.firstSequence, 16);
+    store<u32>(ptr, this.region, 24);
+    store<u32>(ptr, this.salt, 28);
+    const crc = crc32c(0, ptr + 8, REGION_HEADER_SIZE - 8);
+    store<u32>(ptr, crc, 4);
+    return crc;
+  }
+
+  /** The CRC of the header as `emit` writes it: the seed of its region's chain. */
+  get seed(): u32 {
+    const scratch = memory.data(REGION_HEADER_SIZE);
+    return this.emit(scratch);
+  }
+
+  /**
+   * The header at `ptr` if it is one: magic, checksum, and the region and salt
+   * it must have (a copy of another store's or another region's is not); else null.
+   */
+  static parse(ptr: usize, region: u32, salt: u32): RegionHeader | null {
+    if (load<u32>(ptr) != REGION_MAGIC) return null;
+    if (load<u32>(ptr, 4) != crc32c(0, ptr + 8, REGION_HEADER_SIZE - 8)) return null;
+    const h = new RegionHeader(load<u64>(ptr, 8), load<u64>(ptr, 16), load<u32>(ptr, 24), load<u32>(ptr, 28));
+    if (h.region != region || h.salt != salt || h.generation == 0) return null;
+    return h;
+  }
+}

@@ -1,0 +1,247 @@
+// The key-value store: get, put, delete, atomic batches and prefix scans over a log on a block device.
+
+import { entropy } from "@tessera/abi/assembly";
+import { Batch } from "./batch";
+import { formatDisk, isBlank } from "./create";
+import { Cursor } from "./cursor";
+import { Disk } from "./disk";
+import { StoreError, storeErrorMessage } from "./errors";
+import { ENTRY_PUT, FRAME_HEADER_SIZE } from "./format/frame";
+import { MAX_BATCH_OPS, MAX_KEY_SIZE, MAX_VALUE_SIZE } from "./limits";
+import { Log } from "./log";
+import { recover } from "./recover";
+import { copyBytes, Table, Undo } from "./table";
+
+/** What mounting a store gave: the store, or why not. */
+export class Mounted {
+  constructor(
+    /** The store, or null if the mount failed. */
+    readonly store: Store | null,
+    /** Why it failed, or `StoreError.None`. */
+    readonly error: StoreError,
+    /** What exactly was wrong (empty on success). */
+    readonly detail: string,
+  ) {}
+
+  /** One line for a person: what is wrong, in detail, and what to do. */
+  get message(): string {
+    const text = storeErrorMessage(this.error);
+    return this.detail.length ? text + " (" + this.detail + ")" : text;
+  }
+}
+
+/**
+ * A crash-safe key-value store on a block device. Keys and values are bytes
+ * (`MAX_KEY_SIZE`, `MAX_VALUE_SIZE`), with string conveniences. Every write
+ * (`put`, `delete`, `commit`) is durable when it returns `StoreError.None`:
+ * it reached the device and the device flushed. A write that fails changes
+ * nothing in the store; one that fails with `Io` may or may not be on the
+ * device, and the store refuses writes until mounted again.
+ *
+ * The live keys and values are held in memory, in key order; the device
+ * holds a log of them (see docs/storage.md), replayed on mount.
+ */
+export class Store {
+  private stopped: bool = false;
+  private readonly single: Batch = new Batch();
+
+  private constructor(
+    private readonly log: Log,
+    private readonly table: Table,
+  ) {}
+
+  /** Writes an empty store onto `disk`, erasing what it held. `salt` should be random (see `open`). */
+  static format(disk: Disk, salt: u32): StoreError {
+    return formatDisk(disk, salt);
+  }
+
+  /** Mounts the store on `disk`: checks it was made for this device and replays its log. */
+  static mount(disk: Disk): Mounted {
+    const r = recover(disk);
+    if (r.error != StoreError.None) return new Mounted(null, r.error, r.detail);
+    return new Mounted(new Store(r.log!, r.table!), StoreError.None, "");
+  }
+
+  /**
+   * Mounts the store on `disk`, first formatting it if it is blank (its start
+   * is all zeros, as a new disk file's is); a device that holds anything else
+   * is never formatted. `salt` 0 (the default) draws one from the host's entropy.
+   */
+  static open(disk: Disk, salt: u32 = 0): Mounted {
+    if (isBlank(disk)) {
+      if (salt == 0) salt = randomSalt();
+      const e = formatDisk(disk, salt);
+      if (e != StoreError.None) return new Mounted(null, e, "formatting the blank device");
+    }
+    return Store.mount(disk);
+  }
+
+  /** The number of live keys. */
+  get count(): i32 {
+    return this.table.size;
+  }
+
+  /** The bytes of live keys and values, with 8 bytes of entry header each. */
+  get liveBytes(): u64 {
+    return this.table.liveBytes;
+  }
+
+  /** The bytes left at the end of the active region's log before the next write compacts. */
+  get freeBytes(): u64 {
+    return this.log.free;
+  }
+
+  /** The bytes of one region's log: the most live data (with frame headers and padding) the store can hold. */
+  get logBytes(): u64 {
+    return this.log.layout.logBytes;
+  }
+
+  /** The active region's generation: it goes up by one with every compaction. */
+  get generation(): u64 {
+    return this.log.generation;
+  }
+
+  /** The sequence number the next frame gets: frames written over the store's life, plus one. */
+  get nextSequence(): u64 {
+    return this.log.nextSequence;
+  }
+
+  /** True once a device failure has stopped the store (mount it again). */
+  get isStopped(): bool {
+    return this.stopped;
+  }
+
+  /** The value of `key`, or null. The store's own array: read it, do not change it. */
+  get(key: Uint8Array): Uint8Array | null {
+    return this.table.get(key.dataStart, <u32>key.length);
+  }
+
+  /** True if `key` has a value. */
+  has(key: Uint8Array): bool {
+    return this.table.find(key.dataStart, <u32>key.length) >= 0;
+  }
+
+  /** The value of the UTF-8 of `key`, decoded as UTF-8, or null. */
+  getString(key: string): string | null {
+    const k = String.UTF8.encode(key);
+    const v = this.table.get(changetype<usize>(k), <u32>k.byteLength);
+    return v === null ? null : String.UTF8.decodeUnsafe(v.dataStart, v.length);
+  }
+
+  /** Sets `key` to `value`, durably. */
+  put(key: Uint8Array, value: Uint8Array): StoreError {
+    this.single.put(key, value);
+    return this.commitSingle();
+  }
+
+  /** Removes `key`, durably (removing an absent key succeeds and writes nothing). */
+  delete(key: Uint8Array): StoreError {
+    if (!this.has(key) && !this.stopped) return StoreError.None;
+    this.single.delete(key);
+    return this.commitSingle();
+  }
+
+  /** Sets the UTF-8 of `key` to the UTF-8 of `value`, durably. */
+  putString(key: string, value: string): StoreError {
+    return this.put(Uint8Array.wrap(String.UTF8.encode(key)), Uint8Array.wrap(String.UTF8.encode(value)));
+  }
+
+  /** Removes the UTF-8 of `key`, durably. */
+  deleteString(key: string): StoreError {
+    return this.delete(Uint8Array.wrap(String.UTF8.encode(key)));
+  }
+
+  /** The keys that start with `prefix`, in byte order (an empty prefix: all of them). */
+  scan(prefix: Uint8Array): Cursor {
+    return new Cursor(this.table, prefix);
+  }
+
+  /** The keys that start with the UTF-8 of `prefix`, in byte order. */
+  scanString(prefix: string): Cursor {
+    return new Cursor(this.table, Uint8Array.wrap(String.UTF8.encode(prefix)));
+  }
+
+  /**
+   * Applies every operation of `batch`, in order, all or nothing: after a
+   * crash the store holds all of them or none. Durable on `StoreError.None`.
+   * `Full` if even a compaction would not make room (nothing is written);
+   * the size errors if a key or value is over its limit.
+   */
+  commit(batch: Batch): StoreError {
+    if (this.stopped) return StoreError.Stopped;
+    const ops = batch.ops;
+    if (<u32>ops.length > MAX_BATCH_OPS) return StoreError.BatchTooLarge;
+    for (let i = 0; i < ops.length; i++) {
+      if (<u32>ops[i].key.length > MAX_KEY_SIZE) return StoreError.KeyTooLarge;
+      if (<u32>ops[i].value.length > MAX_VALUE_SIZE) return StoreError.ValueTooLarge;
+    }
+    if (ops.length == 0) return StoreError.None;
+    const log = this.log;
+    const frameBytes = log.frameBytes(batch.entryBytes);
+    if (frameBytes > log.layout.logBytes || <u64>FRAME_HEADER_SIZE + batch.entryBytes > <u64>i32.MAX_VALUE)
+      return StoreError.Full;
+
+    const undo = this.apply(batch);
+    let written: bool;
+    if (frameBytes <= log.free) {
+      written = log.append(batch);
+    } else {
+      // No room at the tail: compact, with the batch already in the table,
+      // so the new region holds it and the switch commits it.
+      if (log.compactedBytes(this.table) > log.layout.logBytes) {
+        this.table.rollback(undo);
+        return StoreError.Full;
+      }
+      written = log.compact(this.table);
+    }
+    if (!written) {
+      this.table.rollback(undo);
+      this.stopped = true;
+      return StoreError.Io;
+    }
+    return StoreError.None;
+  }
+
+  /** Rewrites the live entries into the other region, reclaiming the space of overwritten and deleted ones. Durable on success. */
+  compact(): StoreError {
+    if (this.stopped) return StoreError.Stopped;
+    if (this.log.compactedBytes(this.table) > this.log.layout.logBytes) return StoreError.Full;
+    if (this.log.compact(this.table)) return StoreError.None;
+    this.stopped = true;
+    return StoreError.Io;
+  }
+
+  // Applies the batch to the table (copies of its bytes); returns how to take it back.
+  private apply(batch: Batch): Undo[] {
+    const undo: Undo[] = [];
+    const table = this.table;
+    const ops = batch.ops;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const key = copyBytes(op.key.dataStart, <u32>op.key.length);
+      const before =
+        op.kind == ENTRY_PUT
+          ? table.set(key, copyBytes(op.value.dataStart, <u32>op.value.length))
+          : table.remove(key.dataStart, <u32>key.length);
+      undo.push(new Undo(key, before));
+    }
+    return undo;
+  }
+
+  private commitSingle(): StoreError {
+    const e = this.commit(this.single);
+    this.single.clear();
+    return e;
+  }
+}
+
+// A nonzero random salt from the host's entropy.
+function randomSalt(): u32 {
+  const out = memory.data(4);
+  let salt: u32 = 0;
+  while (salt == 0) {
+    entropy(out, 4);
+    salt = load<u32>(out);
+  }
+  return salt;
+}
