@@ -10,7 +10,8 @@
 //   reassembly.ts  out-of-order ranges past RCV.NXT (data held in the receive ring) and SACK blocks
 //   buffer.ts      the byte rings; state.ts the states, close reasons and TcpConfig's knobs
 //   scoreboard.ts  the peer's SACK blocks: which holes SACK recovery (RFC 6675) resends
-//   timestamps.ts  RFC 7323 timestamps: TSval, TS.Recent, PAWS, RTT samples
+//   ranges.ts      the sorted sequence ranges reassembly and the scoreboard keep
+//   timestamps.ts  RFC 7323 timestamps (a plug-in, off unless set): TSval, TS.Recent, PAWS, RTT samples
 // docs/tcp.md describes the design, the knobs and what is left out: data on a SYN (ignored; the
 // peer resends it), urgent data, RFC 6191 TIME-WAIT reuse by timestamps, ECN.
 

@@ -359,15 +359,22 @@ export class TcpEndpoint extends TcpEmitter {
       oldest.abort(now);
       this.unplace(oldest); // `poll` drops it from `connections`
     }
-    const conn = new TcpConnection(l.config, this, this.mss());
     let iss = this.iss(dst, seg.dstPort, src, seg.srcPort, now);
     if (issFloor != 0 && seqLt(iss, issFloor)) iss = issFloor;
-    conn.listen(dst, seg.dstPort, iss);
-    conn.process(seg, src, dst, now);
-    if (conn.state != TcpState.SynReceived) return;
+    const conn = this.synReceived(l, seg, src, dst, iss, now);
+    if (conn) l.halfOpen.push(conn);
+  }
+
+  // A connection of `l` in SYN-RECEIVED from the SYN `syn` with initial sequence number `iss`, put
+  // in the table, its SYN-ACK dispatched; null if the SYN was not taken.
+  private synReceived(l: TcpListener, syn: TcpRepr, src: u32, dst: u32, iss: u32, now: i64): TcpConnection | null {
+    const conn = new TcpConnection(l.config, this, this.mss());
+    conn.listen(dst, syn.dstPort, iss);
+    conn.process(syn, src, dst, now);
+    if (conn.state != TcpState.SynReceived) return null;
     this.insert(conn);
-    l.halfOpen.push(conn);
-    conn.dispatch(now); // the SYN-ACK
+    conn.dispatch(now);
+    return conn;
   }
 
   private cookie(l: TcpListener, dst: u32, dstPort: u32, src: u32, srcPort: u32, irs: u32, tick: u32, mi: u32): u32 {
@@ -413,15 +420,10 @@ export class TcpEndpoint extends TcpEmitter {
     const syn = this.syn.set(seg.srcPort, seg.dstPort, irs, 0, TCP_SYN, seg.window);
     syn.options.hasMaxSegSize = true;
     syn.options.maxSegSize = COOKIE_MSS[mi];
-    const conn = new TcpConnection(l.config, this, this.mss());
-    conn.listen(dst, seg.dstPort, cookie);
-    conn.process(syn, src, dst, now);
-    if (conn.state != TcpState.SynReceived) return null;
-    this.muted = true; // the SYN-ACK went out as the cookie; this only moves SND.NXT past it
-    conn.dispatch(now);
+    this.muted = true; // the SYN-ACK went out as the cookie; dispatching it only moves SND.NXT past it
+    const conn = this.synReceived(l, syn, src, dst, cookie, now);
     this.muted = false;
-    l.cookiesAccepted++;
-    this.insert(conn);
+    if (conn) l.cookiesAccepted++;
     return conn;
   }
 

@@ -23,7 +23,7 @@ export abstract class TcpInput extends TcpOutput {
   process(seg: TcpRepr, src: u32, dst: u32, now: i64): TcpRepr | null {
     this.clockNow = now;
     const s = this.state;
-    if (s == TcpState.Closed) return resetFor(seg, this.reply) ? this.reply : null;
+    if (s == TcpState.Closed) return this.resetReply(seg);
     if (s == TcpState.Listen) return this.processListen(seg, src, dst, now);
     if (s == TcpState.SynSent) return this.processSynSent(seg, now);
     if (s == TcpState.TimeWait) return this.processTimeWait(seg, now);
@@ -53,7 +53,7 @@ export abstract class TcpInput extends TcpOutput {
     this.probesUnanswered = 0;
     const ack = seg.ackNumber;
     if (s == TcpState.SynReceived) {
-      if (!(seqLt(this.sndUna, ack) && seqLe(ack, this.sndMax))) return resetFor(seg, this.reply) ? this.reply : null;
+      if (!(seqLt(this.sndUna, ack) && seqLe(ack, this.sndMax))) return this.resetReply(seg);
       this.state = this.finQueued ? TcpState.FinWait1 : TcpState.Established;
       this.acked(ack, now);
       this.updateWindow(seg);
@@ -145,7 +145,7 @@ export abstract class TcpInput extends TcpOutput {
 
   private processListen(seg: TcpRepr, src: u32, dst: u32, now: i64): TcpRepr | null {
     if (seg.has(TCP_RST)) return null;
-    if (seg.has(TCP_ACK)) return resetFor(seg, this.reply) ? this.reply : null;
+    if (seg.has(TCP_ACK)) return this.resetReply(seg);
     if (!seg.has(TCP_SYN)) return null;
     this.remoteAddr = src;
     this.localAddr = dst;
@@ -157,7 +157,7 @@ export abstract class TcpInput extends TcpOutput {
 
   private processSynSent(seg: TcpRepr, now: i64): TcpRepr | null {
     const ackOk = seg.has(TCP_ACK) && seqGt(seg.ackNumber, this.iss) && seqLe(seg.ackNumber, this.sndMax);
-    if (seg.has(TCP_ACK) && !ackOk) return seg.has(TCP_RST) ? null : resetFor(seg, this.reply) ? this.reply : null;
+    if (seg.has(TCP_ACK) && !ackOk) return this.resetReply(seg); // (none for a RST)
     if (seg.has(TCP_RST)) {
       if (ackOk) this.enterClosed(CloseReason.Refused, now);
       return null;
@@ -198,7 +198,7 @@ export abstract class TcpInput extends TcpOutput {
     if (this.config.windowScaling && o.hasWindowScale) {
       this.peerScales = true;
       this.sndWscale = o.windowScale;
-      this.rcvWscale = this.wsOffer;
+      this.rcvWscale = this.wsOffer();
     }
     this.sackOk = this.config.sack && o.sackPermitted;
     this.timestamps.synReceived(o, now);
@@ -289,6 +289,11 @@ export abstract class TcpInput extends TcpOutput {
     this.challengeCount++;
     this.challengeAcks++;
     return this.ackReply();
+  }
+
+  // The RST that answers `seg` (none for a RST).
+  private resetReply(seg: TcpRepr): TcpRepr | null {
+    return resetFor(seg, this.reply) ? this.reply : null;
   }
 
   private ackReply(): TcpRepr {

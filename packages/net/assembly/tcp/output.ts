@@ -53,13 +53,13 @@ export abstract class TcpOutput {
   /** The endpoint's mark: queued for its next flush (the connection itself never reads it). */
   woken: bool = false;
   /** Nagle's algorithm (RFC 896): hold a small segment while data is unacknowledged. */
-  nagle: bool;
+  nagle: bool = this.config.nagle;
   /** Keepalive idle time (ns) before the first probe; 0 is off. */
-  keepAliveIdle: i64;
+  keepAliveIdle: i64 = this.config.keepAliveIdle;
   /** Time between unanswered keepalive probes (ns). */
-  keepAliveInterval: i64;
+  keepAliveInterval: i64 = this.config.keepAliveInterval;
   /** Unanswered keepalive probes before the connection times out. */
-  keepAliveCount: u32;
+  keepAliveCount: u32 = this.config.keepAliveCount;
 
   /** Out-of-order segments received (held for reassembly, or dropped if no range was free). */
   outOfOrder: u64 = 0;
@@ -103,7 +103,7 @@ export abstract class TcpOutput {
   sackOk: bool = false;
   protected peerScales: bool = false; // the peer's SYN offered window scaling (and so did we)
   /** Timestamps (RFC 7323): `timestamps.ok` once both ends offered them (a `Timestamps` if the config has them on). */
-  readonly timestamps: TcpTimestamps;
+  readonly timestamps: TcpTimestamps = this.config.timestamps.create();
   protected clockNow: i64 = 0; // the `now` of the current process or dispatch call, for TSval
   /** Congestion control. */
   readonly congestion: NewReno = new NewReno();
@@ -118,7 +118,6 @@ export abstract class TcpOutput {
   protected readonly scoreboard: Scoreboard = new Scoreboard(8); // what the peer SACKed
   protected rexmitNext: u32 = 0; // SACK recovery: holes before this were resent (RFC 6675's HighRxt)
   protected rexmitMark: u32 = 0; // SND.MAX when the latest hole was resent
-  protected readonly wsOffer: u32; // the shift we offer: the least that lets the window cover the buffer
 
   // Receive sequence space.
   /** Initial receive sequence number. */
@@ -128,7 +127,7 @@ export abstract class TcpOutput {
   protected ackNow: bool = false; // an ACK goes out on the next dispatch
   protected ackDeadline: i64 = NEVER; // a delayed ACK is due then
   protected rcvUnacked: u32 = 0; // bytes received since our last ACK
-  protected quickAcksLeft: u32;
+  protected quickAcksLeft: u32 = this.config.quickAcks;
   protected rstDue: bool = false;
   protected advertisedEdge: u32 = 0; // RCV.NXT + the window in the last segment sent
   protected finSeqHeld: u32 = 0; // an out-of-order FIN's sequence number
@@ -136,7 +135,7 @@ export abstract class TcpOutput {
   protected lastHeard: i64 = 0; // when the last acceptable segment arrived
 
   // Timers (ns).
-  protected readonly rtt: RttEstimator;
+  protected readonly rtt: RttEstimator = new RttEstimator(this.config);
   protected rtoDeadline: i64 = NEVER;
   protected timeWaitDeadline: i64 = NEVER;
   protected persistDeadline: i64 = NEVER;
@@ -149,13 +148,13 @@ export abstract class TcpOutput {
   protected finProbeAt: i64 = NEVER;
 
   /** Data the application wrote, from SND.UNA (after the SYN) on. */
-  readonly sendBuffer: ByteRing;
+  readonly sendBuffer: ByteRing = new ByteRing(max<u32>(this.config.sendBuffer, 1));
   /** Data received in order, not yet read (out-of-order data waits past its tail). */
-  readonly recvBuffer: ByteRing;
-  protected readonly reassembly: Reassembly;
+  readonly recvBuffer: ByteRing = new ByteRing(min<u32>(max<u32>(this.config.recvBuffer, 1), MAX_WINDOW << MAX_SHIFT));
+  protected readonly reassembly: Reassembly = new Reassembly(max<u32>(this.config.reassemblyRanges, 1));
   protected readonly out: TcpRepr = new TcpRepr();
   protected readonly reply: TcpRepr = new TcpRepr();
-  private readonly scratch: StaticArray<u8>;
+  private readonly scratch: StaticArray<u8> = new StaticArray<u8>(<i32>this.mss);
 
   constructor(
     /** The tunables (shared by an endpoint's connections). */
@@ -163,22 +162,13 @@ export abstract class TcpOutput {
     protected readonly emitter: TcpEmitter,
     /** Our MSS: the largest payload we send and advertise (MTU - 40). */
     readonly mss: u32,
-  ) {
-    const cap = min<u32>(max<u32>(config.recvBuffer, 1), MAX_WINDOW << MAX_SHIFT);
-    this.sendBuffer = new ByteRing(max<u32>(config.sendBuffer, 1));
-    this.recvBuffer = new ByteRing(cap);
-    this.reassembly = new Reassembly(max<u32>(config.reassemblyRanges, 1));
-    this.scratch = new StaticArray<u8>(<i32>mss);
-    this.rtt = new RttEstimator(config);
-    this.timestamps = config.timestamps.create();
+  ) {}
+
+  // The window scale we offer: the least shift that lets the window cover the receive buffer.
+  protected wsOffer(): u32 {
     let shift: u32 = 0;
-    while (shift < MAX_SHIFT && cap >> shift > MAX_WINDOW) shift++;
-    this.wsOffer = shift;
-    this.nagle = config.nagle;
-    this.keepAliveIdle = config.keepAliveIdle;
-    this.keepAliveInterval = config.keepAliveInterval;
-    this.keepAliveCount = config.keepAliveCount;
-    this.quickAcksLeft = config.quickAcks;
+    while (shift < MAX_SHIFT && this.recvBuffer.capacity >> shift > MAX_WINDOW) shift++;
+    return shift;
   }
 
   /** The current retransmission timeout (ns). */
@@ -371,25 +361,44 @@ export abstract class TcpOutput {
     }
     if (s == TcpState.TimeWait || s == TcpState.FinWait2 || s == TcpState.Closed) return false;
     const seq = this.sndNxt;
+    const end = this.sndUna + this.sendWindow(seqGe(seq, this.sndMax), ignoreCwnd);
+    return this.send(seq, seqGt(end, seq) ? end - seq : 0, this.finQueued, true, now) > 0;
+  }
+
+  // Builds the segment at `seq` in `out`, at most `room` bytes (and a full segment less options),
+  // with a FIN if `finOk` and it reaches the end of the buffer, and transmits it; -1 if there is
+  // nothing to send (or, if `wait`, what there is waits), else whether the emitter took it.
+  private send(seq: u32, room: u32, finOk: bool, wait: bool, now: i64): i32 {
     const offset = seq - this.sndBase;
     const buffered = this.sendBuffer.length;
-    if (offset > buffered) return false; // the FIN is out
-    const wnd = this.sendWindow(seqGe(seq, this.sndMax), ignoreCwnd);
-    const end = this.sndUna + wnd;
-    const room = seqGt(end, seq) ? end - seq : 0;
+    if (offset > buffered) return -1; // the FIN is out
+    const out = this.out;
     this.header(out, seq, TCP_ACK);
     const segMax = this.sndMss - min(this.sndMss - 1, out.options.bufferLen(false));
-    const n = min(min(buffered - offset, room), segMax);
-    const fin = this.finQueued && offset + n == buffered;
-    if (n == 0 && !fin) return false;
+    const left = buffered - offset;
+    const n = min(min(left, room), segMax);
+    const fin = finOk && n == left;
+    if (n == 0 && !fin) return -1;
     // Sender silly-window avoidance (RFC 9293 §3.8.6.2.1): while more is queued than the windows let
     // out, a segment short of a full one waits, unless it is at least half the largest window the
     // peer offered. The wait lasts only while data is in flight: its ACK reopens the question (and
     // the retransmission timer stands behind it), which serves as the RFC's override timer.
-    if (n < segMax && n < buffered - offset && this.sndUna != this.sndMax && n < this.maxSndWnd / 2) return false;
     // Nagle (RFC 9293 §3.7.4): new data smaller than a segment waits while anything is unacknowledged.
-    if (this.nagle && n < segMax && !fin && this.sndUna != this.sndMax && seqGe(seq, this.sndMax)) return false;
-    return this.fill(n, fin, now);
+    if (wait && n < segMax && !fin && this.sndUna != this.sndMax) {
+      if ((n < left && n < this.maxSndWnd / 2) || (this.nagle && seqGe(seq, this.sndMax))) return -1;
+    }
+    if (fin) out.flags |= TCP_FIN;
+    if (n > 0) {
+      if (n == left) out.flags |= TCP_PSH;
+      let at = this.sendBuffer.contiguous(offset, n); // straight from the ring when it does not wrap
+      if (at == 0) {
+        at = changetype<usize>(this.scratch);
+        this.sendBuffer.peek(offset, at, n);
+      }
+      out.payloadPtr = at;
+      out.payloadLen = n;
+    }
+    return this.transmit(seq, n + (fin ? 1 : 0), now) ? 1 : 0;
   }
 
   // Bytes past SND.UNA that may be outstanding: the peer's window and cwnd (in SACK recovery, what
@@ -501,43 +510,17 @@ export abstract class TcpOutput {
 
   // Sends again the segment at `seq`, at most `limit` bytes (up to the next SACKed range), without moving SND.NXT.
   protected sendAt(seq: u32, now: i64, limit: u32 = u32.MAX_VALUE): bool {
-    if (!this.synchronized()) return false;
-    const offset = seq - this.sndBase;
-    const buffered = this.sendBuffer.length;
-    if (!seqGt(this.sndMax, seq) || offset > buffered) return false;
+    if (!this.synchronized() || !seqGt(this.sndMax, seq)) return false;
+    const next = this.sndNxt;
+    const sent = this.send(seq, min(this.sndMax - seq, limit), this.finSent(), false, now);
+    if (sent < 0) return false;
     const out = this.out;
-    this.header(out, seq, TCP_ACK);
-    const segMax = this.sndMss - min(this.sndMss - 1, out.options.bufferLen(false));
-    const n = min(min(buffered - offset, this.sndMax - seq), min(segMax, limit));
-    const fin = this.finSent() && offset + n == buffered;
-    if (n == 0 && !fin) return false;
-    const end = seq + n + (fin ? 1 : 0);
+    const end = seq + out.payloadLen + (out.has(TCP_FIN) ? 1 : 0);
     if (seqGt(end, this.rexmitNext)) this.rexmitNext = end;
     this.rexmitMark = this.sndMax;
-    const next = this.sndNxt;
-    const ok = this.fill(n, fin, now);
     if (seqGt(next, this.sndNxt)) this.sndNxt = next; // SND.NXT stays ahead
     this.rtoDeadline = now + this.rtt.rto; // RFC 6582 §3.2 step 5: restart the timer
-    return ok;
-  }
-
-  // Puts `n` bytes at `out`'s sequence number (and a FIN if `fin`) into `out` and transmits it.
-  private fill(n: u32, fin: bool, now: i64): bool {
-    const out = this.out;
-    const seq = out.seqNumber;
-    const offset = seq - this.sndBase;
-    if (fin) out.flags |= TCP_FIN;
-    if (n > 0 && offset + n == this.sendBuffer.length) out.flags |= TCP_PSH;
-    if (n > 0) {
-      let at = this.sendBuffer.contiguous(offset, n); // straight from the ring when it does not wrap
-      if (at == 0) {
-        at = changetype<usize>(this.scratch);
-        this.sendBuffer.peek(offset, at, n);
-      }
-      out.payloadPtr = at;
-      out.payloadLen = n;
-    }
-    return this.transmit(seq, n + (fin ? 1 : 0), now);
+    return sent > 0;
   }
 
   // Emits `out` (occupying `len` sequence numbers at `seq`), then advances SND.NXT, timing and the timer.
@@ -573,7 +556,7 @@ export abstract class TcpOutput {
     o.maxSegSize = this.mss;
     if (this.config.windowScaling && (active || this.peerScales)) {
       o.hasWindowScale = true;
-      o.windowScale = this.wsOffer;
+      o.windowScale = this.wsOffer();
     }
     if (this.config.sack && (active || this.sackOk)) o.sackPermitted = true;
     this.timestamps.offer(o, this.clockNow, active);

@@ -1,7 +1,8 @@
 // What the peer's SACK blocks (RFC 2018) say it holds beyond SND.UNA: the sender's scoreboard for loss recovery (RFC 6675).
 
 import { TcpOptions } from "../wire/tcp-options";
-import { seqGe, seqGt, seqLe, seqLt } from "../wire/seq";
+import { seqGt, seqLe, seqLt } from "../wire/seq";
+import { SeqRanges } from "./ranges";
 
 /**
  * Up to `capacity` disjoint, sorted sequence ranges the peer reported holding above SND.UNA.
@@ -10,28 +11,9 @@ import { seqGe, seqGt, seqLe, seqLt } from "../wire/seq";
  * construction. The peer may still discard what it SACKed (RFC 2018 §8), so the connection clears
  * the scoreboard on a retransmission timeout and never frees SACKed data before it is ACKed.
  */
-export class Scoreboard {
-  private readonly starts: StaticArray<u32>;
-  private readonly ends: StaticArray<u32>;
-  private count: u32 = 0;
+export class Scoreboard extends SeqRanges {
   /** Bytes SACKed. */
   sacked: u32 = 0;
-
-  /** Room for `capacity` (> 0) ranges. */
-  constructor(readonly capacity: u32) {
-    this.starts = new StaticArray<u32>(<i32>max<u32>(capacity, 1));
-    this.ends = new StaticArray<u32>(<i32>max<u32>(capacity, 1));
-  }
-
-  /** Nothing is SACKed. */
-  get empty(): bool {
-    return this.count == 0;
-  }
-
-  /** One past the highest SACKed sequence number (meaningful when not `empty`). */
-  get highest(): u32 {
-    return unchecked(this.ends[this.count - 1]);
-  }
 
   /** Forgets every block. */
   clear(): void {
@@ -44,22 +26,15 @@ export class Scoreboard {
     for (let i: u32 = 0; i < options.sackCount; i++) {
       const left = options.sackLeft(i);
       const right = options.sackRight(i);
-      if (seqLt(una, left) && seqLt(left, right) && seqLe(right, max)) this.add(left, right);
+      if (seqLt(una, left) && seqLt(left, right) && seqLe(right, max) && this.insert(left, right)) this.recount();
     }
   }
 
   /** SND.UNA advanced to `una`: forgets what it covers. */
   advance(una: u32): void {
-    const n = this.count;
     let gone: u32 = 0;
-    while (gone < n && seqLe(unchecked(this.ends[gone]), una)) gone++;
-    if (gone > 0) {
-      for (let k: u32 = 0; k + gone < n; k++) {
-        unchecked((this.starts[k] = this.starts[k + gone]));
-        unchecked((this.ends[k] = this.ends[k + gone]));
-      }
-      this.count = n - gone;
-    }
+    while (gone < this.count && seqLe(unchecked(this.ends[gone]), una)) gone++;
+    this.remove(0, gone);
     if (this.count > 0 && seqLt(unchecked(this.starts[0]), una)) unchecked((this.starts[0] = una));
     this.recount();
   }
@@ -95,36 +70,6 @@ export class Scoreboard {
       if (seqLt(s, e)) n -= e - s;
     }
     return n;
-  }
-
-  private add(start: u32, end: u32): void {
-    const starts = this.starts;
-    const ends = this.ends;
-    const n = this.count;
-    let i: u32 = 0;
-    while (i < n && seqLt(unchecked(ends[i]), start)) i++;
-    let j = i;
-    while (j < n && seqLe(unchecked(starts[j]), end)) j++;
-    if (j > i) {
-      unchecked((starts[i] = seqLt(starts[i], start) ? starts[i] : start));
-      unchecked((ends[i] = seqGe(ends[j - 1], end) ? ends[j - 1] : end));
-      const gone = j - i - 1;
-      for (let k = i + 1; k + gone < n; k++) {
-        unchecked((starts[k] = starts[k + gone]));
-        unchecked((ends[k] = ends[k + gone]));
-      }
-      this.count = n - gone;
-    } else {
-      if (n == this.capacity) return;
-      for (let k = n; k > i; k--) {
-        unchecked((starts[k] = starts[k - 1]));
-        unchecked((ends[k] = ends[k - 1]));
-      }
-      unchecked((starts[i] = start));
-      unchecked((ends[i] = end));
-      this.count = n + 1;
-    }
-    this.recount();
   }
 
   private recount(): void {
