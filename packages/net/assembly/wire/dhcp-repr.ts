@@ -47,10 +47,11 @@ export class DhcpRepr {
   serverIp: u32 = 0;
   /** giaddr: the relay agent. */
   relayIp: u32 = 0;
-  /** Option 54: the server's identifier (its address). */
-  serverIdentifier: u32 = 0;
+  // The options of one 32-bit value, in WORD_OPTIONS' order: parse, bufferLen and emit walk them as an array.
   /** Option 50: the address the client asks for. */
   requestedIp: u32 = 0;
+  /** Option 54: the server's identifier (its address). */
+  serverIdentifier: u32 = 0;
   /** Option 51: the lease time in seconds (0xffffffff is infinite). */
   leaseTime: u32 = 0;
   /** Option 58: renewal time T1 in seconds. */
@@ -96,8 +97,9 @@ export class DhcpRepr {
     this.yourIp = packet.yourIp;
     this.serverIp = packet.serverIp;
     this.relayIp = packet.relayIp;
-    this.serverIdentifier = this.requestedIp = this.leaseTime = this.renewalTime = this.rebindingTime = 0;
-    this.subnetMask = this.router = this.maxMessageSize = 0;
+    const words = this.words();
+    memory.fill(words, 0, WORD_OPTION_COUNT << 2);
+    this.maxMessageSize = 0;
     this.clientIdentifier = 0;
     this.dnsServerCount = this.parameterCount = 0;
     this.hostname = null;
@@ -105,41 +107,21 @@ export class DhcpRepr {
     for (let at = packet.firstOption(); at != 0; at = packet.nextOption(at)) {
       const len = packet.optionLength(at);
       const data = packet.optionData(at);
-      switch (packet.optionCode(at)) {
+      const code = packet.optionCode(at);
+      const word = wordOption(code);
+      if (word >= 0) {
+        // Router may list several (the first is the default gateway); the others hold exactly one value.
+        if (code == DhcpOption.Router ? len == 0 || (len & 3) != 0 : len != 4) return Drop.Malformed;
+        store<u32>(words + ((<usize>word) << 2), load32(data));
+        continue;
+      }
+      switch (code) {
         case DhcpOption.MessageType:
           if (len != 1) return Drop.Malformed;
           type = load<u8>(data);
           break;
         case DhcpOption.Overload:
           return Drop.Unsupported;
-        case DhcpOption.ServerIdentifier:
-          if (len != 4) return Drop.Malformed;
-          this.serverIdentifier = load32(data);
-          break;
-        case DhcpOption.RequestedIp:
-          if (len != 4) return Drop.Malformed;
-          this.requestedIp = load32(data);
-          break;
-        case DhcpOption.LeaseTime:
-          if (len != 4) return Drop.Malformed;
-          this.leaseTime = load32(data);
-          break;
-        case DhcpOption.RenewalTime:
-          if (len != 4) return Drop.Malformed;
-          this.renewalTime = load32(data);
-          break;
-        case DhcpOption.RebindingTime:
-          if (len != 4) return Drop.Malformed;
-          this.rebindingTime = load32(data);
-          break;
-        case DhcpOption.SubnetMask:
-          if (len != 4) return Drop.Malformed;
-          this.subnetMask = load32(data);
-          break;
-        case DhcpOption.Router:
-          if (len == 0 || len & 3) return Drop.Malformed;
-          this.router = load32(data);
-          break;
         case DhcpOption.DnsServer: {
           if (len == 0 || len & 3) return Drop.Malformed;
           const n = min(<i32>(len >> 2), DHCP_MAX_DNS_SERVERS);
@@ -175,13 +157,8 @@ export class DhcpRepr {
   bufferLen(): u32 {
     let len = DHCP_HEADER_LEN + 3 + 1; // message type, end
     if (this.clientIdentifier) len += 9;
-    if (this.requestedIp) len += 6;
-    if (this.serverIdentifier) len += 6;
-    if (this.leaseTime) len += 6;
-    if (this.renewalTime) len += 6;
-    if (this.rebindingTime) len += 6;
-    if (this.subnetMask) len += 6;
-    if (this.router) len += 6;
+    const words = this.words();
+    for (let i = 0; i < WORD_OPTION_COUNT; i++) if (load<u32>(words + ((<usize>i) << 2))) len += 6;
     if (this.dnsServerCount > 0) len += 2 + 4 * <u32>min(this.dnsServerCount, DHCP_MAX_DNS_SERVERS);
     if (this.maxMessageSize) len += 4;
     if (this.parameterCount > 0) len += 2 + <u32>min(this.parameterCount, DHCP_MAX_PARAMETERS);
@@ -220,13 +197,15 @@ export class DhcpRepr {
       storeMac(at + 3, this.clientIdentifier);
       at += 9;
     }
-    at = putAddress(at, DhcpOption.RequestedIp, this.requestedIp);
-    at = putAddress(at, DhcpOption.ServerIdentifier, this.serverIdentifier);
-    at = putAddress(at, DhcpOption.LeaseTime, this.leaseTime);
-    at = putAddress(at, DhcpOption.RenewalTime, this.renewalTime);
-    at = putAddress(at, DhcpOption.RebindingTime, this.rebindingTime);
-    at = putAddress(at, DhcpOption.SubnetMask, this.subnetMask);
-    at = putAddress(at, DhcpOption.Router, this.router);
+    const words = this.words();
+    for (let i = 0; i < WORD_OPTION_COUNT; i++) {
+      const value = load<u32>(words + ((<usize>i) << 2));
+      if (!value) continue;
+      store<u8>(at, load<u8>(WORD_OPTIONS + i));
+      store<u8>(at + 1, 4);
+      store32(at + 2, value);
+      at += 6;
+    }
     if (this.dnsServerCount > 0) {
       const n = min(this.dnsServerCount, DHCP_MAX_DNS_SERVERS);
       store<u8>(at, DhcpOption.DnsServer);
@@ -258,6 +237,11 @@ export class DhcpRepr {
     store<u8>(at, DhcpOption.End); // the rest is already zero: pad options
   }
 
+  // The address of the first of the WORD_OPTION_COUNT consecutive u32 fields, requestedIp..router.
+  @inline private words(): usize {
+    return changetype<usize>(this) + offsetof<DhcpRepr>("requestedIp");
+  }
+
   /** Replaces the parameter request list with `codes` (at most DHCP_MAX_PARAMETERS are kept). */
   requestParameters(codes: StaticArray<u8>): void {
     const n = min(codes.length, DHCP_MAX_PARAMETERS);
@@ -271,11 +255,20 @@ function isReply(type: DhcpMessageType): bool {
   return type == DhcpMessageType.Offer || type == DhcpMessageType.Ack || type == DhcpMessageType.Nak;
 }
 
-// Writes a 4-byte option if `value` is set; returns where the next option goes.
-function putAddress(at: usize, code: u32, value: u32): usize {
-  if (!value) return at;
-  store<u8>(at, <u8>code);
-  store<u8>(at + 1, 4);
-  store32(at + 2, value);
-  return at + 6;
+// The options of one 32-bit value, in the order of their fields (requestedIp..router) and of emit.
+const WORD_OPTIONS = memory.data<u8>([
+  <u8>DhcpOption.RequestedIp,
+  <u8>DhcpOption.ServerIdentifier,
+  <u8>DhcpOption.LeaseTime,
+  <u8>DhcpOption.RenewalTime,
+  <u8>DhcpOption.RebindingTime,
+  <u8>DhcpOption.SubnetMask,
+  <u8>DhcpOption.Router,
+]);
+const WORD_OPTION_COUNT = 7;
+
+// The index of `code` in WORD_OPTIONS, or -1.
+function wordOption(code: u32): i32 {
+  for (let i = 0; i < WORD_OPTION_COUNT; i++) if (<u32>load<u8>(WORD_OPTIONS + i) == code) return i;
+  return -1;
 }
