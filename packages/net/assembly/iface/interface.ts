@@ -77,7 +77,7 @@ export class Interface {
   // TCP, made on first use (see `tcp`), so that images without TCP carry none of its code.
   private tcpTransport: Transport | null = null;
 
-  private readonly sockets: Array<UdpSocket> = new Array<UdpSocket>();
+  private sockets: UdpSocket | null = null; // a list through UdpSocket.next, newest first
   private readonly frame: StaticArray<u8>;
   private readonly payload: StaticArray<u8> = new StaticArray<u8>(<i32>MAX_IP_PAYLOAD);
   private nextIdent: u32 = 1;
@@ -291,24 +291,32 @@ export class Interface {
   // ---- sockets ---------------------------------------------------------
 
   private socketOn(port: u32): UdpSocket | null {
-    const sockets = this.sockets;
-    for (let i = 0, n = sockets.length; i < n; i++)
-      if (unchecked(sockets[i]).port == port) return unchecked(sockets[i]);
-    return null;
+    let socket = this.sockets;
+    while (socket && socket.port != port) socket = socket.next;
+    return socket;
   }
 
   /** Binds UDP `port` (1..65535) to `handler`; null if the port is taken or out of range. */
   bindUdp(port: u32, handler: UdpHandler): UdpSocket | null {
     if (port == 0 || port > 0xffff || this.socketOn(port)) return null;
     const socket = new UdpSocket(port, handler);
-    this.sockets.push(socket);
+    socket.next = this.sockets;
+    this.sockets = socket;
     return socket;
   }
 
   /** Unbinds a socket; its port may be bound again. */
   unbindUdp(socket: UdpSocket): void {
-    const i = this.sockets.indexOf(socket);
-    if (i >= 0) this.sockets.splice(i, 1);
+    let prev: UdpSocket | null = null;
+    let at = this.sockets;
+    while (at && at !== socket) {
+      prev = at;
+      at = at.next;
+    }
+    if (!at) return; // not bound here
+    if (prev) prev.next = at.next;
+    else this.sockets = at.next;
+    at.next = null;
   }
 
   /** Sends `len` bytes at `ptr` from `srcPort` to `dstAddr:dstPort`; false if it could not be sent or queued. */

@@ -28,4 +28,6 @@ export class UdpSocket {
 
   /** Datagrams delivered to the handler. */
   received: u64 = 0;
+  /** The next socket bound on the same interface (its list of sockets), or null. */
+  next: UdpSocket | null = null;
 }
