@@ -155,19 +155,24 @@ export class RequestHead {
 
   /** Address of field `i`'s name. */
   namePtr(i: i32): usize {
-    return this.base + unchecked(this.table[i * 4]);
+    return this.base + load<u32>(this.entry(i));
   }
   /** Length of field `i`'s name. */
   nameLen(i: i32): u32 {
-    return unchecked(this.table[i * 4 + 1]);
+    return load<u32>(this.entry(i), 4);
   }
   /** Address of field `i`'s value (trimmed of surrounding whitespace). */
   valuePtr(i: i32): usize {
-    return this.base + unchecked(this.table[i * 4 + 2]);
+    return this.base + load<u32>(this.entry(i), 8);
   }
   /** Length of field `i`'s value. */
   valueLen(i: i32): u32 {
-    return unchecked(this.table[i * 4 + 3]);
+    return load<u32>(this.entry(i), 12);
+  }
+
+  // Address of field `i`'s four u32 in the table.
+  @inline private entry(i: i32): usize {
+    return changetype<usize>(this.table) + (<usize>i << 4);
   }
 
   /** Whether field `i`'s name is `name`, ignoring case. */
@@ -254,11 +259,11 @@ export class RequestHead {
     while (e > i && isOws(load<u8>(p + e - 1))) e--;
     for (let j = i; j < e; j++) if (!isFieldByte(load<u8>(p + j))) return 400;
     if (<u32>this.count >= maxFields) return 431;
-    const k = this.count++ * 4;
-    unchecked((this.table[k] = start));
-    unchecked((this.table[k + 1] = nameEnd - start));
-    unchecked((this.table[k + 2] = i));
-    unchecked((this.table[k + 3] = e - i));
+    const t = this.entry(this.count++);
+    store<u32>(t, start);
+    store<u32>(t, nameEnd - start, 4);
+    store<u32>(t, i, 8);
+    store<u32>(t, e - i, 12);
     return this.framingField(this.count - 1);
   }
 

@@ -39,16 +39,16 @@ export class Limits {
   maxBody: u64 = 1 << 20;
 }
 
-// Where the parser is inside a request.
+// Where the parser is inside a request. The order matters: some steps go to the next phase (`phase + 1`).
 enum Phase {
   Head,
   Fixed, // a Content-Length body
+  ChunkDataCR, // after a chunk's data
+  ChunkDataLF,
   ChunkSize,
   ChunkExt,
   ChunkSizeLF,
   ChunkData,
-  ChunkDataCR,
-  ChunkDataLF,
   Trailer,
   TrailerLF,
   Done,
@@ -270,34 +270,32 @@ export class Parser {
         else if (c == 0x3b || c == SP || c == 0x09)
           this.phase = Phase.ChunkExt; // ';' or BWS before it
         else return this.stop(i, 400);
-      } else if (phase == Phase.ChunkExt) {
-        if (c == CR) this.phase = Phase.ChunkSizeLF;
-        else if (!isFieldByte(c) || ++this.count > MAX_CHUNK_EXT) return this.stop(i, 400);
-      } else if (phase == Phase.ChunkSizeLF) {
-        if (c != LF) return this.stop(i, 400);
-        this.count = 0;
-        this.phase = this.remaining ? Phase.ChunkData : Phase.Trailer;
-      } else if (phase == Phase.ChunkDataCR) {
-        if (c != CR) return this.stop(i, 400);
-        this.phase = Phase.ChunkDataLF;
-      } else if (phase == Phase.ChunkDataLF) {
-        if (c != LF) return this.stop(i, 400);
-        this.phase = Phase.ChunkSize;
-      } else if (phase == Phase.Trailer) {
-        if (c == CR) this.phase = Phase.TrailerLF;
+      } else if (phase == Phase.ChunkExt || phase == Phase.Trailer) {
+        // An extension or a trailer line, up to its CR: field bytes, so many at most.
+        const ext = phase == Phase.ChunkExt;
+        if (c == CR)
+          this.phase = phase + 1; // ChunkSizeLF, TrailerLF
         else if (!isFieldByte(c)) return this.stop(i, 400);
-        else if (++this.count > this.limits.maxHeaderBytes) return this.stop(i, 431);
+        else if (++this.count > (ext ? MAX_CHUNK_EXT : this.limits.maxHeaderBytes))
+          return this.stop(i, ext ? 400 : 431);
         else this.lineLen++;
       } else {
-        // TrailerLF: an empty line ends the trailers and the request; other trailer fields are skipped.
-        if (c != LF) return this.stop(i, 400);
-        if (this.lineLen == 0) {
+        // A line ending's CR or LF: the CR after chunk data, else an LF.
+        if (c != (phase == Phase.ChunkDataCR ? CR : LF)) return this.stop(i, 400);
+        if (phase == Phase.ChunkSizeLF) {
+          this.count = this.lineLen = 0;
+          this.phase = this.remaining ? Phase.ChunkData : Phase.Trailer;
+        } else if (phase != Phase.TrailerLF)
+          this.phase = phase + 1; // ChunkDataCR to ChunkDataLF to ChunkSize
+        else if (this.lineLen == 0) {
+          // An empty line ends the trailers and the request; other trailer fields are skipped.
           this.phase = Phase.Done;
           this.state = ParseState.Complete;
           return i;
+        } else {
+          this.lineLen = 0;
+          this.phase = Phase.Trailer;
         }
-        this.lineLen = 0;
-        this.phase = Phase.Trailer;
       }
     }
     return i;

@@ -1,7 +1,7 @@
 // Routing by method and path: exact paths and prefixes (`/static/*`), 404 for no route, 405 with Allow for a
 // path served only for other methods, HEAD answered by GET routes. Routes are scanned in the order added.
 
-import { ALLOW, bytesEqual } from "./chars";
+import { unitsEqual } from "./chars";
 import { HttpHandler, HttpRequest, HttpResponse } from "./exchange";
 import { Method, methodNameAt } from "./head";
 
@@ -11,17 +11,17 @@ const ANY: i32 = -1;
 class Route {
   constructor(
     readonly method: i32, // a Method, or ANY
-    readonly path: string, // without the trailing `*` of a prefix
+    readonly path: string, // as given: a prefix's with its trailing `*`
     readonly prefix: bool,
     readonly handler: HttpHandler,
   ) {}
 
   // Bytes of the request's path this route matches, or -1.
   match(ptr: usize, len: u32): i32 {
-    const p = this.path;
-    const n = <u32>p.length;
-    if (this.prefix) return len >= n && bytesEqual(ptr, n, p) ? <i32>n : -1;
-    return bytesEqual(ptr, len, p) ? <i32>len : -1;
+    const p = changetype<usize>(this.path);
+    let n = <u32>this.path.length;
+    if (this.prefix && len >= --n) len = n; // the path's first n bytes against the prefix, without its `*`
+    return unitsEqual(ptr, len, p, n, true, false) ? <i32>len : -1;
   }
 
   allows(m: Method): bool {
@@ -100,8 +100,8 @@ export class Router extends HttpHandler {
   }
 
   private add(method: i32, path: string, handler: HttpHandler): Router {
-    const prefix = path.endsWith("*");
-    this.routes.push(new Route(method, prefix ? path.slice(0, path.length - 1) : path, prefix, handler));
+    const n = path.length;
+    this.routes.push(new Route(method, path, n > 0 && path.charCodeAt(n - 1) == 0x2a, handler)); // `*`
     return this;
   }
 
