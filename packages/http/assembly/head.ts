@@ -172,7 +172,7 @@ export class RequestHead {
 
   // Address of field `i`'s four u32 in the table.
   @inline private entry(i: i32): usize {
-    return changetype<usize>(this.table) + (<usize>i << 4);
+    return changetype<usize>(this.table) + ((<usize>i) << 4);
   }
 
   /** Whether field `i`'s name is `name`, ignoring case. */
