@@ -24,7 +24,7 @@ export const TEARS: u32 = 5;
 /** Something a test runs before every write and flush of a `SimDisk`: to take crash images at each point. */
 export abstract class CrashProbe {
   /** Runs before operation number `op`: a write of `len` bytes from `ptr` to `offset`, or a flush if `len` is 0. */
-  abstract before(disk: SimDisk, op: u32, offset: u64, ptr: usize, len: u32): void;
+  abstract at(disk: SimDisk, op: u32, offset: u64, ptr: usize, len: u32): void;
 }
 
 /**
@@ -117,7 +117,7 @@ export class SimDisk extends Disk {
     if (this.crashed) return false;
     const op = this.ops++;
     const probe = this.probe;
-    if (probe !== null) probe.before(this, op, offset, ptr, len);
+    if (probe !== null) probe.at(this, op, offset, ptr, len);
     if (<i64>op == this.crashAt) return this.crash(offset, ptr, len);
     memory.copy(this.current.dataStart + <usize>offset, ptr, len);
     this.pendingOffsets.push(offset);
@@ -129,7 +129,7 @@ export class SimDisk extends Disk {
     if (this.crashed) return false;
     const op = this.ops++;
     const probe = this.probe;
-    if (probe !== null) probe.before(this, op, 0, 0, 0);
+    if (probe !== null) probe.at(this, op, 0, 0, 0);
     if (<i64>op == this.crashAt) return this.crash(0, 0, 0);
     for (let i = 0; i < this.pendingOffsets.length; i++) {
       const at = <usize>this.pendingOffsets[i];
