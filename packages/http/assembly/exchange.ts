@@ -21,7 +21,7 @@ import {
   writeChunkHeader,
   writeLastChunk,
 } from "./response";
-import { reasonLength, statusHasBody } from "./status";
+import { statusHasBody, writeStatusLine } from "./status";
 
 /** Bytes kept in front of the fields for the status line: the longest is "HTTP/1.1 NNN " + reason + CRLF. */
 const RESERVE: u32 = 64;
@@ -411,9 +411,7 @@ export class HttpResponse {
       n = w.end();
     }
     this.code = code;
-    const line: u32 = 15 + reasonLength(code); // "HTTP/1.1 NNN " + reason + CRLF
-    this.headStart = RESERVE - line;
-    this.w.begin(changetype<usize>(this.buf) + this.headStart, line, code);
+    this.headStart = RESERVE - writeStatusLine(code, changetype<usize>(this.buf) + RESERVE);
     this.headEnd = RESERVE + n;
     return true;
   }

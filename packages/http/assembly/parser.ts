@@ -73,8 +73,7 @@ export class Parser {
   /** Body bytes delivered so far in this request. */
   bodyReceived: u64 = 0;
   private phase: Phase = Phase.Head;
-  private lineStart: u32 = 0; // offset in head.buf of the line being received
-  private started: bool = false; // the request line has been received
+  private lineStart: u32 = 0; // offset in head.buf of the line being received: 0 until the request line is in
   private remaining: u64 = 0; // body bytes left: of the Content-Length body or the current chunk
   private count: u32 = 0; // hex digits, extension bytes, or trailer bytes so far
   private lineLen: u32 = 0; // bytes in the current trailer line
@@ -126,7 +125,6 @@ export class Parser {
     this.head.reset();
     this.phase = Phase.Head;
     this.lineStart = 0;
-    this.started = false;
     this.bodyPtr = 0;
     this.bodyLen = 0;
     this.bodyReceived = 0;
@@ -154,14 +152,14 @@ export class Parser {
         const fits = room - h.len;
         memory.copy(h.base + h.len, ptr + i, fits);
         h.len += fits;
-        this.fail(this.started ? 431 : this.partialLine(true));
+        this.fail(this.lineStart ? 431 : this.partialLine(true));
         return i + fits;
       }
       memory.copy(h.base + h.len, ptr + i, seg);
       h.len += seg;
       i += seg;
       if (!whole) {
-        if (!this.started && h.len - this.lineStart > this.limits.maxUri) {
+        if (!this.lineStart && h.len > this.limits.maxUri) {
           const status = this.partialLine(false);
           if (status) this.fail(status);
         }
@@ -187,13 +185,13 @@ export class Parser {
     }
     this.lineStart = h.len;
     let status: u32 = 0;
-    if (!this.started) {
+    if (!start) {
+      // The request line (the first line is at 0, and only it).
       if (end == start) {
         h.len = this.lineStart = 0; // RFC 9112 §2.2: empty lines before a request line are ignored
         return false;
       }
       status = h.requestLine(start, end, this.limits.maxUri);
-      this.started = true;
     } else if (end > start) {
       status = h.field(start, end, (<u32>h.table.length) >> 2); // the field limit at construction
     } else {

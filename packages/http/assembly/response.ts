@@ -60,21 +60,19 @@ export class ResponseWriter {
 
   /** Adds `name: value`; the name must be a token and the value printable ASCII (no CR/LF: no injection). */
   header(name: string, value: string): ResponseWriter {
-    this.name(name);
-    for (let i = 0; i < value.length; i++) {
-      const c = <u32>value.charCodeAt(i);
-      if (c > 0x7e || !isFieldByte(c)) this.failed = true;
-      else this.byte(c);
-    }
-    this.crlf();
-    return this;
+    return this.field(name, changetype<usize>(value), <u32>value.length, true);
   }
 
   /** Adds `name: ` and the `len` bytes at `ptr` as the value (checked as `header` checks it). */
   headerBytes(name: string, ptr: usize, len: u32): ResponseWriter {
+    return this.field(name, ptr, len, false);
+  }
+
+  // Adds `name: ` and the value of `n` units at `q`: bytes, or UTF-16 code units (a string's) if `wide`.
+  private field(name: string, q: usize, n: u32, wide: bool): ResponseWriter {
     this.name(name);
-    for (let i: u32 = 0; i < len; i++) {
-      const c = <u32>load<u8>(ptr + i);
+    for (let i: u32 = 0; i < n; i++) {
+      const c = wide ? <u32>load<u16>(q + (i << 1)) : <u32>load<u8>(q + i);
       if (c > 0x7e || !isFieldByte(c)) this.failed = true;
       else this.byte(c);
     }

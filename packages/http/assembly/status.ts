@@ -1,5 +1,7 @@
 // HTTP status codes (RFC 9110 §15) and their reason phrases.
 
+import { HTTP_1_1 } from "./chars";
+
 /** The status codes this package names; any code 100..999 may still be written. */
 export enum Status {
   /** 100 Continue. */
@@ -227,6 +229,21 @@ export function writeReason(code: u32, ptr: usize, cap: u32): u32 {
   const len = <u32>load<u8>(e);
   if (len <= cap) memory.copy(ptr, e + 1, len);
   return len;
+}
+
+/** Writes the status line of `code` (100..999), `HTTP/1.1 NNN Reason\r\n`, to end just before `end`; returns its length. */
+export function writeStatusLine(code: u32, end: usize): u32 {
+  const e = reasonEntry(code);
+  const n = <u32>load<u8>(e);
+  const p = end - 15 - n;
+  memory.copy(p, HTTP_1_1, 9);
+  store<u8>(p, 0x30 + code / 100, 9);
+  store<u8>(p, 0x30 + ((code / 10) % 10), 10);
+  store<u8>(p, 0x30 + (code % 10), 11);
+  store<u8>(p, 0x20, 12);
+  memory.copy(p + 13, e + 1, n);
+  store<u16>(end - 2, 0x0a0d); // CRLF
+  return 15 + n;
 }
 
 /** The reason phrase of `code` ("Not Found" for 404), or "" for a code without one (the status line stays valid). */

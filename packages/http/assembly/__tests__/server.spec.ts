@@ -479,6 +479,39 @@ test("a 1 MiB static body is sent from where it lies through an 8 KiB send buffe
   large(new Static(), "/static", "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n", false);
 });
 
+/** Answers with status `code` (set per test) and no body. */
+class Code extends HttpHandler {
+  code: u32 = 200;
+  handle(req: HttpRequest, res: HttpResponse): void {
+    res.status(this.code).end();
+  }
+}
+
+test("status lines: the standard phrase, none for an unnamed code, 500 for a code that is not three digits", () => {
+  const h = new Code();
+  const r = new Router();
+  r.get("/", h);
+  const f = new Fixture(r);
+  const codes: u32[] = [100, 201, 299, 308, 431, 505, 999, 42, 1000];
+  const lines = [
+    "HTTP/1.1 100 Continue\r\n\r\n",
+    "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 299 \r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 308 Permanent Redirect\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 999 \r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
+  ];
+  let want = "";
+  for (let i = 0; i < codes.length; i++) {
+    h.code = codes[i];
+    want += lines[i];
+    expect<string>(f.exchange(GET, (i + 1) * MS), want, codes[i].toString());
+  }
+});
+
 /** Sends `text` (set per test). */
 class Text extends HttpHandler {
   text: string = "";
