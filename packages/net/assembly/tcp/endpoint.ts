@@ -26,6 +26,7 @@ import { TcpPacket, TcpRepr, TCP_ACK, TCP_MAX_HEADER_LEN, TCP_RST, TCP_SYN } fro
 import { seqLt } from "../wire/seq";
 import { Interface } from "../iface/interface";
 import { resetFor, TcpConnection, TcpEmitter, TcpHandler } from "./connection";
+import { NEVER } from "./output";
 import { TcpConfig, TcpState } from "./state";
 import { SipHash, splitmix64 } from "./siphash";
 
@@ -107,7 +108,6 @@ export class TcpEndpoint extends TcpEmitter {
   private readonly packet: TcpPacket = new TcpPacket();
   private readonly repr: TcpRepr = new TcpRepr();
   private readonly reply: TcpRepr = new TcpRepr();
-  private readonly syn: TcpRepr = new TcpRepr(); // a cookie's SYN, rebuilt
   private readonly buffer: StaticArray<u8>;
   // The hash table: a power-of-two number of slots, at most half used.
   private slots: StaticArray<TcpConnection | null> = new StaticArray<TcpConnection | null>(64);
@@ -417,7 +417,7 @@ export class TcpEndpoint extends TcpEmitter {
       this.tableFull++;
       return null;
     }
-    const syn = this.syn.set(seg.srcPort, seg.dstPort, irs, 0, TCP_SYN, seg.window);
+    const syn = this.reply.set(seg.srcPort, seg.dstPort, irs, 0, TCP_SYN, seg.window); // the SYN, rebuilt
     syn.options.hasMaxSegSize = true;
     syn.options.maxSegSize = COOKIE_MSS[mi];
     this.muted = true; // the SYN-ACK went out as the cookie; dispatching it only moves SND.NXT past it
@@ -524,7 +524,7 @@ export class TcpEndpoint extends TcpEmitter {
 
   /** The earliest time `poll` has something to do: now if a connection has CLOSED since the last `poll`, which forgets it. */
   pollAt(): i64 {
-    let t = i64.MAX_VALUE;
+    let t = NEVER;
     const cs = this.connections;
     for (let i = 0, n = cs.length; i < n; i++) {
       const c = unchecked(cs[i]);

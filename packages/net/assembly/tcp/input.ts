@@ -55,7 +55,7 @@ export abstract class TcpInput extends TcpOutput {
     if (s == TcpState.SynReceived) {
       if (!(seqLt(this.sndUna, ack) && seqLe(ack, this.sndMax))) return this.resetReply(seg);
       this.state = this.finQueued ? TcpState.FinWait1 : TcpState.Established;
-      this.acked(ack, now);
+      this.acked(ack, now, -1);
       this.updateWindow(seg);
       const h = this.handler;
       if (h) h.connected(changetype<TcpConnection>(this), now);
@@ -165,7 +165,7 @@ export abstract class TcpInput extends TcpOutput {
     if (!seg.has(TCP_SYN)) return null;
     this.synReceived(seg, now);
     if (ackOk) {
-      this.acked(seg.ackNumber, now); // SND.WND was set from the SYN-ACK, unscaled
+      this.acked(seg.ackNumber, now, -1); // SND.WND was set from the SYN-ACK, unscaled
       this.state = TcpState.Established;
       this.ackNow = true;
       const h = this.handler;
@@ -240,7 +240,7 @@ export abstract class TcpInput extends TcpOutput {
   }
 
   // SND.UNA advances to `ack`: drop acknowledged data, grow cwnd, take an RTT sample, restart or stop the timer.
-  private acked(ack: u32, now: i64, tsSample: i64 = -1): void {
+  private acked(ack: u32, now: i64, tsSample: i64): void {
     if (seqGt(ack, this.sndNxt)) this.sndNxt = ack; // acknowledges a segment sent before a timeout
     const bytes = ack - this.sndUna;
     const dataAcked = seqGt(ack, this.sndBase) ? min(ack - this.sndBase, this.sendBuffer.length) : 0;
