@@ -153,6 +153,14 @@ test("emits a DISCOVER and parses it back", () => {
   expect(back.serverIdentifier, 0);
 });
 
+test("an empty hostname is left out, as a null one is", () => {
+  const d = new DhcpRepr();
+  d.hostname = "";
+  const buf = memory.data(600);
+  d.emit(packet.wrap(buf, d.bufferLen()));
+  expectBytes(buf + 240, 9, [53, 1, 1, 55, 3, 1, 3, 6, 255]);
+});
+
 test("emits a broadcast REQUEST like udhcpc's and parses it back", () => {
   const r = new DhcpRepr();
   r.messageType = DhcpMessageType.Request;

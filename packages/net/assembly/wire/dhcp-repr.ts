@@ -78,9 +78,11 @@ export class DhcpRepr {
   hostname: string | null = null;
 
   constructor() {
-    this.parameters[0] = <u8>DhcpOption.SubnetMask;
-    this.parameters[1] = <u8>DhcpOption.Router;
-    this.parameters[2] = <u8>DhcpOption.DnsServer;
+    // Indices below are within the arrays' fixed lengths (DHCP_MAX_*), so unchecked.
+    const parameters = this.parameters;
+    unchecked((parameters[0] = <u8>DhcpOption.SubnetMask));
+    unchecked((parameters[1] = <u8>DhcpOption.Router));
+    unchecked((parameters[2] = <u8>DhcpOption.DnsServer));
     this.parameterCount = 3;
   }
 
@@ -125,7 +127,7 @@ export class DhcpRepr {
         case DhcpOption.DnsServer: {
           if (len == 0 || len & 3) return Drop.Malformed;
           const n = min(<i32>(len >> 2), DHCP_MAX_DNS_SERVERS);
-          for (let i = 0; i < n; i++) this.dnsServers[i] = load32(data + ((<usize>i) << 2));
+          for (let i = 0; i < n; i++) unchecked((this.dnsServers[i] = load32(data + ((<usize>i) << 2))));
           this.dnsServerCount = n;
           break;
         }
@@ -140,7 +142,7 @@ export class DhcpRepr {
         case DhcpOption.ParameterRequestList: {
           if (len == 0) return Drop.Malformed;
           const n = min(<i32>len, DHCP_MAX_PARAMETERS);
-          for (let i = 0; i < n; i++) this.parameters[i] = load<u8>(data + i);
+          for (let i = 0; i < n; i++) unchecked((this.parameters[i] = load<u8>(data + i)));
           this.parameterCount = n;
           break;
         }
@@ -163,7 +165,7 @@ export class DhcpRepr {
     if (this.maxMessageSize) len += 4;
     if (this.parameterCount > 0) len += 2 + <u32>min(this.parameterCount, DHCP_MAX_PARAMETERS);
     const hostname = this.hostname;
-    if (hostname !== null && hostname.length > 0) len += 2 + <u32>min(hostname.length, 255);
+    if (hostname && hostname.length > 0) len += 2 + <u32>min(hostname.length, 255); // `!== null` calls String.__ne
     return max(len, DHCP_MIN_LEN);
   }
 
@@ -210,7 +212,7 @@ export class DhcpRepr {
       const n = min(this.dnsServerCount, DHCP_MAX_DNS_SERVERS);
       store<u8>(at, DhcpOption.DnsServer);
       store<u8>(at + 1, <u8>(4 * n));
-      for (let i = 0; i < n; i++) store32(at + 2 + ((<usize>i) << 2), this.dnsServers[i]);
+      for (let i = 0; i < n; i++) store32(at + 2 + ((<usize>i) << 2), unchecked(this.dnsServers[i]));
       at += 2 + 4 * <usize>n;
     }
     if (this.maxMessageSize) {
@@ -223,11 +225,11 @@ export class DhcpRepr {
       const n = min(this.parameterCount, DHCP_MAX_PARAMETERS);
       store<u8>(at, DhcpOption.ParameterRequestList);
       store<u8>(at + 1, <u8>n);
-      for (let i = 0; i < n; i++) store<u8>(at + 2 + i, this.parameters[i]);
+      for (let i = 0; i < n; i++) store<u8>(at + 2 + i, unchecked(this.parameters[i]));
       at += 2 + <usize>n;
     }
     const hostname = this.hostname;
-    if (hostname !== null && hostname.length > 0) {
+    if (hostname && hostname.length > 0) {
       const n = min(hostname.length, 255);
       store<u8>(at, DhcpOption.Hostname);
       store<u8>(at + 1, <u8>n);
