@@ -12,7 +12,6 @@ import {
   CONNECTION_KEEP_ALIVE,
   CONTENT_LENGTH,
   HOST,
-  HTTP_1_1,
   isFieldByte,
   isOws,
   isTargetByte,
@@ -237,10 +236,11 @@ export class RequestHead {
     this.targetStart = t;
     this.targetLen = i - t;
     const v = p + i + 1;
-    if (end - i - 1 != 8 || !unitsEqual(v, 5, HTTP_1_1, 5, false, false)) return 400;
+    // "HTTP/" DIGIT "." DIGIT: the 8 bytes, digits masked out, little-endian.
+    if (end - i - 1 != 8 || (load<u64>(v) & 0x00ff_00ff_ffff_ffff) != 0x002e_002f_5054_5448) return 400;
     const major = <u32>load<u8>(v + 5) - 0x30;
     const minor = <u32>load<u8>(v + 7) - 0x30;
-    if (major > 9 || minor > 9 || load<u8>(v + 6) != 0x2e) return 400;
+    if (major > 9 || minor > 9) return 400;
     if (major != 1 || minor > 1) return 505;
     this.version = 10 + minor;
     return 0;
@@ -270,7 +270,7 @@ export class RequestHead {
   /** Decides the framing and keep-alive once the head is complete; 0, or the status to answer. */
   finish(): u32 {
     if (this.hosts > 1 || (this.version == 11 && this.hosts == 0)) return 400;
-    this.keepAlive = this.version == 11 ? !this.connClose : this.connKeepAlive && !this.connClose;
+    this.keepAlive = !this.connClose && (this.version == 11 || this.connKeepAlive);
     if (this.codings > 0) {
       if (this.version == 10 || this.hasContentLength) return 400; // RFC 9112 §6.1, §6.3: smuggling risks
       if (this.codings != this.chunkedCodings) return 501;

@@ -162,11 +162,12 @@ export class ResponseWriter {
       this.failed = true;
       return;
     }
-    for (let k = digits; k > 0; k--) {
-      store<u8>(this.ptr + this.len + k - 1, <u8>(0x30 + (v % 10)));
-      v /= 10;
-    }
     this.len += digits;
+    let p = this.ptr + this.len;
+    do {
+      store<u8>(--p, <u8>(0x30 + (v % 10)));
+      v /= 10;
+    } while (v);
   }
 
   private crlf(): void {
