@@ -21,7 +21,7 @@ export function formatDisk(disk: Disk, salt: u32): StoreError {
   const bs = disk.blockSize;
   const buffer = new Uint8Array(4 * bs);
   const blocks = buffer.dataStart;
-  const first = new RegionHeader(1, 1, 0, salt);
+  const first = new RegionHeader(1, 1, 0, salt, 0);
   first.emit(blocks);
   first.emit(blocks + bs);
   if (!disk.write(layout.header(0, 0), blocks, 2 * bs)) return StoreError.Io;

@@ -32,6 +32,8 @@ export class Log {
     public region: u32,
     /** The active region's generation. */
     public generation: u64,
+    /** The generation the next compaction gives its region: above every generation on the device. */
+    public nextGeneration: u64,
     /** The sequence number the next frame gets. */
     public nextSequence: u64,
     /** The crc the next frame chains to. */
@@ -62,7 +64,7 @@ export class Log {
       at = emitEntry(at, op.kind, op.key.dataStart, <u32>op.key.length, op.value.dataStart, <u32>op.value.length);
     }
     memory.fill(at, 0, padded - length);
-    const crc = sealFrame(frame, length, <u32>ops.length, this.nextSequence, this.prev);
+    const crc = sealFrame(frame, length, <u32>ops.length, this.nextSequence, this.prev, this.salt);
     if (!this.disk.write(this.tail, frame, padded) || !this.disk.flush()) return false;
     this.tail += padded;
     this.nextSequence++;
@@ -84,10 +86,9 @@ export class Log {
    */
   compact(table: Table): bool {
     const into = 1 - this.region;
-    const header = new RegionHeader(this.generation + 1, this.nextSequence, into, this.salt);
-    const seed = header.seed;
-    const end = this.rewrite(table, into, seed, true);
-    if (end == u64.MAX_VALUE || !this.disk.flush()) return false;
+    const end = this.rewrite(table, into, 0, false);
+    const header = new RegionHeader(this.nextGeneration, this.nextSequence, into, this.salt, end);
+    if (this.rewrite(table, into, header.seed, true) == u64.MAX_VALUE || !this.disk.flush()) return false;
     const bs = this.layout.blockSize;
     const headers = this.buffer(2 * bs);
     memory.fill(headers, 0, 2 * bs);
@@ -96,6 +97,7 @@ export class Log {
     if (!this.disk.write(this.layout.header(into, 0), headers, 2 * bs) || !this.disk.flush()) return false;
     this.region = into;
     this.generation = header.generation;
+    this.nextGeneration = header.generation + 1;
     this.tail = this.layout.logStart(into) + end;
     this.nextSequence = this.rewrittenSequence;
     this.prev = this.rewrittenPrev;
@@ -132,7 +134,7 @@ export class Log {
           at = emitEntry(at, ENTRY_PUT, e.key.dataStart, <u32>e.key.length, e.value.dataStart, <u32>e.value.length);
         }
         memory.fill(at, 0, padded - length);
-        prev = sealFrame(frame, length, <u32>(j - i), sequence, prev);
+        prev = sealFrame(frame, length, <u32>(j - i), sequence, prev, this.salt);
         if (!this.disk.write(pos, frame, padded)) return u64.MAX_VALUE;
       }
       sequence++;

@@ -2,7 +2,7 @@
 
 import { Disk } from "./disk";
 import { StoreError } from "./errors";
-import { EntryReader, ENTRY_PUT, frameCrc, frameIntact, frameLength } from "./format/frame";
+import { EntryReader, ENTRY_PUT, frameCrc, frameIntact, frameLength, frameSealed, frameSequence } from "./format/frame";
 import { Layout } from "./format/layout";
 import { RegionHeader } from "./format/region-header";
 import { FORMAT_VERSION, Superblock, SuperblockState } from "./format/superblock";
@@ -21,6 +21,49 @@ export class Recovery {
   detail: string = "";
   /** The frames replayed. */
   frames: u64 = 0;
+  /**
+   * Intact frames found after the end of the log with later sequence numbers:
+   * a crash cannot leave those (a frame is written only once the one before
+   * is flushed), so the log was damaged where it ended and they were dropped.
+   */
+  framesAfterDamage: u64 = 0;
+  /** If the store mounted in spite of damage, what the damage was and what was lost; else empty. */
+  damage: string = "";
+
+  /**
+   * Replays the log of the region `header` describes; sets `log` and `table`,
+   * or leaves them null if the log ends inside its compacted data (damage).
+   * False if the device failed a read.
+   */
+  replay(disk: Disk, layout: Layout, header: RegionHeader, nextGeneration: u64): bool {
+    const log = new Log(
+      disk,
+      layout,
+      header.salt,
+      header.region,
+      header.generation,
+      nextGeneration,
+      header.firstSequence,
+      header.seed,
+      layout.logStart(header.region),
+    );
+    const table = new Table();
+    this.frames = 0;
+    this.framesAfterDamage = 0;
+    if (!replayLog(log, table, this)) return false;
+    if (log.tail < layout.logStart(header.region) + header.compactedBytes) return true;
+    if (!findLaterFrames(log, this)) return false;
+    if (this.framesAfterDamage > 0)
+      this.damage =
+        "the log is damaged at byte " +
+        log.tail.toString() +
+        ": " +
+        this.framesAfterDamage.toString() +
+        " later frames dropped";
+    this.log = log;
+    this.table = table;
+    return true;
+  }
 
   /** Fails with `error` and `detail`. */
   fail(error: StoreError, detail: string): Recovery {
@@ -68,33 +111,27 @@ export function recover(disk: Disk): Recovery {
   if (sb.regionBlocks != layout.regionBlocks)
     return result.fail(StoreError.Corrupt, "the superblock's region size does not match its device's");
 
-  // The active region: the one whose header has the higher generation.
+  // The active region: the one whose header has the higher generation,
+  // unless the data its compaction wrote is damaged; then the other one,
+  // which holds the state from before that compaction.
   if (!disk.read(layout.header(0, 0), blocks, 2 * bs)) return result.fail(StoreError.Io, "reading region 0's headers");
   const h0 = bestHeader(blocks, bs, 0, sb.salt);
   if (!disk.read(layout.header(1, 0), blocks, 2 * bs)) return result.fail(StoreError.Io, "reading region 1's headers");
   const h1 = bestHeader(blocks, bs, 1, sb.salt);
-  let active: RegionHeader;
   if (h0 === null && h1 === null) return result.fail(StoreError.Corrupt, "no region header is valid");
-  else if (h1 === null) active = h0!;
-  else if (h0 === null) active = h1;
-  else if (h0.generation == h1.generation)
+  if (h0 !== null && h1 !== null && h0.generation == h1.generation)
     return result.fail(StoreError.Corrupt, "both regions claim generation " + h0.generation.toString());
-  else active = h0.generation > h1.generation ? h0 : h1;
-
-  const log = new Log(
-    disk,
-    layout,
-    sb.salt,
-    active.region,
-    active.generation,
-    active.firstSequence,
-    active.seed,
-    layout.logStart(active.region),
-  );
-  const table = new Table();
-  if (!replay(log, table, result)) return result.fail(StoreError.Io, "reading the log");
-  result.log = log;
-  result.table = table;
+  const newer = h1 === null || (h0 !== null && h0.generation > h1.generation) ? h0! : h1;
+  const older = newer === h0 ? h1 : h0;
+  const nextGeneration = newer.generation + 1;
+  if (!result.replay(disk, layout, newer, nextGeneration)) return result.fail(StoreError.Io, "reading the log");
+  if (result.log === null) {
+    const damage = "region " + newer.region.toString() + "'s compacted data is damaged";
+    if (older === null || !result.replay(disk, layout, older, nextGeneration))
+      return result.fail(StoreError.Corrupt, damage + " and there is no older region to fall back to");
+    if (result.log === null) return result.fail(StoreError.Corrupt, damage + ", and so is the older region's");
+    result.damage = damage + ": mounted the generation before it";
+  }
   return result;
 }
 
@@ -108,30 +145,56 @@ function bestHeader(blocks: usize, bs: u32, region: u32, salt: u32): RegionHeade
   return b.generation > a.generation ? b : a;
 }
 
+/** Reads frames of a region's log into a buffer of its own, which grows to the largest frame. */
+class FrameReader {
+  private buffer: Uint8Array;
+
+  constructor(private readonly log: Log) {
+    this.buffer = new Uint8Array(log.layout.blockSize);
+  }
+
+  /** The frame read last. */
+  get frame(): usize {
+    return this.buffer.dataStart;
+  }
+
+  /**
+   * Reads the frame at `at` if its first block says it could be one; returns
+   * its length, 0 if it is not one, or -1 if the device failed a read.
+   * With `minSequence`, a frame numbered below it counts as not one (unread).
+   */
+  read(at: u64, minSequence: u64 = 0): i64 {
+    const layout = this.log.layout;
+    const disk = this.log.disk;
+    const bs = layout.blockSize;
+    if (!disk.read(at, this.buffer.dataStart, bs)) return -1;
+    const length = frameLength(this.buffer.dataStart, layout.logEnd(this.log.region) - at);
+    if (length == 0 || frameSequence(this.buffer.dataStart) < minSequence) return 0;
+    const padded = <u32>layout.padded(length);
+    if (padded > bs) {
+      if (<u32>this.buffer.length < padded) {
+        const bigger = new Uint8Array(padded);
+        memory.copy(bigger.dataStart, this.buffer.dataStart, bs);
+        this.buffer = bigger;
+      }
+      if (!disk.read(at + bs, this.buffer.dataStart + bs, padded - bs)) return -1;
+    }
+    return length;
+  }
+}
+
 // Replays the frames of the log from its start into `table`, leaving `log`
 // at the tail: the first place that is not the next intact frame of the
 // chain. False if the device failed a read.
-function replay(log: Log, table: Table, result: Recovery): bool {
-  const layout = log.layout;
-  const disk = log.disk;
-  const bs = layout.blockSize;
-  const end = layout.logEnd(log.region);
-  let buffer = new Uint8Array(bs);
+function replayLog(log: Log, table: Table, result: Recovery): bool {
+  const end = log.layout.logEnd(log.region);
+  const reader = new FrameReader(log);
   while (log.tail < end) {
-    if (!disk.read(log.tail, buffer.dataStart, bs)) return false;
-    const length = frameLength(buffer.dataStart, end - log.tail);
+    const length = reader.read(log.tail);
+    if (length < 0) return false;
     if (length == 0) break;
-    const padded = <u32>layout.padded(length);
-    if (padded > bs) {
-      if (<u32>buffer.length < padded) {
-        const bigger = new Uint8Array(padded);
-        memory.copy(bigger.dataStart, buffer.dataStart, bs);
-        buffer = bigger;
-      }
-      if (!disk.read(log.tail + bs, buffer.dataStart + bs, padded - bs)) return false;
-    }
-    const frame = buffer.dataStart;
-    if (!frameIntact(frame, length, log.nextSequence, log.prev)) break;
+    const frame = reader.frame;
+    if (!frameIntact(frame, <u32>length, log.nextSequence, log.prev, log.salt)) break;
     // Check every entry before applying any: a frame applies whole or not at all.
     const check = new EntryReader(frame);
     while (check.next()) {}
@@ -142,10 +205,31 @@ function replay(log: Log, table: Table, result: Recovery): bool {
         table.set(copyBytes(entries.key, entries.keyLen), copyBytes(entries.value, entries.valueLen));
       else table.remove(entries.key, entries.keyLen);
     }
-    log.tail += padded;
+    log.tail += log.layout.padded(length);
     log.nextSequence++;
     log.prev = frameCrc(frame);
     result.frames++;
+  }
+  return true;
+}
+
+// Counts the intact frames of this store after the log's tail whose sequence
+// numbers come after it (stale frames of earlier generations have lower
+// ones). False if the device failed a read.
+function findLaterFrames(log: Log, result: Recovery): bool {
+  const layout = log.layout;
+  const end = layout.logEnd(log.region);
+  const reader = new FrameReader(log);
+  let at = log.tail;
+  while (at < end) {
+    const length = reader.read(at, log.nextSequence);
+    if (length < 0) return false;
+    if (length > 0 && frameSealed(reader.frame, <u32>length, log.salt)) {
+      result.framesAfterDamage++;
+      at += layout.padded(length);
+    } else {
+      at += layout.blockSize;
+    }
   }
   return true;
 }

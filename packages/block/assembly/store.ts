@@ -19,8 +19,10 @@ export class Mounted {
     readonly store: Store | null,
     /** Why it failed, or `StoreError.None`. */
     readonly error: StoreError,
-    /** What exactly was wrong (empty on success). */
+    /** What exactly was wrong; on success, empty unless the log was found damaged. */
     readonly detail: string,
+    /** True if the store mounted in spite of damage, to the last state it could (`detail` says what was lost). */
+    readonly damaged: bool = false,
   ) {}
 
   /** One line for a person: what is wrong, in detail, and what to do. */
@@ -55,11 +57,21 @@ export class Store {
     return formatDisk(disk, salt);
   }
 
-  /** Mounts the store on `disk`: checks it was made for this device and replays its log. */
-  static mount(disk: Disk): Mounted {
+  /**
+   * Mounts the store on `disk`: checks it was made for this device and
+   * replays its log up to the first frame that is not intact. A crash leaves
+   * at most the one frame it cut off; if intact frames follow it, or it is in
+   * data a compaction flushed, the media was damaged (a flipped byte): the
+   * store mounts to the last state it can (the one before the damaged frame,
+   * or before the damaged compaction) and says so in `damaged` and `detail`,
+   * or, with `refuseDamage`, refuses with `Corrupt`.
+   */
+  static mount(disk: Disk, refuseDamage: bool = false): Mounted {
     const r = recover(disk);
     if (r.error != StoreError.None) return new Mounted(null, r.error, r.detail);
-    return new Mounted(new Store(r.log!, r.table!), StoreError.None, "");
+    if (r.damage.length == 0) return new Mounted(new Store(r.log!, r.table!), StoreError.None, "");
+    if (refuseDamage) return new Mounted(null, StoreError.Corrupt, r.damage);
+    return new Mounted(new Store(r.log!, r.table!), StoreError.None, r.damage, true);
   }
 
   /**

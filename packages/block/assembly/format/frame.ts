@@ -11,9 +11,10 @@
 //
 //   entry: kind u8 (1 put, 2 delete), zero u8, key length u16, value length u32, key, value
 //
-// crc is the CRC-32C of bytes 8..length. sequence counts frames over the
-// store's life; prev is the crc of the frame before in the region (the region
-// header's crc for the first). A frame applies whole or not at all: a torn or
+// crc is the CRC-32C of bytes 8..length, continued from the store's salt (so
+// a frame of another store that was on the device before does not pass).
+// sequence counts frames over the store's life; prev is the crc of the frame
+// before in the region (the region header's crc for the first). A frame applies whole or not at all: a torn or
 // damaged one fails its crc, and the log ends before it.
 
 import { crc32c } from "../crc32c";
@@ -48,16 +49,17 @@ export function emitEntry(ptr: usize, kind: u8, key: usize, keyLen: u32, value: 
 
 /**
  * Fills in the header of the frame at `ptr` whose `count` entries follow it,
- * `length` bytes in all with the header; returns its crc (the next frame's `prev`).
+ * `length` bytes in all with the header, for the store with `salt`; returns
+ * its crc (the next frame's `prev`).
  */
-export function sealFrame(ptr: usize, length: u32, count: u32, sequence: u64, prev: u32): u32 {
+export function sealFrame(ptr: usize, length: u32, count: u32, sequence: u64, prev: u32, salt: u32): u32 {
   store<u32>(ptr, FRAME_MAGIC);
   store<u64>(ptr, sequence, 8);
   store<u32>(ptr, prev, 16);
   store<u32>(ptr, length, 20);
   store<u32>(ptr, count, 24);
   store<u32>(ptr, 0, 28);
-  const crc = crc32c(0, ptr + 8, length - 8);
+  const crc = crc32c(salt, ptr + 8, length - 8);
   store<u32>(ptr, crc, 4);
   return crc;
 }
@@ -74,10 +76,20 @@ export function frameLength(ptr: usize, room: u64): u32 {
   return length;
 }
 
-/** True if the whole frame at `ptr`, `length` bytes, has its crc and is the frame `sequence` chained to `prev`. */
-export function frameIntact(ptr: usize, length: u32, sequence: u64, prev: u32): bool {
+/** True if the whole frame at `ptr`, `length` bytes, has its crc for the store with `salt`. */
+export function frameSealed(ptr: usize, length: u32, salt: u32): bool {
+  return load<u32>(ptr, 4) == crc32c(salt, ptr + 8, length - 8);
+}
+
+/** True if the frame at `ptr` is sealed and is the frame `sequence` chained to `prev`. */
+export function frameIntact(ptr: usize, length: u32, sequence: u64, prev: u32, salt: u32): bool {
   if (load<u64>(ptr, 8) != sequence || load<u32>(ptr, 16) != prev) return false;
-  return load<u32>(ptr, 4) == crc32c(0, ptr + 8, length - 8);
+  return frameSealed(ptr, length, salt);
+}
+
+/** The sequence number in the header of the frame at `ptr`. */
+export function frameSequence(ptr: usize): u64 {
+  return load<u64>(ptr, 8);
 }
 
 /** The crc of the frame at `ptr` (valid once `frameIntact`). */

@@ -4,15 +4,17 @@
 // compaction (or formatting) makes the region the active one. Each is 64
 // bytes at the start of its block, the rest zero:
 //
-//    0      4      8            16               24       28     32        64
-//   +------+------+------------+----------------+--------+------+---------+
-//   |magic | crc  | generation | first sequence | region | salt | zero... |
-//   |"TSRH"|      |    u64     |      u64       |  u32   | u32  |         |
-//   +------+------+------------+----------------+--------+------+---------+
+//    0      4      8            16               24       28     32                40        64
+//   +------+------+------------+----------------+--------+------+-----------------+---------+
+//   |magic | crc  | generation | first sequence | region | salt | compacted bytes | zero... |
+//   |"TSRH"|      |    u64     |      u64       |  u32   | u32  |      u64        |         |
+//   +------+------+------------+----------------+--------+------+-----------------+---------+
 //
 // crc is the CRC-32C of bytes 8..64; it is also the seed of the region's
 // chain of frames (the first frame's `prev`), so frames left from an earlier
-// generation of the region do not chain onto this one.
+// generation of the region do not chain onto this one. compacted bytes is
+// how much of the log the compaction wrote (and flushed) before the header:
+// a frame there that is not intact is damage, never a crash.
 
 import { crc32c } from "../crc32c";
 
@@ -32,6 +34,8 @@ export class RegionHeader {
     public region: u32,
     /** The salt of the store (from its superblock). */
     public salt: u32,
+    /** The bytes at the start of the log that the compaction wrote before this header. */
+    public compactedBytes: u64,
   ) {}
 
   /** Writes the header into the `REGION_HEADER_SIZE` bytes at `ptr`; returns its CRC, the chain's seed. */
@@ -42,6 +46,7 @@ export class RegionHeader {
     store<u64>(ptr, this.firstSequence, 16);
     store<u32>(ptr, this.region, 24);
     store<u32>(ptr, this.salt, 28);
+    store<u64>(ptr, this.compactedBytes, 32);
     const crc = crc32c(0, ptr + 8, REGION_HEADER_SIZE - 8);
     store<u32>(ptr, crc, 4);
     return crc;
@@ -60,7 +65,13 @@ export class RegionHeader {
   static parse(ptr: usize, region: u32, salt: u32): RegionHeader | null {
     if (load<u32>(ptr) != REGION_MAGIC) return null;
     if (load<u32>(ptr, 4) != crc32c(0, ptr + 8, REGION_HEADER_SIZE - 8)) return null;
-    const h = new RegionHeader(load<u64>(ptr, 8), load<u64>(ptr, 16), load<u32>(ptr, 24), load<u32>(ptr, 28));
+    const h = new RegionHeader(
+      load<u64>(ptr, 8),
+      load<u64>(ptr, 16),
+      load<u32>(ptr, 24),
+      load<u32>(ptr, 28),
+      load<u64>(ptr, 32),
+    );
     if (h.region != region || h.salt != salt || h.generation == 0) return null;
     return h;
   }
