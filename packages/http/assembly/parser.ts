@@ -148,16 +148,15 @@ export class Parser {
       while (j < len && <u32>load<u8>(ptr + j) != LF) j++;
       const whole = j < len;
       const seg = j - i + (whole ? 1 : 0);
-      if (h.len + seg > room) {
-        const fits = room - h.len;
-        memory.copy(h.base + h.len, ptr + i, fits);
-        h.len += fits;
+      const n = min(seg, room - h.len);
+      memory.copy(h.base + h.len, ptr + i, n);
+      h.len += n;
+      i += n;
+      if (n < seg) {
+        // The head does not fit.
         this.fail(this.lineStart ? 431 : this.partialLine(true));
-        return i + fits;
+        return i;
       }
-      memory.copy(h.base + h.len, ptr + i, seg);
-      h.len += seg;
-      i += seg;
       if (!whole) {
         if (!this.lineStart && h.len > this.limits.maxUri) {
           const status = this.partialLine(false);
@@ -215,7 +214,7 @@ export class Parser {
   private partialLine(full: bool): u32 {
     const p = this.head.base;
     const end = this.head.len;
-    let i = this.lineStart;
+    let i: u32 = 0; // (the request line starts the head)
     while (i < end && <u32>load<u8>(p + i) != SP) i++;
     if (i == end) return 400; // a method longer than the URI limit
     const t = ++i;
