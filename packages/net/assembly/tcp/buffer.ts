@@ -37,13 +37,7 @@ export class ByteRing {
 
   /** Appends up to `len` bytes from `ptr`; returns how many fit (0 when full). */
   write(ptr: usize, len: u32): u32 {
-    const n = min(len, this.free);
-    if (n == 0) return 0;
-    const base = this.base();
-    const tail = (this.head + this.used) % this.capacity;
-    const first = min(n, this.capacity - tail);
-    memory.copy(base + tail, ptr, first);
-    if (n > first) memory.copy(base, ptr + first, n - first);
+    const n = this.writeAt(0, ptr, len);
     this.used += n;
     return n;
   }
@@ -57,11 +51,8 @@ export class ByteRing {
     if (offset >= free) return 0;
     const n = min(len, free - offset);
     if (n == 0) return 0;
-    const base = this.base();
-    const start = (this.head + this.used + offset) % this.capacity;
-    const first = min(n, this.capacity - start);
-    memory.copy(base + start, ptr, first);
-    if (n > first) memory.copy(base, ptr + first, n - first);
+    this.base();
+    this.copy(this.used + offset, ptr, n, true);
     return n;
   }
 
@@ -84,12 +75,19 @@ export class ByteRing {
   peek(offset: u32, ptr: usize, len: u32): u32 {
     if (offset >= this.used) return 0;
     const n = min(len, this.used - offset);
+    this.copy(offset, ptr, n, false);
+    return n;
+  }
+
+  // Copies `n` bytes between `ptr` and the ring from `offset` bytes past the head (wrapping at the
+  // end): into the ring if `into`, else out of it.
+  private copy(offset: u32, ptr: usize, n: u32, into: bool): void {
     const base = changetype<usize>(this.data);
     const start = (this.head + offset) % this.capacity;
     const first = min(n, this.capacity - start);
-    memory.copy(ptr, base + start, first);
-    if (n > first) memory.copy(ptr + first, base, n - first);
-    return n;
+    const at = base + start;
+    memory.copy(into ? at : ptr, into ? ptr : at, first);
+    if (n > first) memory.copy(into ? base : ptr + first, into ? ptr + first : base, n - first);
   }
 
   /** Drops up to `n` bytes from the head; returns how many. */

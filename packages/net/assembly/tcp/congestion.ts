@@ -82,28 +82,31 @@ export class NewReno {
    * partial ACK in recovery: the caller retransmits the segment at the new SND.UNA.
    */
   onAck(ack: u32, acked: u32, flight: u32): bool {
+    const mss = this.mss;
+    let cwnd = this.cwnd;
     this.dupAcks = 0;
     if (this.inRecovery) {
       if (seqGe(ack, this.recover)) {
         this.inRecovery = false; // a full ACK: deflate
-        this.cwnd = min(this.ssthresh, max(flight, this.mss) + this.mss);
+        this.cwnd = min(this.ssthresh, max(flight, mss) + mss);
         this.avoided = 0;
         return false;
       }
       if (this.sack) return false; // the sender resends holes by its scoreboard
-      this.cwnd = (this.cwnd > acked ? this.cwnd - acked : 0) + (acked >= this.mss ? this.mss : 0);
-      if (this.cwnd < this.mss) this.cwnd = this.mss;
+      this.cwnd = max((cwnd > acked ? cwnd - acked : 0) + (acked >= mss ? mss : 0), mss);
       return true;
     }
-    if (this.cwnd < this.ssthresh) {
-      this.cwnd = min(this.cwnd + min(acked, 2 * this.mss), CWND_MAX); // slow start
+    if (cwnd < this.ssthresh) {
+      cwnd += min(acked, 2 * mss); // slow start
     } else {
-      this.avoided += acked; // congestion avoidance: about one MSS per RTT
-      if (this.avoided >= this.cwnd) {
-        this.avoided -= this.cwnd;
-        this.cwnd = min(this.cwnd + this.mss, CWND_MAX);
+      let avoided = this.avoided + acked; // congestion avoidance: about one MSS per RTT
+      if (avoided >= cwnd) {
+        avoided -= cwnd;
+        cwnd += mss;
       }
+      this.avoided = avoided;
     }
+    this.cwnd = min(cwnd, CWND_MAX);
     return false;
   }
 
@@ -113,14 +116,16 @@ export class NewReno {
    * retransmit), so recovery need not wait for the third duplicate. True: fast retransmit now.
    */
   onDupAck(ack: u32, flight: u32, sndMax: u32, lost: bool = false): bool {
-    this.dupAcks++;
+    const mss = this.mss;
+    const dupAcks = ++this.dupAcks;
     if (this.inRecovery) {
-      if (!this.sack) this.cwnd = min(this.cwnd + this.mss, CWND_MAX); // another segment left the network
+      if (!this.sack) this.cwnd = min(this.cwnd + mss, CWND_MAX); // another segment left the network
       return false;
     }
-    if (!(this.dupAcks == 3 || (lost && this.dupAcks < 3)) || !seqGe(ack, this.recover)) return false;
-    this.ssthresh = max(flight / 2, 2 * this.mss);
-    this.cwnd = this.sack ? this.ssthresh : this.ssthresh + 3 * this.mss;
+    if (!(dupAcks == 3 || (lost && dupAcks < 3)) || !seqGe(ack, this.recover)) return false;
+    const ssthresh = max(flight / 2, 2 * mss);
+    this.ssthresh = ssthresh;
+    this.cwnd = this.sack ? ssthresh : ssthresh + 3 * mss;
     this.recover = sndMax;
     this.inRecovery = true;
     this.fastRetransmits++;

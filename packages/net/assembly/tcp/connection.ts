@@ -16,7 +16,7 @@
 // peer resends it), urgent data, RFC 6191 TIME-WAIT reuse by timestamps, ECN.
 
 import { TcpRepr, TCP_ACK, TCP_RST, TCP_SYN } from "../wire/tcp";
-import { seqGt, seqLt } from "../wire/seq";
+import { seqGt } from "../wire/seq";
 import { TcpInput } from "./input";
 import { CloseReason, TcpConfig, TcpState } from "./state";
 
@@ -174,7 +174,7 @@ export class TcpConnection extends TcpInput {
   icmpError(code: u32, type: u32, mtu: u32, now: i64, seq: i64 = -1): void {
     const s = this.state;
     if (s == TcpState.Closed || s == TcpState.Listen || s == TcpState.TimeWait) return;
-    if (seq >= 0 && (seqLt(<u32>seq, this.sndUna) || seqGt(<u32>seq, this.sndMax))) return; // forged or stale
+    if (seq >= 0 && <u32>seq - this.sndUna > this.sndMax - this.sndUna) return; // outside SND.UNA..SND.MAX: forged or stale
     if (type != ICMP_TYPE_UNREACHABLE) return;
     if (code == ICMP_CODE_FRAG_NEEDED) {
       const m = max<u32>(mtu, ICMP_MIN_PMTU) - 40;

@@ -213,12 +213,11 @@ export abstract class TcpInput extends TcpOutput {
 
   // RFC 9293 §3.10.7.4's table of segment length against receive window.
   private acceptable(seq: u32, segLen: u32): bool {
+    // x is in [RCV.NXT, RCV.NXT + RCV.WND) when x - RCV.NXT < RCV.WND modulo 2^32 (the window is below 2^31).
     const wnd = this.recvWindow();
-    const nxt = this.rcvNxt;
-    if (segLen == 0) return wnd == 0 ? seq == nxt : seqLe(nxt, seq) && seqLt(seq, nxt + wnd);
-    if (wnd == 0) return false;
-    const last = seq + segLen - 1;
-    return (seqLe(nxt, seq) && seqLt(seq, nxt + wnd)) || (seqLe(nxt, last) && seqLt(last, nxt + wnd));
+    const off = seq - this.rcvNxt;
+    if (segLen == 0) return off < max<u32>(wnd, 1); // with a zero window, only SEG.SEQ = RCV.NXT
+    return off < wnd || off + segLen - 1 < wnd; // its first or its last byte (none with a zero window)
   }
 
   protected receivesData(): bool {

@@ -247,13 +247,15 @@ export class TcpRepr {
     const ok = packet.check();
     if (ok != Drop.Ok) return ok;
     if (!packet.verifyChecksum(src, dst)) return Drop.BadChecksum;
-    if (packet.srcPort() == 0 || packet.dstPort() == 0) return Drop.Malformed;
+    const srcPort = packet.srcPort();
+    const dstPort = packet.dstPort();
+    if (srcPort == 0 || dstPort == 0) return Drop.Malformed;
     const flags = packet.flags();
     if ((flags & TCP_SYN) != 0 && (flags & (TCP_FIN | TCP_RST)) != 0) return Drop.Malformed;
     const options = this.options.parse(packet.optionsPtr(), packet.optionsLen(), (flags & TCP_SYN) != 0);
     if (options != Drop.Ok) return options;
-    this.srcPort = packet.srcPort();
-    this.dstPort = packet.dstPort();
+    this.srcPort = srcPort;
+    this.dstPort = dstPort;
     this.seqNumber = packet.seqNumber();
     this.ackNumber = packet.ackNumber();
     this.flags = flags;
@@ -308,8 +310,7 @@ export class TcpRepr {
     packet.setDstPort(this.dstPort);
     packet.setSeqNumber(this.seqNumber);
     packet.setAckNumber(this.ackNumber);
-    store<u8>(packet.ptr + DATA_OFFSET, 0);
-    packet.setHeaderLen(this.headerLen());
+    store<u8>(packet.ptr + DATA_OFFSET, <u8>((this.headerLen() >> 2) << 4)); // the data offset; reserved bits 0
     packet.setFlags(this.flags);
     packet.setWindow(this.window);
     packet.setUrgentPointer(this.urgentPointer);
