@@ -36,16 +36,21 @@ export function formatDisk(disk: Disk, salt: u32): StoreError {
 
 /**
  * True if the device's first `BLANK_CHECK_BYTES` (all of it, if smaller) are
- * zeros, as a new disk file's are: the one case in which `Store.open`
- * formats. Null if the device failed a read.
+ * zeros, as a new disk file's are, but for the region headers of a format
+ * that was cut off before its superblocks: the one case in which
+ * `Store.open` formats. False too if the device failed a read.
  */
 export function isBlank(disk: Disk): bool {
   const bs = disk.blockSize;
+  const layout = Layout.of(bs, disk.capacity);
   const end = min(disk.capacity, BLANK_CHECK_BYTES);
   const buffer = new Uint8Array(bs);
+  const block = buffer.dataStart;
   for (let at: u64 = 0; at + bs <= end; at += bs) {
-    if (!disk.read(at, buffer.dataStart, bs)) return false;
-    for (let i: u32 = 0; i < bs; i += 8) if (load<u64>(buffer.dataStart + i) != 0) return false;
+    if (!disk.read(at, block, bs)) return false;
+    if (layout !== null && (at == layout.header(0, 0) || at == layout.header(0, 1)) && RegionHeader.sealed(block))
+      continue;
+    for (let i: u32 = 0; i < bs; i += 8) if (load<u64>(block + i) != 0) return false;
   }
   return true;
 }

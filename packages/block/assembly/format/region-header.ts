@@ -58,13 +58,17 @@ export class RegionHeader {
     return this.emit(scratch);
   }
 
+  /** True if the bytes at `ptr` are a region header of some store: the magic and the checksum. */
+  static sealed(ptr: usize): bool {
+    return load<u32>(ptr) == REGION_MAGIC && load<u32>(ptr, 4) == crc32c(0, ptr + 8, REGION_HEADER_SIZE - 8);
+  }
+
   /**
    * The header at `ptr` if it is one: magic, checksum, and the region and salt
    * it must have (a copy of another store's or another region's is not); else null.
    */
   static parse(ptr: usize, region: u32, salt: u32): RegionHeader | null {
-    if (load<u32>(ptr) != REGION_MAGIC) return null;
-    if (load<u32>(ptr, 4) != crc32c(0, ptr + 8, REGION_HEADER_SIZE - 8)) return null;
+    if (!RegionHeader.sealed(ptr)) return null;
     const h = new RegionHeader(
       load<u64>(ptr, 8),
       load<u64>(ptr, 16),
