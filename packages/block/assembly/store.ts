@@ -12,6 +12,16 @@ import { Log } from "./log";
 import { recover } from "./recover";
 import { copyBytes, Table, Undo } from "./table";
 
+/**
+ * A write that adds live data is refused as `Full` if, compacted, the store
+ * would leave less than 1/FULL_HEADROOM of a region's log free. Each
+ * compaction then frees at least that much for appends, which bounds the
+ * copying near full to FULL_HEADROOM - 1 bytes per byte appended; without it
+ * a nearly full store would rewrite all its data on every put. Writes that
+ * do not add live data (deletes, smaller values) may use the headroom.
+ */
+export const FULL_HEADROOM: u64 = 8;
+
 /** What mounting a store gave: the store, or why not. */
 export class Mounted {
   constructor(
@@ -193,14 +203,20 @@ export class Store {
     if (frameBytes > log.layout.logBytes || <u64>FRAME_HEADER_SIZE + batch.entryBytes > <u64>i32.MAX_VALUE)
       return StoreError.Full;
 
+    const liveBefore = this.table.liveBytes;
     const undo = this.apply(batch);
     let written: bool;
     if (frameBytes <= log.free) {
       written = log.append(batch);
     } else {
       // No room at the tail: compact, with the batch already in the table,
-      // so the new region holds it and the switch commits it.
-      if (log.compactedBytes(this.table) > log.layout.logBytes) {
+      // so the new region holds it and the switch commits it. A batch that
+      // adds live data must leave the headroom free (see FULL_HEADROOM).
+      const limit =
+        this.table.liveBytes > liveBefore
+          ? log.layout.logBytes - log.layout.logBytes / FULL_HEADROOM
+          : log.layout.logBytes;
+      if (log.compactedBytes(this.table) > limit) {
         this.table.rollback(undo);
         return StoreError.Full;
       }

@@ -4,7 +4,7 @@
 import { Batch } from "@tessera/block/assembly/batch";
 import { StoreError } from "@tessera/block/assembly/errors";
 import { recover } from "@tessera/block/assembly/recover";
-import { Store } from "@tessera/block/assembly/store";
+import { FULL_HEADROOM, Store } from "@tessera/block/assembly/store";
 import { SimDisk } from "@tessera/block/assembly/testing/sim-disk";
 import { expect, runTests, test } from "@tessera/test/assembly";
 
@@ -78,6 +78,23 @@ test("Full writes nothing: the device is byte for byte the same", () => {
   expect(store.getString("x"), null, "no half of a refused batch");
   expect(disk.ops, ops);
   expect(memory.compare(image.dataStart, disk.current.dataStart, image.length), 0);
+});
+
+test("near full, a write that adds data must leave the headroom free; one that shrinks the data may use it", () => {
+  const disk = new SimDisk(512, 64 * 1024, 1);
+  const store = open(disk);
+  let n = 0;
+  while (store.putString("k" + n.toString(), "v".repeat(100)) == StoreError.None) n++;
+  // refused while the compacted data would still fit the log, but not its headroom
+  expect(store.compact(), StoreError.None);
+  const used = store.logBytes - store.freeBytes;
+  expect(used <= store.logBytes - store.logBytes / FULL_HEADROOM, true);
+  expect(used + 3 * 512 > store.logBytes - store.logBytes / FULL_HEADROOM, true, "refused only near the line");
+  // fill the tail with overwrites of the same size, so the next write must compact
+  while (store.freeBytes >= 512) expect(store.putString("k0", "w".repeat(100)), StoreError.None);
+  expect(store.putString("k1", "s"), StoreError.None, "smaller");
+  expect(store.deleteString("k2"), StoreError.None);
+  expect(Store.mount(disk).store!.count, n - 1);
 });
 
 test("a batch that only fits once dead entries are gone is committed by the compaction itself", () => {
