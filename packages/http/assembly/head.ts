@@ -97,7 +97,6 @@ export class RequestHead {
   private codings: u32 = 0; // Transfer-Encoding elements seen
   private chunkedCodings: u32 = 0;
   private connClose: bool = false;
-  private connKeepAlive: bool = false;
 
   /** A head of at most `maxBytes` bytes and `maxFields` header fields. */
   constructor(maxBytes: u32, maxFields: u32) {
@@ -122,7 +121,7 @@ export class RequestHead {
     this.chunked = false;
     this.keepAlive = true;
     this.hosts = this.codings = this.chunkedCodings = 0;
-    this.connClose = this.connKeepAlive = false;
+    this.connClose = false;
   }
 
   /** Whether the method is exactly `name` (methods are case-sensitive). */
@@ -243,6 +242,7 @@ export class RequestHead {
     if (major > 9 || minor > 9) return 400;
     if (major != 1 || minor > 1) return 505;
     this.version = 10 + minor;
+    this.keepAlive = minor != 0; // HTTP/1.0 closes unless a Connection field says keep-alive
     return 0;
   }
 
@@ -270,7 +270,7 @@ export class RequestHead {
   /** Decides the framing and keep-alive once the head is complete; 0, or the status to answer. */
   finish(): u32 {
     if (this.hosts > 1 || (this.version == 11 && this.hosts == 0)) return 400;
-    this.keepAlive = !this.connClose && (this.version == 11 || this.connKeepAlive);
+    if (this.connClose) this.keepAlive = false;
     if (this.codings > 0) {
       if (this.version == 10 || this.hasContentLength) return 400; // RFC 9112 §6.1, §6.3: smuggling risks
       if (this.codings != this.chunkedCodings) return 501;
@@ -289,7 +289,7 @@ export class RequestHead {
     if (unitsEqual(name, len, HOST, 4, false, true)) this.hosts++;
     else if (unitsEqual(name, len, CONNECTION_CLOSE, 10, false, true)) {
       if (<u32>listCount(p, n, CONNECTION_CLOSE + 12, 5, false)) this.connClose = true;
-      if (<u32>listCount(p, n, CONNECTION_KEEP_ALIVE + 12, 10, false)) this.connKeepAlive = true;
+      if (<u32>listCount(p, n, CONNECTION_KEEP_ALIVE + 12, 10, false)) this.keepAlive = true; // (for HTTP/1.0)
     } else if (unitsEqual(name, len, CONTENT_LENGTH, 14, false, true)) return this.contentLengthField(p, n);
     else if (unitsEqual(name, len, TRANSFER_CHUNKED, 17, false, true)) {
       // Transfer-Encoding: counts the codings and which of them are chunked; finish() judges them.

@@ -12,7 +12,6 @@ class Route {
   constructor(
     readonly method: i32, // a Method, or ANY
     readonly path: string, // as given: a prefix's with its trailing `*`
-    readonly prefix: bool,
     readonly handler: HttpHandler,
   ) {}
 
@@ -20,7 +19,8 @@ class Route {
   match(ptr: usize, len: u32): i32 {
     const p = changetype<usize>(this.path);
     let n = <u32>this.path.length;
-    if (this.prefix && len >= --n) len = n; // the path's first n bytes against the prefix, without its `*`
+    // A prefix (ending in `*`): the path's first n bytes against it without the `*`.
+    if (n > 0 && load<u16>(p + ((<usize>n - 1) << 1)) == 0x2a && len >= --n) len = n;
     return unitsEqual(ptr, len, p, n, true, false) ? <i32>len : -1;
   }
 
@@ -100,8 +100,7 @@ export class Router extends HttpHandler {
   }
 
   private add(method: i32, path: string, handler: HttpHandler): Router {
-    const n = path.length;
-    this.routes.push(new Route(method, path, n > 0 && path.charCodeAt(n - 1) == 0x2a, handler)); // `*`
+    this.routes.push(new Route(method, path, handler));
     return this;
   }
 
