@@ -60,7 +60,7 @@ const METHODS: usize = memory.data<u8>([
 export function methodNameAt(m: Method): usize {
   let p = METHODS;
   for (let k = <i32>m; k > 1 && load<u8>(p) != 0; k--) p += 1 + <usize>load<u8>(p);
-  return m >= Method.Get ? p : METHODS + 52;
+  return m >= Method.Get ? p : METHODS + 52; // (the zero that ends the table)
 }
 
 /** The request line and header fields of one request, as spans into a fixed buffer. */
