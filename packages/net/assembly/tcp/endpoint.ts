@@ -353,11 +353,12 @@ export class TcpEndpoint extends TcpEmitter {
       this.sendCookie(l, seg, src, dst, now);
       return;
     }
-    if (full) {
-      const oldest = l.halfOpen.shift();
+    if (full && l.halfOpen.length > 0) {
+      const oldest = unchecked(l.halfOpen[0]);
       l.evicted++;
       oldest.abort(now);
       this.unplace(oldest); // `poll` drops it from `connections`
+      l.prune(); // and this from the backlog, as it is CLOSED
     }
     let iss = this.iss(dst, seg.dstPort, src, seg.srcPort, now);
     if (issFloor != 0 && seqLt(iss, issFloor)) iss = issFloor;
@@ -385,7 +386,7 @@ export class TcpEndpoint extends TcpEmitter {
   private sendCookie(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): void {
     const peerMss = seg.options.hasMaxSegSize ? seg.options.maxSegSize : 536;
     let mi: u32 = 0;
-    for (let i: u32 = 1; i < 8; i++) if (COOKIE_MSS[i] <= peerMss) mi = i;
+    for (let i: u32 = 1; i < 8; i++) if (unchecked(COOKIE_MSS[i]) <= peerMss) mi = i;
     const tick = <u32>(now / COOKIE_TICK);
     const iss = this.cookie(l, dst, seg.dstPort, src, seg.srcPort, seg.seqNumber, tick, mi);
     const window = min<u32>(l.config.recvBuffer, 0xffff);
@@ -419,7 +420,7 @@ export class TcpEndpoint extends TcpEmitter {
     }
     const syn = this.reply.set(seg.srcPort, seg.dstPort, irs, 0, TCP_SYN, seg.window); // the SYN, rebuilt
     syn.options.hasMaxSegSize = true;
-    syn.options.maxSegSize = COOKIE_MSS[mi];
+    syn.options.maxSegSize = unchecked(COOKIE_MSS[mi]); // (mi < 8)
     this.muted = true; // the SYN-ACK went out as the cookie; dispatching it only moves SND.NXT past it
     const conn = this.synReceived(l, syn, src, dst, cookie, now);
     this.muted = false;

@@ -18,7 +18,8 @@ export abstract class TcpInput extends TcpOutput {
   /**
    * Handles a segment for this connection from `src` to `dst`. Returns a reply to send now (a RST,
    * or an ACK for an unacceptable segment or a challenge ACK), or null; ACKs of data and anything
-   * else due are left for `dispatch`, which the caller runs next.
+   * else due are left for `dispatch`, which the caller runs next. The reply is the segment
+   * `dispatch` builds its own in: send it before.
    */
   process(seg: TcpRepr, src: u32, dst: u32, now: i64): TcpRepr | null {
     this.clockNow = now;
@@ -292,11 +293,11 @@ export abstract class TcpInput extends TcpOutput {
 
   // The RST that answers `seg` (none for a RST).
   private resetReply(seg: TcpRepr): TcpRepr | null {
-    return resetFor(seg, this.reply) ? this.reply : null;
+    return resetFor(seg, this.out) ? this.out : null;
   }
 
   private ackReply(): TcpRepr {
-    const r = this.reply;
+    const r = this.out;
     this.header(r, this.sndMax, TCP_ACK); // SND.MAX: see the ACK in `dispatch`
     return r;
   }

@@ -156,7 +156,6 @@ export abstract class TcpOutput {
   readonly recvBuffer: ByteRing = new ByteRing(min<u32>(max<u32>(this.config.recvBuffer, 1), MAX_WINDOW << MAX_SHIFT));
   protected readonly reassembly: Reassembly = new Reassembly(max<u32>(this.config.reassemblyRanges, 1));
   protected readonly out: TcpRepr = new TcpRepr();
-  protected readonly reply: TcpRepr = new TcpRepr();
   private readonly scratch: StaticArray<u8> = new StaticArray<u8>(<i32>this.mss);
 
   constructor(
