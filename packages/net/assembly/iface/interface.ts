@@ -210,15 +210,15 @@ export class Interface {
     if (r != Drop.Ok) return this.counters.drop(r);
     if (icmp.msgType == ICMP_ECHO_REQUEST) {
       if (!this.answerPings || dst != this.config.cidr.addr) return this.counters.drop(Drop.Forbidden);
-      // The reply carries the request's data: build it in the payload buffer, then send it.
+      // The reply is the request (ident, sequence number, data) as another type: copy it to the
+      // payload buffer, retype it and send it.
       const out = changetype<usize>(this.payload);
-      memory.copy(out + 8, icmp.dataPtr, icmp.dataLen);
-      icmp.msgType = ICMP_ECHO_REPLY;
-      icmp.code = 0;
-      icmp.dataPtr = out + 8;
-      const reply = this.icmp.wrap(out, 8 + icmp.dataLen);
-      icmp.emit(reply);
-      this.sendIpv4(this.config.cidr.addr, src, IP_PROTOCOL_ICMP, out, 8 + icmp.dataLen, now);
+      memory.copy(out, ptr, len);
+      const reply = this.icmp.wrap(out, len);
+      reply.setMsgType(ICMP_ECHO_REPLY);
+      reply.setCode(0);
+      reply.fillChecksum();
+      this.sendIpv4(this.config.cidr.addr, src, IP_PROTOCOL_ICMP, out, len, now);
     } else if (icmp.msgType == ICMP_ECHO_REPLY) {
       const h = this.echoHandler;
       if (h) h.reply(src, icmp.ident, icmp.seqNo, icmp.dataPtr, icmp.dataLen, now);
