@@ -4,8 +4,8 @@
 // argument is a span of that buffer, so reading arguments allocates nothing
 // until a caller asks for a string.
 
-import { cmdline, CMDLINE_MAX } from "@tessera/abi/assembly";
-import { fail } from "./abort";
+import { cmdline, CMDLINE_MAX, panic } from "@tessera/abi/assembly";
+import { collect, collected, collectedLength, putByte, putBytes, putInt, putString } from "./out";
 
 // The host refuses a command line over CMDLINE_MAX bytes, so it always fits,
 // and so do its arguments: each takes at least two bytes with its separator.
@@ -126,15 +126,26 @@ export class Args {
       v = v * 10 + d;
     }
     const value = negative ? -(<i64>v) : <i64>v;
-    if (!ok || value < lo || value > hi)
-      fail(
-        key +
-          "=" +
-          Args.get(key)! +
-          ": give a whole number" +
-          (lo == i64.MIN_VALUE ? "" : " from " + lo.toString() + (hi == i64.MAX_VALUE ? " up" : "")) +
-          (hi == i64.MAX_VALUE ? "" : (lo == i64.MIN_VALUE ? " up" : "") + " to " + hi.toString()),
-      );
+    if (!ok || value < lo || value > hi) {
+      // The panic message, written straight into the output buffer: `port=http: give a whole number from 1 to 65535`.
+      collect();
+      putString(key);
+      putByte(0x3d);
+      putBytes(p, n);
+      putString(": give a whole number");
+      if (lo != i64.MIN_VALUE) {
+        putString(" from ");
+        putInt(lo);
+        if (hi == i64.MAX_VALUE) putString(" up");
+      }
+      if (hi != i64.MAX_VALUE) {
+        if (lo == i64.MIN_VALUE) putString(" up");
+        putString(" to ");
+        putInt(hi);
+      }
+      panic(collected(), collectedLength());
+      unreachable();
+    }
     return value;
   }
 
