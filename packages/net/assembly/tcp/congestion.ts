@@ -52,8 +52,7 @@ export class NewReno {
   /** Starts a connection whose segments carry `mss` bytes, with initial sequence number `iss`. */
   start(mss: u32, iss: u32, initialSegments: u32): void {
     this.mss = mss;
-    this.cwnd = min(initialSegments * mss, max(2 * mss, 14600));
-    if (this.cwnd < mss) this.cwnd = mss;
+    this.cwnd = max(min(initialSegments * mss, max(2 * mss, 14600)), mss);
     this.ssthresh = CWND_MAX;
     this.recover = iss;
     this.dupAcks = 0;

@@ -502,14 +502,13 @@ export class TcpEndpoint extends TcpEmitter {
   poll(now: i64): void {
     this.flush(now);
     const cs = this.connections;
+    let w = 0;
+    let halfOpenClosed = false;
+    // (`cs.length` again each time: a callback may open connections, which are polled too; one
+    // that a later connection's callback closes is forgotten at the next poll, which is due at once.)
     for (let i = 0; i < cs.length; i++) {
       const c = unchecked(cs[i]);
       if (c.pollAt() <= now) c.dispatch(now);
-    }
-    let w = 0;
-    let halfOpenClosed = false;
-    for (let i = 0, n = cs.length; i < n; i++) {
-      const c = unchecked(cs[i]);
       if (c.state != TcpState.Closed) unchecked((cs[w++] = c));
       else {
         this.unplace(c);

@@ -40,12 +40,12 @@ export class Reassembly extends SeqRanges {
    */
   sackBlocks(options: TcpOptions): void {
     const n = this.count;
-    let first = n;
+    let first: u32 = 0;
     for (let k: u32 = 0; k < n; k++) if (unchecked(this.starts[k]) == this.latest) first = k;
-    if (first < n) options.addSack(unchecked(this.starts[first]), unchecked(this.ends[first]));
-    for (let k: u32 = 0; k < n; k++) {
-      if (k == first) continue;
+    for (let i: u32 = 0; i < n; i++) {
+      const k = i == 0 ? first : i <= first ? i - 1 : i; // first, then the others in order
       if (!options.addSack(unchecked(this.starts[k]), unchecked(this.ends[k]))) break;
     }
   }
+
 }

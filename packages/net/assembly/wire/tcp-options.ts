@@ -50,12 +50,6 @@ const WINDOW_SCALE_LEN: u32 = 3;
 const SACK_PERMITTED_LEN: u32 = 2;
 const TIMESTAMPS_LEN: u32 = 10;
 const SACK_BLOCK_LEN: u32 = 8;
-// The length of each fixed-length option, 4 bits per kind (0: not fixed).
-const OPTION_LENS: u64 =
-  ((<u64>TIMESTAMPS_LEN) << (TCP_OPT_TIMESTAMPS << 2)) |
-  ((<u64>SACK_PERMITTED_LEN) << (TCP_OPT_SACK_PERMITTED << 2)) |
-  ((<u64>WINDOW_SCALE_LEN) << (TCP_OPT_WINDOW_SCALE << 2)) |
-  ((<u64>MSS_LEN) << (TCP_OPT_MSS << 2));
 const NOP_NOP: u32 = (TCP_OPT_NOP << 8) | TCP_OPT_NOP;
 
 /**
@@ -127,8 +121,6 @@ export class TcpOptions {
       const optLen = <u32>load<u8>(ptr + i + 1);
       if (optLen < 2 || optLen > len - i) return Drop.Malformed;
       const body = ptr + i + 2;
-      const want = kind <= TCP_OPT_TIMESTAMPS ? (<u32>(OPTION_LENS >> (kind << 2))) & 15 : 0;
-      if (want != 0 && optLen != want) return Drop.Malformed;
       if (kind == TCP_OPT_SACK) {
         const blocks = (optLen - 2) / SACK_BLOCK_LEN;
         if (blocks == 0 || blocks * SACK_BLOCK_LEN + 2 != optLen) return Drop.Malformed;
@@ -136,17 +128,21 @@ export class TcpOptions {
         for (let w: u32 = 0; w < 2 * kept; w++) unchecked((this.sack[w] = load32(body + 4 * w)));
         this.sackCount = kept;
       } else if (kind == TCP_OPT_TIMESTAMPS) {
+        if (optLen != TIMESTAMPS_LEN) return Drop.Malformed;
         this.hasTimestamps = true;
         this.tsVal = load32(body);
         this.tsEcr = load32(body + 4);
-      } else if (syn) {
-        if (kind == TCP_OPT_MSS) {
-          this.hasMaxSegSize = true;
-          this.maxSegSize = load16(body);
-        } else if (kind == TCP_OPT_WINDOW_SCALE) {
-          this.hasWindowScale = true;
-          this.windowScale = min<u32>(load<u8>(body), TCP_MAX_WINDOW_SCALE);
-        } else if (kind == TCP_OPT_SACK_PERMITTED) this.sackPermitted = true;
+      } else if (kind == TCP_OPT_MSS) {
+        if (optLen != MSS_LEN) return Drop.Malformed;
+        this.hasMaxSegSize = syn;
+        this.maxSegSize = syn ? load16(body) : 0;
+      } else if (kind == TCP_OPT_WINDOW_SCALE) {
+        if (optLen != WINDOW_SCALE_LEN) return Drop.Malformed;
+        this.hasWindowScale = syn;
+        this.windowScale = syn ? min<u32>(load<u8>(body), TCP_MAX_WINDOW_SCALE) : 0;
+      } else if (kind == TCP_OPT_SACK_PERMITTED) {
+        if (optLen != SACK_PERMITTED_LEN) return Drop.Malformed;
+        this.sackPermitted = syn;
       }
       i += optLen;
     }
