@@ -47,5 +47,4 @@ export class Reassembly extends SeqRanges {
       if (!options.addSack(unchecked(this.starts[k]), unchecked(this.ends[k]))) break;
     }
   }
-
 }
