@@ -60,6 +60,9 @@ export class Store {
   private constructor(
     private readonly log: Log,
     private readonly table: Table,
+    // Mounted in spite of damage: the next write compacts, moving the store
+    // away from the damaged log (whose leftovers would be reported again).
+    private damaged: bool,
   ) {}
 
   /** Writes an empty store onto `disk`, erasing what it held. `salt` should be random (see `open`). */
@@ -79,9 +82,9 @@ export class Store {
   static mount(disk: Disk, refuseDamage: bool = false): Mounted {
     const r = recover(disk);
     if (r.error != StoreError.None) return new Mounted(null, r.error, r.detail);
-    if (r.damage.length == 0) return new Mounted(new Store(r.log!, r.table!), StoreError.None, "");
+    if (r.damage.length == 0) return new Mounted(new Store(r.log!, r.table!, false), StoreError.None, "");
     if (refuseDamage) return new Mounted(null, StoreError.Corrupt, r.damage);
-    return new Mounted(new Store(r.log!, r.table!), StoreError.None, r.damage, true);
+    return new Mounted(new Store(r.log!, r.table!, true), StoreError.None, r.damage, true);
   }
 
   /**
@@ -205,22 +208,23 @@ export class Store {
 
     const liveBefore = this.table.liveBytes;
     const undo = this.apply(batch);
+    // With no room at the tail, compact, the batch already in the table, so
+    // the new region holds it and the switch commits it; likewise after
+    // damage, if it fits. A batch that adds live data must leave the
+    // headroom free (see FULL_HEADROOM).
+    const logBytes = log.layout.logBytes;
+    const limit = this.table.liveBytes > liveBefore ? logBytes - logBytes / FULL_HEADROOM : logBytes;
+    const fits = frameBytes <= log.free;
+    const compacted = !fits || this.damaged ? log.compactedBytes(this.table) : 0;
     let written: bool;
-    if (frameBytes <= log.free) {
+    if (fits && (!this.damaged || compacted > limit)) {
       written = log.append(batch);
+    } else if (compacted > limit) {
+      this.table.rollback(undo);
+      return StoreError.Full;
     } else {
-      // No room at the tail: compact, with the batch already in the table,
-      // so the new region holds it and the switch commits it. A batch that
-      // adds live data must leave the headroom free (see FULL_HEADROOM).
-      const limit =
-        this.table.liveBytes > liveBefore
-          ? log.layout.logBytes - log.layout.logBytes / FULL_HEADROOM
-          : log.layout.logBytes;
-      if (log.compactedBytes(this.table) > limit) {
-        this.table.rollback(undo);
-        return StoreError.Full;
-      }
       written = log.compact(this.table);
+      if (written) this.damaged = false;
     }
     if (!written) {
       this.table.rollback(undo);
@@ -234,7 +238,10 @@ export class Store {
   compact(): StoreError {
     if (this.stopped) return StoreError.Stopped;
     if (this.log.compactedBytes(this.table) > this.log.layout.logBytes) return StoreError.Full;
-    if (this.log.compact(this.table)) return StoreError.None;
+    if (this.log.compact(this.table)) {
+      this.damaged = false;
+      return StoreError.None;
+    }
     this.stopped = true;
     return StoreError.Io;
   }
