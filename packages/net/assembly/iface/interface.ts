@@ -223,10 +223,8 @@ export class Interface {
       const h = this.echoHandler;
       if (h) h.reply(src, icmp.ident, icmp.seqNo, icmp.dataPtr, icmp.dataLen, now);
       else this.counters.drop(Drop.NotForUs);
-    } else if (icmp.msgType == ICMP_DEST_UNREACHABLE && !this.reportUnreachable(icmp, now)) {
-      this.counters.drop(Drop.Unsupported);
-    } else if (icmp.msgType != ICMP_DEST_UNREACHABLE) {
-      this.counters.drop(Drop.Unsupported); // time exceeded: counted, nothing to tell
+    } else if (icmp.msgType != ICMP_DEST_UNREACHABLE || !this.reportUnreachable(icmp, now)) {
+      this.counters.drop(Drop.Unsupported); // time exceeded, or an error nobody here sent: counted, nothing to tell
     }
   }
 
