@@ -19,8 +19,8 @@ const pair = new Pair();
 const a = pair.a;
 const b = pair.b;
 // Both reassemble fragments (pings and datagrams larger than the MTU); one test takes B's away.
-a.reassembleFragments();
-b.reassembleFragments();
+const reassemblyA = a.reassembleFragments();
+const reassemblyB = b.reassembleFragments();
 
 /** Delivers frames until none are in flight; returns how many were delivered. */
 function pump(now: i64): i32 {
@@ -89,6 +89,9 @@ test("a 3000-byte ping goes out in fragments and its reply is reassembled", () =
   expect<i32>(frames, 8, "ARP request and reply, then three fragments each way");
   expect<i32>(replies.count, before + 1);
   expect<u32>(replies.lastLen, 3000);
+  expect<u64>(reassemblyB.reassembled, 1, "B reassembled the request");
+  expect<u64>(reassemblyA.reassembled, 1, "A reassembled the reply");
+  expect<bool>(b.fragments === reassemblyB, true, "the reassembler installed is the one returned");
 });
 
 test("without a reassembler, fragments are dropped as Drop.Fragment and whole datagrams still answered", () => {
