@@ -145,41 +145,67 @@ function bestHeader(blocks: usize, bs: u32, region: u32, salt: u32): RegionHeade
   return b.generation > a.generation ? b : a;
 }
 
-/** Reads frames of a region's log into a buffer of its own, which grows to the largest frame. */
+/** How much of a log a mount reads at a time. */
+export const READ_AHEAD_BYTES: u32 = 64 * 1024;
+
+/**
+ * Reads the frames of a region's log through a read-ahead window (a mount
+ * reads the log front to back, so one device read serves many small frames);
+ * a frame larger than the window gets a buffer of its own.
+ */
 class FrameReader {
-  private buffer: Uint8Array;
+  private readonly window: Uint8Array;
+  private windowStart: u64 = 0;
+  private windowLength: u64 = 0;
+  private large: Uint8Array = new Uint8Array(0);
+  private readonly end: u64;
+  /** The frame read last. */
+  frame: usize = 0;
 
   constructor(private readonly log: Log) {
-    this.buffer = new Uint8Array(log.layout.blockSize);
-  }
-
-  /** The frame read last. */
-  get frame(): usize {
-    return this.buffer.dataStart;
+    this.window = new Uint8Array(max(READ_AHEAD_BYTES, log.layout.blockSize));
+    this.end = log.layout.logEnd(log.region);
   }
 
   /**
    * Reads the frame at `at` if its first block says it could be one; returns
    * its length, 0 if it is not one, or -1 if the device failed a read.
-   * With `minSequence`, a frame numbered below it counts as not one (unread).
+   * A frame numbered below `minSequence` counts as not one.
    */
   read(at: u64, minSequence: u64 = 0): i64 {
     const layout = this.log.layout;
-    const disk = this.log.disk;
-    const bs = layout.blockSize;
-    if (!disk.read(at, this.buffer.dataStart, bs)) return -1;
-    const length = frameLength(this.buffer.dataStart, layout.logEnd(this.log.region) - at);
-    if (length == 0 || frameSequence(this.buffer.dataStart) < minSequence) return 0;
-    const padded = <u32>layout.padded(length);
-    if (padded > bs) {
-      if (<u32>this.buffer.length < padded) {
-        const bigger = new Uint8Array(padded);
-        memory.copy(bigger.dataStart, this.buffer.dataStart, bs);
-        this.buffer = bigger;
+    if (!this.covers(at, layout.blockSize) && !this.fill(at)) return -1;
+    let p = this.window.dataStart + <usize>(at - this.windowStart);
+    const length = frameLength(p, this.end - at);
+    if (length == 0 || frameSequence(p) < minSequence) return 0;
+    const padded = layout.padded(length);
+    if (!this.covers(at, padded)) {
+      if (padded <= <u64>this.window.length) {
+        if (!this.fill(at)) return -1;
+        p = this.window.dataStart;
+      } else {
+        if (<u64>this.large.length < padded) this.large = new Uint8Array(<i32>padded);
+        if (!this.log.disk.read(at, this.large.dataStart, <u32>padded)) return -1;
+        p = this.large.dataStart;
       }
-      if (!disk.read(at + bs, this.buffer.dataStart + bs, padded - bs)) return -1;
     }
+    this.frame = p;
     return length;
+  }
+
+  // True if the window holds the `len` bytes at `at`.
+  private covers(at: u64, len: u64): bool {
+    return at >= this.windowStart && at + len <= this.windowStart + this.windowLength;
+  }
+
+  // Reads the window from `at` (block-aligned) up to its size or the end of the log.
+  private fill(at: u64): bool {
+    const len = min(<u64>this.window.length, this.end - at);
+    this.windowStart = at;
+    this.windowLength = 0;
+    if (!this.log.disk.read(at, this.window.dataStart, <u32>len)) return false;
+    this.windowLength = len;
+    return true;
   }
 }
 

@@ -107,7 +107,10 @@ export class Table {
     const entries = this.entries;
     const entry = new Entry(key, value);
     entries.push(entry);
-    for (let j = entries.length - 1; j > i; j--) entries[j] = entries[j - 1];
+    // Move the entries after i up by one in one copy (as Array#unshift does), then put it at i.
+    const base = entries.dataStart;
+    const size = <usize>sizeof<usize>();
+    memory.copy(base + (<usize>i + 1) * size, base + <usize>i * size, <usize>(entries.length - 1 - i) * size);
     entries[i] = entry;
     this.bytes += entrySize(<u32>key.length, <u32>value.length);
     return null;
@@ -119,7 +122,9 @@ export class Table {
     if (i < 0) return null;
     const entries = this.entries;
     const e = entries[i];
-    for (let j = i + 1; j < entries.length; j++) entries[j - 1] = entries[j];
+    const base = entries.dataStart;
+    const size = <usize>sizeof<usize>();
+    memory.copy(base + <usize>i * size, base + (<usize>i + 1) * size, <usize>(entries.length - 1 - i) * size);
     entries.pop();
     this.bytes -= entrySize(<u32>e.key.length, <u32>e.value.length);
     return e.value;
