@@ -184,7 +184,7 @@ export abstract class TcpInput extends TcpOutput {
     if (seg.has(TCP_RST)) return null;
     if (seg.has(TCP_SYN)) return this.challengeAck(now);
     if (seg.has(TCP_FIN)) {
-      this.timeWaitDeadline = now + 2 * this.config.msl;
+      this.rtoDeadline = now + 2 * this.config.msl; // TIME-WAIT starts over
       return this.ackReply();
     }
     return this.acceptable(seg.seqNumber, seg.seqLen()) ? null : this.ackReply();

@@ -13,7 +13,7 @@
 //   persistDeadline  zero-window probe (RFC 9293 §3.8.6.1), backing off from RTO to rtoMax
 //   keepalive        RFC 1122 §4.2.3.6, from the last segment heard, when enabled
 //   FIN-WAIT-2       `finWait2Timeout` of silence from the peer, then probes; unanswered ones end it
-//   timeWaitDeadline 2 * MSL in TIME-WAIT
+//   TIME-WAIT        2 * MSL, kept in rtoDeadline (nothing is in flight then)
 
 import { TcpRepr, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from "../wire/tcp";
 import { seqGe, seqGt, seqLt } from "../wire/seq";
@@ -139,8 +139,7 @@ export abstract class TcpOutput {
 
   // Timers (ns).
   protected readonly rtt: RttEstimator = new RttEstimator(this.config);
-  protected rtoDeadline: i64 = NEVER;
-  protected timeWaitDeadline: i64 = NEVER;
+  protected rtoDeadline: i64 = NEVER; // in TIME-WAIT: when it ends
   protected persistDeadline: i64 = NEVER;
   protected probeDeadline: i64 = NEVER; // tail-loss probe (RFC 8985 §7)
   protected probing: bool = false; // a tail-loss probe went out and no ACK of new data has come since
@@ -218,7 +217,7 @@ export abstract class TcpOutput {
   /** The earliest time `dispatch` has something to do (`i64.MAX_VALUE`: nothing until a segment or a call). */
   pollAt(): i64 {
     if (this.ackNow || this.rstDue || this.retransmitDue) return 0;
-    let t = min(min(this.rtoDeadline, this.timeWaitDeadline), min(this.ackDeadline, this.persistDeadline));
+    let t = min(this.rtoDeadline, min(this.ackDeadline, this.persistDeadline));
     return min(min(t, this.probeDeadline), min(this.keepAliveAt(), this.finWait2At()));
   }
 
@@ -247,7 +246,7 @@ export abstract class TcpOutput {
     }
     const s = this.state;
     if (s == TcpState.Closed || s == TcpState.Listen) return 0;
-    if (s == TcpState.TimeWait && now >= this.timeWaitDeadline) {
+    if (s == TcpState.TimeWait && now >= this.rtoDeadline) {
       this.enterClosed(CloseReason.Normal, now);
       return 0;
     }
@@ -583,10 +582,9 @@ export abstract class TcpOutput {
 
   protected enterTimeWait(now: i64): void {
     this.state = TcpState.TimeWait;
-    this.rtoDeadline = NEVER;
     this.probeDeadline = NEVER;
     this.persistDeadline = NEVER;
-    this.timeWaitDeadline = now + 2 * this.config.msl;
+    this.rtoDeadline = now + 2 * this.config.msl; // (all we sent is acknowledged: no retransmission timer)
   }
 
   protected enterClosed(reason: CloseReason, now: i64): void {
@@ -594,7 +592,6 @@ export abstract class TcpOutput {
     this.state = TcpState.Closed;
     this.rtoDeadline = NEVER;
     this.probeDeadline = NEVER;
-    this.timeWaitDeadline = NEVER;
     this.persistDeadline = NEVER;
     this.ackDeadline = NEVER;
     this.ackNow = false;
