@@ -61,7 +61,7 @@ export class Options {
   operations: i32 = 1000;
   /** Crash for real every this many device operations on average (0: never). */
   restartEvery: u32 = 40;
-  /** Let a crash keep a random subset of unflushed writes too. */
+  /** Let a crash keep some unflushed writes too, whole or torn. */
   keepSomeUnflushed: bool = false;
   /** Check every this many crash points by writing to the recovered store and mounting again. */
   writeAfterEvery: u32 = 8;

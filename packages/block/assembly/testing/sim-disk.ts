@@ -50,7 +50,7 @@ export class SimDisk extends Disk {
   crashed: bool = false;
   /** The tear to use at a crash, or -1 to draw one. */
   tear: i32 = -1;
-  /** If true, a crash also keeps a random subset of the unflushed writes (a disk may persist them in any order). */
+  /** If true, a crash also keeps some unflushed writes, whole or torn (a disk may persist them in any order). */
   keepSomeUnflushed: bool = false;
   /** The atomic unit of the simulated media: tears happen at these boundaries (a divisor of the block size). */
   sectorSize: u32 = 512;
@@ -90,17 +90,21 @@ export class SimDisk extends Disk {
   /**
    * The image a crash would leave now, in the middle of a write of `len`
    * bytes from `ptr` to `offset` (or of a flush, if `len` is 0): the durable
-   * image, the unflushed writes it keeps (with `keepSomeUnflushed`), and the
-   * torn write.
+   * image, what it keeps of the unflushed writes (with `keepSomeUnflushed`),
+   * and the torn write.
    */
   crashImage(offset: u64, ptr: usize, len: u32): Uint8Array {
     const image = new Uint8Array(this.durable.length);
     memory.copy(image.dataStart, this.durable.dataStart, image.length);
     if (this.keepSomeUnflushed) {
+      // Each unflushed write is lost, kept whole, or torn, a third of the time each.
       for (let i = 0; i < this.pendingOffsets.length; i++) {
-        if (this.random.oneIn(2)) continue;
-        const at = <usize>this.pendingOffsets[i];
-        memory.copy(image.dataStart + at, this.current.dataStart + at, this.pendingLengths[i]);
+        const fate = this.random.below(3);
+        if (fate == 0) continue;
+        const at = this.pendingOffsets[i];
+        const from = this.current.dataStart + <usize>at;
+        if (fate == 1) memory.copy(image.dataStart + <usize>at, from, this.pendingLengths[i]);
+        else this.tearInto(image, at, from, this.pendingLengths[i]);
       }
     }
     if (len > 0) this.tearInto(image, offset, ptr, len);
