@@ -65,9 +65,13 @@ export class Store {
     private damaged: bool,
   ) {}
 
-  /** Writes an empty store onto `disk`, erasing what it held. `salt` should be random (see `open`). */
-  static format(disk: Disk, salt: u32): StoreError {
-    return formatDisk(disk, salt);
+  /**
+   * Writes an empty store onto `disk`, erasing what it held, with a salt
+   * drawn from the host's entropy: a new salt is what keeps the old store's
+   * frames from chaining onto the new one's headers.
+   */
+  static format(disk: Disk): StoreError {
+    return formatDisk(disk, randomSalt());
   }
 
   /**
@@ -90,7 +94,9 @@ export class Store {
   /**
    * Mounts the store on `disk`, first formatting it if it is blank (its start
    * is all zeros, as a new disk file's is); a device that holds anything else
-   * is never formatted. `salt` 0 (the default) draws one from the host's entropy.
+   * is never formatted. `salt` 0 (the default) draws one from the host's
+   * entropy; tests give one, to be reproducible (a blank device has no old
+   * frames that a salt must keep out).
    */
   static open(disk: Disk, salt: u32 = 0): Mounted {
     if (isBlank(disk)) {

@@ -116,17 +116,42 @@ test("a failed write says Io, leaves the store as it was in memory, and stops it
   expect(again.putString("new", "x"), StoreError.None);
 });
 
-test("formatting cut off at any point leaves a device that opens", () => {
-  for (let at: i64 = 0; at < 8; at++) {
-    const disk = new SimDisk(512, 32 * 1024, <u32>at + 1);
-    disk.crashAt = at;
-    const first = Store.open(disk, 7);
-    if (first.store !== null) continue; // formatting took fewer operations
-    expect(first.error, StoreError.Io);
-    const m = Store.open(disk.reboot(3), 7);
-    expect(m.error, StoreError.None, "cut at operation " + at.toString() + ": " + m.message);
-    expect(m.store!.count, 0);
+test("formatting cut off at any point, torn every way, leaves a device that opens", () => {
+  for (let tear = 0; tear < 5; tear++) {
+    for (let at: i64 = 0; at < 8; at++) {
+      const disk = new SimDisk(512, 32 * 1024, <u32>at + 1);
+      disk.crashAt = at;
+      disk.tear = tear;
+      const first = Store.open(disk, 7);
+      if (first.store !== null) continue; // formatting took fewer operations
+      expect(first.error, StoreError.Io);
+      const m = Store.open(disk.reboot(3), 7);
+      expect(
+        m.error,
+        StoreError.None,
+        "cut at operation " + at.toString() + ", tear " + tear.toString() + ": " + m.message,
+      );
+      expect(m.store!.count, 0);
+    }
   }
+});
+
+test("formatting a used store empties it, its old region 1 active or not", () => {
+  const disk = made();
+  const store = Store.mount(disk).store!;
+  expect(store.compact(), StoreError.None); // region 1, generation 2, is now the active one
+  expect(Store.format(disk), StoreError.None);
+  const m = Store.mount(disk);
+  expect(m.store!.count, 0);
+  expect(m.store!.generation, 1);
+});
+
+test("a device whose only data is in its first block (a partition table, say) is not blank", () => {
+  const disk = new SimDisk(512, 64 * 1024, 1);
+  disk.current[510] = 0x55;
+  disk.current[511] = 0xaa;
+  expect(Store.open(disk, 1).error, StoreError.NotAStore);
+  expect(disk.ops, 0);
 });
 
 export function _start(): void {
