@@ -21,6 +21,8 @@ import { Limits, ParseState, Parser } from "./parser";
 
 const SECOND: i64 = 1_000_000_000;
 const NEVER: i64 = i64.MAX_VALUE;
+/** A collected body's buffer larger than this is let go after its request, not kept for the connection's next. */
+const KEPT_BODY_BUFFER: i32 = 16384;
 
 // "HTTP/1.1 100 Continue\r\n\r\n", in the data segment.
 const CONTINUE_LEN: u32 = 25;
@@ -194,11 +196,19 @@ class ServerConnection extends TcpHandler {
       return;
     }
     const limit = this.server.limits.maxBufferedBody;
-    if (req.bodyLength + len > limit) return this.fail(413, now);
+    const need = req.bodyLength + len;
+    if (need > limit) return this.fail(413, now);
     let buf = this.bodyBuf;
-    if (!buf) this.bodyBuf = buf = new StaticArray<u8>(<i32>limit);
+    if (!buf || <u32>buf.length < need) {
+      // As long as the declared length, or for a chunked body twice what it had (at least 4 KiB); never over the limit.
+      const head = this.parser.head;
+      const want = head.hasContentLength ? <u32>head.contentLength : max<u32>(4096, buf ? <u32>buf.length << 1 : 0);
+      const grown = new StaticArray<u8>(<i32>min(limit, max(need, want)));
+      if (buf) memory.copy(changetype<usize>(grown), changetype<usize>(buf), req.bodyLength);
+      this.bodyBuf = buf = grown;
+    }
     memory.copy(changetype<usize>(buf) + req.bodyLength, ptr, len);
-    req.bodyLength += len;
+    req.bodyLength = need;
   }
 
   private onComplete(tcp: TcpConnection, now: i64): void {
@@ -217,6 +227,9 @@ class ServerConnection extends TcpHandler {
     if (!this.responding) return;
     this.responding = false;
     this.route = this.server.handler; // (lets a handler made for the request go)
+    // A body buffer grown past the usual size goes too, so a large upload does not pin its memory to the connection.
+    const buf = this.bodyBuf;
+    if (buf && buf.length > KEPT_BODY_BUFFER) this.bodyBuf = null;
     if (!this.res.keepAlive) this.end(this.lastActive, false);
   }
 
