@@ -49,8 +49,34 @@ export function _start(): void {
 }
 `;
 
-/** The fixture's files: path under site/ -> content. */
+/** `n` bytes from a seeded xorshift32 generator. */
+function noise(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+/** About `n` bytes of text from a small vocabulary: it compresses, with matches up to 32 KiB back. */
+function words(n: number, seed: number): Uint8Array {
+  const vocabulary = "the a unikernel image boots on tender wasm block store net stack http tcp frame".split(" ");
+  const r = noise(n, seed);
+  let out = "";
+  for (let i = 0; out.length < n; i++)
+    out += vocabulary[r[i % n] % vocabulary.length] + (r[(i * 7) % n] % 13 ? " " : ".\n");
+  return new TextEncoder().encode(out.slice(0, n));
+}
+
+/** The fixture's files: path under site/ -> content. Large ones are stored compressed (gzip) and inflated on use. */
 const FILES: Record<string, Uint8Array> = {
+  "big.txt": words(300_000, 7),
+  "noise.bin": noise(50_000, 11),
+  "mixed.bin": Uint8Array.from([...noise(40_000, 13), ...words(60_000, 17)]),
   "index.html": new TextEncoder().encode("<!doctype html><title>t</title><h1>Hello</h1>\n"),
   "style.css": new TextEncoder().encode("body { color: #123; }\n"),
   "logo.svg": new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>'),
@@ -130,8 +156,8 @@ describe("embedded files", () => {
     ]).toString();
     const html = "text/html; charset=utf-8";
     expect(out.split("\n")).toEqual([
-      // 8 files and the two directory paths of the index.html files
-      "count 10",
+      // 11 files and the two directory paths of the index.html files
+      "count 13",
       `/ | ${html} | ${etag(FILES["index.html"])} | ${FILES["index.html"].length} | `,
       `/index.html | ${html} | ${etag(FILES["index.html"])} | ${FILES["index.html"].length} | `,
       `/docs/ | ${html} | ${etag(FILES["docs/index.html"])} | ${FILES["docs/index.html"].length} | `,
@@ -151,12 +177,13 @@ describe("embedded files", () => {
   test("inspect shows the assets as their own line of the breakdown", () => {
     const r = tessera(["inspect", image]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/assets \(8 files\)\s+\d+ B/);
+    expect(r.stdout).toMatch(/assets \(11 files\)\s+\d+ B/);
     const json = JSON.parse(tessera(["inspect", image, "--json"]).stdout);
-    expect(json.assets.files).toBe(8);
+    expect(json.assets.files).toBe(11);
+    // The files that compress are stored as gzip; the noise is stored as it is.
     const total = Object.values(FILES).reduce((a, b) => a + b.length, 0);
-    expect(json.assets.bytes).toBeGreaterThanOrEqual(total);
-    expect(json.assets.bytes).toBeLessThan(total + 2048);
+    expect(json.assets.bytes).toBeLessThan(total / 2);
+    expect(json.assets.bytes).toBeGreaterThan(FILES["noise.bin"].length);
   });
 
   test("--assets DIR replaces the package's directory; lastModified gives HTTP dates", () => {

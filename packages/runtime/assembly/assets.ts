@@ -1,20 +1,51 @@
 // Files embedded in the image at build time: the app's assets directory
 // (`"tessera": { "assets": "site" }` in its package.json, or `tessera build
 // --assets DIR`). Each file is static data in the image: looking one up
-// allocates nothing, and its bytes are read where they lie.
+// allocates nothing. A file that compresses well is stored only as gzip: a
+// server sends that member as it lies to a client that accepts gzip, and the
+// first call to `ptr` inflates it once into the heap for the others.
 //
 //   const i = Assets.find(pathPtr, pathLen);   // "/" finds /index.html
 //   if (i >= 0) send(Assets.ptr(i), Assets.length(i), Assets.contentType(i), Assets.etag(i));
 
-import { ASSET_BLOB, ASSET_COUNT, ASSET_TABLE } from "./assets-table";
+import { fail } from "./abort";
+import { ASSET_BLOB, ASSET_COMPRESSED, ASSET_COUNT, ASSET_FILES, ASSET_TABLE } from "./assets-table";
+import { inflate } from "./inflate";
 
-// One table entry: ENTRY u32s, offsets from ASSET_BLOB; sorted by path bytes.
-const ENTRY: u32 = 10;
+// One table entry: ENTRY u32s, offsets from ASSET_BLOB; sorted by path bytes (see the build's assets.ts).
+const ENTRY: u32 = 16;
 const PATH: u32 = 0;
 const DATA: u32 = 2;
 const TYPE: u32 = 4;
 const ETAG: u32 = 6;
 const MODIFIED: u32 = 8;
+const GZIP: u32 = 10;
+const GZIP_ETAG: u32 = 12;
+const FILE: u32 = 14;
+const COMPRESSED_ONLY: u32 = 0xffffffff;
+// A gzip member's fixed header (no name, no extra fields: the build makes them so) and its trailer (CRC-32, size).
+const GZIP_HEADER: u32 = 10;
+const GZIP_TRAILER: u32 = 8;
+
+// The files inflated so far, by file number.
+let inflated: StaticArray<StaticArray<u8> | null> | null = null;
+
+// File `i`'s bytes in the heap, inflated from its gzip member on first use.
+function inflatedPtr(i: i32): usize {
+  let cache = inflated;
+  if (!cache) inflated = cache = new StaticArray<StaticArray<u8> | null>(ASSET_FILES);
+  const file = <i32>field(i, FILE);
+  let bytes = cache[file];
+  if (!bytes) {
+    const size = field(i, DATA + 1);
+    bytes = new StaticArray<u8>(<i32>size);
+    const src = ASSET_BLOB + field(i, GZIP) + GZIP_HEADER;
+    const n = inflate(src, field(i, GZIP + 1) - GZIP_HEADER - GZIP_TRAILER, changetype<usize>(bytes), size);
+    if (n != <i32>size) fail("assets: an embedded file does not inflate to its size (a bug in the build)");
+    cache[file] = bytes;
+  }
+  return changetype<usize>(bytes);
+}
 
 function field(i: i32, f: u32): u32 {
   return load<u32>(ASSET_TABLE + ((<usize>i * ENTRY + f) << 2));
@@ -65,9 +96,11 @@ export class Assets {
     return Assets.find(changetype<usize>(buf), <u32>buf.byteLength);
   }
 
-  /** Address of file `i`'s bytes. */
+  /** Address of file `i`'s bytes (for a file stored compressed, inflated into the heap on the first call). */
   static ptr(i: i32): usize {
-    return ASSET_BLOB + field(i, DATA);
+    const at = field(i, DATA);
+    if (ASSET_COMPRESSED && at == COMPRESSED_ONLY) return inflatedPtr(i);
+    return ASSET_BLOB + at;
   }
 
   /** Length in bytes of file `i`. */
@@ -113,6 +146,26 @@ export class Assets {
   /** Length of file `i`'s HTTP date: 0 unless the build was asked for it (`"lastModified": true`). */
   static lastModifiedLength(i: i32): u32 {
     return field(i, MODIFIED + 1);
+  }
+
+  /** Address of file `i`'s gzip member (RFC 1952), when it is stored compressed; see `gzipLength`. */
+  static gzipPtr(i: i32): usize {
+    return ASSET_BLOB + field(i, GZIP);
+  }
+
+  /** Length of file `i`'s gzip member: 0 unless the build stored it compressed (it does when that saves an eighth). */
+  static gzipLength(i: i32): u32 {
+    return ASSET_COMPRESSED ? field(i, GZIP + 1) : 0;
+  }
+
+  /** Address of the strong ETag of file `i`'s gzip member (the file's, with `-gz`); see `gzipEtagLength`. */
+  static gzipEtagPtr(i: i32): usize {
+    return ASSET_BLOB + field(i, GZIP_ETAG);
+  }
+
+  /** Length of that ETag: 0 unless the file is stored compressed. */
+  static gzipEtagLength(i: i32): u32 {
+    return field(i, GZIP_ETAG + 1);
   }
 
   /** File `i`'s path as a string (allocates). */
