@@ -202,7 +202,7 @@ class ServerConnection extends TcpHandler {
     if (!buf || <u32>buf.length < need) {
       // As long as the declared length, or for a chunked body twice what it had (at least 4 KiB); never over the limit.
       const head = this.parser.head;
-      const want = head.hasContentLength ? <u32>head.contentLength : max<u32>(4096, buf ? <u32>buf.length << 1 : 0);
+      const want = head.hasContentLength ? <u32>head.contentLength : max<u32>(4096, buf ? (<u32>buf.length) << 1 : 0);
       const grown = new StaticArray<u8>(<i32>min(limit, max(need, want)));
       if (buf) memory.copy(changetype<usize>(grown), changetype<usize>(buf), req.bodyLength);
       this.bodyBuf = buf = grown;

@@ -57,7 +57,8 @@ test("damage is refused or decodes to something, never outside the buffer", () =
   // Every single-bit flip of the fixed stream: whatever comes out stays in its 32 bytes.
   for (let i = 0; i < FIXED.length * 8; i++) {
     const damaged = FIXED.slice(0);
-    damaged[i >> 3] = damaged[i >> 3] ^ (<u8>1 << <u8>(i & 7));
+    const bit: u32 = 1 << (i & 7);
+    damaged[i >> 3] = <u8>((<u32>damaged[i >> 3]) ^ bit);
     run(damaged, 32);
   }
 });
