@@ -6,7 +6,10 @@ import { Layout } from "./format/layout";
 import { RegionHeader } from "./format/region-header";
 import { FORMAT_VERSION, Superblock, SuperblockState } from "./format/superblock";
 
-/** How much of the start of a device `isBlank` reads (all of a smaller device): past the 64 KiB some formats leave empty before their superblock. */
+/**
+ * How much of the start of a device `isBlank` reads (all of a smaller one):
+ * past the 64 KiB some formats (btrfs) leave empty before their superblock.
+ */
 export const BLANK_CHECK_BYTES: u64 = 1024 * 1024;
 
 /**

@@ -12,7 +12,10 @@ export enum StoreError {
   ValueTooLarge,
   /** A batch has more than `MAX_BATCH_OPS` operations. */
   BatchTooLarge,
-  /** The device failed a read, write or flush; the write may or may not be on the device, and the store refuses writes until it is mounted again. */
+  /**
+   * The device failed a read, write or flush; the write may or may not be on
+   * the device, and the store refuses writes until it is mounted again.
+   */
   Io,
   /** An earlier device failure stopped the store; mount it again to go on. */
   Stopped,

@@ -106,7 +106,8 @@ export class Log {
 
   // Lays the table's entries out as frames in region `into`'s log, chained
   // from `seed`: writes them if `write` (leaving the chain's next sequence
-  // number and prev in rewrittenSequence and rewrittenPrev), else only counts. Returns the bytes of log used, or u64.MAX_VALUE if a write failed.
+  // number and prev in rewrittenSequence and rewrittenPrev), else only
+  // counts. Returns the bytes of log used, or u64.MAX_VALUE if a write failed.
   private rewrite(table: Table, into: u32, seed: u32, write: bool): u64 {
     const start = this.layout.logStart(into);
     let pos = start;

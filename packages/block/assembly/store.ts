@@ -240,7 +240,10 @@ export class Store {
     return StoreError.None;
   }
 
-  /** Rewrites the live entries into the other region, reclaiming the space of overwritten and deleted ones. Durable on success. */
+  /**
+   * Rewrites the live entries into the other region, reclaiming the space of
+   * overwritten and deleted ones. Durable on success.
+   */
   compact(): StoreError {
     if (this.stopped) return StoreError.Stopped;
     if (this.log.compactedBytes(this.table) > this.log.layout.logBytes) return StoreError.Full;
