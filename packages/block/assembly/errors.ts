@@ -10,7 +10,7 @@ export enum StoreError {
   KeyTooLarge,
   /** A value is longer than `MAX_VALUE_SIZE` (HTTP 413). */
   ValueTooLarge,
-  /** A batch has more than `MAX_BATCH_OPS` operations. */
+  /** A batch has more than `MAX_BATCH_OPS` operations or `MAX_BATCH_BYTES` bytes. */
   BatchTooLarge,
   /**
    * The device failed a read, write or flush; the write may or may not be on
@@ -45,7 +45,7 @@ export function storeErrorMessage(e: StoreError): string {
     case StoreError.ValueTooLarge:
       return "value too large (the limit is MAX_VALUE_SIZE bytes)";
     case StoreError.BatchTooLarge:
-      return "batch has too many operations (the limit is MAX_BATCH_OPS)";
+      return "batch too large (the limits are MAX_BATCH_OPS operations and MAX_BATCH_BYTES bytes)";
     case StoreError.Io:
       return "the block device failed; the write may or may not have happened: mount the store again";
     case StoreError.Stopped:

@@ -6,8 +6,8 @@ import { formatDisk, isBlank } from "./create";
 import { Cursor } from "./cursor";
 import { Disk } from "./disk";
 import { StoreError, storeErrorMessage } from "./errors";
-import { ENTRY_PUT, FRAME_HEADER_SIZE } from "./format/frame";
-import { MAX_BATCH_OPS, MAX_KEY_SIZE, MAX_VALUE_SIZE } from "./limits";
+import { ENTRY_PUT } from "./format/frame";
+import { MAX_BATCH_BYTES, MAX_BATCH_OPS, MAX_KEY_SIZE, MAX_VALUE_SIZE } from "./limits";
 import { Log } from "./log";
 import { recover } from "./recover";
 import { copyBytes, Table, Undo } from "./table";
@@ -206,11 +206,11 @@ export class Store {
       if (<u32>ops[i].key.length > MAX_KEY_SIZE) return StoreError.KeyTooLarge;
       if (<u32>ops[i].value.length > MAX_VALUE_SIZE) return StoreError.ValueTooLarge;
     }
+    if (batch.entryBytes > <u64>MAX_BATCH_BYTES) return StoreError.BatchTooLarge;
     if (ops.length == 0) return StoreError.None;
     const log = this.log;
     const frameBytes = log.frameBytes(batch.entryBytes);
-    if (frameBytes > log.layout.logBytes || <u64>FRAME_HEADER_SIZE + batch.entryBytes > <u64>i32.MAX_VALUE)
-      return StoreError.Full;
+    if (frameBytes > log.layout.logBytes) return StoreError.Full;
 
     const liveBefore = this.table.liveBytes;
     const undo = this.apply(batch);

@@ -18,7 +18,7 @@ import {
 import { Layout } from "@tessera/block/assembly/format/layout";
 import { RegionHeader } from "@tessera/block/assembly/format/region-header";
 import { Superblock, SuperblockState, SUPERBLOCK_SIZE } from "@tessera/block/assembly/format/superblock";
-import { MAX_KEY_SIZE } from "@tessera/block/assembly/limits";
+import { MAX_BATCH_BYTES, MAX_KEY_SIZE } from "@tessera/block/assembly/limits";
 import { expect, runTests, test } from "@tessera/test/assembly";
 
 test("the layout: two superblocks, two equal regions of two headers and a log", () => {
@@ -131,6 +131,8 @@ test("a frame seals, reads back entry by entry, and checks its sequence, chain a
     expect(frameSealed(p, length, 0x5a17), false, "byte " + i.toString() + " flipped");
     buffer[i] = buffer[i] ^ 0x80;
   }
+  store<u32>(p, MAX_BATCH_BYTES + FRAME_HEADER_SIZE + 1, 20);
+  expect(frameLength(p, u64.MAX_VALUE), 0, "longer than any batch");
   buffer[0] = 0;
   expect(frameLength(p, 512), 0, "no magic");
 });

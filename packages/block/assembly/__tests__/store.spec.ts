@@ -2,7 +2,7 @@
 
 import { Batch } from "@tessera/block/assembly/batch";
 import { StoreError } from "@tessera/block/assembly/errors";
-import { MAX_KEY_SIZE, MAX_VALUE_SIZE } from "@tessera/block/assembly/limits";
+import { MAX_BATCH_BYTES, MAX_KEY_SIZE, MAX_VALUE_SIZE } from "@tessera/block/assembly/limits";
 import { Store } from "@tessera/block/assembly/store";
 import { SimDisk } from "@tessera/block/assembly/testing/sim-disk";
 import { expect, runTests, test } from "@tessera/test/assembly";
@@ -137,6 +137,13 @@ test("keys and values over the limits are refused and change nothing", () => {
   expect(store.commit(b), StoreError.KeyTooLarge);
   expect(store.getString("ok"), null);
   expect(remount(disk).get(bytes(<i32>MAX_KEY_SIZE, 1))!.length, <i32>MAX_VALUE_SIZE);
+  // Four values of the largest size fit a batch; a fifth does not.
+  const big = new Batch();
+  for (let i = 0; i < 4; i++) big.put(bytes(1, <u8>i), bytes(<i32>MAX_VALUE_SIZE - 16, 9));
+  expect(big.entryBytes <= <u64>MAX_BATCH_BYTES, true);
+  big.put(bytes(1, 4), bytes(<i32>MAX_VALUE_SIZE, 9));
+  expect(store.commit(big), StoreError.BatchTooLarge);
+  expect(store.has(bytes(1, 0)), false);
 });
 
 test("overwrites reclaim their space by compaction, and the store stays the same", () => {

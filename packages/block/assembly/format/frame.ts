@@ -18,7 +18,7 @@
 // damaged one fails its crc, and the log ends before it.
 
 import { crc32c } from "../crc32c";
-import { MAX_KEY_SIZE, MAX_VALUE_SIZE } from "../limits";
+import { MAX_BATCH_BYTES, MAX_KEY_SIZE, MAX_VALUE_SIZE } from "../limits";
 
 /** "TSFR" read as a little-endian u32. */
 export const FRAME_MAGIC: u32 = 0x52465354;
@@ -66,13 +66,14 @@ export function sealFrame(ptr: usize, length: u32, count: u32, sequence: u64, pr
 
 /**
  * The length of the frame whose first block is at `ptr`, if its header can be
- * one: the magic, and a length from a header to `room` bytes; else 0. Read
+ * one: the magic, and a length from a header to `room` bytes and to a
+ * header and `MAX_BATCH_BYTES` (no frame is longer); else 0. Read
  * the whole frame then and check it with `frameIntact`.
  */
 export function frameLength(ptr: usize, room: u64): u32 {
   if (load<u32>(ptr) != FRAME_MAGIC) return 0;
   const length = load<u32>(ptr, 20);
-  if (length < FRAME_HEADER_SIZE || <u64>length > room) return 0;
+  if (length < FRAME_HEADER_SIZE || <u64>length > room || length - FRAME_HEADER_SIZE > MAX_BATCH_BYTES) return 0;
   return length;
 }
 
