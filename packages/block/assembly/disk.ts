@@ -19,7 +19,16 @@ export abstract class Disk {
     readonly blockSize: u32,
     /** The size of the device in bytes: a whole number of blocks. */
     readonly capacity: u64,
-  ) {}
+  ) {
+    if (blockSize < 512 || (blockSize & (blockSize - 1)) != 0 || capacity % blockSize != 0)
+      fail(
+        "a disk of " +
+          capacity.toString() +
+          " bytes in blocks of " +
+          blockSize.toString() +
+          ": the block size must be a power of two >= 512 that divides the capacity",
+      );
+  }
 
   /** The number of blocks on the device. */
   get blocks(): u64 {
