@@ -3,7 +3,7 @@
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
 /**
- * bars: [{ label, value, note? }]; unit: text after each value.
+ * bars: [{ label, value, text?, color? }]; unit: text after each value.
  * Returns the SVG text.
  */
 export function barChart({ title, subtitle = "", bars, unit, width = 640 }) {
@@ -19,7 +19,7 @@ export function barChart({ title, subtitle = "", bars, unit, width = 640 }) {
       const y = top + i * rowH;
       const w = Math.max(1, ((width - left - right) * b.value) / max);
       return `<text x="${left - 8}" y="${y + 19}" text-anchor="end">${esc(b.label)}</text>
-<rect x="${left}" y="${y + 5}" width="${w.toFixed(1)}" height="20" fill="${colors[i % colors.length]}" rx="2"/>
+<rect x="${left}" y="${y + 5}" width="${w.toFixed(1)}" height="20" fill="${b.color ?? colors[i % colors.length]}" rx="2"/>
 <text x="${left + w + 6}" y="${y + 19}">${esc(b.text ?? `${b.value} ${unit}`)}</text>`;
     })
     .join("\n");
