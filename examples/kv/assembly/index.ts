@@ -26,7 +26,14 @@ import { run } from "@tessera/runtime/assembly/loop";
 import { line } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";
 import { HttpHandler, HttpLimits, HttpRequest, HttpResponse, HttpServer, Router } from "@tessera/http/assembly";
-import { BlockDevice, MAX_KEY_SIZE, MAX_VALUE_SIZE, Store, StoreError } from "@tessera/block/assembly";
+import {
+  BlockDevice,
+  MAX_KEY_SIZE,
+  MAX_VALUE_SIZE,
+  Store,
+  StoreError,
+  storeErrorMessage,
+} from "@tessera/block/assembly";
 import { decodePercent, encodePercent, queryParam } from "./percent";
 
 let store: Store | null = null;
@@ -72,12 +79,12 @@ class Entry extends HttpHandler {
       memory.copy(value.dataStart, req.bodyPtr, req.bodyLength);
       const existed = s.has(key);
       const e = s.put(key, value);
-      if (e != StoreError.None) return fail(res, statusOf(e), "not stored: " + e.toString());
+      if (e != StoreError.None) return fail(res, statusOf(e), "not stored: " + storeErrorMessage(e));
       res.status(existed ? 204 : 201).end();
     } else {
       if (!s.has(key)) return fail(res, 404, "no such key");
       const e = s.delete(key);
-      if (e != StoreError.None) return fail(res, statusOf(e), "not deleted: " + e.toString());
+      if (e != StoreError.None) return fail(res, statusOf(e), "not deleted: " + storeErrorMessage(e));
       res.status(204).end();
     }
   }
@@ -115,7 +122,7 @@ export function _start(): void {
     exit(1);
   }
   store = mounted.store;
-  if (mounted.damaged) line.str("kv: mounted a damaged store: ").str(mounted.detail).nl();
+  if (mounted.damaged) line.str("kv: the store was damaged; mounted its last good state: ").str(mounted.message).nl();
   const stack = Stack.open("service");
   const port = <u32>Args.int("port", 80, 1, 65535);
   const limits = new HttpLimits();
