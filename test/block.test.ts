@@ -101,8 +101,10 @@ describe("--block NAME=FILE", () => {
       }
     }
     closeSync(fd);
-    // The label is untouched and the lock is gone.
-    expect(JSON.parse(tessera(["disk", "inspect", file, "--json"]).stdout).lock).toBe("free");
+    // The label is untouched, the lock is gone, and what the guest wrote is not taken for a store.
+    const info = JSON.parse(tessera(["disk", "inspect", file, "--json"]).stdout);
+    expect(info.lock).toBe("free");
+    expect(info.store).toEqual({ kind: "none", why: "its first block holds something other than a store" });
     expect(existsSync(`${file}.lock`)).toBe(false);
     const wrong = run(file, "verify=37", "seed=10");
     expect(wrong.status).toBe(1);

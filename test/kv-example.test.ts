@@ -114,6 +114,21 @@ describe("examples/kv through --publish", () => {
   });
 });
 
+describe("tessera disk inspect", () => {
+  test("reads the store's superblocks and region headers: blank, then a store with its active region", async () => {
+    const file = disk("inspect.img", "1M");
+    const info = () => JSON.parse(tessera(["disk", "inspect", file, "--json"]).stdout).store;
+    expect(info()).toEqual({ kind: "blank" });
+    const { kv, port } = await boot(file);
+    expect((await call(port, "PUT", "/kv/a", Buffer.from("b"))).status).toBe(201);
+    await kv.stop();
+    const store = info();
+    expect(store).toMatchObject({ kind: "store", version: 1, superblocks: { a: true, b: true } });
+    expect(store.active).toMatchObject({ region: 0, generation: 1 });
+    expect(tessera(["disk", "inspect", file]).stdout).toMatch(/contents {3}a key-value store, format 1: two regions/);
+  });
+});
+
 describe("durability", () => {
   test("kill -9 during a storm of PUTs: every PUT that got its 2xx is there with its value", async () => {
     const file = disk("storm.img", "32M");

@@ -26,6 +26,7 @@ import {
   type DiskLabel,
 } from "@tessera/node";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
+import { describeStore, inspectStore, type StoreInfo } from "../inspect/store.js";
 import { CliError } from "../errors.js";
 
 /** `tessera disk create`'s usage. */
@@ -170,6 +171,7 @@ function inspect(argv: string[]): number {
   let label: DiskLabel | string;
   let size: bigint;
   let allocated: bigint;
+  let store: StoreInfo | null = null;
   try {
     const st = fstatSync(fd, { bigint: true });
     if (!st.isFile()) throw new CliError(`${file}: not a regular file`);
@@ -178,6 +180,14 @@ function inspect(argv: string[]): number {
     const tail = new Uint8Array(LABEL_SIZE);
     if (size >= BigInt(LABEL_SIZE)) readSync(fd, tail, 0, LABEL_SIZE, size - BigInt(LABEL_SIZE));
     label = decodeLabel(tail, size);
+    if (typeof label !== "string") {
+      const read = (offset: number, length: number): Uint8Array => {
+        const b = new Uint8Array(length);
+        readSync(fd, b, 0, length, offset);
+        return b;
+      };
+      store = inspectStore(read, label.blockSize, Number(label.capacity));
+    }
   } finally {
     closeSync(fd);
   }
@@ -194,6 +204,7 @@ function inspect(argv: string[]): number {
       fileBytes: Number(size),
       allocatedBytes: Number(allocated),
       lock,
+      store,
     };
     process.stdout.write(JSON.stringify(out, null, 2) + "\n");
     return 0;
@@ -206,6 +217,7 @@ function inspect(argv: string[]): number {
       `  id         ${label.id}`,
       `  on disk    ${allocated} bytes allocated of ${size} (the file is sparse; the last ${LABEL_SIZE} are the label)`,
       `  state      ${lock}`,
+      `  contents   ${describeStore(store!)}`,
       "",
     ].join("\n"),
   );
