@@ -95,10 +95,10 @@ class List extends HttpHandler {
   handle(req: HttpRequest, res: HttpResponse): void {
     const prefix = queryParam(req.target(), "prefix");
     if (prefix === null) return fail(res, 400, "bad percent-encoding in prefix=");
-    let text = "";
+    const lines = new Array<string>();
     const c = store!.scan(prefix);
-    while (c.next()) text += encodePercent(c.key) + "\n";
-    res.header("content-type", "text/plain; charset=utf-8").send(text);
+    while (c.next()) lines.push(encodePercent(c.key) + "\n");
+    res.header("content-type", "text/plain; charset=utf-8").send(lines.join(""));
   }
 }
 
