@@ -34,7 +34,7 @@ let running: i32 = 0;
  * the loop on a simulated clock.
  */
 export class Loop {
-  /** When garbage is collected between turns (the `minimal` runtime): its interval, and a count. */
+  /** When garbage is collected between turns (the `minimal` runtime): its time budget, and what it has done. */
   readonly collector: Collector = new Collector();
   private timers: TimerHeap = new TimerHeap();
   private handlers: StaticArray<ReadyHandler | null> = new StaticArray<ReadyHandler | null>(64);
