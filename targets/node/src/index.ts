@@ -18,5 +18,7 @@ export {
   LABEL_SIZE,
   MAX_CAPACITY,
   parseSize,
+  readLabel,
   type DiskLabel,
 } from "./block/label.js";
+export { lockHolder } from "./block/lock.js";

@@ -4,23 +4,14 @@
  *
  * @module
  */
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  ftruncateSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  readSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import {
   BLOCK_SIZES,
-  decodeLabel,
+  readLabel,
   encodeLabel,
   LABEL_SIZE,
+  lockHolder,
   MAX_CAPACITY,
   parseSize,
   type DiskLabel,
@@ -137,19 +128,10 @@ function create(argv: string[]): number {
 }
 
 function lockState(file: string): string {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(`${file}.lock`, "utf8").trim());
-  } catch {
-    return "free";
-  }
-  try {
-    process.kill(pid, 0);
-    return `open in a tender (pid ${pid})`;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EPERM") return `open in a tender (pid ${pid})`;
-    return `free (a stale lock of pid ${pid}, which is gone, is taken over by the next tender)`;
-  }
+  const holder = lockHolder(file);
+  if (!holder) return "free";
+  if (holder.alive) return `open in a tender (pid ${holder.pid})`;
+  return `free (a stale lock of pid ${holder.pid}, which is gone, is taken over by the next tender)`;
 }
 
 function inspect(argv: string[]): number {
@@ -177,9 +159,7 @@ function inspect(argv: string[]): number {
     if (!st.isFile()) throw new CliError(`${file}: not a regular file`);
     size = st.size;
     allocated = st.blocks * 512n;
-    const tail = new Uint8Array(LABEL_SIZE);
-    if (size >= BigInt(LABEL_SIZE)) readSync(fd, tail, 0, LABEL_SIZE, size - BigInt(LABEL_SIZE));
-    label = decodeLabel(tail, size);
+    label = readLabel(fd, size);
     if (typeof label !== "string") {
       const read = (offset: number, length: number): Uint8Array => {
         const b = new Uint8Array(length);

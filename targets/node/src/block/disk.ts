@@ -1,28 +1,10 @@
 // A disk file opened for a guest's block device: its label checked, a lock taken, and whole-block
 // reads, writes and flushes with pread, pwrite and fdatasync.
-import {
-  closeSync,
-  fdatasyncSync,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
 import { RESULTS } from "@tessera/abi";
 import { TenderError } from "../errors.js";
-import { decodeLabel, LABEL_SIZE, type DiskLabel } from "./label.js";
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { readLabel, type DiskLabel } from "./label.js";
+import { lockPath, takeLock } from "./lock.js";
 
 /** A Tessera disk file open for one block device of a running guest. */
 export class Disk {
@@ -66,47 +48,18 @@ export class Disk {
         throw new TenderError(`${given}: cannot open it for reading and writing (${code})`);
       throw new TenderError(`${given}: ${(e as Error).message}`);
     }
-    const lock = `${file}.lock`;
     try {
       const st = fstatSync(fd, { bigint: true });
       if (!st.isFile()) throw new TenderError(`${given}: not a regular file; give a disk file`);
-      const tail = new Uint8Array(LABEL_SIZE);
-      const at = st.size - BigInt(LABEL_SIZE);
-      if (at >= 0n) readSync(fd, tail, 0, LABEL_SIZE, at);
-      const label = decodeLabel(tail, st.size);
+      const label = readLabel(fd, st.size);
       if (typeof label === "string") throw new TenderError(`${given}: ${label}`);
-      Disk.takeLock(given, lock);
-      return new Disk(given, fd, lock, label, report);
+      const refused = takeLock(file);
+      if (refused) throw new TenderError(`${given}: ${refused}`);
+      return new Disk(given, fd, lockPath(file), label, report);
     } catch (e) {
       closeSync(fd);
       throw e;
     }
-  }
-
-  // A lock file holding our pid; one left by a process that is gone (kill -9) is taken over.
-  private static takeLock(given: string, lock: string): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new TenderError(`${given}: cannot lock it: ${e}`);
-      }
-      let pid = NaN;
-      try {
-        pid = Number(readFileSync(lock, "utf8").trim());
-      } catch {
-        continue; // removed meanwhile: try again
-      }
-      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid))
-        throw new TenderError(`${given}: in use by another tender (pid ${pid}; its lock is ${lock})`);
-      try {
-        unlinkSync(lock); // stale: its process is gone
-      } catch {
-        // someone else removed it first
-      }
-    }
-    throw new TenderError(`${given}: cannot lock it (${lock} keeps coming back)`);
   }
 
   /** Whether `len` bytes at `offset` are whole blocks inside the capacity (the ABI's rule). */

@@ -1,6 +1,7 @@
 // The disk label: the last 4096 bytes of a disk file, which say that the file is a Tessera disk,
 // its block size and its capacity. The guest sees the blocks before it, from offset 0, so the
 // file is also a raw disk image for any other virtual machine monitor.
+import { readSync } from "node:fs";
 import { crc32 } from "node:zlib";
 
 /** Bytes the label takes at the end of the file. */
@@ -67,6 +68,13 @@ export function decodeLabel(bytes: Uint8Array, fileSize: bigint): DiskLabel | st
     );
   const id = Buffer.from(bytes.subarray(32, 48)).toString("hex");
   return { blockSize, capacity, created: new Date(Number(v.getBigUint64(24, true))), id };
+}
+
+/** Reads and decodes the label of the open file `fd` of `fileSize` bytes (see `decodeLabel`). */
+export function readLabel(fd: number, fileSize: bigint): DiskLabel | string {
+  const tail = new Uint8Array(LABEL_SIZE);
+  if (fileSize >= BigInt(LABEL_SIZE)) readSync(fd, tail, 0, LABEL_SIZE, fileSize - BigInt(LABEL_SIZE));
+  return decodeLabel(tail, fileSize);
 }
 
 /**
