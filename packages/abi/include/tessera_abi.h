@@ -32,40 +32,160 @@ struct tessera_block_info {
 _Static_assert(sizeof(struct tessera_block_info) == 16, "tessera_block_info layout");
 
 /*
- * The calls. Pointers are uint32_t offsets into the image's linear memory;
- * a host implements each as tessera_host_<name> taking its guest's memory.
+ * The calls. A native guest makes call N by handing its tender a pointer to
+ * struct tessera_args_<name>: the parameters as the wasm import takes them
+ * (pointers are uint32_t offsets into the image's linear memory, which the
+ * tender checks) and `ret`, which the tender fills in.
  */
-/* Stop the unikernel with an exit status. Never returns. */
-_Noreturn void tessera_exit(int32_t status);
-/* Print `panic: <msg>` on the host's error stream and stop with status 255. Never returns. */
-_Noreturn void tessera_panic(uint32_t msg, uint32_t len);
-/* Write to the console. Best effort: may drop on a full console. `EINVAL` for a range outside memory. */
-int32_t tessera_console_write(uint32_t ptr, uint32_t len);
-/* Read one chunk of console input; `AGAIN` if there is none. */
-int32_t tessera_console_read(uint32_t ptr, uint32_t cap, uint32_t len_out);
-/* Nanoseconds on a monotonic clock with an arbitrary epoch. Cheap: no VM exit on the hot path. */
-int64_t tessera_clock_monotonic(void);
-/* Nanoseconds since 1970-01-01T00:00:00Z. */
-int64_t tessera_clock_wall(void);
-/* Fill a buffer with bytes from a cryptographically secure source. */
-int32_t tessera_entropy(uint32_t ptr, uint32_t len);
-/* Copy the boot command line (UTF-8, no NUL, at most CMDLINE_MAX bytes) truncated to `cap`; return its full length, or -EINVAL (-2) for a range outside memory. */
-int32_t tessera_cmdline(uint32_t ptr, uint32_t cap);
-/* Block until monotonic time >= `deadline` or an acquired device has input; return the ready set (bit h = handle h, bit 63 = console input; 0 on timeout). A deadline in the past polls. Never busy-waits. */
-int64_t tessera_yield(int64_t deadline);
-/* Acquire a network device by name. `EINVAL` if the name is not in the manifest or is already acquired. */
-int32_t tessera_net_acquire(uint32_t name, uint32_t name_len, uint32_t handle_out, uint32_t info_out);
-/* Send one Ethernet frame. May drop under pressure, like a NIC. */
-int32_t tessera_net_write(uint32_t h, uint32_t ptr, uint32_t len);
-/* Receive one Ethernet frame, or `AGAIN`. */
-int32_t tessera_net_read(uint32_t h, uint32_t ptr, uint32_t cap, uint32_t len_out);
-/* Acquire a block device by name. */
-int32_t tessera_block_acquire(uint32_t name, uint32_t name_len, uint32_t handle_out, uint32_t info_out);
-/* Read whole blocks inside the capacity. */
-int32_t tessera_block_read(uint32_t h, int64_t offset, uint32_t ptr, uint32_t len);
-/* Write whole blocks inside the capacity. */
-int32_t tessera_block_write(uint32_t h, int64_t offset, uint32_t ptr, uint32_t len);
-/* When this returns `OK`, every completed write is durable. */
-int32_t tessera_block_flush(uint32_t h);
+enum tessera_call {
+    TESSERA_CALL_EXIT = 0,
+    TESSERA_CALL_PANIC = 1,
+    TESSERA_CALL_CONSOLE_WRITE = 2,
+    TESSERA_CALL_CONSOLE_READ = 3,
+    TESSERA_CALL_CLOCK_MONOTONIC = 4,
+    TESSERA_CALL_CLOCK_WALL = 5,
+    TESSERA_CALL_ENTROPY = 6,
+    TESSERA_CALL_CMDLINE = 7,
+    TESSERA_CALL_YIELD = 8,
+    TESSERA_CALL_NET_ACQUIRE = 9,
+    TESSERA_CALL_NET_WRITE = 10,
+    TESSERA_CALL_NET_READ = 11,
+    TESSERA_CALL_BLOCK_ACQUIRE = 12,
+    TESSERA_CALL_BLOCK_READ = 13,
+    TESSERA_CALL_BLOCK_WRITE = 14,
+    TESSERA_CALL_BLOCK_FLUSH = 15,
+    TESSERA_CALL_COUNT = 16
+};
+
+/* exit: Stop the unikernel with an exit status. Never returns. */
+struct tessera_args_exit {
+    int32_t status; /* 0..254 are the app's; 255 is reserved for panic. */
+};
+_Static_assert(sizeof(struct tessera_args_exit) == 4, "tessera_args_exit layout");
+
+/* panic: Print `panic: <msg>` on the host's error stream and stop with status 255. Never returns. */
+struct tessera_args_panic {
+    uint32_t msg; /* UTF-8 message. */
+    uint32_t len; /* Length of the message in bytes. */
+};
+_Static_assert(sizeof(struct tessera_args_panic) == 8, "tessera_args_panic layout");
+
+/* console_write: Write to the console. Best effort: may drop on a full console. `EINVAL` for a range outside memory. */
+struct tessera_args_console_write {
+    uint32_t ptr; /* Bytes to write. */
+    uint32_t len; /* Number of bytes. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_console_write) == 12, "tessera_args_console_write layout");
+
+/* console_read: Read one chunk of console input; `AGAIN` if there is none. */
+struct tessera_args_console_read {
+    uint32_t ptr; /* Buffer for the input. */
+    uint32_t cap; /* Capacity of the buffer. */
+    uint32_t len_out; /* u32: bytes stored. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_console_read) == 16, "tessera_args_console_read layout");
+
+/* clock_monotonic: Nanoseconds on a monotonic clock with an arbitrary epoch. Cheap: no VM exit on the hot path. */
+struct tessera_args_clock_monotonic {
+    int64_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_clock_monotonic) == 8, "tessera_args_clock_monotonic layout");
+
+/* clock_wall: Nanoseconds since 1970-01-01T00:00:00Z. */
+struct tessera_args_clock_wall {
+    int64_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_clock_wall) == 8, "tessera_args_clock_wall layout");
+
+/* entropy: Fill a buffer with bytes from a cryptographically secure source. */
+struct tessera_args_entropy {
+    uint32_t ptr; /* Buffer to fill. */
+    uint32_t len; /* Number of bytes. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_entropy) == 12, "tessera_args_entropy layout");
+
+/* cmdline: Copy the boot command line (UTF-8, no NUL, at most CMDLINE_MAX bytes) truncated to `cap`; return its full length, or -EINVAL (-2) for a range outside memory. */
+struct tessera_args_cmdline {
+    uint32_t ptr; /* Buffer for the command line. */
+    uint32_t cap; /* Capacity of the buffer. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_cmdline) == 12, "tessera_args_cmdline layout");
+
+/* yield: Block until monotonic time >= `deadline` or an acquired device has input; return the ready set (bit h = handle h, bit 63 = console input; 0 on timeout). A deadline in the past polls. Never busy-waits. */
+struct tessera_args_yield {
+    int64_t deadline; /* Monotonic time (ns) to wake up at. */
+    int64_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_yield) == 16, "tessera_args_yield layout");
+
+/* net_acquire: Acquire a network device by name. `EINVAL` if the name is not in the manifest or is already acquired. */
+struct tessera_args_net_acquire {
+    uint32_t name; /* Device name from the manifest. */
+    uint32_t name_len; /* Length of the name. */
+    uint32_t handle_out; /* u32: the handle. */
+    uint32_t info_out; /* A `net_info`. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_net_acquire) == 20, "tessera_args_net_acquire layout");
+
+/* net_write: Send one Ethernet frame. May drop under pressure, like a NIC. */
+struct tessera_args_net_write {
+    uint32_t h; /* A net handle. */
+    uint32_t ptr; /* One Ethernet frame, no FCS. */
+    uint32_t len; /* 14 <= len <= mtu + 14. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_net_write) == 16, "tessera_args_net_write layout");
+
+/* net_read: Receive one Ethernet frame, or `AGAIN`. */
+struct tessera_args_net_read {
+    uint32_t h; /* A net handle. */
+    uint32_t ptr; /* Buffer for one frame. */
+    uint32_t cap; /* Capacity of the buffer. */
+    uint32_t len_out; /* u32: length of the frame. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_net_read) == 20, "tessera_args_net_read layout");
+
+/* block_acquire: Acquire a block device by name. */
+struct tessera_args_block_acquire {
+    uint32_t name; /* Device name from the manifest. */
+    uint32_t name_len; /* Length of the name. */
+    uint32_t handle_out; /* u32: the handle. */
+    uint32_t info_out; /* A `block_info`. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_block_acquire) == 20, "tessera_args_block_acquire layout");
+
+/* block_read: Read whole blocks inside the capacity. */
+struct tessera_args_block_read {
+    uint32_t h; /* A block handle. */
+    int64_t offset; /* Byte offset, a multiple of block_size. */
+    uint32_t ptr; /* Buffer to read into. */
+    uint32_t len; /* A multiple of block_size, at least one block. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_block_read) == 32, "tessera_args_block_read layout");
+
+/* block_write: Write whole blocks inside the capacity. */
+struct tessera_args_block_write {
+    uint32_t h; /* A block handle. */
+    int64_t offset; /* Byte offset, a multiple of block_size. */
+    uint32_t ptr; /* Bytes to write. */
+    uint32_t len; /* A multiple of block_size, at least one block. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_block_write) == 32, "tessera_args_block_write layout");
+
+/* block_flush: When this returns `OK`, every completed write is durable. */
+struct tessera_args_block_flush {
+    uint32_t h; /* A block handle. */
+    int32_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_block_flush) == 8, "tessera_args_block_flush layout");
 
 #endif /* TESSERA_ABI_H */

@@ -141,14 +141,39 @@ export function renderCHeader(): string {
   }
   out.push("");
   out.push("/*");
-  out.push(" * The calls. Pointers are uint32_t offsets into the image's linear memory;");
-  out.push(" * a host implements each as tessera_host_<name> taking its guest's memory.");
+  out.push(" * The calls. A native guest makes call N by handing its tender a pointer to");
+  out.push(" * struct tessera_args_<name>: the parameters as the wasm import takes them");
+  out.push(" * (pointers are uint32_t offsets into the image's linear memory, which the");
+  out.push(" * tender checks) and `ret`, which the tender fills in.");
   out.push(" */");
+  out.push("enum tessera_call {");
+  CALLS.forEach((c, i) => out.push(`    TESSERA_CALL_${c.name.toUpperCase()} = ${i},`));
+  out.push(`    TESSERA_CALL_COUNT = ${CALLS.length}`);
+  out.push("};");
   for (const c of CALLS) {
-    const params = c.params.map((p) => `${cType(p)} ${p.name}`).join(", ") || "void";
-    out.push(`/* ${c.doc} */`);
-    const noreturn = c.returns === "noreturn" ? "_Noreturn " : "";
-    out.push(`${noreturn}${cReturnType(c)} tessera_${c.name}(${params});`);
+    out.push("");
+    out.push(`/* ${c.name}: ${c.doc} */`);
+    out.push(`struct tessera_args_${c.name} {`);
+    const fields: { type: string; name: string; doc: string; size: number }[] = c.params.map((p) => ({
+      type: cType(p),
+      name: p.name,
+      doc: p.doc,
+      size: p.kind === "i64" ? 8 : 4,
+    }));
+    const ret = cReturnType(c);
+    if (ret !== "void")
+      fields.push({ type: ret, name: "ret", doc: "Set by the tender.", size: ret === "int64_t" ? 8 : 4 });
+    let offset = 0;
+    let align = 1;
+    for (const f of fields) {
+      offset = Math.ceil(offset / f.size) * f.size;
+      align = Math.max(align, f.size);
+      offset += f.size;
+      out.push(`    ${f.type} ${f.name}; /* ${f.doc} */`);
+    }
+    out.push("};");
+    const size = Math.ceil(offset / align) * align;
+    out.push(`_Static_assert(sizeof(struct tessera_args_${c.name}) == ${size}, "tessera_args_${c.name} layout");`);
   }
   out.push("");
   out.push("#endif /* TESSERA_ABI_H */");
@@ -199,11 +224,46 @@ export function renderHostInterface(): string {
   return out.join("\n") + "\n";
 }
 
+/**
+ * The native guest's side of every call (packages/abi/native/bindings.c): the
+ * function wasm2c's output imports as `w2c_tessera_<name>`, which packs its
+ * parameters into the call's argument struct and hands it to the tender.
+ */
+export function renderNativeBindings(): string {
+  const u = (t: string) => (t === "int64_t" ? "u64" : "u32");
+  const out: string[] = [];
+  out.push(`/* bindings.c: the ABI calls of a native image, as wasm2c's output imports them. */`);
+  out.push(`/* ${BANNER} */`);
+  out.push('#include "guest.h"');
+  out.push('#include "tessera_abi.h"');
+  out.push('#include "wasm-rt.h"');
+  out.push("");
+  out.push("typedef uint32_t u32;");
+  out.push("typedef uint64_t u64;");
+  out.push("struct w2c_tessera;");
+  for (const c of CALLS) {
+    const ret = cReturnType(c);
+    const params = ["struct w2c_tessera* env", ...c.params.map((p) => `${u(cType(p))} ${p.name}`)].join(", ");
+    const noreturn = c.returns === "noreturn" ? "__attribute__((noreturn)) " : "";
+    out.push("");
+    out.push(`${noreturn}${ret === "void" ? "void" : u(ret)} w2c_tessera_${c.name}(${params}) {`);
+    out.push("  (void)env;");
+    const init = c.params.map((p) => `.${p.name} = (${cType(p)})${p.name}`).join(", ");
+    out.push(`  struct tessera_args_${c.name} args = {${init}};`);
+    out.push(`  tessera_native_call(TESSERA_CALL_${c.name.toUpperCase()}, &args);`);
+    if (c.returns === "noreturn") out.push("  __builtin_trap(); /* the tender never returns from it */");
+    else if (ret !== "void") out.push(`  return (${u(ret)})args.ret;`);
+    out.push("}");
+  }
+  return out.join("\n") + "\n";
+}
+
 /** Every generated file, relative to packages/abi. */
 export function renderAll(): Record<string, string> {
   return {
     "assembly/index.ts": renderAssemblyScript(),
     "include/tessera_abi.h": renderCHeader(),
+    "native/bindings.c": renderNativeBindings(),
     "src/host.ts": renderHostInterface(),
   };
 }

@@ -21,7 +21,8 @@ test("every call is declared once in each binding", () => {
   const files = renderAll();
   for (const c of CALLS) {
     expect(files["assembly/index.ts"]).toContain(`@external("tessera", "${c.name}")`);
-    expect(files["include/tessera_abi.h"]).toContain(` tessera_${c.name}(`);
+    expect(files["include/tessera_abi.h"]).toContain(`struct tessera_args_${c.name} {`);
+    expect(files["include/tessera_abi.h"]).toContain(`TESSERA_CALL_${c.name.toUpperCase()} = ${CALLS.indexOf(c)},`);
     expect(files["src/host.ts"]).toMatch(new RegExp(`\\n  ${c.name}\\(`));
   }
 });
