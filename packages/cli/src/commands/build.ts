@@ -20,20 +20,25 @@ import {
 import { compile, type Opt } from "../build/compile.js";
 import { finish } from "../build/finish.js";
 import { manifestOf, type DeviceUse } from "../build/manifest.js";
+import { buildNative } from "../build/native.js";
 import { CliError } from "../errors.js";
 
 /** The targets `--target` accepts. */
-export const TARGETS = ["node"] as const;
+export const TARGETS = ["node", "spt", "hvt"] as const;
 
 /** The command's usage. */
 export const spec: CommandSpec = {
   name: "build",
-  usage: "tessera build APP [--target node] [-o DIR] [--opt size|speed] [--assets DIR] [--debug]",
-  summary: "Compile the app in directory APP (package.json + assembly/index.ts) into DIR/<name>.wasm.",
+  usage: "tessera build APP [--target node|spt|hvt] [-o DIR] [--opt size|speed] [--assets DIR] [--debug]",
+  summary:
+    "Compile the app in directory APP (package.json + assembly/index.ts) into DIR/<name>.wasm, or into a native image DIR/<name>.spt or DIR/<name>.hvt.",
   positionals: ["APP"],
   required: 1,
   options: {
-    target: { value: "TARGET", help: `where the image will run: ${TARGETS.join(", ")} (default node)` },
+    target: {
+      value: "TARGET",
+      help: "where the image will run: node (a .wasm for the Node.js tender, default), spt (a native image for the seccomp process tender tessera-spt) or hvt (a native image for the KVM tender tessera-hvt)",
+    },
     out: { value: "DIR", short: "o", help: "output directory (default: build)" },
     opt: { value: "size|speed", help: "optimise for size (default) or speed" },
     assets: {
@@ -47,6 +52,8 @@ export const spec: CommandSpec = {
     `at most ${MAX_ASSET_FILES} files of at most ${MAX_ASSET_BYTES} bytes each.`,
     "A release image keeps its function names in DIR/<name>.wasm.names beside it;",
     "`tessera run` and `tessera inspect` read them from there.",
+    "A native image (--target spt or hvt) is the same .wasm translated to C by wasm2c and compiled with gcc",
+    "into a static x86_64 ELF; its function names are in its symbol table.",
   ],
 };
 
@@ -123,6 +130,22 @@ export default async function build(argv: string[]): Promise<number> {
     throw e;
   }
   mkdirSync(outDir, { recursive: true });
+  if (target === "spt" || target === "hvt") {
+    const file = join(outDir, `${app.name}.${target}`);
+    const r = buildNative({
+      target,
+      image: done.image,
+      names: done.names,
+      manifest: done.manifest,
+      opt: opt as Opt,
+      out: file,
+      progress: (line) => process.stderr.write(`tessera: ${line}\n`),
+    });
+    process.stderr.write(
+      `tessera: wrote ${file} (${r.bytes} bytes; code ${r.text}, read-only data ${r.rodata}, data ${r.data})\n`,
+    );
+    return 0;
+  }
   const file = join(outDir, `${app.name}.wasm`);
   writeFileSync(file, done.image);
   if (done.names) writeFileSync(`${file}.names`, done.names);

@@ -1,0 +1,23 @@
+/* guest.h: what the pieces of the guest runtime share. */
+#ifndef TESSERA_GUEST_H
+#define TESSERA_GUEST_H
+
+#include <stdint.h>
+
+#include "tessera_native.h"
+
+/* The boot page the tender wrote (set once by start.c). */
+extern struct tessera_boot* tessera_boot;
+
+/* Hands call `nr` with its argument struct to the tender: a plain call on
+ * spt (call_spt.c), port I/O on hvt (call_hvt.c). */
+void tessera_native_call(uint32_t nr, void* args);
+
+/* Reports a trap to the tender with the reason and an address inside the
+ * wasm function that trapped; never returns. */
+__attribute__((noreturn)) void tessera_native_trap(const char* reason, uint64_t pc);
+
+/* The generated code's entry, wasm2c'd with module name "app". */
+void tessera_app_run(void);
+
+#endif

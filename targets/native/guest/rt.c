@@ -1,0 +1,145 @@
+/*
+ * rt.c: the runtime wasm2c's output needs, without libc: linear memory carved
+ * from the heap the tender set aside, tables from a static pool, traps, the
+ * stack check and the mem* functions the compiler may call.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest.h"
+#include "wasm-rt.h"
+
+uint32_t wasm_rt_call_stack_depth;
+uintptr_t tessera_stack_limit;
+
+/* ---- mem* (gcc emits calls to these for struct copies and large inits) ---- */
+
+void* memcpy(void* restrict d, const void* restrict s, size_t n) {
+  void* r = d;
+  __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+  return r;
+}
+
+void* memmove(void* d, const void* s, size_t n) {
+  unsigned char* dp = d;
+  const unsigned char* sp = s;
+  if ((uintptr_t)dp - (uintptr_t)sp >= n) return memcpy(d, s, n); /* no overlap, or d before s */
+  dp += n - 1;
+  sp += n - 1;
+  __asm__ volatile("std; rep movsb; cld" : "+D"(dp), "+S"(sp), "+c"(n) : : "memory");
+  return d;
+}
+
+void* memset(void* d, int c, size_t n) {
+  void* r = d;
+  __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+  return r;
+}
+
+int memcmp(const void* a, const void* b, size_t n) {
+  const unsigned char *x = a, *y = b;
+  for (; n; n--, x++, y++)
+    if (*x != *y) return *x - *y;
+  return 0;
+}
+
+/* ---- traps: the reasons in the words V8 uses, so every target says the same ---- */
+
+static const char* const reasons[] = {
+    [WASM_RT_TRAP_NONE] = "trap",
+    [WASM_RT_TRAP_OOB] = "memory access out of bounds",
+    [WASM_RT_TRAP_INT_OVERFLOW] = "divide result unrepresentable",
+    [WASM_RT_TRAP_DIV_BY_ZERO] = "divide by zero",
+    [WASM_RT_TRAP_INVALID_CONVERSION] = "float unrepresentable in integer range",
+    [WASM_RT_TRAP_UNREACHABLE] = "unreachable",
+    [WASM_RT_TRAP_CALL_INDIRECT] = "null function or function signature mismatch",
+    [WASM_RT_TRAP_NULL_REF] = "dereferencing a null pointer",
+    [WASM_RT_TRAP_UNCAUGHT_EXCEPTION] = "uncaught exception",
+    [WASM_RT_TRAP_UNALIGNED] = "unaligned access",
+    [WASM_RT_TRAP_EXHAUSTION] = "call stack exhausted",
+};
+
+__attribute__((noreturn, noinline, cold)) void wasm_rt_trap(wasm_rt_trap_t code) {
+  const char* reason = (unsigned)code < sizeof reasons / sizeof *reasons ? reasons[code] : "trap";
+  /* The return address is inside the wasm function whose check failed. */
+  tessera_native_trap(reason, (uint64_t)(uintptr_t)__builtin_return_address(0));
+}
+
+bool wasm_rt_is_initialized(void) { return true; }
+
+/* ---- linear memory: [heap_base, heap_base + heap_size), zero from the tender ---- */
+
+static void publish_size(uint64_t size) {
+  /* The tender checks every wasm range against this. */
+  *(volatile uint64_t*)&tessera_boot->heap_used = size;
+}
+
+void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint64_t initial, uint64_t max, bool is64, uint32_t page_size) {
+  uint64_t room = tessera_boot->heap_size / page_size;
+  if (is64 || initial > room) {
+    static const char msg[] = "the image's initial memory does not fit: run it with more --mem";
+    tessera_native_trap(msg, 0);
+  }
+  m->data = (uint8_t*)(uintptr_t)tessera_boot->heap_base;
+  m->page_size = page_size;
+  m->pages = initial;
+  m->max_pages = max < room ? max : room;
+  m->size = initial * page_size;
+  m->data_end = m->data + m->size;
+  m->is64 = false;
+  publish_size(m->size);
+}
+
+uint64_t wasm_rt_grow_memory(wasm_rt_memory_t* m, uint64_t delta) {
+  uint64_t old = m->pages, pages = old + delta;
+  if (pages < old || pages > m->max_pages) return (uint64_t)-1;
+  /* The pages past the old end have never been written: still zero. */
+  m->pages = pages;
+  m->size = pages * m->page_size;
+  m->data_end = m->data + m->size;
+  publish_size(m->size);
+  return old;
+}
+
+void wasm_rt_free_memory(wasm_rt_memory_t* m) { (void)m; }
+
+/* ---- tables: from a static pool (AssemblyScript images have one small funcref table) ---- */
+
+#define TABLE_POOL (64u << 10)
+static uint8_t table_pool[TABLE_POOL] __attribute__((aligned(16)));
+static size_t table_used;
+
+static void* table_alloc(uint64_t bytes) {
+  if (bytes > TABLE_POOL - table_used) tessera_native_trap("the image's tables do not fit in 64 KiB", 0);
+  void* p = table_pool + table_used;
+  table_used += (bytes + 15) & ~(uint64_t)15;
+  return p;
+}
+
+void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t* t, uint32_t elements, uint32_t max_elements) {
+  t->data = table_alloc((uint64_t)elements * sizeof *t->data);
+  for (uint32_t i = 0; i < elements; i++) t->data[i] = wasm_rt_funcref_null_value;
+  t->size = elements;
+  t->max_size = elements < max_elements ? elements : max_elements; /* tables do not grow here */
+}
+
+void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t* t) { (void)t; }
+
+uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t* t, uint32_t delta, wasm_rt_funcref_t init) {
+  (void)t, (void)delta, (void)init;
+  return (uint32_t)-1;
+}
+
+void wasm_rt_allocate_externref_table(wasm_rt_externref_table_t* t, uint32_t elements, uint32_t max_elements) {
+  t->data = table_alloc((uint64_t)elements * sizeof *t->data);
+  for (uint32_t i = 0; i < elements; i++) t->data[i] = wasm_rt_externref_null_value;
+  t->size = elements;
+  t->max_size = elements < max_elements ? elements : max_elements;
+}
+
+void wasm_rt_free_externref_table(wasm_rt_externref_table_t* t) { (void)t; }
+
+uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t* t, uint32_t delta, wasm_rt_externref_t init) {
+  (void)t, (void)delta, (void)init;
+  return (uint32_t)-1;
+}
