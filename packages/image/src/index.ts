@@ -19,3 +19,4 @@ export {
   leb128,
 } from "./write.js";
 export * from "./names.js";
+export * from "./native.js";

@@ -4,16 +4,19 @@
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
-import { ImageError, parseImage, parseNames } from "@tessera/image";
+import { ImageError, isElf, parseImage, parseNames } from "@tessera/image";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
 import { CliError } from "../errors.js";
+import { formatNativeReport, nativeReport } from "../inspect/native.js";
 import { buildReport, formatReport, type Report } from "../inspect/report.js";
+import { readNative } from "./run-native.js";
 
 /** The command's usage. */
 export const spec: CommandSpec = {
   name: "inspect",
   usage: "tessera inspect IMAGE [--json] [--top N]",
-  summary: "Show an image's ABI version, devices, imports and exports, and its size by section, package and function.",
+  summary:
+    "Show an image's ABI version, devices, imports and exports, and its size by section, package and function (a native .spt or .hvt image: by segment, package and function).",
   positionals: ["IMAGE"],
   required: 1,
   options: {
@@ -33,6 +36,14 @@ export default async function inspect(argv: string[]): Promise<number> {
   if (!/^\d+$/.test(topText)) throw new CliError(`--top ${topText}: give a whole number`, 2);
   if (!existsSync(file)) throw new CliError(`${file}: file not found (build one with: tessera build APP -o DIR)`);
   const bytes = new Uint8Array(readFileSync(file));
+  if (isElf(bytes)) {
+    const appName = file.replace(/^.*\//, "").replace(/\.(spt|hvt)$/, "");
+    const report = nativeReport(file, bytes.length, readNative(file, bytes), appName);
+    process.stdout.write(
+      args.flags.has("json") ? JSON.stringify(report, null, 2) + "\n" : formatNativeReport(report, Number(topText)),
+    );
+    return 0;
+  }
   let image;
   try {
     image = parseImage(bytes);

@@ -1,13 +1,17 @@
 /**
- * `tessera run IMAGE`: boots an image on the tender that fits it (only the
- * Node.js tender so far).
+ * `tessera run IMAGE`: boots an image on the tender that fits it: a `.wasm`
+ * on the Node.js tender in this process, a native image on the tender its
+ * target note names (tessera-spt or tessera-hvt).
  *
  * @module
  */
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { CMDLINE_MAX } from "@tessera/abi";
+import { isElf } from "@tessera/image";
 import { runFile, TenderError } from "@tessera/node";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
 import { CliError } from "../errors.js";
+import { readNative, runNative } from "./run-native.js";
 import { parseDevices, parseMem, parsePublishes } from "./run-options.js";
 
 /** The command's usage. */
@@ -24,20 +28,25 @@ export const spec: CommandSpec = {
     net: {
       value: "NAME=BACKEND",
       repeat: true,
-      help: "give the image its net device NAME: tap:IFNAME (a Linux TAP device), switch:SWITCH (see tessera switch) or user (user-mode networking: no root, a gateway in the tender; the guest gets 10.0.2.15 by DHCP)",
+      help: "give the image its net device NAME: tap:IFNAME (a Linux TAP device; the only kind a native image takes), switch:SWITCH (see tessera switch) or user (user-mode networking: no root, a gateway in the tender; the guest gets 10.0.2.15 by DHCP)",
     },
     publish: {
       value: "[ADDR:]HOSTPORT:GUESTPORT",
       repeat: true,
       help: "listen on ADDR:HOSTPORT (ADDR default 127.0.0.1; HOSTPORT 0: any free port) and connect each host TCP connection to the guest's GUESTPORT, with user-mode networking (implies --net NAME=user for an image with one net device)",
     },
-    block: { value: "NAME=FILE", repeat: true, help: "give the image its block device NAME, backed by FILE (not yet)" },
+    block: {
+      value: "NAME=FILE",
+      repeat: true,
+      help: "give the image its block device NAME, backed by FILE (a disk from tessera disk create)",
+    },
   },
   notes: [
     "Words after -- form the image's command line, e.g. `tessera run hello.wasm -- name=x`.",
     "Every device in the image's manifest must be given; see them with `tessera inspect IMAGE`.",
     "With --publish, e.g. `tessera run http.wasm --publish 8080:80`, leave ip= off the command line: the guest gets its address by DHCP.",
     "A trap or panic in the guest exits with status 255.",
+    "A native image (.spt, .hvt) runs on tessera-spt or tessera-hvt, with tap: networks only.",
   ],
 };
 
@@ -57,11 +66,34 @@ export default async function run(argv: string[]): Promise<number> {
   const net = parseDevices("net", args.values.get("net") ?? []);
   const block = parseDevices("block", args.values.get("block") ?? []);
   const publish = parsePublishes(args.values.get("publish") ?? []);
+  const file = args.positionals[0];
+  if (startsAsElf(file)) {
+    const image = readNative(file, new Uint8Array(readFileSync(file)));
+    return runNative(file, image, { memMiB, net, block, publish, cmdline: args.rest });
+  }
   try {
     const { status } = await runFile(args.positionals[0], { cmdline, memMiB, net, block, publish });
     return status;
   } catch (e) {
     if (e instanceof TenderError) throw new CliError(e.message);
     throw e;
+  }
+}
+
+/** True if `file` can be read and starts with the ELF magic (errors are left to the tender's reader). */
+function startsAsElf(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const head = new Uint8Array(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && isElf(head);
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
   }
 }

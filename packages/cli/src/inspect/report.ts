@@ -131,7 +131,7 @@ export function buildReport(
   };
 }
 
-function bars(rows: SizeRow[], total: number, limit = rows.length): string[] {
+export function bars(rows: SizeRow[], total: number, limit = rows.length): string[] {
   const shown = rows.slice(0, limit);
   const w = Math.max(...shown.map((r) => r.name.length), 8);
   const out = shown.map((r) => {

@@ -1,0 +1,101 @@
+/**
+ * `tessera run` of a native image: the image's target note picks the tender
+ * (tessera-spt or tessera-hvt), which is started with the same options; its
+ * exit status becomes ours.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { constants } from "node:os";
+import { dirname, join } from "node:path";
+import { ImageError, parseNativeImage, type NativeImage } from "@tessera/image";
+import { tesseraModules } from "../build/compile.js";
+import { CliError } from "../errors.js";
+
+/** What `tessera run` passes on to a native tender. */
+export interface NativeRun {
+  memMiB?: number;
+  net: Record<string, string>;
+  block: Record<string, string>;
+  publish: string[];
+  /** The words after `--`. */
+  cmdline: string[];
+}
+
+/** The path of the tender binary for `target`, from its package's `bin`. */
+export function tenderPath(target: "spt" | "hvt"): string {
+  const name = `tessera-${target}`;
+  const pkg = join(tesseraModules(), "@tessera", target, "package.json");
+  let bin: string | undefined;
+  try {
+    bin = (JSON.parse(readFileSync(pkg, "utf8")) as { bin?: Record<string, string> }).bin?.[name];
+  } catch {
+    /* not installed */
+  }
+  const path = bin ? join(dirname(pkg), bin) : "";
+  if (!bin || !existsSync(path))
+    throw new CliError(
+      `${name} is not built: it is compiled from C with gcc by npm install (install gcc with: apt-get install gcc, then run: npm run build)`,
+    );
+  return path;
+}
+
+/** Reads the native image `file`; throws a CliError saying what is wrong. */
+export function readNative(file: string, bytes: Uint8Array): NativeImage {
+  try {
+    return parseNativeImage(bytes);
+  } catch (e) {
+    if (e instanceof ImageError) throw new CliError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The tender's command line for `opts`. */
+export function tenderArgs(file: string, opts: NativeRun): string[] {
+  const args: string[] = [];
+  if (opts.memMiB !== undefined) args.push("--mem", String(opts.memMiB));
+  for (const [name, value] of Object.entries(opts.net)) args.push("--net", `${name}=${value}`);
+  for (const [name, value] of Object.entries(opts.block)) args.push("--block", `${name}=${value}`);
+  args.push(file);
+  if (opts.cmdline.length) args.push("--", ...opts.cmdline);
+  return args;
+}
+
+/** Runs `file` (already read as `image`) on its tender; resolves to the exit status. */
+export async function runNative(file: string, image: NativeImage, opts: NativeRun): Promise<number> {
+  if (opts.publish.length)
+    throw new CliError(
+      `--publish ${opts.publish[0]}: a native image has only tap: networks for now; --publish needs the Node.js tender (build a .wasm: tessera build APP)`,
+      2,
+    );
+  for (const [name, value] of Object.entries(opts.net))
+    if (!value.startsWith("tap:"))
+      throw new CliError(
+        `--net ${name}=${value}: a native image takes only tap:IFNAME networks; user and switch networks need the Node.js tender (build a .wasm: tessera build APP)`,
+        2,
+      );
+  const tender = tenderPath(image.target);
+  const child = spawn(tender, tenderArgs(file, opts), { stdio: "inherit" });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, forward(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      child.on("error", (e) => reject(new CliError(`cannot start ${tender}: ${e.message}`)));
+      child.on("exit", (code, signal) => {
+        if (code !== null) return resolve(code);
+        const why =
+          signal === "SIGSYS"
+            ? " (the guest made a system call outside the tender's seccomp allowlist)"
+            : signal === "SIGKILL"
+              ? " (killed)"
+              : "";
+        process.stderr.write(`tessera: tessera-${image.target} was stopped by ${signal}${why}\n`);
+        resolve(128 + (constants.signals[signal as NodeJS.Signals] ?? 0));
+      });
+    });
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+  }
+}

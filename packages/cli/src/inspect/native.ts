@@ -1,0 +1,70 @@
+/**
+ * `tessera inspect` of a native image (.spt, .hvt): its target, ABI version
+ * and devices from the notes, its segments, and its code by package and by
+ * function from the symbol table.
+ *
+ * @module
+ */
+import type { NativeImage } from "@tessera/image";
+import { bars, packageOf, type SizeRow } from "./report.js";
+
+/** Everything shown, also the `--json` output. */
+export interface NativeReport {
+  file: string;
+  size: number;
+  target: "spt" | "hvt";
+  abiVersion: number;
+  devices: NativeImage["manifest"]["devices"];
+  segments: { address: string; flags: string; role: string; fileBytes: number; memoryBytes: number }[];
+  packages: SizeRow[];
+  functions: SizeRow[];
+}
+
+const ROLES: Record<string, string> = { "r-x": "code", "r--": "read-only data", "rw-": "data and bss" };
+
+/** The report of `image`, `size` bytes on disk; `appName` names the app's own package. */
+export function nativeReport(file: string, size: number, image: NativeImage, appName: string): NativeReport {
+  const byPackage = new Map<string, number>();
+  for (const f of image.functions) {
+    const pkg = f.name.startsWith("(runtime)") ? "(guest runtime and wasm2c helpers)" : packageOf(f.name, appName);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + f.size);
+  }
+  return {
+    file,
+    size,
+    target: image.target,
+    abiVersion: image.abiVersion,
+    devices: image.manifest.devices,
+    segments: image.segments.map((s) => ({
+      address: `0x${s.vaddr.toString(16)}`,
+      flags: s.flags,
+      role: ROLES[s.flags] ?? "?",
+      fileBytes: s.fileSize,
+      memoryBytes: s.memSize,
+    })),
+    packages: [...byPackage].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes),
+    functions: image.functions.map((f) => ({ name: f.name, bytes: f.size })),
+  };
+}
+
+/** The report as text. */
+export function formatNativeReport(r: NativeReport, top = 15): string {
+  const code = r.functions.reduce((n, f) => n + f.bytes, 0);
+  const out = [
+    `${r.file}: ${r.size} bytes, native image for tessera-${r.target}, Tessera ABI v${r.abiVersion}`,
+    `devices: ${r.devices.length ? r.devices.map((d) => `${d.name} (${d.kind})`).join(", ") : "none"}`,
+    "",
+    "segments:",
+    ...r.segments.map(
+      (s) =>
+        `  ${s.address.padEnd(10)} ${s.flags}  ${s.role.padEnd(15)} ${String(s.memoryBytes).padStart(8)} B in memory, ${s.fileBytes} B in the file`,
+    ),
+    "",
+    "code by package:",
+    ...bars(r.packages, code),
+    "",
+    `biggest functions (of ${r.functions.length}):`,
+    ...bars(r.functions, code, top),
+  ];
+  return out.join("\n") + "\n";
+}

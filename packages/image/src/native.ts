@@ -1,0 +1,147 @@
+// Native images (.spt, .hvt): static x86_64 ELF files whose section
+// .note.tessera carries the ABI version, the target and the manifest (see
+// targets/native/include/tessera_native.h). A strict, bounds-checked reader.
+import { ImageError } from "./errors.js";
+import { parseManifest, type Manifest } from "./manifest.js";
+
+/** The native targets by their number in the target note. */
+export const NATIVE_TARGET_NAMES: Record<number, "spt" | "hvt"> = { 1: "spt", 2: "hvt" };
+
+/** What a native image's notes say, and what it is made of. */
+export interface NativeImage {
+  target: "spt" | "hvt";
+  abiVersion: number;
+  manifest: Manifest;
+  entry: bigint;
+  /** The PT_LOAD segments. */
+  segments: { vaddr: bigint; fileSize: number; memSize: number; flags: string }[];
+  /** Function symbols with a size, biggest first: the wasm functions and the runtime's. */
+  functions: { name: string; size: number }[];
+}
+
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+
+/** True if `bytes` starts like an ELF file. */
+export function isElf(bytes: Uint8Array): boolean {
+  return ELF_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+/**
+ * The name of a wasm function from its wasm2c symbol (`w2c_app_<name>`, with
+ * bytes other than letters, digits and single underscores written `0xHH`).
+ */
+export function wasmNameOf(symbol: string): string | null {
+  if (!symbol.startsWith("w2c_app_")) return null;
+  // gcc's clones keep the name with a suffix: f.constprop.0, f.isra.0, f.part.0, f.cold.
+  const mangled = symbol.slice("w2c_app_".length).replace(/(\.(constprop|isra|part|cold)(\.\d+)?)+$/, "");
+  const bytes: number[] = [];
+  for (let i = 0; i < mangled.length;) {
+    if (mangled.startsWith("0x", i) && /^[0-9A-F]{2}$/.test(mangled.slice(i + 2, i + 4))) {
+      bytes.push(parseInt(mangled.slice(i + 2, i + 4), 16));
+      i += 4;
+    } else {
+      bytes.push(mangled.charCodeAt(i));
+      i += 1;
+    }
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
+/** Reads a native image; throws an ImageError saying what is wrong. */
+export function parseNativeImage(bytes: Uint8Array): NativeImage {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const need = (at: number, n: number, what: string) => {
+    if (at < 0 || n < 0 || at + n > bytes.length) throw new ImageError(`native image truncated: ${what} is cut off`);
+  };
+  need(0, 64, "the ELF header");
+  if (!isElf(bytes)) throw new ImageError("not an ELF file");
+  if (bytes[4] !== 2 || bytes[5] !== 1 || v.getUint16(18, true) !== 62)
+    throw new ImageError("not a 64-bit little-endian x86_64 ELF file");
+  const entry = v.getBigUint64(24, true);
+  const phoff = Number(v.getBigUint64(32, true));
+  const shoff = Number(v.getBigUint64(40, true));
+  const phentsize = v.getUint16(54, true);
+  const phnum = v.getUint16(56, true);
+  const shentsize = v.getUint16(58, true);
+  const shnum = v.getUint16(60, true);
+  const shstrndx = v.getUint16(62, true);
+  need(phoff, phnum * phentsize, "the program headers");
+  need(shoff, shnum * shentsize, "the section headers");
+  if (phentsize < 56 || shentsize < 64) throw new ImageError("ELF header sizes are wrong");
+
+  const segments: NativeImage["segments"] = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (v.getUint32(at, true) !== 1) continue;
+    const f = v.getUint32(at + 4, true);
+    segments.push({
+      vaddr: v.getBigUint64(at + 16, true),
+      fileSize: Number(v.getBigUint64(at + 32, true)),
+      memSize: Number(v.getBigUint64(at + 40, true)),
+      flags: `${f & 4 ? "r" : "-"}${f & 2 ? "w" : "-"}${f & 1 ? "x" : "-"}`,
+    });
+  }
+
+  const sections = Array.from({ length: shnum }, (_, i) => {
+    const at = shoff + i * shentsize;
+    return {
+      name: v.getUint32(at, true),
+      type: v.getUint32(at + 4, true),
+      offset: Number(v.getBigUint64(at + 24, true)),
+      size: Number(v.getBigUint64(at + 32, true)),
+      link: v.getUint32(at + 40, true),
+      entsize: Number(v.getBigUint64(at + 56, true)),
+    };
+  });
+  const str = (table: number, at: number) => {
+    const s = sections[table];
+    if (!s) throw new ImageError("a string table is missing");
+    need(s.offset, s.size, "a string table");
+    let end = s.offset + at;
+    while (end < s.offset + s.size && bytes[end] !== 0) end++;
+    return new TextDecoder().decode(bytes.subarray(s.offset + at, end));
+  };
+  const named = (name: string) => sections.find((s) => shstrndx < shnum && str(shstrndx, s.name) === name);
+
+  const notes = named(".note.tessera");
+  if (!notes) throw new ImageError("not a Tessera native image: it has no .note.tessera section");
+  need(notes.offset, notes.size, ".note.tessera");
+  const found = new Map<number, Uint8Array>();
+  for (let at = notes.offset; at + 12 <= notes.offset + notes.size;) {
+    const namesz = v.getUint32(at, true);
+    const descsz = v.getUint32(at + 4, true);
+    const type = v.getUint32(at + 8, true);
+    const desc = at + 12 + ((namesz + 3) & ~3);
+    need(desc, descsz, "a note");
+    if (new TextDecoder().decode(bytes.subarray(at + 12, at + 12 + namesz)) === "Tessera\0")
+      found.set(type, bytes.subarray(desc, desc + descsz));
+    at = desc + ((descsz + 3) & ~3);
+  }
+  const word = (type: number, what: string) => {
+    const d = found.get(type);
+    if (!d || d.length < 4) throw new ImageError(`not a Tessera native image: its ${what} note is missing`);
+    return new DataView(d.buffer, d.byteOffset, 4).getUint32(0, true);
+  };
+  const abiVersion = word(1, "ABI version");
+  const targetNumber = word(3, "target");
+  const target = NATIVE_TARGET_NAMES[targetNumber];
+  if (!target) throw new ImageError(`its target note names target ${targetNumber}, which this tessera does not know`);
+  const json = found.get(4);
+  if (!json) throw new ImageError("not a Tessera native image: its manifest note is missing");
+  const manifest = parseManifest(new TextDecoder().decode(json));
+
+  const functions: NativeImage["functions"] = [];
+  const symtab = sections.find((s) => s.type === 2);
+  if (symtab && symtab.entsize >= 24) {
+    need(symtab.offset, symtab.size, ".symtab");
+    for (let at = symtab.offset; at + 24 <= symtab.offset + symtab.size; at += symtab.entsize) {
+      const info = bytes[at + 4];
+      const size = Number(v.getBigUint64(at + 16, true));
+      if ((info & 0xf) !== 2 || size === 0) continue; // STT_FUNC
+      const sym = str(symtab.link, v.getUint32(at, true));
+      functions.push({ name: wasmNameOf(sym) ?? `(runtime) ${sym}`, size });
+    }
+    functions.sort((a, b) => b.size - a.size);
+  }
+  return { target, abiVersion, manifest, entry, segments, functions };
+}
