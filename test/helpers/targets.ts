@@ -1,0 +1,57 @@
+// The targets an image can run on, and what each needs on this machine: the
+// shared integration suites run once per target that is here, and say why
+// for one that is not.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { ROOT, tessera } from "./cli.js";
+
+/** Where an image runs: the Node.js tender, the seccomp process tender, the KVM tender. */
+export type Target = "node" | "spt" | "hvt";
+
+/** Every target, in the order the suites run them. */
+export const TARGETS: Target[] = ["node", "spt", "hvt"];
+
+/** The built tender binary of a native target (as its package's bin names it). */
+export function tenderBinary(target: "spt" | "hvt"): string {
+  const dir = join(ROOT, "targets", target);
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { bin: Record<string, string> };
+  return join(dir, pkg.bin[`tessera-${target}`]);
+}
+
+/** Why `target` cannot run here, or null if it can. */
+export function targetMissing(target: Target): string | null {
+  if (target === "node") return null;
+  try {
+    if (!existsSync(tenderBinary(target))) return `tessera-${target} is not built (gcc)`;
+  } catch {
+    return `targets/${target} is not there`;
+  }
+  if (target === "hvt" && !existsSync("/dev/kvm")) return "no /dev/kvm";
+  return null;
+}
+
+/** True when KVM has no hardware virtualization under it here (it emulates the guest: slow). */
+export const KVM_EMULATED = !/\b(vmx|svm)\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
+
+/** The image file name of app `name` built for `target`. */
+export function imageName(name: string, target: Target): string {
+  return `${name}.${target === "node" ? "wasm" : target}`;
+}
+
+/** Builds the app in `app` (relative to the repository) for `target` into `dir`; returns the image's path. */
+export function buildFor(app: string, target: Target, dir: string): string {
+  const built = tessera(["build", app, "-o", dir, ...(target === "node" ? [] : ["--target", target])]);
+  expect(built.status, built.stderr).toBe(0);
+  const name = JSON.parse(readFileSync(join(ROOT, app, "package.json"), "utf8")).name.replace(/^@[^/]+\//, "");
+  return join(dir, imageName(name, target));
+}
+
+/** The targets a suite runs on: each with null, or why it is skipped (printed once). */
+export function suiteTargets(suite: string): [Target, string | null][] {
+  return TARGETS.map((t) => {
+    const why = targetMissing(t);
+    if (why) console.warn(`skipped ${suite} on ${t}: ${why}`);
+    return [t, why];
+  });
+}
