@@ -140,9 +140,10 @@ struct tender_devices {
     size_t count;
     struct tender_device devices[TESSERA_MAX_DEVICES];
     int8_t by_handle[TESSERA_MAX_HANDLE + 1]; /* index into devices, -1 if free */
-    /* Console input: stdin open at start, and not yet at its end. */
+    /* Console input: stdin open (for reading) at start. */
     bool console_open;
     bool console_armed; /* cleared when yield reports bit 63, set again by console_read */
+    bool console_ended; /* console_read met the end of input: yield stops watching it */
     /* Disk locks: removed by tender_exit only if this is set (spt's sandboxed
      * child clears it: its parent removes them when the child is gone). */
     bool release_locks;

@@ -1,0 +1,53 @@
+/* host.h: helpers the files of the shared tender library use among themselves. */
+#ifndef TESSERA_HOST_H
+#define TESSERA_HOST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tender.h"
+
+/* Writes `PROG: <message>\n` on stderr with one write(2); no allocation, so
+ * it is safe inside the sandbox. */
+void host_say(const struct tender *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void host_vsay(const struct tender *t, const char *fmt, va_list ap);
+
+/* Writes `len` bytes to `fd`, retrying short writes and EINTR; false on error. */
+_Bool host_write_all(int fd, const void *buf, size_t len);
+
+/* CRC-32 (zlib's: reflected, polynomial 0xEDB88320). */
+uint32_t host_crc32(const uint8_t *p, size_t len);
+
+/* True if `name` (len bytes) is a device name: [a-z0-9_]{1,31}. */
+_Bool host_valid_name(const char *name, size_t len);
+
+/* The manifest device `name` (len bytes) of `kind`, or NULL. */
+const struct tessera_note_device *host_manifest_find(const struct tender_image *img, const char *name, size_t len,
+                                                     uint8_t kind);
+
+/* Disks (disk.c). */
+void host_disk_open(struct tender *t, struct tender_device *d, const char *file);
+int32_t host_disk_read(struct tender *t, struct tender_device *d, int64_t offset, uint8_t *buf, uint32_t len);
+int32_t host_disk_write(struct tender *t, struct tender_device *d, int64_t offset, const uint8_t *buf, uint32_t len);
+int32_t host_disk_flush(struct tender *t, struct tender_device *d);
+
+/* TAP devices (tap.c); frames up to HOST_FRAME_MAX bytes are read whole (larger ones are dropped). */
+#define HOST_FRAME_MAX 65536u
+void host_tap_open(struct tender *t, struct tender_device *d, const char *ifname);
+
+/* Monotonic and wall clocks in ns (clock.c). */
+int64_t host_monotonic_ns(void);
+int64_t host_wall_ns(void);
+
+/* yield (yield.c): the ready set, blocking until `deadline` at the latest. */
+int64_t host_yield(struct tender *t, int64_t deadline);
+
+/* Console (console.c). */
+int32_t host_console_write(uint8_t *buf, uint32_t len);
+int32_t host_console_read(struct tender *t, uint8_t *buf, uint32_t cap, uint32_t *len_out);
+
+/* Trap (trap.c): prints `tessera: trap: <reason> in <function>`, exits 255. */
+_Noreturn void host_trap(struct tender *t, const struct tessera_args_trap *a);
+
+#endif /* TESSERA_HOST_H */

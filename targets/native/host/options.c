@@ -1,0 +1,161 @@
+/* options.c: the tender's command line: [--mem MiB] [--net NAME=tap:IFNAME]...
+ * [--block NAME=FILE]... IMAGE [-- CMDLINE...]. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+
+static void usage(const struct tender *t, FILE *to) {
+    fprintf(to,
+            "usage: %s [--mem MiB] [--net NAME=tap:IFNAME]... [--block NAME=FILE]... IMAGE [-- CMDLINE...]\n"
+            "\n"
+            "Runs a native Tessera image (tessera build APP --target %s). Its exit status\n"
+            "becomes this command's exit status; a panic or trap exits with 255.\n"
+            "\n"
+            "  --mem MiB             guest memory in MiB, %u to %u (default %u)\n"
+            "  --net NAME=tap:IFNAME give the image its net device NAME: the Linux TAP\n"
+            "                        device IFNAME (user-mode networking, switch: and\n"
+            "                        --publish need the Node tender: run the .wasm)\n"
+            "  --block NAME=FILE     give the image its block device NAME, backed by FILE\n"
+            "                        (tessera disk create FILE SIZE)\n"
+            "  --help                show this\n"
+            "\n"
+            "Words after -- form the image's command line (at most %u bytes).\n"
+            "Every device in the image's manifest must be given.\n",
+            t->prog, t->target == TESSERA_TARGET_HVT ? "hvt" : "spt", TESSERA_MEM_MIN_MIB, TESSERA_MEM_MAX_MIB,
+            TESSERA_MEM_DEFAULT_MIB, TESSERA_CMDLINE_MAX);
+}
+
+bool host_valid_name(const char *name, size_t len) {
+    if (len < 1 || len > TENDER_NAME_MAX) return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    }
+    return true;
+}
+
+static void parse_mem(struct tender *t, const char *text) {
+    uint64_t n = 0;
+    bool ok = *text != '\0';
+    for (const char *p = text; *p && ok; p++) {
+        if (*p < '0' || *p > '9' || n > TESSERA_MEM_MAX_MIB) ok = false;
+        else n = n * 10 + (uint64_t)(*p - '0');
+    }
+    if (!ok || n < TESSERA_MEM_MIN_MIB || n > TESSERA_MEM_MAX_MIB)
+        tender_fail(t, TENDER_EXIT_USAGE, "--mem %s: give a whole number of MiB from %u to %u, e.g. --mem %u", text,
+                    TESSERA_MEM_MIN_MIB, TESSERA_MEM_MAX_MIB, TESSERA_MEM_DEFAULT_MIB);
+    t->options.mem_size = n << 20;
+}
+
+static void parse_device(struct tender *t, uint8_t kind, const char *arg) {
+    const char *flag = kind == TESSERA_DEVICE_NET ? "net" : "block";
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL || eq[1] == '\0')
+        tender_fail(t, TENDER_EXIT_USAGE, "--%s %s: write it as NAME=%s, e.g. %s", flag, arg,
+                    kind == TESSERA_DEVICE_NET ? "tap:IFNAME" : "FILE",
+                    kind == TESSERA_DEVICE_NET ? "--net service=tap:tap0" : "--block storage=disk.img");
+    size_t name_len = (size_t)(eq - arg);
+    if (!host_valid_name(arg, name_len))
+        tender_fail(t, TENDER_EXIT_USAGE, "--%s %s: \"%.*s\" is not a device name (1-31 of a-z, 0-9, _)", flag, arg,
+                    (int)(name_len > 64 ? 64 : name_len), arg);
+    struct tender_options *o = &t->options;
+    for (size_t i = 0; i < o->device_count; i++) {
+        if (o->devices[i].kind == kind && strlen(o->devices[i].name) == name_len &&
+            memcmp(o->devices[i].name, arg, name_len) == 0)
+            tender_fail(t, TENDER_EXIT_USAGE, "--%s %.*s: given twice", flag, (int)name_len, arg);
+    }
+    if (o->device_count == TESSERA_MAX_DEVICES)
+        tender_fail(t, TENDER_EXIT_USAGE, "--%s %s: at most %u devices in all", flag, arg, TESSERA_MAX_DEVICES);
+    struct tender_device_option *d = &o->devices[o->device_count];
+    memset(d, 0, sizeof *d);
+    d->kind = kind;
+    memcpy(d->name, arg, name_len);
+    d->value = eq + 1;
+    if (kind == TESSERA_DEVICE_NET) {
+        if (strncmp(d->value, "tap:", 4) != 0)
+            tender_fail(t, TENDER_EXIT_USAGE,
+                        "--net %s: %s supports only tap:IFNAME; user-mode networking, switch: and --publish need the "
+                        "Node tender: build a .wasm (tessera build APP) and run it with tessera run",
+                        arg, t->prog);
+        const char *ifname = d->value + 4;
+        size_t n = strlen(ifname);
+        bool ok = n >= 1 && n <= TENDER_IFNAME_MAX;
+        for (size_t i = 0; i < n && ok; i++) {
+            char c = ifname[i];
+            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                 c == '.' || c == '-';
+        }
+        if (!ok)
+            tender_fail(t, TENDER_EXIT_USAGE, "--net %s: \"%s\" is not an interface name (1-%u of A-Z a-z 0-9 _ . -)",
+                        arg, ifname, TENDER_IFNAME_MAX);
+        memcpy(d->ifname, ifname, n);
+    }
+    o->device_count++;
+}
+
+static void join_cmdline(struct tender *t, int argc, char **argv, int first) {
+    struct tender_options *o = &t->options;
+    size_t total = 0;
+    for (int i = first; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        total += n + (i > first ? 1 : 0);
+        if (total > TESSERA_CMDLINE_MAX) continue; /* keep counting for the message */
+        if (i > first) o->cmdline[o->cmdline_len++] = ' ';
+        memcpy(o->cmdline + o->cmdline_len, argv[i], n);
+        o->cmdline_len += n;
+    }
+    if (total > TESSERA_CMDLINE_MAX)
+        tender_fail(t, TENDER_EXIT_USAGE, "the command line is %zu bytes; images accept at most %u", total,
+                    TESSERA_CMDLINE_MAX);
+}
+
+/* The value of option `name` at argv[*i] (`--name VALUE` or `--name=VALUE`), or NULL if argv[*i] is not it. */
+static const char *option_value(struct tender *t, int argc, char **argv, int *i, const char *name) {
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0) return NULL;
+    if (arg[n] == '=') return arg + n + 1;
+    if (arg[n] != '\0') return NULL;
+    if (*i + 1 >= argc) tender_fail(t, TENDER_EXIT_USAGE, "%s needs a value (see %s --help)", name, t->prog);
+    return argv[++*i];
+}
+
+void tender_parse_options(struct tender *t, int argc, char **argv) {
+    struct tender_options *o = &t->options;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *v;
+        if (strcmp(arg, "--") == 0) {
+            join_cmdline(t, argc, argv, i + 1);
+            break;
+        } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(t, stdout);
+            exit(0);
+        } else if ((v = option_value(t, argc, argv, &i, "--mem")) != NULL) {
+            parse_mem(t, v);
+        } else if ((v = option_value(t, argc, argv, &i, "--net")) != NULL) {
+            parse_device(t, TESSERA_DEVICE_NET, v);
+        } else if ((v = option_value(t, argc, argv, &i, "--block")) != NULL) {
+            parse_device(t, TESSERA_DEVICE_BLOCK, v);
+        } else if ((v = option_value(t, argc, argv, &i, "--publish")) != NULL) {
+            tender_fail(t, TENDER_EXIT_USAGE,
+                        "--publish %s: %s supports only tap:IFNAME networking; user-mode networking and --publish "
+                        "need the Node tender: build a .wasm (tessera build APP) and run it with tessera run",
+                        v, t->prog);
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            tender_fail(t, TENDER_EXIT_USAGE, "unknown option %s (see %s --help)", arg, t->prog);
+        } else if (o->image != NULL) {
+            tender_fail(t, TENDER_EXIT_USAGE,
+                        "one image at a time: got %s and %s (words for the image go after --, e.g. %s IMAGE -- %s)",
+                        o->image, arg, t->prog, arg);
+        } else {
+            o->image = arg;
+        }
+    }
+    if (o->image == NULL)
+        tender_fail(t, TENDER_EXIT_USAGE, "give the image to run: %s [options] IMAGE [-- CMDLINE...] (see %s --help)",
+                    t->prog, t->prog);
+}

@@ -1,0 +1,74 @@
+/* report.c: the tender's messages and its ways out (tender_fail, tender_exit). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+
+void tender_init(struct tender *t, const char *prog, uint32_t target) {
+    memset(t, 0, sizeof *t);
+    t->prog = prog;
+    t->target = target;
+    t->options.mem_size = (uint64_t)TESSERA_MEM_DEFAULT_MIB << 20;
+    for (size_t i = 0; i < TESSERA_MAX_DEVICES; i++) t->devices.devices[i].fd = -1;
+    memset(t->devices.by_handle, -1, sizeof t->devices.by_handle);
+    t->devices.release_locks = true;
+}
+
+bool host_write_all(int fd, const void *buf, size_t len) {
+    const uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+void host_vsay(const struct tender *t, const char *fmt, va_list ap) {
+    char line[1024];
+    int n = snprintf(line, sizeof line, "%s: ", t->prog);
+    if (n < 0) return;
+    size_t used = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    int m = vsnprintf(line + used, sizeof line - used, fmt, ap);
+    if (m < 0) return;
+    used += (size_t)m < sizeof line - used ? (size_t)m : sizeof line - used - 1;
+    if (used >= sizeof line - 1) used = sizeof line - 2; /* truncated: keep the newline */
+    line[used++] = '\n';
+    host_write_all(2, line, used);
+}
+
+void host_say(const struct tender *t, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    host_vsay(t, fmt, ap);
+    va_end(ap);
+}
+
+void tender_release_locks(struct tender *t) {
+    for (size_t i = 0; i < t->devices.count; i++) {
+        struct tender_device *d = &t->devices.devices[i];
+        if (d->lock_path == NULL) continue;
+        unlink(d->lock_path);
+        free(d->lock_path);
+        d->lock_path = NULL;
+    }
+}
+
+_Noreturn void tender_exit(struct tender *t, int status) {
+    if (t->devices.release_locks) tender_release_locks(t);
+    _exit(status);
+}
+
+_Noreturn void tender_fail(struct tender *t, int status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    host_vsay(t, fmt, ap);
+    va_end(ap);
+    tender_exit(t, status);
+}
