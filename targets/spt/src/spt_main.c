@@ -1,0 +1,35 @@
+/* spt_main.c: tessera-spt, the seccomp process tender: a native image runs in
+ * this process's address space, behind a seccomp-BPF allowlist. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "spt.h"
+
+int main(int argc, char **argv) {
+    static struct tender t; /* large (the options hold the command line): not on the stack */
+    tender_init(&t, "tessera-spt", TESSERA_TARGET_SPT);
+    tender_parse_options(&t, argc, argv);
+    tender_load_image(&t);
+    tender_check_devices(&t);
+    tender_open_devices(&t);
+    /*
+     * The guest runs in a child process; this one only waits for it. The disk
+     * locks hold this process's pid and are removed here when the child is
+     * gone, however it ended (exit, panic, trap, SIGSYS from the sandbox,
+     * SIGKILL): the sandboxed child cannot unlink files.
+     */
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child < 0) tender_fail(&t, TENDER_EXIT_ERROR, "cannot start the guest process: %s", strerror(errno));
+    if (child > 0) spt_supervise(&t, child);
+    t.devices.release_locks = false;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(TENDER_EXIT_ERROR);
+    signal(SIGPIPE, SIG_IGN); /* console output to a closed pipe is dropped, not fatal */
+    spt_map_memory(&t);
+    spt_sandbox(&t);
+    spt_launch(&t);
+}

@@ -1,0 +1,56 @@
+/* spt_supervise.c: the parent process: waits for the guest, forwards signals,
+ * removes the disk locks, and ends as the guest ended. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spt.h"
+
+/* The guest's pid, for the signal handler (which can reach nothing else). */
+static volatile pid_t guest_pid;
+
+static void forward(int sig) {
+    if (guest_pid > 0) kill(guest_pid, sig);
+}
+
+_Noreturn void spt_supervise(struct tender *t, pid_t child) {
+    static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    guest_pid = child;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &sa, NULL);
+    int status;
+    while (waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR) {
+            const char *why = strerror(errno);
+            tender_fail(t, TENDER_EXIT_ERROR, "lost the guest process: %s", why);
+        }
+    }
+    tender_release_locks(t);
+    if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
+    const char *abbrev = sigabbrev_np(sig);
+    if (sig == SIGSYS)
+        fprintf(stderr, "%s: the guest made a system call outside the sandbox's allowlist and was killed (SIGSYS)\n",
+                t->prog);
+    else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP || sig == SIGABRT)
+        fprintf(stderr, "%s: the guest crashed (SIG%s)\n", t->prog, abbrev ? abbrev : "?");
+    /* End the same way, so that whoever started the tender sees the signal; no core file of the tender. */
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig);
+}
