@@ -15,6 +15,7 @@ const host = join(root, "targets/native/host");
 /** The tenders: name -> the directories (under the repository) of their own sources (.c and .S). */
 const TENDERS = {
   spt: ["targets/spt/src"],
+  hvt: ["targets/hvt/src"],
 };
 
 const sourcesIn = (dir) =>
