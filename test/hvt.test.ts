@@ -22,42 +22,11 @@ const emulated = (() => {
 const isRoot = process.getuid?.() === 0;
 
 let dir: string;
-/** The tender binaries under test: the release build and the sanitizer build. */
-const tenders: Record<"plain" | "asan", string> = { plain: "", asan: "" };
-
-/** Compiles tessera-hvt (targets/hvt with the shared library in targets/native/host). */
-function buildTender(out: string, sanitize: boolean): void {
-  const sources = (d: string) =>
-    spawnSync("sh", ["-c", `ls ${d}/*.c ${d}/*.S 2>/dev/null`], { encoding: "utf8" })
-      .stdout.trim()
-      .split("\n");
-  const flags = sanitize
-    ? ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
-    : ["-O2"];
-  const r = spawnSync(
-    "gcc",
-    [
-      "-std=c11",
-      ...flags,
-      "-Wall",
-      "-Wextra",
-      "-Werror",
-      "-I",
-      join(root, "targets/native/include"),
-      "-I",
-      join(root, "targets/native/host"),
-      "-I",
-      join(root, "packages/abi/include"),
-      "-o",
-      out,
-      ...sources(join(root, "targets/hvt/src")),
-      ...sources(join(root, "targets/native/host")).filter((f) => f !== ""),
-    ],
-    { encoding: "utf8" },
-  );
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-}
+/** The tender binaries under test, as scripts/build-tenders.mjs builds them: release and sanitizer. */
+const tenders = {
+  plain: join(root, "targets/hvt/build/tessera-hvt"),
+  asan: join(root, "targets/hvt/build/tessera-hvt-asan"),
+};
 
 /** Builds test guest CASE (see guest.c) for `target` (2 = hvt, 1 = spt) and returns its path. */
 function guest(name: string, extra: string[] = [], target = 2): string {
@@ -93,10 +62,10 @@ function expectStopped(r: SpawnSyncReturns<string>, text: string): void {
 beforeAll(() => {
   if (!hasKvm) return;
   dir = mkdtempSync(join(tmpdir(), "tessera-hvt-"));
-  tenders.plain = join(dir, "tessera-hvt");
-  tenders.asan = join(dir, "tessera-hvt-asan");
-  buildTender(tenders.plain, false);
-  buildTender(tenders.asan, true);
+  // Build the current sources, so that the test never runs a stale tender.
+  const r = spawnSync(process.execPath, [join(root, "scripts/build-tenders.mjs"), "hvt"], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
 });
 
 afterAll(() => {
