@@ -1,0 +1,449 @@
+// tessera-spt, the seccomp process tender, on a tiny hand-written guest
+// (test/fixtures/spt-guest/guest.c, built here in variants) and on real images:
+// the calls, the exit status, bad arguments answered with EINVAL, bad images and
+// devices refused in the Node tender's words, the sandbox killing any system call
+// outside its allowlist with SIGSYS, disks and TAP devices, all of it under the
+// release build and the AddressSanitizer/UBSan build.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+const isRoot = process.getuid?.() === 0;
+const hasIp = spawnSync("ip", ["-V"]).status === 0;
+const tapSkip = !isRoot ? "not root" : !hasIp ? "no ip command" : !existsSync("/dev/net/tun") ? "no /dev/net/tun" : "";
+if (tapSkip) console.warn(`spt.test.ts: TAP tests skipped: ${tapSkip}`);
+
+const tenders = {
+  plain: join(root, "targets/spt/build/tessera-spt"),
+  asan: join(root, "targets/spt/build/tessera-spt-asan"),
+};
+let dir: string;
+const guests: Record<string, string> = {};
+
+/** Guest variants: name -> extra gcc flags. */
+const VARIANTS: Record<string, string[]> = {
+  plain: [],
+  block: ["-DBLOCK_DEVICE"],
+  net: ["-DNET_DEVICE"],
+  both: ["-DNET_DEVICE", "-DBLOCK_DEVICE"],
+  abi2: ["-DABI=2"],
+  hvt: ["-DTARGET=2"],
+  wx: ["-Wl,-N"], // one segment, writable and executable
+};
+
+function buildGuest(name: string, extra: string[]): string {
+  const out = join(dir, `${name}.spt`);
+  execFileSync(
+    "gcc",
+    [
+      "-std=c11",
+      "-O2",
+      "-ffreestanding",
+      "-fno-pic",
+      "-fno-stack-protector",
+      "-fcf-protection=none",
+      "-nostdlib",
+      "-static",
+      "-no-pie",
+      "-Wall",
+      "-Wextra",
+      "-Werror",
+      "-Wl,-Ttext-segment=0x100000",
+      "-Wl,-e,start",
+      "-Wl,-z,noexecstack",
+      "-Wl,--no-warn-rwx-segments",
+      "-I",
+      join(root, "packages/abi/include"),
+      "-I",
+      join(root, "targets/native/include"),
+      ...extra,
+      join(root, "test/fixtures/spt-guest/guest.c"),
+      "-o",
+      out,
+    ],
+    { stdio: "pipe" },
+  );
+  return out;
+}
+
+interface Run {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(tender: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  const r = spawnSync(tender, args, {
+    encoding: "utf8",
+    input: opts.input ?? "",
+    timeout: 30_000,
+    env: { ...process.env, ASAN_OPTIONS: "handle_segv=0:detect_leaks=0", ...opts.env },
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A Tessera disk file: `capacity` bytes of blocks, then the 4096-byte label. */
+function makeDisk(path: string, capacity: number, blockSize = 4096): void {
+  const file = Buffer.alloc(capacity + 4096);
+  const label = file.subarray(capacity);
+  label.write("TESSDISK", 0, "latin1");
+  label.writeUInt32LE(1, 8);
+  label.writeUInt32LE(blockSize, 12);
+  label.writeBigUInt64LE(BigInt(capacity), 16);
+  label.writeBigUInt64LE(BigInt(Date.now()), 24);
+  label.fill(0xab, 32, 48);
+  label.writeUInt32LE(crc32(label.subarray(0, 48)), 48);
+  writeFileSync(path, file);
+}
+
+beforeAll(() => {
+  execFileSync("node", [join(root, "scripts/build-tenders.mjs"), "spt"], { stdio: "pipe" });
+  dir = mkdtempSync(join(tmpdir(), "tessera-spt-"));
+  for (const [name, flags] of Object.entries(VARIANTS)) guests[name] = buildGuest(name, flags);
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderPath) => {
+  const spt = (args: string[], opts?: { input?: string }) => run(tenderPath, args, opts);
+
+  test("console_write and exit 0", () => {
+    const r = spt([guests.plain, "--", "hello"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("hello from spt\n");
+    expect(r.status).toBe(0);
+  });
+
+  test("the guest's exit status is the tender's", () => {
+    expect(spt([guests.plain, "--", "exit", "7"]).status).toBe(7);
+    expect(spt([guests.plain, "--", "exit", "254"]).status).toBe(254);
+    const r = spt([guests.plain, "--", "exit", "300"]);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toBe("tessera-spt: exit status 300 is outside 0..254; exiting with 255\n");
+  });
+
+  test("cmdline: the words after -- joined by single spaces, its full length returned", () => {
+    const r = spt([guests.plain, "--", "cmdline", "a", "b c", "ü"]);
+    expect(r.stdout).toBe(`${Buffer.byteLength("cmdline a b c ü")}:cmdline a b c ü\n`);
+    expect(r.status).toBe(0);
+  });
+
+  test("the clocks", () => {
+    const r = spt([guests.plain, "--", "clock"]);
+    const [, ok, secs] = /^monotonic (\w+) (\d+)\n$/.exec(r.stdout) ?? [];
+    expect(ok).toBe("ok");
+    expect(Math.abs(Number(secs) - Date.now() / 1000)).toBeLessThan(60);
+  });
+
+  test("yield sleeps until its deadline without input, and wakes for console input", async () => {
+    // stdin a pipe left open and empty: nothing to read, so yield times out.
+    const started = Date.now();
+    const child = spawn(tenderPath, [guests.plain, "--", "yield", "300"], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, ASAN_OPTIONS: "detect_leaks=0" },
+    });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    child.stdin.end();
+    expect(out).toBe("ready=0 waited\n");
+    expect(status).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    // stdin at its end: bit 63 at once.
+    const r = spt([guests.plain, "--", "yield", "5000"]);
+    expect(r.stdout).toBe(`ready=${-(2n ** 63n)} early\n`);
+  });
+
+  test("console_read: input echoed through yield and console_read until its end", () => {
+    const input = "line one\nline two\n".repeat(100);
+    const r = spt([guests.plain, "--", "echo"], { input });
+    expect(r.stdout).toBe(input);
+    expect(r.status).toBe(0);
+  });
+
+  test("entropy", () => {
+    expect(spt([guests.plain, "--", "entropy"]).stdout).toBe("entropy ok\n");
+  });
+
+  test("ranges outside the linear memory, bad handles and names are EINVAL (-EINVAL for cmdline)", () => {
+    // one byte past heap_used, wraparound, empty at the end (OK), huge, cmdline, entropy,
+    // flush/net_write on no handle, console_read's len_out past the end, block_acquire of
+    // a name not in the manifest, heap_used lied about (capped at heap_size)
+    const r = spt([guests.plain, "--", "einval"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("2 2 0 2 -2 2 2 2 2 2 2\n");
+    expect(r.status).toBe(0);
+  });
+
+  test("panic: `panic: <msg>` on stderr, status 255", () => {
+    const r = spt([guests.plain, "--", "panic"]);
+    expect(r.stderr).toBe("panic: the guest gave up\n");
+    expect(r.status).toBe(255);
+  });
+
+  test("trap: the Node tender's line, the function named from the symbol table and demangled", () => {
+    const r = spt([guests.plain, "--", "trap"]);
+    expect(r.stderr).toBe("tessera: trap: unreachable in ~lib/main\n");
+    expect(r.status).toBe(255);
+  });
+
+  test("an argument struct outside writable guest memory, or an unknown call, stops the guest", () => {
+    let r = spt([guests.plain, "--", "badargs"]);
+    expect(r.stderr).toMatch(
+      /^tessera-spt: the guest gave call console_write an argument struct outside its writable memory \(0x[0-9a-f]+, 12 bytes\); stopping it\n$/,
+    );
+    expect(r.status).toBe(255);
+    r = spt([guests.plain, "--", "nullargs"]);
+    expect(r.stderr).toContain("call clock_wall an argument struct outside its writable memory (0x8, 8 bytes)");
+    expect(r.status).toBe(255);
+    r = spt([guests.plain, "--", "badcall"]);
+    expect(r.stderr).toBe("tessera-spt: the guest made call 99, which Tessera ABI v1 does not have; stopping it\n");
+    expect(r.status).toBe(255);
+  });
+
+  test.each([
+    ["getpid", 39, 0],
+    ["openat", 257, -100],
+    ["write to fd 3", 1, 3],
+    ["read from fd 1", 0, 1],
+    ["pread64 without a disk", 17, 0],
+    ["mmap", 9, 0],
+    ["mprotect", 10, 0x100000],
+    ["socket", 41, 2],
+    ["execve", 59, 0],
+    ["clone", 56, 0],
+    ["sigaltstack that sets", 131, 1],
+    ["x32 getpid", 0x40000000 + 39, 0],
+  ])("a system call outside the allowlist kills the guest with SIGSYS: %s", (_name, nr, arg0) => {
+    const r = spt([guests.plain, "--", "sys", String(nr), String(arg0)]);
+    expect(r.stdout).toBe("");
+    expect(r.signal).toBe("SIGSYS");
+    expect(r.stderr).toContain("tessera-spt: the guest made a system call outside the sandbox's allowlist");
+  });
+
+  test("a system call inside the allowlist works from the guest too (write to fd 1)", () => {
+    const r = spt([guests.plain, "--", "write1"]);
+    expect(r.stdout).toBe("raw write\n");
+    expect(r.status).toBe(0);
+  });
+
+  test("the guest runs on its own stack; the page below it is a guard page", () => {
+    expect(spt([guests.plain, "--", "stack"]).stdout).toBe("stack ok\n");
+    const r = spt([guests.plain, "--", "stack", "g"]);
+    expect(r.stdout).toBe("stack ok\n");
+    expect(r.signal).toBe("SIGSEGV");
+    expect(r.stderr).toContain("tessera-spt: the guest crashed (SIGSEGV)");
+  });
+
+  test("images refused: W+X segment, wrong ABI, wrong target, not an image", () => {
+    let r = spt([guests.wx]);
+    expect(r.stderr).toMatch(/is both writable and executable; native images keep code and data apart \(W\^X\)\n$/);
+    expect(r.status).toBe(1);
+    r = spt([guests.abi2]);
+    expect(r.stderr).toBe(
+      `tessera-spt: ${guests.abi2}: image was built for Tessera ABI v2; this host speaks v1 (rebuild it with this version of tessera)\n`,
+    );
+    expect(r.status).toBe(1);
+    r = spt([guests.hvt]);
+    expect(r.stderr).toBe(
+      `tessera-spt: ${guests.hvt}: this image was built for hvt: run it with tessera-hvt (or tessera run)\n`,
+    );
+    expect(r.status).toBe(1);
+    const text = join(dir, "text.spt");
+    writeFileSync(text, "hello\n");
+    r = spt([text]);
+    expect(r.stderr).toContain(`${text}: not a Tessera native image (not an ELF file)`);
+    expect(r.status).toBe(1);
+    const wasm = join(dir, "x.wasm");
+    writeFileSync(wasm, Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    r = spt([wasm]);
+    expect(r.stderr).toContain("is a WebAssembly image; run it with tessera run");
+    r = spt(["/bin/true"]);
+    expect(r.stderr).toContain("not a static executable");
+    r = spt([join(dir, "missing.spt")]);
+    expect(r.stderr).toBe(`tessera-spt: ${join(dir, "missing.spt")}: file not found\n`);
+  });
+
+  test("devices: the Node tender's rules and words", () => {
+    let r = spt([guests.block]);
+    expect(r.stderr).toBe('tessera-spt: the image needs block device "storage": give it with --block storage=FILE\n');
+    expect(r.status).toBe(1);
+    r = spt([guests.net]);
+    expect(r.stderr).toBe('tessera-spt: the image needs net device "service": give it with --net service=tap:IFNAME\n');
+    r = spt(["--block", "storage=x.img", guests.plain]);
+    expect(r.stderr).toBe(
+      'tessera-spt: --block storage=x.img: the image has no block device "storage" (its devices: none)\n',
+    );
+    r = spt(["--block", "service=x.img", "--net", "service=tap:t0", guests.net]);
+    expect(r.stderr).toBe(
+      'tessera-spt: --block service=x.img: the image has no block device "service" (its devices: service (net))\n',
+    );
+    expect(r.status).toBe(1);
+  });
+
+  test("options: bad input is status 2 with a message", () => {
+    const bad: [string[], string][] = [
+      [["--mem", "2", guests.plain], "--mem 2: give a whole number of MiB from 4 to 4096, e.g. --mem 64"],
+      [["--mem", "x", guests.plain], "--mem x: give a whole number of MiB"],
+      [["--net", "service=user", guests.net], "tessera-spt supports only tap:IFNAME"],
+      [["--net", "service", guests.net], "--net service: write it as NAME=tap:IFNAME"],
+      [["--net", "service=tap:a/b", guests.net], '"a/b" is not an interface name'],
+      [["--block", "Bad=x", guests.plain], '"Bad" is not a device name'],
+      [["--block", "s=a", "--block", "s=b", guests.plain], "--block s: given twice"],
+      [["--publish", "8080:80", guests.plain], "--publish need the Node tender"],
+      [["--frob", guests.plain], "unknown option --frob"],
+      [[], "give the image to run"],
+      [[guests.plain, "extra"], "one image at a time"],
+      [[guests.plain, "--", "x".repeat(4097)], "the command line is 4097 bytes; images accept at most 4096"],
+    ];
+    for (const [args, message] of bad) {
+      const r = spt(args);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr.startsWith("tessera-spt: ")).toBe(true);
+      expect(r.status).toBe(2);
+    }
+    const help = spt(["--help"]);
+    expect(help.stdout).toContain("usage: tessera-spt [--mem MiB]");
+    expect(help.status).toBe(0);
+  });
+
+  test("--mem: the image must fit", () => {
+    const r = spt(["--mem", "4", guests.plain, "--", "hello"]);
+    expect(r.stdout).toBe("hello from spt\n");
+    // AddressSanitizer's shadow memory starts at 2 GiB: its build cannot map 4 GiB of guest memory.
+    const most = _kind === "asan" ? "1024" : "4096";
+    expect(spt(["--mem", most, guests.plain, "--", "hello"]).stdout).toBe("hello from spt\n");
+  });
+
+  test("a disk: write, flush, read back; the ABI's block rules; the lock taken and released", () => {
+    const disk = join(dir, `disk-${_kind}.img`);
+    makeDisk(disk, 1 << 20);
+    const r = spt(["--block", `storage=${disk}`, guests.block, "--", "disk"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("disk h=0 bs=4096 cap=1048576 write=0 flush=0 read=0 same bad=2222 again=2\n");
+    expect(r.status).toBe(0);
+    const fd = openSync(disk, "r");
+    const last = Buffer.alloc(4096);
+    readSync(fd, last, 0, 4096, (1 << 20) - 4096);
+    expect([...last.subarray(0, 4)]).toEqual([3, 10, 17, 24]);
+    expect(existsSync(`${disk}.lock`)).toBe(false);
+  });
+
+  test("a disk: locked by a live process is refused; a stale lock is taken over", () => {
+    const disk = join(dir, `locked-${_kind}.img`);
+    makeDisk(disk, 1 << 16);
+    writeFileSync(`${disk}.lock`, `${process.pid}\n`);
+    let r = spt(["--block", `storage=${disk}`, guests.block, "--", "disk"]);
+    expect(r.stderr).toBe(
+      `tessera-spt: --block storage=${disk}: in use by another tender (pid ${process.pid}; its lock is ${disk}.lock)\n`,
+    );
+    expect(r.status).toBe(1);
+    writeFileSync(`${disk}.lock`, "2147483646\n");
+    r = spt(["--block", `storage=${disk}`, guests.block, "--", "disk"]);
+    expect(r.stdout).toContain("write=0 flush=0 read=0 same");
+    expect(existsSync(`${disk}.lock`)).toBe(false);
+  });
+
+  test("a disk: the lock is released when the guest is killed by the sandbox", () => {
+    const disk = join(dir, `killed-${_kind}.img`);
+    makeDisk(disk, 1 << 16);
+    const r = spt(["--block", `storage=${disk}`, guests.block, "--", "sys", "39", "0"]);
+    expect(r.signal).toBe("SIGSYS");
+    expect(existsSync(`${disk}.lock`)).toBe(false);
+  });
+
+  test("a disk: bad files refused with the Node tender's words", () => {
+    const disk = join(dir, `bad-${_kind}.img`);
+    const given = `--block storage=${disk}`;
+    const refuse = (message: string) => {
+      const r = spt(["--block", `storage=${disk}`, guests.block]);
+      expect(r.stderr).toBe(`tessera-spt: ${given}: ${message}\n`);
+      expect(r.status).toBe(1);
+      expect(existsSync(`${disk}.lock`)).toBe(false);
+    };
+    refuse(`file not found (create it with: tessera disk create ${disk} 64M)`);
+    writeFileSync(disk, Buffer.alloc(8192));
+    refuse(
+      "not a Tessera disk: its last 4096 bytes are not a disk label (a disk file that was truncated or extended loses it; create one with: tessera disk create FILE SIZE)",
+    );
+    makeDisk(disk, 1 << 16);
+    const bytes = readFileSync(disk);
+    bytes[(1 << 16) + 20] ^= 1;
+    writeFileSync(disk, bytes);
+    refuse("its disk label is damaged (its checksum does not match); the blocks before it are intact");
+    makeDisk(disk, 1 << 16);
+    writeFileSync(disk, Buffer.concat([Buffer.alloc(512), readFileSync(disk)])); // the label still last
+    refuse(
+      `the file is ${(1 << 16) + 4096 + 512} bytes but its label says ${1 << 16} bytes of blocks and 4096 of label (${(1 << 16) + 4096} in all): was it truncated or extended?`,
+    );
+  });
+
+  test.skipIf(tapSkip !== "")(
+    "a TAP device: attached, its info, a frame written, none read; busy refused",
+    async () => {
+      const ifname = `tspt${process.pid % 10000}${_kind[0]}`;
+      execFileSync("ip", ["tuntap", "add", "dev", ifname, "mode", "tap"]);
+      try {
+        const r = spt(["--net", `service=tap:${ifname}`, guests.net, "--", "tap"]);
+        expect(r.stderr).toBe("");
+        expect(r.stdout).toBe("tap h=0 mtu=1500 mac0&3=2 write=0 small=2 big=2 read=1\n");
+        expect(r.status).toBe(0);
+        // Held by one tender (which waits 2 s), refused to the next.
+        const holder = spawn(tenderPath, ["--net", `service=tap:${ifname}`, guests.net, "--", "yield", "2000"], {
+          stdio: ["pipe", "pipe", "pipe"],
+        });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const busy = spt(["--net", `service=tap:${ifname}`, guests.net, "--", "tap"]);
+        expect(busy.stderr).toContain(
+          `tessera-spt: --net service=tap:${ifname}: cannot attach to TAP device ${ifname}:`,
+        );
+        expect(busy.status).toBe(1);
+        holder.kill("SIGTERM");
+        const signal = await new Promise((resolve) => holder.on("exit", (_code, sig) => resolve(sig)));
+        expect(signal).toBe("SIGTERM");
+      } finally {
+        spawnSync("ip", ["link", "del", ifname]);
+      }
+    },
+  );
+
+  test("both devices: handles 0 and 1 shared by net and block", () => {
+    if (tapSkip) return;
+    const ifname = `tsptb${process.pid % 10000}${_kind[0]}`;
+    const disk = join(dir, `both-${_kind}.img`);
+    makeDisk(disk, 1 << 16, 512);
+    execFileSync("ip", ["tuntap", "add", "dev", ifname, "mode", "tap"]);
+    try {
+      const r = spt(["--net", `service=tap:${ifname}`, "--block", `storage=${disk}`, guests.both, "--", "disk"]);
+      expect(r.stdout).toBe("disk h=0 bs=512 cap=65536 write=0 flush=0 read=0 same bad=2222 again=2\n");
+    } finally {
+      spawnSync("ip", ["link", "del", ifname]);
+    }
+  });
+});
+
+describe("tessera-spt on real images", () => {
+  test("examples/hello with a command line, on both builds", () => {
+    const out = join(dir, "hello-image");
+    const build = spawnSync(
+      "node",
+      [join(root, "packages/cli/bin/tessera.cjs"), "build", join(root, "examples/hello"), "--target", "spt", "-o", out],
+      { encoding: "utf8", timeout: 300_000 },
+    );
+    if (build.status !== 0) throw new Error(`tessera build failed: ${build.stderr}`);
+    for (const tender of Object.values(tenders)) {
+      const r = run(tender, [join(out, "hello.spt"), "--", "one", "two  three"]);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/^Hello from Tessera!\nargs: one two three\nwall clock: \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+      expect(r.status).toBe(0);
+    }
+  }, 300_000);
+});
