@@ -128,6 +128,12 @@ describe.skipIf(!hasKvm).each(["plain", "asan"] as const)("tessera-hvt (%s build
     expect(run(hvt(), ["--mem", "4096", guest("BOOT")]).status).toBe(0);
   });
 
+  test("the guest's TSC at the boot page's tsc_khz keeps the tender's monotonic time", () => {
+    const r = run(hvt(), [guest("CLOCK")]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
   test("the trap call is reported as a trap, status 255", () => {
     expectStopped(run(hvt(), [guest("TRAP")]), "tessera: trap: unreachable");
   });
