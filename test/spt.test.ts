@@ -446,4 +446,35 @@ describe("tessera-spt on real images", () => {
       expect(r.status).toBe(0);
     }
   }, 300_000);
+
+  test("traps in a real image name the wasm function (gcc's clones and the runtime's helpers see through)", () => {
+    const out = join(dir, "crashy-image");
+    const build = spawnSync(
+      "node",
+      [
+        join(root, "packages/cli/bin/tessera.cjs"),
+        "build",
+        join(root, "test/fixtures/crashy"),
+        "--target",
+        "spt",
+        "-o",
+        out,
+      ],
+      { encoding: "utf8", timeout: 300_000 },
+    );
+    if (build.status !== 0) throw new Error(`tessera build failed: ${build.stderr}`);
+    const cases: [string, string][] = [
+      ["trap", "unreachable in assembly/index/explode"],
+      ["recurse", "call stack exhausted in assembly/index/deeper"],
+      ["oob", "memory access out of bounds in assembly/index/_start"],
+      ["divide", "divide by zero in assembly/index/_start"],
+    ];
+    for (const tender of Object.values(tenders)) {
+      for (const [arg, line] of cases) {
+        const r = run(tender, [join(out, "crashy.spt"), "--", arg]);
+        expect(r.stderr).toBe(`tessera: trap: ${line}\n`);
+        expect(r.status).toBe(255);
+      }
+    }
+  }, 300_000);
 });

@@ -172,7 +172,7 @@ static int32_t do_block_io(struct tender *t, uint64_t used, uint32_t h, int64_t 
 }
 
 /* Runs the call on the copy `a` of its argument struct; fills in a's ret. */
-static void run(struct tender *t, uint32_t nr, union call_args *a) {
+static void run(struct tender *t, uint32_t nr, union call_args *a, uint64_t args) {
     const uint64_t used = host_heap_used(t); /* read once per call */
     uint8_t *p, *q;
     switch (nr) {
@@ -181,7 +181,7 @@ static void run(struct tender *t, uint32_t nr, union call_args *a) {
     case TESSERA_CALL_PANIC:
         do_panic(t, used, &a->panic);
     case TESSERA_CALL_TRAP:
-        host_trap(t, &a->trap);
+        host_trap(t, &a->trap, args);
     case TESSERA_CALL_CONSOLE_WRITE:
         p = host_wasm_range(t, used, a->console_write.ptr, a->console_write.len);
         a->console_write.ret = p ? host_console_write(p, a->console_write.len) : TESSERA_EINVAL;
@@ -264,6 +264,6 @@ void tender_call(struct tender *t, uint32_t nr, uint64_t args) {
     union call_args a;
     memset(&a, 0, sizeof a);
     memcpy(&a, where, c->size); /* one read: the guest sees the struct only after the call */
-    run(t, nr, &a);
+    run(t, nr, &a, args);
     memcpy(where + c->ret_offset, (uint8_t *)&a + c->ret_offset, c->ret_size);
 }

@@ -47,7 +47,15 @@ int64_t host_yield(struct tender *t, int64_t deadline);
 int32_t host_console_write(uint8_t *buf, uint32_t len);
 int32_t host_console_read(struct tender *t, uint8_t *buf, uint32_t cap, uint32_t *len_out);
 
-/* Trap (trap.c): prints `tessera: trap: <reason> in <function>`, exits 255. */
-_Noreturn void host_trap(struct tender *t, const struct tessera_args_trap *a);
+/* Symbols (symbols.c): the raw name of the FUNC symbol containing pc, or NULL;
+ * whether a symbol is a wasm function translated by wasm2c. */
+const char *host_symbol_at(const struct tender *t, uint64_t pc);
+_Bool host_is_wasm_function(const char *symbol);
+/* A symbol's wasm name: wasm2c's mangling and gcc's clone suffixes undone. */
+void host_demangle(const char *symbol, char *out, size_t cap);
+
+/* Trap (trap.c): prints `tessera: trap: <reason> in <function>`, exits 255.
+ * `args` is the guest address of the argument struct (on the guest's stack). */
+_Noreturn void host_trap(struct tender *t, const struct tessera_args_trap *a, uint64_t args);
 
 #endif /* TESSERA_HOST_H */

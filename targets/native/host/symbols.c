@@ -23,7 +23,7 @@ static int hex_value(char c) {
  * escape. The module name before it has its underscores doubled, so the first
  * single '_' after "w2c_" ends it.
  */
-static void demangle(const char *sym, char *out, size_t cap) {
+void host_demangle(const char *sym, char *out, size_t cap) {
     const char *p = sym;
     if (strncmp(p, "w2c_", 4) == 0) {
         const char *q = p + 4;
@@ -35,7 +35,9 @@ static void demangle(const char *sym, char *out, size_t cap) {
         if (*q == '_' && q[1] != '\0') p = q + 1;
     }
     size_t n = 0;
-    while (*p && n + 1 < cap) {
+    /* gcc's clones (explode.isra.0, f.constprop.0, f.part.0, f.cold) name the function before the '.':
+     * wasm2c escapes every '.' of a wasm name, so the first one is gcc's. */
+    while (*p && *p != '.' && n + 1 < cap) {
         if (p[0] == '0' && p[1] == 'x' && is_upper_hex(p[2]) && is_upper_hex(p[3])) {
             unsigned char c = (unsigned char)(hex_value(p[2]) * 16 + hex_value(p[3]));
             /* Keep the report one printable line: control bytes stay escaped. */
@@ -54,24 +56,29 @@ static void demangle(const char *sym, char *out, size_t cap) {
     out[n] = '\0';
 }
 
-bool tender_symbolize(const struct tender *t, uint64_t pc, char *out, size_t cap) {
+const char *host_symbol_at(const struct tender *t, uint64_t pc) {
     const struct tender_image *img = &t->image;
-    if (cap == 0) return false;
-    const Elf64_Sym *best = NULL;
     for (size_t i = 0; i < img->symbol_count; i++) {
         Elf64_Sym s;
         memcpy(&s, img->file + img->symtab_offset + i * sizeof s, sizeof s);
         if (ELF64_ST_TYPE(s.st_info) != STT_FUNC || s.st_shndx == SHN_UNDEF) continue;
         if (pc < s.st_value || pc - s.st_value >= (s.st_size ? s.st_size : 1)) continue;
-        best = (const Elf64_Sym *)(img->file + img->symtab_offset + i * sizeof s);
-        break;
+        if (s.st_name >= img->strtab_size) return NULL;
+        const char *name = (const char *)img->file + img->strtab_offset + s.st_name;
+        if (memchr(name, '\0', img->strtab_size - s.st_name) == NULL || *name == '\0') return NULL;
+        return name;
     }
-    if (best == NULL) return false;
-    Elf64_Sym s;
-    memcpy(&s, best, sizeof s);
-    if (s.st_name >= img->strtab_size) return false;
-    const char *name = (const char *)img->file + img->strtab_offset + s.st_name;
-    if (memchr(name, '\0', img->strtab_size - s.st_name) == NULL || *name == '\0') return false;
-    demangle(name, out, cap);
+    return NULL;
+}
+
+bool host_is_wasm_function(const char *symbol) {
+    /* w2c_<module>_<name>, but not w2c_tessera_<call>: the imports, which the guest runtime implements */
+    return strncmp(symbol, "w2c_", 4) == 0 && strncmp(symbol, "w2c_tessera_", 12) != 0;
+}
+
+bool tender_symbolize(const struct tender *t, uint64_t pc, char *out, size_t cap) {
+    const char *name = cap ? host_symbol_at(t, pc) : NULL;
+    if (name == NULL) return false;
+    host_demangle(name, out, cap);
     return true;
 }
