@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 const root = join(import.meta.dirname, "..");
 const guestBuild = join(root, "test/fixtures/hvt-guests/build.sh");
+const cli = join(root, "packages/cli/bin/tessera.cjs");
 const hasKvm = existsSync("/dev/kvm");
 if (!hasKvm) console.warn("hvt.test.ts: skipped: /dev/kvm does not exist on this host");
 const emulated = (() => {
@@ -134,6 +135,16 @@ describe.skipIf(!hasKvm).each(["plain", "asan"] as const)("tessera-hvt (%s build
     expect(r.status).toBe(0);
   });
 
+  test("a block device: acquire, write, flush, read back, and EINVAL past its capacity", () => {
+    const disk = join(dir, `block-${build}.img`);
+    const c = spawnSync(process.execPath, [cli, "disk", "create", disk, "1M"], { encoding: "utf8" });
+    expect(c.status).toBe(0);
+    const r = run(hvt(), ["--block", `storage=${disk}`, guest("BLOCK")]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(existsSync(`${disk}.lock`)).toBe(false);
+  });
+
   test("the trap call is reported as a trap, status 255", () => {
     expectStopped(run(hvt(), [guest("TRAP")]), "tessera: trap: unreachable");
   });
@@ -185,16 +196,23 @@ describe.skipIf(!hasKvm)("tessera-hvt on this host", () => {
     expect(r.status).toBe(1);
   });
 
-  test("SIGTERM ends a guest that never stops, by the same signal", async () => {
-    const image = guest("CALLS", ["-DCALLS=0", "-DSPIN=0xffffffffffffffffull"]);
-    const child = spawn(tenders.plain, [image], { env: { ...process.env, TESSERA_HVT_QUIET: "1" } });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+  test("SIGTERM ends a guest that never stops by the same signal, and removes its disk lock", async () => {
+    const disk = join(dir, "sigterm.img");
+    expect(spawnSync(process.execPath, [cli, "disk", "create", disk, "1M"]).status).toBe(0);
+    const image = guest("BLOCK_SPIN");
+    const child = spawn(tenders.plain, ["--block", `storage=${disk}`, image], {
+      env: { ...process.env, TESSERA_HVT_QUIET: "1" },
+    });
+    for (let i = 0; i < 100 && !existsSync(`${disk}.lock`); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(`${disk}.lock`)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
     child.kill("SIGTERM");
     const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
       child.on("exit", (c, s) => resolve([c, s])),
     );
     expect(code).toBeNull();
     expect(signal).toBe("SIGTERM");
+    expect(existsSync(`${disk}.lock`)).toBe(false);
   });
 
   test("the cost of a call (a VM exit through the ring-0 stub) and of guest code", () => {
@@ -223,15 +241,7 @@ describe.skipIf(!hasKvm)("tessera-hvt running a real image", () => {
   beforeAll(() => {
     const r = spawnSync(
       process.execPath,
-      [
-        join(root, "packages/cli/bin/tessera.cjs"),
-        "build",
-        "examples/hello",
-        "--target",
-        "hvt",
-        "-o",
-        join(dir, "hello"),
-      ],
+      [cli, "build", "examples/hello", "--target", "hvt", "-o", join(dir, "hello")],
       { cwd: root, encoding: "utf8", timeout: 120_000 },
     );
     expect(r.status).toBe(0);
