@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,11 @@ int main(int argc, char **argv) {
     tender_check_devices(&t);
     tender_open_devices(&t);
     catch_stop_signals(&t);
+    /* Never outlive whoever started us (tessera run, a test): when it dies,
+     * stop as on SIGTERM, disk locks removed. */
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) raise(SIGTERM);
 
     if (hvt_kvm_init(&hvt, t.layout.mem_size) < 0) tender_exit(&t, TENDER_EXIT_ERROR);
     tender_attach_memory(&t, (uintptr_t)hvt.mem);

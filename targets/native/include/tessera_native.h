@@ -11,11 +11,17 @@
  *   tessera-hvt  gives the guest the same memory as guest-physical memory in a
  *                KVM VM, identity-mapped, in 64-bit long mode; a call is
  *                `outl(TESSERA_HVT_PORT + nr, address of the argument struct)`.
+ *                The image runs in ring 3 (kvm_pvm runs ring 3 natively but
+ *                emulates ring 0); its OUT faults into a small ring-0 stub of
+ *                the tender's, which repeats it in ring 0: that is the VM
+ *                exit. So the guest runtime uses no privileged instruction.
  *
  * Guest memory is the address range [0, mem) on both (spt maps only
  * [TESSERA_BOOT_ADDR, mem): the page below is never mapped):
  *
- *   0x00000 .. 0x0ffff   hvt only: GDT and page tables (the tender's)
+ *   0x00000 .. 0x0ffff   hvt only, the tender's: GDT, TSS and IDT (0x1000),
+ *                        page tables, the ring-0 stub (0xe000) and its stack
+ *                        (0xf000)
  *   0x10000 .. 0x10fff   struct tessera_boot (written by the tender)
  *   0x11000 .. 0xfffff   unused, never mapped writable-and-executable
  *   0x100000 ..          the ELF's PT_LOAD segments (text, rodata, data, bss)
