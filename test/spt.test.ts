@@ -136,6 +136,22 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     expect(r.status).toBe(0);
   });
 
+  test("closed stdin, stdout or stderr: /dev/null takes the fd, never a device", () => {
+    const disk = join(dir, `fds-${_kind}.img`);
+    makeDisk(disk, 1 << 16);
+    const r = spawnSync("sh", ["-c", `"$0" --block storage="$1" "$2" -- disk >&-`, tenderPath, disk, guests.block], {
+      encoding: "utf8",
+      env: { ...process.env, ASAN_OPTIONS: "detect_leaks=0" },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(
+      readFileSync(disk)
+        .subarray(0, 4096)
+        .every((b) => b === 0),
+    ).toBe(true);
+  });
+
   test("the clocks", () => {
     const r = spt([guests.plain, "--", "clock"]);
     const [, ok, secs] = /^monotonic (\w+) (\d+)\n$/.exec(r.stdout) ?? [];
@@ -431,6 +447,45 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
 });
 
 describe("tessera-spt on real images", () => {
+  test.skipIf(tapSkip !== "")(
+    "test/fixtures/hostile: 1.2 million calls with bad arguments, every one EINVAL, on both builds",
+    () => {
+      const out = join(dir, "hostile-image");
+      const build = spawnSync(
+        "node",
+        [
+          join(root, "packages/cli/bin/tessera.cjs"),
+          "build",
+          join(root, "test/fixtures/hostile"),
+          "--target",
+          "spt",
+          "-o",
+          out,
+        ],
+        { encoding: "utf8", timeout: 300_000 },
+      );
+      if (build.status !== 0) throw new Error(`tessera build failed: ${build.stderr}`);
+      const ifname = `tsptx${process.pid % 10000}`;
+      execFileSync("ip", ["tuntap", "add", "dev", ifname, "mode", "tap"]);
+      try {
+        for (const [kind, tender] of Object.entries(tenders)) {
+          const disk = join(dir, `hostile-${kind}.img`);
+          makeDisk(disk, 1 << 20, 512);
+          const args = ["--net", `service=tap:${ifname}`, "--block", `storage=${disk}`, join(out, "hostile.spt")];
+          const r = run(tender, args);
+          expect(r.stdout).toMatch(/^hostile: \d+ bad calls, 0 failures$/m);
+          expect(r.status).toBe(0);
+          const bad = run(tender, [...args, "--", "panic=bad"]);
+          expect(bad.stderr).toBe("panic: <message pointer outside memory>\n");
+          expect(bad.status).toBe(255);
+        }
+      } finally {
+        spawnSync("ip", ["link", "del", ifname]);
+      }
+    },
+    300_000,
+  );
+
   test("examples/hello with a command line, on both builds", () => {
     const out = join(dir, "hello-image");
     const build = spawnSync(

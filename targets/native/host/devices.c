@@ -7,9 +7,24 @@
 
 #include "host.h"
 
+/* fds 0, 1 and 2 must be open before any device is: a disk file that became
+ * fd 1 would receive the console. Closed ones get /dev/null. Returns whether
+ * stdin was open for reading. */
+static bool standard_fds(struct tender *t) {
+    int flags = fcntl(0, F_GETFL);
+    bool console = flags != -1 && (flags & O_ACCMODE) != O_WRONLY;
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1) continue;
+        int null = open("/dev/null", O_RDWR);
+        if (null != fd) tender_fail(t, TENDER_EXIT_ERROR, "fd %d is closed and /dev/null cannot take its place", fd);
+    }
+    return console;
+}
+
 void tender_open_devices(struct tender *t) {
     struct tender_devices *ds = &t->devices;
     const struct tender_options *o = &t->options;
+    ds->console_open = standard_fds(t);
     for (size_t i = 0; i < t->image.device_count; i++) {
         const struct tessera_note_device *m = &t->image.devices[i];
         const struct tender_device_option *opt = NULL;
@@ -29,8 +44,6 @@ void tender_open_devices(struct tender *t) {
         if (m->kind == TESSERA_DEVICE_NET) host_tap_open(t, d, opt->ifname);
         else host_disk_open(t, d, opt->value);
     }
-    int flags = fcntl(0, F_GETFL);
-    ds->console_open = flags != -1 && (flags & O_ACCMODE) != O_WRONLY;
     ds->console_armed = true;
 }
 

@@ -1,6 +1,8 @@
 /* report.c: the tender's messages and its ways out (tender_fail, tender_exit). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +20,25 @@ void tender_init(struct tender *t, const char *prog, uint32_t target) {
     t->devices.release_locks = true;
 }
 
+/* How long a write waits for a full console (a non-blocking pipe) in all before it drops the rest, like the
+ * Node tender's console. */
+#define WRITE_PATIENCE_NS 50000000
+
 bool host_write_all(int fd, const void *buf, size_t len) {
     const uint8_t *p = buf;
+    int64_t give_up = 0;
     while (len > 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) {
+            int64_t now = host_monotonic_ns();
+            if (give_up == 0) give_up = now + WRITE_PATIENCE_NS;
+            if (now >= give_up) return false;
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+            struct timespec ts = {0, give_up - now};
+            ppoll(&pfd, 1, &ts, NULL);
+            continue;
+        }
         if (n <= 0) return false;
         p += n;
         len -= (size_t)n;
