@@ -5,7 +5,7 @@
 // outside its allowlist with SIGSYS, disks and TAP devices, all of it under the
 // release build and the AddressSanitizer/UBSan build.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -445,6 +445,39 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     }
   });
 });
+
+test("the loader on 3,000 damaged images (sanitizer build): each accepted or refused, never a crash", () => {
+  const host = join(root, "targets/native/host");
+  const sources = readdirSync(host)
+    .filter((f) => f.endsWith(".c"))
+    .map((f) => join(host, f));
+  const fuzz = join(dir, "load-fuzz");
+  execFileSync("gcc", [
+    "-std=c11",
+    "-O1",
+    "-g",
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-I",
+    host,
+    "-I",
+    join(root, "targets/native/include"),
+    "-I",
+    join(root, "packages/abi/include"),
+    ...sources,
+    join(root, "test/fixtures/spt-guest/load-fuzz.c"),
+    "-o",
+    fuzz,
+  ]);
+  const work = mkdtempSync(join(dir, "fuzz-"));
+  const r = run(fuzz, [guests.both, work, "3000"]);
+  expect(r.stderr).toBe("");
+  expect(r.stdout).toMatch(/^load-fuzz: 3000 images, \d+ accepted, \d+ refused\n$/);
+  expect(r.status).toBe(0);
+}, 120_000);
 
 describe("tessera-spt on real images", () => {
   test.skipIf(tapSkip !== "")(
