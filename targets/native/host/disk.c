@@ -96,6 +96,22 @@ static long lock_pid(const char *lock) {
     return pid;
 }
 
+/* Whether process `pid` still holds what it had open: it exists and is not a
+ * zombie (one killed whose parent has not reaped it yet has closed its files). */
+static bool holder_alive(pid_t pid) {
+    if (kill(pid, 0) != 0 && errno != EPERM) return false;
+    char path[32], stat[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return true; /* no /proc: trust kill() */
+    ssize_t n = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (n <= 0) return true;
+    stat[n] = '\0';
+    const char *paren = strrchr(stat, ')'); /* "pid (comm) STATE ..."; comm may hold anything */
+    return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
+}
+
 /* Takes FILE.lock for this process, taking over one whose process is gone. */
 static void take_lock(struct tender *t, struct tender_device *d, const char *file) {
     size_t n = strlen(file);
@@ -121,7 +137,7 @@ static void take_lock(struct tender *t, struct tender_device *d, const char *fil
                                          strerror(errno));
         long pid = lock_pid(lock);
         if (pid < 0) continue; /* removed meanwhile: try again */
-        if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+        if (pid > 0 && holder_alive((pid_t)pid))
             tender_fail(t, TENDER_EXIT_ERROR, "%s: in use by another tender (pid %ld; its lock is %s)", d->given, pid,
                         lock);
         unlink(lock); /* stale: its process is gone */

@@ -6,6 +6,16 @@ export function lockPath(file: string): string {
   return `${file}.lock`;
 }
 
+/** True if process `pid` has exited but is not reaped yet: it has closed its files. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+  } catch {
+    return false; // no /proc: trust kill()
+  }
+}
+
 /** Who holds the lock of `file`: its pid and whether that process still exists; null if nobody does. */
 export function lockHolder(file: string): { pid: number; alive: boolean } | null {
   let pid: number;
@@ -17,10 +27,10 @@ export function lockHolder(file: string): { pid: number; alive: boolean } | null
   if (!Number.isInteger(pid) || pid <= 0) return { pid, alive: false };
   try {
     process.kill(pid, 0);
-    return { pid, alive: true };
   } catch (e) {
     return { pid, alive: (e as NodeJS.ErrnoException).code === "EPERM" };
   }
+  return { pid, alive: !isZombie(pid) };
 }
 
 /**
