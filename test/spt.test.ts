@@ -376,6 +376,30 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     expect(existsSync(`${disk}.lock`)).toBe(false);
   });
 
+  test("the tender stops, its disk lock removed, when whoever started it dies (SIGKILL)", async () => {
+    const disk = join(dir, `orphan-${_kind}.img`);
+    makeDisk(disk, 1 << 16);
+    const starter = spawn(
+      "sh",
+      [
+        "-c",
+        'sleep 30 | "$0" --block storage="$1" "$2" -- yield 30000 & echo $!; wait',
+        tenderPath,
+        disk,
+        guests.block,
+      ],
+      { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, ASAN_OPTIONS: "detect_leaks=0" } },
+    );
+    const pid = await new Promise<number>((resolve) => starter.stdout.once("data", (b: Buffer) => resolve(Number(b))));
+    for (let i = 0; i < 50 && !existsSync(`${disk}.lock`); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(`${disk}.lock`)).toBe(true);
+    starter.kill("SIGKILL");
+    const gone = () => !existsSync(`/proc/${pid}`) || /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    for (let i = 0; i < 100 && !gone(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(gone()).toBe(true);
+    expect(existsSync(`${disk}.lock`)).toBe(false);
+  });
+
   test("a disk: bad files refused with the Node tender's words", () => {
     const disk = join(dir, `bad-${_kind}.img`);
     const given = `--block storage=${disk}`;

@@ -22,8 +22,9 @@ _Noreturn void spt_launch(struct tender *t);
 uint64_t spt_call_address(void);
 
 /* Waits for the guest process `child`, forwarding SIGINT, SIGTERM, SIGHUP and
- * SIGQUIT to it, then removes the disk locks and ends this process as the
+ * SIGQUIT to it (and SIGTERM when `starter`, the process that started the
+ * tender, dies), then removes the disk locks and ends this process as the
  * child ended: its exit status, or the same signal (spt_supervise.c). */
-_Noreturn void spt_supervise(struct tender *t, pid_t child);
+_Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t starter);
 
 #endif /* TESSERA_SPT_H */

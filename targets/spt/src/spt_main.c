@@ -11,6 +11,7 @@
 
 int main(int argc, char **argv) {
     static struct tender t; /* large (the options hold the command line): not on the stack */
+    pid_t starter = getppid();
     tender_init(&t, "tessera-spt", TESSERA_TARGET_SPT);
     tender_parse_options(&t, argc, argv);
     tender_load_image(&t);
@@ -25,7 +26,7 @@ int main(int argc, char **argv) {
     pid_t parent = getpid();
     pid_t child = fork();
     if (child < 0) tender_fail(&t, TENDER_EXIT_ERROR, "cannot start the guest process: %s", strerror(errno));
-    if (child > 0) spt_supervise(&t, child);
+    if (child > 0) spt_supervise(&t, child, starter);
     t.devices.release_locks = false;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(TENDER_EXIT_ERROR);
     signal(SIGPIPE, SIG_IGN); /* console output to a closed pipe is dropped, not fatal */

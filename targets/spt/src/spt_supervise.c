@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@ static void forward(int sig) {
     if (guest_pid > 0) kill(guest_pid, sig);
 }
 
-_Noreturn void spt_supervise(struct tender *t, pid_t child) {
+_Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t starter) {
     static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
     guest_pid = child;
     struct sigaction sa;
@@ -27,6 +28,10 @@ _Noreturn void spt_supervise(struct tender *t, pid_t child) {
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &sa, NULL);
+    /* Never outlive whoever started the tender (tessera run, a test killed with
+     * SIGKILL): when it dies, stop the guest as on SIGTERM. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != starter) forward(SIGTERM);
     int status;
     while (waitpid(child, &status, 0) < 0) {
         if (errno != EINTR) {
