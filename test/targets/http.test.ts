@@ -1,0 +1,130 @@
+// The shared suite, part 3: examples/http through a TAP device in a namespace
+// this test makes, against curl and Node's http client, on every target: in 8
+// MiB of guest memory, every file of the site byte for byte, gzip to clients
+// that take it, HEAD, 304 and 404, /healthz; then (not on an emulated hvt)
+// a thousand keep-alive connections held at once, twice, with the guest's
+// heap back at its baseline after each.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import type { ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { checkHold, holdScript, siteFiles } from "../helpers/http-site.js";
+import { netnsMissing, TapNamespace } from "../helpers/netns.js";
+import { buildFor, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
+
+const netns = netnsMissing(["ping", "curl"]);
+if (netns) console.warn(`skipped the http suite: ${netns}`);
+
+let dir = "";
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "tessera-suite-http-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const URL = "http://10.97.0.2";
+
+describe.each(suiteTargets("the http suite"))("on %s", (target: Target, missing: string | null) => {
+  const why = netns ?? missing;
+  const slow = target === "hvt" && KVM_EMULATED;
+  let ns: TapNamespace;
+  let image = "";
+  let guest: ChildProcess | null = null;
+  let output = "";
+
+  /** Starts the image with `mem` MiB and waits until it answers a ping. */
+  function boot(mem: number): void {
+    output = "";
+    guest = ns.startTessera([image, "--mem", String(mem), "--net", "service=tap:tsh0", "--", "ip=10.97.0.2/24"]);
+    guest.stdout!.on("data", (d) => (output += d));
+    guest.stderr!.on("data", (d) => (output += d));
+    expect(ns.waitForPing("10.97.0.2", 30), `the unikernel never answered a ping; it said: ${output}`).toBe(true);
+  }
+
+  async function halt(): Promise<void> {
+    if (!guest || guest.exitCode !== null || guest.signalCode !== null) return;
+    const exited = new Promise((r) => guest!.once("exit", r));
+    guest.kill("SIGKILL");
+    await exited;
+  }
+
+  beforeAll(() => {
+    if (why) return;
+    image = buildFor("examples/http", target, join(dir, target));
+    ns = new TapNamespace(`tessera-http-${target}-${process.pid}`, "tsh0", "10.97.0.1/24");
+    boot(8);
+  }, 180_000);
+
+  afterAll(async () => {
+    await halt();
+    ns?.destroy();
+  });
+
+  function curl(...args: string[]) {
+    const r = ns.run("curl", ["-sS", "--max-time", "20", ...args]);
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
+  }
+
+  test.skipIf(why !== null)("in 8 MiB: curl gets every file of the site byte for byte, one connection for all", () => {
+    const files = [...siteFiles()];
+    const r = curl("--fail", "-v", ...files.map(([path]) => `${URL}${path}`));
+    expect(r.status, r.stderr).toBe(0);
+    expect(Buffer.compare(r.stdout, Buffer.concat(files.map(([, bytes]) => bytes)))).toBe(0);
+    expect(r.stderr.match(/Re-using existing connection/g)?.length).toBe(files.length - 1);
+  });
+
+  test.skipIf(why !== null)("gzip to a client that takes it, plain to one that does not", () => {
+    for (const [path, bytes] of siteFiles()) {
+      const gz = curl("--fail", "-H", "Accept-Encoding: gzip", `${URL}${path}`);
+      expect(Buffer.compare(gunzipSync(gz.stdout), bytes), path).toBe(0);
+      expect(gz.stdout.length, path).toBeLessThan(bytes.length);
+      const plain = curl("--fail", "-H", "Accept-Encoding: identity", `${URL}${path}`);
+      expect(Buffer.compare(plain.stdout, bytes), path).toBe(0);
+    }
+  });
+
+  test.skipIf(why !== null)("HEAD, a 304 for a matching ETag, and a 404", () => {
+    const head = curl("-I", `${URL}/style.css`).stdout.toString();
+    expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(head).toMatch(new RegExp(`^content-length: ${siteFiles().get("/style.css")!.length}\r$`, "im"));
+    const etag = /etag: (".*")\r\n/i.exec(head)![1];
+    expect(
+      curl(
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-H",
+        `If-None-Match: ${etag}`,
+        `${URL}/style.css`,
+      ).stdout.toString(),
+    ).toBe("304");
+    expect(curl("-o", "/dev/null", "-w", "%{http_code}", `${URL}/no/such/file`).stdout.toString()).toBe("404");
+  });
+
+  test.skipIf(why !== null)("/healthz answers with live numbers", () => {
+    const r = curl("--fail", `${URL}/healthz`);
+    expect(r.stdout.toString()).toMatch(
+      /^ok uptime=\d+s open=1 tcp=\d+ timewait=\d+ served=\d+ requests=\d+ heap=\d+ pages=\d+ gc=\d+\n$/,
+    );
+  });
+
+  test.skipIf(why !== null)("20 connections at once each get their answer", () => {
+    const urls = Array.from({ length: 20 }, () => ["-o", "/dev/null", `${URL}/index.html`]).flat();
+    const r = curl("--fail", "--parallel", "--parallel-max", "20", "-w", "%{http_code}\n", ...urls);
+    expect(r.stdout.toString().trim().split("\n")).toEqual(Array(20).fill("200"));
+  });
+
+  test.skipIf(why !== null || slow)(
+    "1,000 keep-alive connections at once, twice: the heap returns to its baseline after each",
+    async () => {
+      await halt();
+      boot(64);
+      checkHold(
+        ns.run(process.execPath, [holdScript(dir), "10.97.0.2", "80", "1000", "/style.css"], undefined, 170_000),
+      );
+    },
+    200_000,
+  );
+});
