@@ -5,7 +5,17 @@
 // outside its allowlist with SIGSYS, disks and TAP devices, all of it under the
 // release build and the AddressSanitizer/UBSan build.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -105,6 +115,7 @@ function makeDisk(path: string, capacity: number, blockSize = 4096): void {
 beforeAll(() => {
   execFileSync("node", [join(root, "scripts/build-tenders.mjs"), "spt"], { stdio: "pipe" });
   dir = mkdtempSync(join(tmpdir(), "tessera-spt-"));
+  chmodSync(dir, 0o755); // the guests readable by the unprivileged user of the TAP permission test
   for (const [name, flags] of Object.entries(VARIANTS)) guests[name] = buildGuest(name, flags);
 });
 
@@ -176,6 +187,17 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     // stdin at its end: bit 63 at once.
     const r = spt([guests.plain, "--", "yield", "5000"]);
     expect(r.stdout).toBe(`ready=${-(2n ** 63n)} early\n`);
+  });
+
+  test("yield sleeps in the kernel: 500 ms of waiting costs almost no CPU", () => {
+    const r = spawnSync(
+      "sh",
+      ["-c", 'sleep 2 | /usr/bin/time -f "%U %S" "$0" "$1" -- yield 500', tenderPath, guests.plain],
+      { encoding: "utf8", env: { ...process.env, ASAN_OPTIONS: "detect_leaks=0" } },
+    );
+    expect(r.stdout).toBe("ready=0 waited\n");
+    const [user, sys] = r.stderr.trim().split("\n").pop()!.split(" ").map(Number);
+    expect(user + sys).toBeLessThan(0.1);
   });
 
   test("console_read: input echoed through yield and console_read until its end", () => {
@@ -446,6 +468,26 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
           `tessera-spt: --net service=tap:${ifname}: cannot attach to TAP device ${ifname}:`,
         );
         expect(busy.status).toBe(1);
+        // Without the rights to it: refused in words.
+        if (spawnSync("setpriv", ["--version"]).status === 0) {
+          const denied = spawnSync(
+            "setpriv",
+            [
+              "--reuid=65534",
+              "--regid=65534",
+              "--clear-groups",
+              tenderPath,
+              "--net",
+              `service=tap:${ifname}`,
+              guests.net,
+            ],
+            { encoding: "utf8" },
+          );
+          expect(denied.stderr).toMatch(
+            /^tessera-spt: --net service=tap:\S+: cannot (open \/dev\/net\/tun|attach to TAP device \S+): .*(Permission denied|Operation not permitted|Device or resource busy)/,
+          );
+          expect(denied.status).toBe(1);
+        }
         holder.kill("SIGTERM");
         const signal = await new Promise((resolve) => holder.on("exit", (_code, sig) => resolve(sig)));
         expect(signal).toBe("SIGTERM");
@@ -470,12 +512,13 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
   });
 });
 
-test("the loader on 3,000 damaged images (sanitizer build): each accepted or refused, never a crash", () => {
+/** Builds test/fixtures/spt-guest/NAME.c with the shared library, under ASan and UBSan. */
+function buildHostTool(name: string): string {
   const host = join(root, "targets/native/host");
   const sources = readdirSync(host)
     .filter((f) => f.endsWith(".c"))
     .map((f) => join(host, f));
-  const fuzz = join(dir, "load-fuzz");
+  const out = join(dir, name);
   execFileSync("gcc", [
     "-std=c11",
     "-O1",
@@ -492,10 +535,21 @@ test("the loader on 3,000 damaged images (sanitizer build): each accepted or ref
     "-I",
     join(root, "packages/abi/include"),
     ...sources,
-    join(root, "test/fixtures/spt-guest/load-fuzz.c"),
+    join(root, `test/fixtures/spt-guest/${name}.c`),
     "-o",
-    fuzz,
+    out,
   ]);
+  return out;
+}
+
+test("range checks on their edges: empty, last byte, one past, huge, wraparound, across regions, lies about heap_used", () => {
+  const r = run(buildHostTool("ranges"), []);
+  expect(r.stdout).toBe("ranges: 0 failures\n");
+  expect(r.status).toBe(0);
+}, 120_000);
+
+test("the loader on 3,000 damaged images (sanitizer build): each accepted or refused, never a crash", () => {
+  const fuzz = buildHostTool("load-fuzz");
   const work = mkdtempSync(join(dir, "fuzz-"));
   const r = run(fuzz, [guests.both, work, "3000"]);
   expect(r.stderr).toBe("");
