@@ -12,6 +12,9 @@
 int main(int argc, char **argv) {
     static struct tender t; /* large (the options hold the command line): not on the stack */
     pid_t starter = getppid();
+    /* Output to a closed pipe is dropped, not fatal: the guest's console is
+     * best effort, and the supervisor must live to remove the disk locks. */
+    signal(SIGPIPE, SIG_IGN);
     tender_init(&t, "tessera-spt", TESSERA_TARGET_SPT);
     tender_parse_options(&t, argc, argv);
     tender_load_image(&t);
@@ -29,7 +32,6 @@ int main(int argc, char **argv) {
     if (child > 0) spt_supervise(&t, child, starter);
     t.devices.release_locks = false;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(TENDER_EXIT_ERROR);
-    signal(SIGPIPE, SIG_IGN); /* console output to a closed pipe is dropped, not fatal */
     spt_map_memory(&t);
     spt_sandbox(&t);
     spt_launch(&t);
