@@ -197,7 +197,12 @@ void *tender_guest_range(const struct tender *t, uint64_t addr, uint64_t len, in
 /* Runs ABI call `nr` (TESSERA_CALL_* or TESSERA_CALL_TRAP) with its argument
  * struct at guest address `args`; fills in `ret`. Returns when the call
  * returns to the guest; exit, panic, trap, an unknown call number or an
- * argument struct outside guest memory end the process (tender_exit). */
+ * argument struct outside guest memory end the process (tender_exit): an
+ * unknown number or a bad struct with a message and status 255 (a struct
+ * outside memory has no `ret` to put EINVAL in). The struct must lie in one
+ * region that is readable (exit, panic, trap) or readable and writable (the
+ * calls with a `ret`); every pointer in it is a wasm offset checked against
+ * [0, min(boot->heap_used, heap_size)), heap_used read once per call. */
 void tender_call(struct tender *t, uint32_t nr, uint64_t args);
 
 /* The fds a sandbox must allow: stdout/stderr, stdin (if open), and the
@@ -217,9 +222,12 @@ _Noreturn void tender_fail(struct tender *t, int status, const char *fmt, ...)
 /* Removes every disk lock this process took (for a supervisor process). */
 void tender_release_locks(struct tender *t);
 
-/* The wasm function containing host-side guest address `pc`, demangled from
- * wasm2c's `w2c_<module>_<name>` back to the wasm name, written into `out`
- * (NUL-terminated). Returns false if no FUNC symbol contains pc. */
+/* The name of the FUNC symbol containing guest address `pc` (the image's
+ * .symtab), demangled from wasm2c's `w2c_<module>_<name>` back to the wasm
+ * name (gcc's clone suffixes such as .isra.0 dropped), written into `out`
+ * (NUL-terminated). Returns false if no FUNC symbol contains pc. Traps use it
+ * (and, when pc is in a runtime helper, the first return address into a wasm
+ * function up the guest's stack). */
 bool tender_symbolize(const struct tender *t, uint64_t pc, char *out, size_t cap);
 
 #endif /* TESSERA_TENDER_H */
