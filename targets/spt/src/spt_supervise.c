@@ -12,6 +12,13 @@
 
 #include "spt.h"
 
+#ifdef __SANITIZE_ADDRESS__
+#define SANITIZER_HINT \
+    " (in this sanitizer build, a sanitizer report ends that way too: TESSERA_SPT_UNSANDBOXED=1 shows it)"
+#else
+#define SANITIZER_HINT ""
+#endif
+
 /* The guest's pid, for the signal handler (which can reach nothing else). */
 static volatile pid_t guest_pid;
 
@@ -44,8 +51,8 @@ _Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t starter) {
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
     const char *abbrev = sigabbrev_np(sig);
     if (sig == SIGSYS)
-        fprintf(stderr, "%s: the guest made a system call outside the sandbox's allowlist and was killed (SIGSYS)\n",
-                t->prog);
+        fprintf(stderr, "%s: the guest made a system call outside the sandbox's allowlist and was killed (SIGSYS)%s\n",
+                t->prog, SANITIZER_HINT);
     else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP || sig == SIGABRT)
         fprintf(stderr, "%s: the guest crashed (SIG%s)\n", t->prog, abbrev ? abbrev : "?");
     /* End the same way, so that whoever started the tender sees the signal; no core file of the tender. */
