@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import type { ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkHold, holdScript, siteFiles } from "../helpers/http-site.js";
 import { netnsMissing, TapNamespace } from "../helpers/netns.js";
@@ -45,8 +45,10 @@ describe.each(suiteTargets("the http suite"))("on %s", (target: Target, missing:
   async function halt(): Promise<void> {
     if (!guest || guest.exitCode !== null || guest.signalCode !== null) return;
     const exited = new Promise((r) => guest!.once("exit", r));
-    guest.kill("SIGKILL");
+    spawnSync("pkill", ["-KILL", "-f", image]); // the tender itself, not only `tessera run`
     await exited;
+    for (let i = 0; i < 100 && spawnSync("pgrep", ["-f", image]).status === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
   }
 
   beforeAll(() => {
