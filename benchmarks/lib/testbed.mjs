@@ -20,13 +20,14 @@ export function requireRoot(script) {
   }
 }
 
-/** Builds `examples/NAME` into .bench/; the image's path. */
-export function buildExample(name) {
-  console.error(`building examples/${name} ...`);
+/** Builds `examples/NAME` for `target` (node, spt or hvt) into .bench/; the image's path. */
+export function buildExample(name, target = "node") {
+  console.error(`building examples/${name}${target === "node" ? "" : ` for ${target}`} ...`);
   const out = `${root}.bench`;
-  const built = spawnSync(process.execPath, [TESSERA, "build", `examples/${name}`, "-o", out], { encoding: "utf8" });
+  const args = [TESSERA, "build", `examples/${name}`, "-o", out, ...(target === "node" ? [] : ["--target", target])];
+  const built = spawnSync(process.execPath, args, { encoding: "utf8" });
   if (built.status !== 0) throw new Error(built.stderr);
-  return `${out}/${name}.wasm`;
+  return `${out}/${name}.${target === "node" ? "wasm" : target}`;
 }
 
 /**
