@@ -7,7 +7,10 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
+  closeSync,
   existsSync,
+  ftruncateSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -15,6 +18,7 @@ import {
   readSync,
   rmSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -437,6 +441,44 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     for (let i = 0; i < 100 && !gone(); i++) await new Promise((r) => setTimeout(r, 20));
     expect(gone()).toBe(true);
     expect(existsSync(`${disk}.lock`)).toBe(false);
+  });
+
+  test.skipIf(!isRoot)("a disk on a full filesystem: the write fails, said once, and every later flush fails", () => {
+    const mnt = join(dir, `full-${_kind}`);
+    mkdirSync(mnt);
+    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt]).status !== 0) {
+      console.warn("spt.test.ts: full-filesystem test skipped: cannot mount a tmpfs");
+      return;
+    }
+    try {
+      const disk = join(mnt, "disk.img");
+      const capacity = 1 << 20;
+      const label = Buffer.alloc(4096);
+      label.write("TESSDISK", 0, "latin1");
+      label.writeUInt32LE(1, 8);
+      label.writeUInt32LE(4096, 12);
+      label.writeBigUInt64LE(BigInt(capacity), 16);
+      label.writeUInt32LE(crc32(label.subarray(0, 48)), 48);
+      const fd = openSync(disk, "w");
+      ftruncateSync(fd, capacity + 4096); // sparse: the blocks take no room until written
+      writeSync(fd, label, 0, 4096, capacity);
+      closeSync(fd);
+      const filler = openSync(join(mnt, "filler"), "w");
+      let filled = 0;
+      try {
+        for (;;) filled += writeSync(filler, Buffer.alloc(4096));
+      } catch {
+        ftruncateSync(filler, filled - 4096); // room for the lock file, none for a block
+      } finally {
+        closeSync(filler);
+      }
+      const r = spt(["--block", `storage=${disk}`, guests.block, "--", "disk"]);
+      expect(r.stdout).toBe("disk h=0 bs=4096 cap=1048576 write=3 flush=3 read=0 different bad=2222 again=2\n");
+      expect(r.stderr).toBe(`tessera-spt: --block storage=${disk}: write failed: No space left on device\n`);
+      expect(r.status).toBe(0);
+    } finally {
+      spawnSync("umount", [mnt]);
+    }
   });
 
   test("a disk: bad files refused with the Node tender's words", () => {
