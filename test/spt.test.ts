@@ -396,6 +396,21 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     expect(existsSync(`${disk}.lock`)).toBe(false);
   });
 
+  test("the sandbox with a disk: pwrite64 on its fd allowed; write on it, pread64 on fd 1 not", () => {
+    const disk = join(dir, `sandbox-${_kind}.img`);
+    makeDisk(disk, 1 << 16);
+    // The disk is the first fd the tender opens after 0-2 (the image file is closed by then): fd 3.
+    const sys = (nr: number, fd: number) =>
+      spt(["--block", `storage=${disk}`, guests.block, "--", "sys", String(nr), String(fd)]);
+    const ok = sys(18, 3);
+    expect(ok.stdout).toBe("syscall returned\n");
+    expect(ok.status).toBe(0);
+    expect(sys(1, 3).signal).toBe("SIGSYS");
+    expect(sys(17, 1).signal).toBe("SIGSYS");
+    expect(sys(74, 1).signal).toBe("SIGSYS"); // fsync: not fdatasync
+    expect(existsSync(`${disk}.lock`)).toBe(false);
+  });
+
   test("a disk: locked by a live process is refused; a stale lock is taken over", () => {
     const disk = join(dir, `locked-${_kind}.img`);
     makeDisk(disk, 1 << 16);

@@ -52,13 +52,15 @@ static void emit(struct filter *f, struct sock_filter insn) {
     f->count++;
 }
 
-#define LOAD(field) (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
+#define LOAD_FIELD(field) (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
+#define LOAD_NR LOAD_FIELD(nr)
+#define LOAD_ARCH LOAD_FIELD(arch)
 #define ARG0_LOW (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]))
 #define RET(action) (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, action)
 
 /* Allows syscall `nr` outright. */
 static void allow(struct filter *f, uint32_t nr) {
-    emit(f, LOAD(nr));
+    emit(f, LOAD_NR);
     emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1));
     emit(f, RET(SECCOMP_RET_ALLOW));
 }
@@ -67,7 +69,7 @@ static void allow(struct filter *f, uint32_t nr) {
 static void allow_fds(struct filter *f, uint32_t nr, const int *fds, size_t n) {
     if (n == 0) return;
     /* [ld nr][jeq nr][ld arg0][jeq fd]*n[ret kill][ret allow] */
-    emit(f, LOAD(nr));
+    emit(f, LOAD_NR);
     emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, (uint8_t)(n + 3)));
     emit(f, ARG0_LOW);
     for (size_t j = 1; j <= n; j++)
@@ -91,10 +93,10 @@ void spt_sandbox(struct tender *t) {
     size_t ndisk = tender_device_fds(t, TESSERA_DEVICE_BLOCK, disks, TESSERA_MAX_DEVICES);
 
     f.count = 0;
-    emit(&f, LOAD(arch));
+    emit(&f, LOAD_ARCH);
     emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
     emit(&f, RET(SECCOMP_RET_KILL_PROCESS));
-    emit(&f, LOAD(nr));
+    emit(&f, LOAD_NR);
     emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1));
     emit(&f, RET(SECCOMP_RET_KILL_PROCESS));
 
@@ -118,7 +120,7 @@ void spt_sandbox(struct tender *t) {
     allow(&f, __NR_exit_group);
     allow(&f, __NR_restart_syscall);
 #ifdef __SANITIZE_ADDRESS__
-    emit(&f, LOAD(nr));
+    emit(&f, LOAD_NR);
     emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sigaltstack, 0, 6));
     emit(&f, ARG0_LOW);
     emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2));
