@@ -18,6 +18,11 @@
 #define wasm_rt_memcpy __builtin_memcpy
 #define wasm_rt_unreachable __builtin_unreachable
 
+/* gcc -Os keeps wasm2c's small static inline helpers (every load and store,
+ * with its bounds check) out of line: a call per memory access. Inlined,
+ * examples/http serves about twice the requests for 15% more code. */
+#define inline inline __attribute__((always_inline))
+
 #define WASM_RT_SANITY_CHECKS 0
 #define WASM_RT_USE_SEGUE 0
 #define WASM_RT_SEGUE_FREE_SEGMENT 0
