@@ -571,6 +571,28 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     },
   );
 
+  test.skipIf(tapSkip !== "")("a TAP device: a frame from the host, kept for a larger buffer", async () => {
+    const ifname = `tsptr${process.pid % 10000}${_kind[0]}`;
+    execFileSync("ip", ["tuntap", "add", "dev", ifname, "mode", "tap"]);
+    try {
+      execFileSync("ip", ["addr", "add", "10.199.77.1/24", "dev", ifname]);
+      const guest = spawn(tenderPath, ["--net", `service=tap:${ifname}`, guests.net, "--", "recv"], {
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let out = "";
+      guest.stdout.on("data", (b: Buffer) => (out += b.toString()));
+      await new Promise((r) => setTimeout(r, 300));
+      execFileSync("ip", ["link", "set", ifname, "up"]);
+      spawnSync("ping", ["-c", "1", "-W", "1", "10.199.77.2"]); // an ARP request, at least
+      const status = await new Promise((resolve) => guest.on("exit", (code) => resolve(code)));
+      guest.stdin.end();
+      expect(out).toBe("ready=1 small=2 big=0 frame\n");
+      expect(status).toBe(0);
+    } finally {
+      spawnSync("ip", ["link", "del", ifname]);
+    }
+  });
+
   test("both devices: handles 0 and 1 shared by net and block", () => {
     if (tapSkip) return;
     const ifname = `tsptb${process.pid % 10000}${_kind[0]}`;

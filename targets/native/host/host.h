@@ -34,7 +34,15 @@ int32_t host_disk_flush(struct tender *t, struct tender_device *d);
 
 /* TAP devices (tap.c); frames up to HOST_FRAME_MAX bytes are read whole (larger ones are dropped). */
 #define HOST_FRAME_MAX 65536u
+/* Frames read ahead of the guest per device (net.c), each at most HOST_SLOT_SIZE (mtu + 14) bytes. */
+#define HOST_RING_SLOTS 512u
+#define HOST_SLOT_SIZE 1536u
 void host_tap_open(struct tender *t, struct tender_device *d, const char *ifname);
+
+/* Received frames (net.c): read ahead into the device's ring, and taken from it. */
+void host_net_drain(struct tender_device *d);
+void host_net_maybe_drain(struct tender_device *d);
+int32_t host_net_read(struct tender_device *d, uint8_t *buf, uint32_t cap, uint32_t *len);
 
 /* Monotonic and wall clocks in ns (clock.c). */
 int64_t host_monotonic_ns(void);

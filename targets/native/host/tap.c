@@ -47,8 +47,12 @@ void host_tap_open(struct tender *t, struct tender_device *d, const char *ifname
     }
     d->fd = fd;
     d->mtu = TAP_MTU;
+    _Static_assert(TAP_MTU + 14 <= HOST_SLOT_SIZE, "a frame fits a ring slot");
     d->frame = malloc(HOST_FRAME_MAX);
-    if (d->frame == NULL) tender_fail(t, TENDER_EXIT_ERROR, "%s: out of memory", d->given);
+    d->ring = malloc((size_t)HOST_RING_SLOTS * HOST_SLOT_SIZE);
+    d->ring_len = malloc(HOST_RING_SLOTS * sizeof d->ring_len[0]);
+    if (d->frame == NULL || d->ring == NULL || d->ring_len == NULL)
+        tender_fail(t, TENDER_EXIT_ERROR, "%s: out of memory", d->given);
     /* A random locally administered unicast MAC: 02:xx:xx:xx:xx:xx. */
     if (getrandom(d->mac, sizeof d->mac, 0) != (ssize_t)sizeof d->mac)
         tender_fail(t, TENDER_EXIT_ERROR, "%s: cannot draw a MAC address: %s", d->given, strerror(errno));

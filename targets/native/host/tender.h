@@ -127,8 +127,12 @@ struct tender_device {
     /* net */
     uint8_t mac[6];
     uint32_t mtu;
-    uint8_t *frame; /* one received frame kept for a larger buffer (malloc) */
-    size_t frame_len; /* 0: none pending */
+    uint8_t *frame;          /* scratch for one read from the TAP device (malloc) */
+    uint8_t *ring;           /* frames read ahead of the guest, HOST_RING_SLOTS of them (malloc) */
+    uint16_t *ring_len;      /* their lengths */
+    uint32_t ring_head;      /* the oldest */
+    uint32_t ring_count;     /* how many */
+    int64_t drained_at;      /* monotonic ns of the last read-ahead */
     /* block */
     uint32_t block_size;
     uint64_t capacity;

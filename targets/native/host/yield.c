@@ -20,7 +20,7 @@ int64_t host_yield(struct tender *t, int64_t deadline) {
             if (ds->by_handle[h] < 0) continue;
             const struct tender_device *d = &ds->devices[ds->by_handle[h]];
             if (d->kind != TESSERA_DEVICE_NET) continue;
-            if (d->frame_len > 0) ready |= UINT64_C(1) << h; /* a frame kept for a larger buffer */
+            if (d->ring_count > 0) ready |= UINT64_C(1) << h; /* frames read ahead */
             fds[n] = (struct pollfd){.fd = d->fd, .events = POLLIN};
             handles[n++] = h;
         }
