@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// HTTP requests per second and latency: wrk against examples/http on the Node
-// tender through a TAP device, and against a Node.js http server serving the
-// same files from memory with the same headers over a veth pair, in the same
-// run, by the same wrk from the same namespace. Needs root and wrk (Debian
-// package wrk). Writes benchmarks/results/http.json and docs/img/http.svg.
+// HTTP requests per second and latency: wrk against examples/http through a
+// TAP device, the same image on the Node tender and as a native image on
+// tessera-spt, and against two Linux servers over a veth pair: a Node.js http
+// server serving the same files from memory with the same headers, and nginx
+// (one worker, the same files). Same run, interleaved rounds, the same wrk
+// from the same namespace. Needs root, wrk and nginx (Debian packages wrk and
+// nginx-light; installed with apt-get when missing). Writes
+// benchmarks/results/http.json and docs/img/http.svg.
 //
 //   sudo node benchmarks/http.mjs [--seconds N] [--connections N] [--rounds N] [--path /index.html]
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { median } from "./lib/stats.mjs";
 import { barChart } from "./lib/svg.mjs";
 import { buildExample, requireRoot, root, Testbed } from "./lib/testbed.mjs";
@@ -21,20 +25,67 @@ const connections = Number(arg("--connections", 16));
 const rounds = Number(arg("--rounds", 3));
 const path = arg("--path", "/index.html");
 requireRoot("http.mjs");
-if (spawnSync("sh", ["-c", "command -v wrk"]).status !== 0) {
-  console.error("http.mjs: needs wrk (apt-get install wrk)");
-  process.exit(2);
+for (const [tool, pkg] of [
+  ["wrk", "wrk"],
+  ["nginx", "nginx-light"],
+]) {
+  if (spawnSync("sh", ["-c", `command -v ${tool} || test -x /usr/sbin/${tool}`]).status === 0) continue;
+  console.error(`installing ${pkg} (apt-get) ...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  let r = spawnSync("apt-get", ["install", "-y", "-qq", pkg], { stdio: "inherit", env });
+  if (r.status !== 0) {
+    spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+    r = spawnSync("apt-get", ["install", "-y", "-qq", pkg], { stdio: "inherit", env });
+  }
+  if (r.status !== 0) {
+    console.error(`http.mjs: needs ${tool} (apt-get install ${pkg})`);
+    process.exit(2);
+  }
 }
 if (!(seconds >= 1 && connections >= 1 && rounds >= 1)) {
   console.error("http.mjs: --seconds, --connections and --rounds take whole numbers of at least 1");
   process.exit(2);
 }
 const image = buildExample("http");
+const native = buildExample("http", "spt");
 const imageBytes = readFileSync(image).length;
 const bed = new Testbed("http", { tap: "thttp", tapNet: "10.95.0", veth: "vhttp", vethNet: "10.96.0" });
 bed.startTessera(image, { tender: ["--mem", "128"] });
+const spt = bed.addTap("thttp2", "10.94.0");
+bed.startTessera(native, { tender: ["--mem", "128"], tap: "thttp2", address: spt });
 bed.startPeer("http-static-server.cjs", `${root}examples/http/site`);
-const targets = { tessera: bed.tessera, node: bed.linux };
+// nginx in the peer namespace on port 8080: one worker, the same files, logs off.
+const nginxDir = mkdtempSync(`${tmpdir()}/tessera-nginx-`);
+writeFileSync(
+  `${nginxDir}/nginx.conf`,
+  `worker_processes 1;
+daemon off;
+pid ${nginxDir}/nginx.pid;
+error_log ${nginxDir}/error.log;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path ${nginxDir};
+  proxy_temp_path ${nginxDir};
+  fastcgi_temp_path ${nginxDir};
+  uwsgi_temp_path ${nginxDir};
+  scgi_temp_path ${nginxDir};
+  server { listen 8080; root ${root}examples/http/site; }
+}
+`,
+);
+const nginxBin = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
+bed.spawnIn(bed.peer, [nginxBin, "-c", `${nginxDir}/nginx.conf`, "-p", nginxDir]);
+const targets = {
+  tessera: bed.tessera,
+  "tessera-spt": spt,
+  node: bed.linux,
+  nginx: `${bed.linux}:8080`,
+};
 for (const host of Object.values(targets)) {
   let up = false;
   for (let i = 0; i < 30 && !up; i++)
@@ -103,7 +154,15 @@ for (const name of Object.keys(targets)) {
 }
 const t = result.median.tessera;
 const n = result.median.node;
-result.ratio = { rps: t.rps / n.rps, p99: t.p99 / n.p99 };
+const sp = result.median["tessera-spt"];
+const ng = result.median.nginx;
+result.ratio = {
+  rps: t.rps / n.rps,
+  p99: t.p99 / n.p99,
+  sptOverNode: sp.rps / n.rps,
+  sptOverNginx: sp.rps / ng.rps,
+  sptOverNodeTender: sp.rps / t.rps,
+};
 mkdirSync(`${root}benchmarks/results`, { recursive: true });
 writeFileSync(`${root}benchmarks/results/http.json`, JSON.stringify(result, null, 2) + "\n");
 writeFileSync(
@@ -113,7 +172,9 @@ writeFileSync(
     subtitle: `wrk, ${connections} connections, ${seconds} s, medians of ${rounds} interleaved rounds; ${process.version}`,
     unit: "req/s",
     bars: [
+      { label: "examples/http, tessera-spt (TAP)", value: Math.round(sp.rps), text: `${Math.round(sp.rps)}/s` },
       { label: "examples/http, Node tender (TAP)", value: Math.round(t.rps), text: `${Math.round(t.rps)}/s` },
+      { label: "nginx, 1 worker (veth)", value: Math.round(ng.rps), text: `${Math.round(ng.rps)}/s` },
       { label: "Node.js http (veth)", value: Math.round(n.rps), text: `${Math.round(n.rps)}/s` },
     ],
   }),
@@ -122,9 +183,13 @@ const row = (name, r) =>
   `  ${name.padEnd(16)} ${r.rps.toFixed(0).padStart(8)}  ${r.p50.toFixed(2).padStart(8)}  ${r.p99.toFixed(2).padStart(8)}  ${r.errors}${r.non2xx ? `, ${r.non2xx} non-2xx` : ""}`;
 console.log(`HTTP GET ${path}, wrk -c${connections} -d${seconds}s, medians of ${rounds} rounds:`);
 console.log(`                      req/s   p50 ms    p99 ms  socket errors`);
-console.log(row("tessera (TAP)", t));
+console.log(row("tessera-spt", sp));
+console.log(row("tessera (Node)", t));
+console.log(row("nginx", ng));
 console.log(row("node http", n));
 console.log(
-  `  ratio           ${result.ratio.rps.toFixed(2).padStart(8)}x          ${result.ratio.p99.toFixed(2).padStart(8)}x`,
+  `  Node tender / node http: ${result.ratio.rps.toFixed(2)}x req/s, ${result.ratio.p99.toFixed(2)}x p99; ` +
+    `spt / node http: ${result.ratio.sptOverNode.toFixed(2)}x; spt / nginx: ${result.ratio.sptOverNginx.toFixed(2)}x; ` +
+    `spt / Node tender: ${result.ratio.sptOverNodeTender.toFixed(2)}x`,
 );
 process.exit(0); // the servers in the namespaces would keep the event loop alive; "exit" cleans up

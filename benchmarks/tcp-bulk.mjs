@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// TCP bulk throughput: examples/echo on the Node tender through a TAP device
-// (its discard service for Linux -> unikernel, its source for unikernel ->
-// Linux), against the same two services on Linux (Node.js net) over a veth
-// pair, measured in the same run by the same client from the same namespace.
+// TCP bulk throughput: examples/echo through a TAP device, on the Node tender
+// and as a native image on tessera-spt (its discard service for Linux ->
+// unikernel, its source for unikernel -> Linux), against the same two services
+// on Linux (Node.js net) over a veth pair, measured in the same run by the
+// same client from the same namespace.
 // Needs root. Writes benchmarks/results/tcp-bulk.json and docs/img/tcp-bulk.svg.
 //
 //   sudo node benchmarks/tcp-bulk.mjs [--mib N] [--rounds N]
@@ -23,10 +24,13 @@ if (!(mib >= 1 && rounds >= 1)) {
 }
 const bytes = mib * 1024 * 1024;
 const image = buildExample("echo");
+const native = buildExample("echo", "spt");
 const bed = new Testbed("tcpb", { tap: "tbulk", tapNet: "10.92.0", veth: "vbulk", vethNet: "10.91.0" });
 bed.startTessera(image, { cmdline: ["msl=100"] });
+const spt = bed.addTap("tbulk2", "10.90.0");
+bed.startTessera(native, { cmdline: ["msl=100"], tap: "tbulk2", address: spt });
 bed.startPeer("tcp-bulk-server.cjs");
-bed.waitForPing();
+bed.waitForPing(spt);
 
 /** One transfer of `bytes`: "up" to host's discard, "down" from its source; MB/s (10^6 bytes). */
 function transfer(mode, host) {
@@ -37,7 +41,7 @@ function transfer(mode, host) {
   return bytes / 1e6 / (r.ms / 1000);
 }
 
-const targets = { tessera: bed.tessera, linux: bed.linux };
+const targets = { tessera: bed.tessera, spt, linux: bed.linux };
 const result = { date: new Date().toISOString(), node: process.version, bytes, rounds, runs: [], best: {} };
 // Interleaved rounds; each side's best of them (the machine's speed varies).
 for (let round = 1; round <= rounds; round++) {
@@ -52,7 +56,12 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 const b = result.best;
-result.ratio = { up: b["tessera-up"] / b["linux-up"], down: b["tessera-down"] / b["linux-down"] };
+result.ratio = {
+  up: b["tessera-up"] / b["linux-up"],
+  down: b["tessera-down"] / b["linux-down"],
+  sptUp: b["spt-up"] / b["linux-up"],
+  sptDown: b["spt-down"] / b["linux-down"],
+};
 mkdirSync(`${root}benchmarks/results`, { recursive: true });
 writeFileSync(`${root}benchmarks/results/tcp-bulk.json`, JSON.stringify(result, null, 2) + "\n");
 const bar = (label, key) => ({ label, value: Math.round(b[key]), text: `${b[key].toFixed(0)} MB/s` });
@@ -63,9 +72,11 @@ writeFileSync(
     subtitle: `${mib} MiB per transfer, best of ${rounds} interleaved rounds; ${process.version}`,
     unit: "MB/s",
     bars: [
-      bar("Linux -> echo (TAP), discard", "tessera-up"),
+      bar("Linux -> echo on spt (TAP)", "spt-up"),
+      bar("Linux -> echo on Node (TAP)", "tessera-up"),
       bar("Linux -> Linux (veth), discard", "linux-up"),
-      bar("echo (TAP) -> Linux, source", "tessera-down"),
+      bar("echo on spt (TAP) -> Linux", "spt-down"),
+      bar("echo on Node (TAP) -> Linux", "tessera-down"),
       bar("Linux (veth) -> Linux, source", "linux-down"),
     ],
   }),
@@ -73,9 +84,13 @@ writeFileSync(
 const f = (n) => n.toFixed(1).padStart(8);
 console.log(`TCP bulk, ${mib} MiB per transfer, best of ${rounds} rounds (MB/s):`);
 console.log(`                      Linux -> X   X -> Linux`);
-console.log(`  tessera (TAP)     ${f(b["tessera-up"])}     ${f(b["tessera-down"])}`);
+console.log(`  tessera-spt (TAP) ${f(b["spt-up"])}     ${f(b["spt-down"])}`);
+console.log(`  tessera (Node)    ${f(b["tessera-up"])}     ${f(b["tessera-down"])}`);
 console.log(`  linux (veth)      ${f(b["linux-up"])}     ${f(b["linux-down"])}`);
 console.log(
-  `  ratio             ${result.ratio.up.toFixed(2).padStart(8)}x    ${result.ratio.down.toFixed(2).padStart(8)}x`,
+  `  spt / linux       ${result.ratio.sptUp.toFixed(2).padStart(8)}x    ${result.ratio.sptDown.toFixed(2).padStart(8)}x`,
+);
+console.log(
+  `  Node / linux      ${result.ratio.up.toFixed(2).padStart(8)}x    ${result.ratio.down.toFixed(2).padStart(8)}x`,
 );
 process.exit(0); // the servers in the namespaces would keep the event loop alive; "exit" cleans up

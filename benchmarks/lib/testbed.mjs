@@ -62,6 +62,17 @@ export class Testbed {
     this.inNs(peer, "ip", "link", "set", "vpeer", "up");
   }
 
+  /**
+   * A second (third, ...) TAP device in the client's namespace at TAPNET.1/24,
+   * for another unikernel at TAPNET.2; returns that address.
+   */
+  addTap(tap, tapNet) {
+    this.inNs(this.ns, "ip", "tuntap", "add", "dev", tap, "mode", "tap");
+    this.inNs(this.ns, "ip", "addr", "add", `${tapNet}.1/24`, "dev", tap);
+    this.inNs(this.ns, "ip", "link", "set", tap, "up");
+    return `${tapNet}.2`;
+  }
+
   /** Runs a command in namespace `ns`; its stdout. */
   inNs(ns, ...args) {
     return sh("ip", "netns", "exec", ns, ...args);
@@ -74,9 +85,13 @@ export class Testbed {
     return c;
   }
 
-  /** Starts `image` on the Node tender on the TAP device at the unikernel's address (`tender`: more options). */
-  startTessera(image, { tender = [], cmdline = [] } = {}) {
-    const net = ["--net", `service=tap:${this.tap}`];
+  /**
+   * Starts `image` with `tessera run` (the Node tender for a .wasm, tessera-spt
+   * or tessera-hvt for a native image) on a TAP device at the unikernel's
+   * address (default: the first TAP; `tender`: more options).
+   */
+  startTessera(image, { tender = [], cmdline = [], tap = this.tap, address = this.tessera } = {}) {
+    const net = ["--net", `service=tap:${tap}`];
     return this.spawnIn(this.ns, [
       process.execPath,
       TESSERA,
@@ -85,7 +100,7 @@ export class Testbed {
       ...tender,
       ...net,
       "--",
-      `ip=${this.tessera}/24`,
+      `ip=${address}/24`,
       ...cmdline,
     ]);
   }
@@ -95,9 +110,9 @@ export class Testbed {
     return this.spawnIn(this.peer, [process.execPath, `${root}benchmarks/lib/${script}`, ...args]);
   }
 
-  /** Waits (up to 20 tries) until the client's namespace can ping both servers. */
-  waitForPing() {
-    for (const host of [this.tessera, this.linux]) {
+  /** Waits (up to 20 tries) until the client's namespace can ping both servers (and `more`). */
+  waitForPing(...more) {
+    for (const host of [this.tessera, this.linux, ...more]) {
       let up = false;
       for (let i = 0; i < 20 && !up; i++)
         up = spawnSync("ip", ["netns", "exec", this.ns, "ping", "-c", "1", "-W", "1", host]).status === 0;
