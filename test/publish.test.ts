@@ -225,6 +225,26 @@ describe("--publish: host TCP connections reach a guest's port", () => {
     const hex = [...r.stdout.subarray(6, 12)].map((x) => x.toString(16).padStart(2, "0")).join(":");
     expect(hex).toBe("52:55:0a:00:02:02"); // the gateway's MAC
   });
+
+  test("examples/ping through --net service=user: every ping to the gateway is answered, run after run", () => {
+    const built = tessera(["build", "examples/ping", "-o", join(dir, "ping")]);
+    expect(built.status, built.stderr).toBe(0);
+    // It used to send its first request before DHCP had given it an address, and lose it.
+    for (let run = 0; run < 3; run++) {
+      const r = tessera([
+        "run",
+        join(dir, "ping", "ping.wasm"),
+        "--net",
+        "service=user",
+        "--",
+        "host=10.0.2.2",
+        "count=3",
+        "interval=100",
+      ]);
+      expect(r.stdout, r.stderr).toContain("3 sent, 3 received");
+      expect(r.status).toBe(0);
+    }
+  });
 });
 
 describe("--publish: errors a person can act on", () => {

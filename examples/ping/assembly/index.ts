@@ -7,7 +7,7 @@ import { Args, exit } from "@tessera/runtime/assembly";
 import { run } from "@tessera/runtime/assembly/loop";
 import { Timer } from "@tessera/runtime/assembly/heap";
 import { line } from "@tessera/console/assembly";
-import { EchoHandler, formatIpv4, parseIpv4, Stack } from "@tessera/net/assembly";
+import { EchoHandler, formatIpv4, parseIpv4, Stack, StackListener } from "@tessera/net/assembly";
 
 const MS: i64 = 1_000_000;
 const IDENT: u32 = 0x7e55;
@@ -79,6 +79,22 @@ class Replies extends EchoHandler {
   }
 }
 
+// Starts pinging once the interface has an address: at once with ip=, after
+// the DHCP lease without it (a request sent before would have no source).
+class StartWhenConfigured extends StackListener {
+  started: bool = false;
+
+  constructor(readonly pinger: Pinger) {
+    super();
+  }
+
+  configured(stack: Stack, now: i64): void {
+    if (this.started) return;
+    this.started = true;
+    stack.loop.at(this.pinger, now);
+  }
+}
+
 export function _start(): void {
   const stack = Stack.open("service");
   stack.iface.reassembleFragments(); // replies to pings larger than the MTU come back in fragments
@@ -96,6 +112,6 @@ export function _start(): void {
   const size = <u32>number("size", 56, 0, 65_507);
   const pinger = new Pinger(stack, <u32>host, count, interval, size);
   stack.iface.echoHandler = new Replies(pinger);
-  stack.loop.at(pinger, stack.loop.now());
+  stack.onConfigured(new StartWhenConfigured(pinger));
   run();
 }
