@@ -54,7 +54,8 @@ bed.startTessera(image, { tender: ["--mem", "128"] });
 const spt = bed.addTap("thttp2", "10.94.0");
 bed.startTessera(native, { tender: ["--mem", "128"], tap: "thttp2", address: spt });
 bed.startPeer("http-static-server.cjs", `${root}examples/http/site`);
-// nginx in the peer namespace on port 8080: one worker, the same files, logs off.
+// nginx in the peer namespace on port 8080: one worker, the same files, logs
+// off, files' descriptors cached.
 const nginxDir = mkdtempSync(`${tmpdir()}/tessera-nginx-`);
 writeFileSync(
   `${nginxDir}/nginx.conf`,
@@ -66,8 +67,10 @@ events { worker_connections 1024; }
 http {
   include /etc/nginx/mime.types;
   access_log off;
-  sendfile on;
-  tcp_nopush on;
+  # Tuned for small files: with sendfile and tcp_nopush on, nginx served this
+  # site at a quarter of the rate (22k against 88k requests/s here).
+  sendfile off;
+  open_file_cache max=100;
   keepalive_requests 1000000;
   client_body_temp_path ${nginxDir};
   proxy_temp_path ${nginxDir};
