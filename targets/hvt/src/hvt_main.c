@@ -26,13 +26,7 @@ static void on_stop_signal(int sig) {
     struct tender *t = signal_tender;
     for (size_t i = 0; t && t->devices.release_locks && i < t->devices.count; i++)
         if (t->devices.devices[i].lock_path) unlink(t->devices.devices[i].lock_path);
-    signal(sig, SIG_DFL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(sig);
-    _exit(128 + sig);
+    tender_die_by_signal(sig);
 }
 
 static void catch_stop_signals(struct tender *t) {

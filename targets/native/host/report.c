@@ -1,7 +1,8 @@
-/* report.c: the tender's messages and its ways out (tender_fail, tender_exit). */
+/* report.c: the tender's messages and its ways out (tender_fail, tender_exit, tender_die_by_signal). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,16 @@ void tender_release_locks(struct tender *t) {
 _Noreturn void tender_exit(struct tender *t, int status) {
     if (t->devices.release_locks) tender_release_locks(t);
     _exit(status);
+}
+
+_Noreturn void tender_die_by_signal(int sig) {
+    signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig);
 }
 
 _Noreturn void tender_fail(struct tender *t, int status, const char *fmt, ...) {

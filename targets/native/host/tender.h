@@ -223,6 +223,11 @@ _Noreturn void tender_exit(struct tender *t, int status);
 _Noreturn void tender_fail(struct tender *t, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Ends the process by signal `sig`, default action restored and unblocked, so
+ * that whoever started the tender sees the same signal (exit 128+sig if the
+ * signal does not end it). Async-signal-safe. */
+_Noreturn void tender_die_by_signal(int sig);
+
 /* Removes every disk lock this process took (for a supervisor process). */
 void tender_release_locks(struct tender *t);
 

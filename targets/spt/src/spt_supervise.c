@@ -58,11 +58,5 @@ _Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t starter) {
     /* End the same way, so that whoever started the tender sees the signal; no core file of the tender. */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
-    signal(sig, SIG_DFL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(sig);
-    _exit(128 + sig);
+    tender_die_by_signal(sig);
 }
