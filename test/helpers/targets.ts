@@ -1,6 +1,7 @@
 // The targets an image can run on, and what each needs on this machine: the
 // shared integration suites run once per target that is here, and say why
 // for one that is not.
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -54,4 +55,19 @@ export function suiteTargets(suite: string): [Target, string | null][] {
     if (why) console.warn(`skipped ${suite} on ${t}: ${why}`);
     return [t, why];
   });
+}
+
+/**
+ * Kills the tender running `image` with SIGKILL: the tender itself (a native
+ * tender is a child of `tessera run`, and spt's guest a child of that), not
+ * only `child`, the `tessera run` that started it. Resolves once `child` has
+ * exited and no process runs `image` any more.
+ */
+export async function killTender(child: ChildProcess | null, image: string): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  spawnSync("pkill", ["-KILL", "-f", image]);
+  await exited;
+  for (let i = 0; i < 100 && spawnSync("pgrep", ["-f", image]).status === 0; i++)
+    await new Promise((r) => setTimeout(r, 20));
 }

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { spawnSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkHold, holdScript, siteFiles } from "../helpers/http-site.js";
 import { netnsMissing, TapNamespace } from "../helpers/netns.js";
-import { buildFor, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
+import { buildFor, killTender, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing(["ping", "curl"]);
 if (netns) console.warn(`skipped the http suite: ${netns}`);
@@ -42,14 +42,7 @@ describe.each(suiteTargets("the http suite"))("on %s", (target: Target, missing:
     expect(ns.waitForPing("10.97.0.2", 30), `the unikernel never answered a ping; it said: ${output}`).toBe(true);
   }
 
-  async function halt(): Promise<void> {
-    if (!guest || guest.exitCode !== null || guest.signalCode !== null) return;
-    const exited = new Promise((r) => guest!.once("exit", r));
-    spawnSync("pkill", ["-KILL", "-f", image]); // the tender itself, not only `tessera run`
-    await exited;
-    for (let i = 0; i < 100 && spawnSync("pgrep", ["-f", image]).status === 0; i++)
-      await new Promise((r) => setTimeout(r, 20));
-  }
+  const halt = () => killTender(guest, image);
 
   beforeAll(() => {
     if (why) return;
@@ -118,15 +111,18 @@ describe.each(suiteTargets("the http suite"))("on %s", (target: Target, missing:
     expect(r.stdout.toString().trim().split("\n")).toEqual(Array(20).fill("200"));
   });
 
-  test.skipIf(why !== null || slow)(
-    "1,000 keep-alive connections at once, twice: the heap returns to its baseline after each",
-    async () => {
-      await halt();
-      boot(64);
-      checkHold(
-        ns.run(process.execPath, [holdScript(dir), "10.97.0.2", "80", "1000", "/style.css"], undefined, 170_000),
-      );
-    },
-    200_000,
-  );
+  if (slow)
+    console.warn("the http suite does not hold 1,000 connections on hvt here: KVM emulates every call (~50 us)");
+  else
+    test.skipIf(why !== null)(
+      "1,000 keep-alive connections at once, twice: the heap returns to its baseline after each",
+      async () => {
+        await halt();
+        boot(64);
+        checkHold(
+          ns.run(process.execPath, [holdScript(dir), "10.97.0.2", "80", "1000", "/style.css"], undefined, 170_000),
+        );
+      },
+      200_000,
+    );
 });

@@ -3,14 +3,14 @@
 // limits with curl, and durability when the tender is killed with SIGKILL in
 // the middle of a storm of PUTs, three times: every PUT that got its 201 is
 // there, byte for byte, after each restart.
-import { spawnSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, tessera } from "../helpers/cli.js";
 import { netnsMissing, TapNamespace } from "../helpers/netns.js";
-import { buildFor, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
+import { buildFor, killTender, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing(["ping", "curl"]);
 if (netns) console.warn(`skipped the kv suite: ${netns}`);
@@ -59,16 +59,7 @@ describe.each(suiteTargets("the kv suite"))("on %s", (target: Target, missing: s
     expect(output).toMatch(/kv: \d+ keys; serving on port 80/);
   }
 
-  /** Kills the tender itself (not only `tessera run`) with SIGKILL, and waits for `tessera run` to end. */
-  async function killTender(): Promise<void> {
-    if (!guest || guest.exitCode !== null || guest.signalCode !== null) return;
-    const exited = new Promise((r) => guest!.once("exit", r));
-    spawnSync("pkill", ["-KILL", "-f", image]);
-    await exited;
-    // A native tender's processes may still be exiting when `tessera run` has ended.
-    for (let i = 0; i < 100 && spawnSync("pgrep", ["-f", image]).status === 0; i++)
-      await new Promise((r) => setTimeout(r, 20));
-  }
+  const stopTender = () => killTender(guest, image);
 
   beforeAll(() => {
     if (why) return;
@@ -77,7 +68,7 @@ describe.each(suiteTargets("the kv suite"))("on %s", (target: Target, missing: s
   }, 180_000);
 
   afterAll(async () => {
-    await killTender();
+    await stopTender();
     ns?.destroy();
   });
 
@@ -104,7 +95,7 @@ describe.each(suiteTargets("the kv suite"))("on %s", (target: Target, missing: s
         expect(curl("-X", "PUT", "--data-binary", "v", `${URL}/kv/${"k".repeat(1025)}`).status).toBe(414);
         expect(curl("-X", "PUT", "--data-binary", "v", `${URL}/kv/bad%zz`).status).toBe(400);
       } finally {
-        await killTender();
+        await stopTender();
       }
     },
     120_000,
@@ -129,7 +120,7 @@ describe.each(suiteTargets("the kv suite"))("on %s", (target: Target, missing: s
         client.stdout!.on("data", (d) => (keys += d));
         const done = new Promise((r) => client.once("exit", r));
         await new Promise((r) => setTimeout(r, (slow ? 1500 : 700) + round * 300));
-        await killTender();
+        await stopTender();
         client.kill("SIGTERM"); // its requests in flight would wait for their timeout
         await done;
         const got = keys.split("\n").filter(Boolean);
@@ -146,7 +137,7 @@ describe.each(suiteTargets("the kv suite"))("on %s", (target: Target, missing: s
         expect(result.bad).toEqual([]);
         expect(result.checked).toBe(acked.length);
       } finally {
-        await killTender();
+        await stopTender();
       }
     },
     180_000,

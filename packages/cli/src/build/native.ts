@@ -160,7 +160,7 @@ export function buildNative(b: NativeBuild): NativeResult {
   try {
     // wasm2c names the C functions after the wasm names, which the tender's
     // trap report reads back from the ELF's symbols: put them back in.
-    const named = b.names ? concat(b.image, b.names.subarray(8)) : b.image;
+    const named = b.names ? Buffer.concat([b.image, b.names.subarray(8)]) : b.image;
     writeFileSync(join(tmp, "app.wasm"), named);
     b.progress(`translating to C with wasm2c`);
     run(process.execPath, [wasm2c, join(tmp, "app.wasm"), "-n", "app", "-o", join(tmp, "app.c")], "wasm2c");
@@ -240,11 +240,4 @@ export function buildNative(b: NativeBuild): NativeResult {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
