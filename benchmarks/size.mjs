@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Image sizes, built now: the hello unikernel beside the published sizes of
-// other unikernels' hello images, the http example beside a published nginx
+// Image sizes, built now: the hello unikernel (.wasm, and the native .spt and
+// .hvt when gcc is here) beside the published sizes of other unikernels'
+// hello images, the http example (likewise) beside a published nginx
 // image (labelled as published: not measured here), and every example under
 // the `minimal` memory manager (the default) and the `incremental` one.
 // Writes benchmarks/results/size.json, docs/img/size.svg and
@@ -17,19 +18,22 @@ import { barChart } from "./lib/svg.mjs";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "tessera-size-"));
 
-// Builds `app` (a directory) and returns the image's size in bytes.
-function build(app, name) {
+// Builds `app` (a directory) for `target` and returns the image's size in bytes.
+function build(app, name, target = "node") {
   const out = join(work, "out");
-  const built = spawnSync(process.execPath, [`${root}packages/cli/bin/tessera.cjs`, "build", app, "-o", out], {
-    cwd: root,
-    encoding: "utf8",
-  });
+  const targetArgs = target === "node" ? [] : ["--target", target];
+  const built = spawnSync(
+    process.execPath,
+    [`${root}packages/cli/bin/tessera.cjs`, "build", app, "-o", out, ...targetArgs],
+    { cwd: root, encoding: "utf8" },
+  );
   if (built.status !== 0) {
     console.error(built.stderr);
     process.exit(1);
   }
-  return statSync(join(out, `${name}.wasm`)).size;
+  return statSync(join(out, `${name}.${target === "node" ? "wasm" : target}`)).size;
 }
+const gcc = spawnSync("gcc", ["--version"]).status === 0;
 
 // Builds examples/`name` with the memory manager `runtime` (a copy with its package.json changed).
 function buildWith(name, runtime) {
@@ -54,17 +58,38 @@ try {
     incremental: buildWith(name, "incremental"),
   }));
   const http = examples.find((e) => e.name === "http").minimal;
+  // The native images of the same apps (static ELF files; see docs/native.md).
+  const native = gcc
+    ? Object.fromEntries(
+        ["spt", "hvt"].map((t) => [
+          t,
+          {
+            hello: build(join(root, "examples", "hello"), "hello", t),
+            http: build(join(root, "examples", "http"), "http", t),
+          },
+        ]),
+      )
+    : null;
   const nginx = { label: "Unikraft nginx (published)", bytes: 1.63e6 };
   mkdirSync(`${root}benchmarks/results`, { recursive: true });
   writeFileSync(
     `${root}benchmarks/results/size.json`,
     JSON.stringify(
-      { date: new Date().toISOString(), helloBytes: hello, published, httpBytes: http, nginx, examples },
+      { date: new Date().toISOString(), helloBytes: hello, published, httpBytes: http, nginx, native, examples },
       null,
       2,
     ) + "\n",
   );
-  const rows = [{ label: "Tessera hello.wasm (built now)", bytes: hello }, ...published];
+  const rows = [
+    { label: "Tessera hello.wasm (built now)", bytes: hello },
+    ...(native
+      ? [
+          { label: "Tessera hello.spt (built now)", bytes: native.spt.hello },
+          { label: "Tessera hello.hvt (built now)", bytes: native.hvt.hello },
+        ]
+      : []),
+    ...published,
+  ];
   writeFileSync(
     `${root}docs/img/size.svg`,
     barChart({
@@ -91,6 +116,12 @@ try {
   console.log(
     `${"Tessera http.wasm (built now)".padEnd(34)} ${fmt(http).padStart(10)}  (${nginx.label}: ${fmt(nginx.bytes)}, ${(nginx.bytes / http).toFixed(0)}x)`,
   );
+  if (native)
+    for (const t of ["spt", "hvt"])
+      console.log(
+        `${`Tessera http.${t} (built now)`.padEnd(34)} ${fmt(native[t].http).padStart(10)}  (${nginx.label}: ${(nginx.bytes / native[t].http).toFixed(1)}x)`,
+      );
+  else console.log("gcc not found: no native images measured");
   for (const e of examples)
     console.log(
       `${`${e.name}.wasm`.padEnd(14)} minimal ${fmt(e.minimal).padStart(9)}  incremental ${fmt(e.incremental).padStart(9)}  (${(e.incremental / e.minimal).toFixed(2)}x)`,
