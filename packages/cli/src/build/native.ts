@@ -93,13 +93,7 @@ export function tesseraNotes(manifest: Manifest, target: NativeTarget): Uint8Arr
     note(NOTE_DEVICES, devices),
     note(NOTE_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest))),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return Buffer.concat(parts);
 }
 
 /** The notes as an assembler file. */
