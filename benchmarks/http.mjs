@@ -55,11 +55,13 @@ const spt = bed.addTap("thttp2", "10.94.0");
 bed.startTessera(native, { tender: ["--mem", "128"], tap: "thttp2", address: spt });
 bed.startPeer("http-static-server.cjs", `${root}examples/http/site`);
 // nginx in the peer namespace on port 8080: one worker, the same files, logs
-// off, files' descriptors cached.
+// off, files' descriptors cached. Without a master process, so that the test
+// bed's kill at exit ends it (a killed master leaves its worker running).
 const nginxDir = mkdtempSync(`${tmpdir()}/tessera-nginx-`);
 writeFileSync(
   `${nginxDir}/nginx.conf`,
   `worker_processes 1;
+master_process off;
 daemon off;
 pid ${nginxDir}/nginx.pid;
 error_log ${nginxDir}/error.log;
