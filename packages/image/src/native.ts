@@ -1,15 +1,68 @@
 // Native images (.spt, .hvt): static x86_64 ELF files whose section
 // .note.tessera carries the ABI version, the target and the manifest (see
-// targets/native/include/tessera_native.h). A strict, bounds-checked reader.
+// targets/native/include/tessera_native.h): the notes' writer, and a strict,
+// bounds-checked reader of the whole file.
+import { ABI_VERSION } from "@tessera/abi";
 import { ImageError } from "./errors.js";
 import { parseManifest, type Manifest } from "./manifest.js";
+import { concat } from "./write.js";
 
-/** The native targets by their number in the target note. */
-export const NATIVE_TARGET_NAMES: Record<number, "spt" | "hvt"> = { 1: "spt", 2: "hvt" };
+/** The native targets and their numbers in the target note. */
+export const NATIVE_TARGETS = { spt: 1, hvt: 2 } as const;
+export type NativeTarget = keyof typeof NATIVE_TARGETS;
+
+// The notes' owner, their types and the device record, as in tessera_native.h.
+const NOTE_NAME = "Tessera\0";
+const NOTE_ABI = 1;
+const NOTE_DEVICES = 2;
+const NOTE_TARGET = 3;
+const NOTE_MANIFEST = 4;
+const DEVICE_RECORD = 40;
+const DEVICE_KIND = { net: 1, block: 2 } as const;
+
+const align4 = (n: number) => (n + 3) & ~3;
+
+/** One ELF note: owner "Tessera", `type`, `desc`. */
+function note(type: number, desc: Uint8Array): Uint8Array {
+  const name = new TextEncoder().encode(NOTE_NAME);
+  const out = new Uint8Array(12 + align4(name.length) + align4(desc.length));
+  const v = new DataView(out.buffer);
+  v.setUint32(0, name.length, true);
+  v.setUint32(4, desc.length, true);
+  v.setUint32(8, type, true);
+  out.set(name, 12);
+  out.set(desc, 12 + align4(name.length));
+  return out;
+}
+
+function u32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
+}
+
+/** The bytes of section .note.tessera for `manifest` on `target`. */
+export function encodeNativeNotes(manifest: Manifest, target: NativeTarget): Uint8Array {
+  const devices = new Uint8Array(4 + DEVICE_RECORD * manifest.devices.length);
+  new DataView(devices.buffer).setUint32(0, manifest.devices.length, true);
+  manifest.devices.forEach((d, i) => {
+    const at = 4 + DEVICE_RECORD * i;
+    const name = new TextEncoder().encode(d.name);
+    devices[at] = DEVICE_KIND[d.kind];
+    devices[at + 1] = name.length;
+    devices.set(name, at + 2);
+  });
+  return concat([
+    note(NOTE_ABI, u32(ABI_VERSION)),
+    note(NOTE_TARGET, u32(NATIVE_TARGETS[target])),
+    note(NOTE_DEVICES, devices),
+    note(NOTE_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest))),
+  ]);
+}
 
 /** What a native image's notes say, and what it is made of. */
 export interface NativeImage {
-  target: "spt" | "hvt";
+  target: NativeTarget;
   abiVersion: number;
   manifest: Manifest;
   entry: bigint;
@@ -111,22 +164,22 @@ export function parseNativeImage(bytes: Uint8Array): NativeImage {
     const namesz = v.getUint32(at, true);
     const descsz = v.getUint32(at + 4, true);
     const type = v.getUint32(at + 8, true);
-    const desc = at + 12 + ((namesz + 3) & ~3);
+    const desc = at + 12 + align4(namesz);
     need(desc, descsz, "a note");
-    if (new TextDecoder().decode(bytes.subarray(at + 12, at + 12 + namesz)) === "Tessera\0")
+    if (new TextDecoder().decode(bytes.subarray(at + 12, at + 12 + namesz)) === NOTE_NAME)
       found.set(type, bytes.subarray(desc, desc + descsz));
-    at = desc + ((descsz + 3) & ~3);
+    at = desc + align4(descsz);
   }
   const word = (type: number, what: string) => {
     const d = found.get(type);
     if (!d || d.length < 4) throw new ImageError(`not a Tessera native image: its ${what} note is missing`);
     return new DataView(d.buffer, d.byteOffset, 4).getUint32(0, true);
   };
-  const abiVersion = word(1, "ABI version");
-  const targetNumber = word(3, "target");
-  const target = NATIVE_TARGET_NAMES[targetNumber];
+  const abiVersion = word(NOTE_ABI, "ABI version");
+  const targetNumber = word(NOTE_TARGET, "target");
+  const target = (Object.keys(NATIVE_TARGETS) as NativeTarget[]).find((t) => NATIVE_TARGETS[t] === targetNumber);
   if (!target) throw new ImageError(`its target note names target ${targetNumber}, which this tessera does not know`);
-  const json = found.get(4);
+  const json = found.get(NOTE_MANIFEST);
   if (!json) throw new ImageError("not a Tessera native image: its manifest note is missing");
   const manifest = parseManifest(new TextDecoder().decode(json));
 

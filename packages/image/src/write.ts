@@ -18,7 +18,8 @@ export function leb128(n: number): number[] {
   return out;
 }
 
-function concat(parts: (Uint8Array | number[])[]): Uint8Array {
+/** The bytes of `parts`, one after another. */
+export function concat(parts: (Uint8Array | number[])[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -11,23 +11,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ABI_VERSION } from "@tessera/abi";
-import type { Manifest } from "@tessera/image";
+import { encodeNativeNotes, parseNativeImage, type Manifest, type NativeTarget } from "@tessera/image";
 import { CliError } from "../errors.js";
 import { tesseraModules } from "./compile.js";
-
-/** The native targets and their numbers in the image's target note. */
-export const NATIVE_TARGETS = { spt: 1, hvt: 2 } as const;
-export type NativeTarget = keyof typeof NATIVE_TARGETS;
-
-// Note types and the device record, as in targets/native/include/tessera_native.h.
-const NOTE_NAME = "Tessera";
-const NOTE_ABI = 1;
-const NOTE_DEVICES = 2;
-const NOTE_TARGET = 3;
-const NOTE_MANIFEST = 4;
-const DEVICE_RECORD = 40;
-const DEVICE_KIND = { net: 1, block: 2 } as const;
 
 /** What the pipeline needs to know about one build. */
 export interface NativeBuild {
@@ -51,49 +37,6 @@ export interface NativeResult {
   text: number;
   rodata: number;
   data: number;
-}
-
-function align4(n: number): number {
-  return (n + 3) & ~3;
-}
-
-/** One ELF note: owner "Tessera", `type`, `desc`. */
-function note(type: number, desc: Uint8Array): Uint8Array {
-  const name = new TextEncoder().encode(`${NOTE_NAME}\0`);
-  const out = new Uint8Array(12 + align4(name.length) + align4(desc.length));
-  const v = new DataView(out.buffer);
-  v.setUint32(0, name.length, true);
-  v.setUint32(4, desc.length, true);
-  v.setUint32(8, type, true);
-  out.set(name, 12);
-  out.set(desc, 12 + align4(name.length));
-  return out;
-}
-
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n, true);
-  return b;
-}
-
-/** The bytes of section .note.tessera for `manifest` on `target`. */
-export function tesseraNotes(manifest: Manifest, target: NativeTarget): Uint8Array {
-  const devices = new Uint8Array(4 + DEVICE_RECORD * manifest.devices.length);
-  new DataView(devices.buffer).setUint32(0, manifest.devices.length, true);
-  manifest.devices.forEach((d, i) => {
-    const at = 4 + DEVICE_RECORD * i;
-    const name = new TextEncoder().encode(d.name);
-    devices[at] = DEVICE_KIND[d.kind];
-    devices[at + 1] = name.length;
-    devices.set(name, at + 2);
-  });
-  const parts = [
-    note(NOTE_ABI, u32(ABI_VERSION)),
-    note(NOTE_TARGET, u32(NATIVE_TARGETS[target])),
-    note(NOTE_DEVICES, devices),
-    note(NOTE_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest))),
-  ];
-  return Buffer.concat(parts);
 }
 
 /** The notes as an assembler file. */
@@ -122,25 +65,6 @@ function run(cmd: string, args: string[], what: string): void {
   }
 }
 
-/** Sizes of the PT_LOAD segments of an ELF64 file, by their flags. */
-export function segmentSizes(elf: Uint8Array): { text: number; rodata: number; data: number } {
-  const v = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
-  const phoff = Number(v.getBigUint64(32, true));
-  const phentsize = v.getUint16(54, true);
-  const phnum = v.getUint16(56, true);
-  const sizes = { text: 0, rodata: 0, data: 0 };
-  for (let i = 0; i < phnum; i++) {
-    const at = phoff + i * phentsize;
-    if (v.getUint32(at, true) !== 1) continue; // PT_LOAD
-    const flags = v.getUint32(at + 4, true);
-    const memsz = Number(v.getBigUint64(at + 40, true));
-    if (flags & 1) sizes.text += memsz;
-    else if (flags & 2) sizes.data += memsz;
-    else sizes.rodata += memsz;
-  }
-  return sizes;
-}
-
 /** Translates, compiles and links one native image. */
 export function buildNative(b: NativeBuild): NativeResult {
   requireGcc(b.target);
@@ -160,7 +84,7 @@ export function buildNative(b: NativeBuild): NativeResult {
     run(process.execPath, [wasm2c, join(tmp, "app.wasm"), "-n", "app", "-o", join(tmp, "app.c")], "wasm2c");
     if (!existsSync(join(tmp, "app.c")) || !existsSync(join(tmp, "app.h")))
       throw new CliError(`wasm2c wrote no C (expected ${join(tmp, "app.c")})`);
-    writeFileSync(join(tmp, "notes.S"), notesAsm(tesseraNotes(b.manifest, b.target)));
+    writeFileSync(join(tmp, "notes.S"), notesAsm(encodeNativeNotes(b.manifest, b.target)));
 
     const gccInclude = execFileSync("gcc", ["-print-file-name=include"], { encoding: "utf8" }).trim();
     const common = [
@@ -230,7 +154,11 @@ export function buildNative(b: NativeBuild): NativeResult {
     writeFileSync(b.out, elf);
     // Not executable: the tender runs it, not the host kernel.
     chmodSync(b.out, 0o644);
-    return { bytes: elf.length, ...segmentSizes(elf) };
+    // Read back as a tender will read it: the notes must parse.
+    const sizes = { text: 0, rodata: 0, data: 0 };
+    for (const s of parseNativeImage(elf).segments)
+      sizes[s.flags.includes("x") ? "text" : s.flags.includes("w") ? "data" : "rodata"] += s.memSize;
+    return { bytes: elf.length, ...sizes };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
