@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sourceHash } from "../helpers/echo-source.js";
-import { netnsMissing, TapNamespace, tcpPeer } from "../helpers/netns.js";
-import { buildFor, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
+import { BackgroundTessera, netnsMissing, TapNamespace, tcpPeer } from "../helpers/netns.js";
+import { buildFor, killTender, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing(["ping", "nc"]);
 if (netns) console.warn(`skipped the echo suite: ${netns}`);
@@ -26,24 +26,27 @@ describe.each(suiteTargets("the echo suite"))("on %s", (target: Target, missing:
   const slow = target === "hvt" && KVM_EMULATED;
   const bulk = slow ? 256 * 1024 : 64 << 20;
   let ns: TapNamespace;
-  let output = "";
+  let image = "";
+  let guest: BackgroundTessera | null = null;
 
   beforeAll(() => {
     if (why) return;
-    const image = buildFor("examples/echo", target, join(dir, target));
+    image = buildFor("examples/echo", target, join(dir, target));
     ns = new TapNamespace(`tessera-echo-${target}-${process.pid}`, "tse0", "10.98.0.1/24");
-    const child = ns.startTessera([image, "--net", "service=tap:tse0", "--", "ip=10.98.0.2/24", "msl=250"]);
-    child.stdout!.on("data", (d) => (output += d));
-    child.stderr!.on("data", (d) => (output += d));
-    expect(ns.waitForPing("10.98.0.2", 30), `the unikernel never answered a ping; it said: ${output}`).toBe(true);
+    guest = new BackgroundTessera(["run", image, "--net", "service=tap:tse0", "--", "ip=10.98.0.2/24", "msl=250"], {
+      netns: ns.name,
+    });
+    expect(ns.waitForPing("10.98.0.2", 30), `the unikernel never answered a ping; it said: ${guest.output}`).toBe(true);
   }, 180_000);
 
-  afterAll(() => ns?.destroy());
+  afterAll(async () => {
+    await killTender(guest?.child ?? null, image);
+    ns?.destroy();
+  });
 
   /** Waits (at most `ms`) until the unikernel has printed a line matching `pattern`. */
   async function guestSays(pattern: RegExp, ms = 10_000): Promise<void> {
-    for (let t = 0; t < ms && !pattern.test(output); t += 50) await new Promise((r) => setTimeout(r, 50));
-    expect(output).toMatch(pattern);
+    expect(await guest!.waitFor(pattern, ms), guest!.output).toBe(true);
   }
 
   test.skipIf(why !== null)("Linux pings the unikernel: every reply comes back", () => {

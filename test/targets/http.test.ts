@@ -8,10 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkHold, holdScript, siteFiles } from "../helpers/http-site.js";
-import { netnsMissing, TapNamespace } from "../helpers/netns.js";
+import { BackgroundTessera, netnsMissing, TapNamespace } from "../helpers/netns.js";
 import { buildFor, killTender, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing(["ping", "curl"]);
@@ -30,19 +29,18 @@ describe.each(suiteTargets("the http suite"))("on %s", (target: Target, missing:
   const slow = target === "hvt" && KVM_EMULATED;
   let ns: TapNamespace;
   let image = "";
-  let guest: ChildProcess | null = null;
-  let output = "";
+  let guest: BackgroundTessera | null = null;
 
   /** Starts the image with `mem` MiB and waits until it answers a ping. */
   function boot(mem: number): void {
-    output = "";
-    guest = ns.startTessera([image, "--mem", String(mem), "--net", "service=tap:tsh0", "--", "ip=10.97.0.2/24"]);
-    guest.stdout!.on("data", (d) => (output += d));
-    guest.stderr!.on("data", (d) => (output += d));
-    expect(ns.waitForPing("10.97.0.2", 30), `the unikernel never answered a ping; it said: ${output}`).toBe(true);
+    guest = new BackgroundTessera(
+      ["run", image, "--mem", String(mem), "--net", "service=tap:tsh0", "--", "ip=10.97.0.2/24"],
+      { netns: ns.name },
+    );
+    expect(ns.waitForPing("10.97.0.2", 30), `the unikernel never answered a ping; it said: ${guest.output}`).toBe(true);
   }
 
-  const halt = () => killTender(guest, image);
+  const halt = () => killTender(guest?.child ?? null, image);
 
   beforeAll(() => {
     if (why) return;

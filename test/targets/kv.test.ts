@@ -3,13 +3,12 @@
 // limits with curl, and durability when the tender is killed with SIGKILL in
 // the middle of a storm of PUTs, three times: every PUT that got its 201 is
 // there, byte for byte, after each restart.
-import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, tessera } from "../helpers/cli.js";
-import { netnsMissing, TapNamespace } from "../helpers/netns.js";
+import { BackgroundTessera, netnsMissing, TapNamespace } from "../helpers/netns.js";
 import { buildFor, killTender, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing(["ping", "curl"]);
@@ -29,8 +28,7 @@ describe.each(suiteTargets("the kv suite"))("on %s", (target: Target, missing: s
   const slow = target === "hvt" && KVM_EMULATED;
   let ns: TapNamespace;
   let image = "";
-  let guest: ChildProcess | null = null;
-  let output = "";
+  let guest: BackgroundTessera | null = null;
 
   function disk(name: string, size: string): string {
     const file = join(dir, `${target}-${name}`);
@@ -41,25 +39,16 @@ describe.each(suiteTargets("the kv suite"))("on %s", (target: Target, missing: s
 
   /** Starts kv on `file` and waits until it answers a ping. */
   async function boot(file: string): Promise<void> {
-    output = "";
-    guest = ns.startTessera([
-      image,
-      "--net",
-      "service=tap:tsk0",
-      "--block",
-      `storage=${file}`,
-      "--",
-      "ip=10.93.0.2/24",
-    ]);
-    guest.stdout!.on("data", (d) => (output += d));
-    guest.stderr!.on("data", (d) => (output += d));
-    expect(ns.waitForPing("10.93.0.2", 30), `kv never answered a ping; it said: ${output}`).toBe(true);
+    guest = new BackgroundTessera(
+      ["run", image, "--net", "service=tap:tsk0", "--block", `storage=${file}`, "--", "ip=10.93.0.2/24"],
+      { netns: ns.name },
+    );
+    expect(ns.waitForPing("10.93.0.2", 30), `kv never answered a ping; it said: ${guest.output}`).toBe(true);
     // (the ping above blocked this process: the output comes in now)
-    for (let i = 0; i < 100 && !/serving on port 80/.test(output); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(output).toMatch(/kv: \d+ keys; serving on port 80/);
+    expect(await guest.waitFor(/kv: \d+ keys; serving on port 80/, 5000), guest.output).toBe(true);
   }
 
-  const stopTender = () => killTender(guest, image);
+  const stopTender = () => killTender(guest?.child ?? null, image);
 
   beforeAll(() => {
     if (why) return;
@@ -124,7 +113,7 @@ describe.each(suiteTargets("the kv suite"))("on %s", (target: Target, missing: s
         client.kill("SIGTERM"); // its requests in flight would wait for their timeout
         await done;
         const got = keys.split("\n").filter(Boolean);
-        expect(got.length, `round ${round}: no PUT was acknowledged; kv said: ${output}`).toBeGreaterThan(0);
+        expect(got.length, `round ${round}: no PUT was acknowledged; kv said: ${guest!.output}`).toBeGreaterThan(0);
         acked.push(...got);
       }
       await boot(file);
