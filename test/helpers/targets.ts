@@ -35,6 +35,11 @@ export function targetMissing(target: Target): string | null {
 /** True when KVM has no hardware virtualization under it here (it emulates the guest: slow). */
 export const KVM_EMULATED = !/\b(vmx|svm)\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
 
+/** True if every call of a guest on `target` is an emulated VM exit here (~50 us): the suites load it lightly. */
+export function slowCalls(target: Target): boolean {
+  return target === "hvt" && KVM_EMULATED;
+}
+
 /** The image file name of app `name` built for `target`. */
 export function imageName(name: string, target: Target): string {
   return `${name}.${target === "node" ? "wasm" : target}`;

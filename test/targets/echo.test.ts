@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sourceHash } from "../helpers/echo-source.js";
 import { BackgroundTessera, netnsMissing, TapNamespace, tcpPeer } from "../helpers/netns.js";
-import { buildFor, killTender, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
+import { buildFor, killTender, slowCalls, suiteTargets, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing(["ping", "nc"]);
 if (netns) console.warn(`skipped the echo suite: ${netns}`);
@@ -23,7 +23,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.each(suiteTargets("the echo suite"))("on %s", (target: Target, missing: string | null) => {
   const why = netns ?? missing;
-  const slow = target === "hvt" && KVM_EMULATED;
+  const slow = slowCalls(target);
   const bulk = slow ? 256 * 1024 : 64 << 20;
   let ns: TapNamespace;
   let image = "";

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tessera } from "../helpers/cli.js";
 import { netnsMissing, TapNamespace } from "../helpers/netns.js";
-import { buildFor, KVM_EMULATED, suiteTargets, tenderBinary, type Target } from "../helpers/targets.js";
+import { buildFor, slowCalls, suiteTargets, tenderBinary, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing();
 if (netns) console.warn(`skipped the hostile-guest suite: ${netns}`);
@@ -76,7 +76,7 @@ describe.each(suiteTargets("the hostile-guest suite"))("on %s", (target: Target,
 
   // On hvt every call is a VM exit that KVM emulates here (~50 us): the
   // sanitizer run there makes a tenth of the calls.
-  const asanCalls = target === "hvt" && KVM_EMULATED ? CALLS / 10 : CALLS;
+  const asanCalls = slowCalls(target) ? CALLS / 10 : CALLS;
   if (target !== "node")
     test.skipIf(why !== null)(
       `the same under the tender's AddressSanitizer and UBSan build (${asanCalls} calls each)`,

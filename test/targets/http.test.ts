@@ -11,7 +11,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkHold, holdScript, siteFiles } from "../helpers/http-site.js";
 import { BackgroundTessera, netnsMissing, TapNamespace } from "../helpers/netns.js";
-import { buildFor, killTender, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
+import { buildFor, killTender, slowCalls, suiteTargets, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing(["ping", "curl"]);
 if (netns) console.warn(`skipped the http suite: ${netns}`);
@@ -26,7 +26,7 @@ const URL = "http://10.97.0.2";
 
 describe.each(suiteTargets("the http suite"))("on %s", (target: Target, missing: string | null) => {
   const why = netns ?? missing;
-  const slow = target === "hvt" && KVM_EMULATED;
+  const slow = slowCalls(target);
   let ns: TapNamespace;
   let image = "";
   let guest: BackgroundTessera | null = null;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, tessera } from "../helpers/cli.js";
 import { BackgroundTessera, netnsMissing, TapNamespace } from "../helpers/netns.js";
-import { buildFor, killTender, KVM_EMULATED, suiteTargets, type Target } from "../helpers/targets.js";
+import { buildFor, killTender, slowCalls, suiteTargets, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing(["ping", "curl"]);
 if (netns) console.warn(`skipped the kv suite: ${netns}`);
@@ -25,7 +25,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.each(suiteTargets("the kv suite"))("on %s", (target: Target, missing: string | null) => {
   const why = netns ?? missing;
-  const slow = target === "hvt" && KVM_EMULATED;
+  const slow = slowCalls(target);
   let ns: TapNamespace;
   let image = "";
   let guest: BackgroundTessera | null = null;
