@@ -59,8 +59,9 @@ const METHODS: usize = memory.data<u8>([
  * `Method.Other` (or a value out of range), a zero length byte. */
 export function methodNameAt(m: Method): usize {
   let p = METHODS;
-  for (let k = <i32>m; k > 1 && load<u8>(p) != 0; k--) p += 1 + <usize>load<u8>(p);
-  return m >= Method.Get ? p : METHODS + 52; // (the zero that ends the table)
+  // Method.Other and negative values walk the whole table, to the zero that ends it.
+  for (let k = <i32>m - 1; k != 0 && load<u8>(p) != 0; k--) p += 1 + <usize>load<u8>(p);
+  return p;
 }
 
 /** The request line and header fields of one request, as spans into a fixed buffer. */

@@ -1,6 +1,7 @@
 // The request parser on real requests: captured heads, any split of the bytes, pipelining, keep-alive, lookups.
 
-import { Method } from "@tessera/http/assembly/head";
+import { Method, methodNameAt } from "@tessera/http/assembly/head";
+import { methodName } from "@tessera/http/assembly/router";
 import { Limits, ParseState, Parser } from "@tessera/http/assembly/parser";
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { BROWSER_GET, bytes, CURL_CHUNKED, CURL_GET, CURL_POST, drive } from "@tessera/http/assembly/__tests__/drive";
@@ -167,6 +168,18 @@ test("recognises methods and keeps unknown ones", () => {
   expect(parser.head.methodIs("PROPFIND"), true);
   expect(drive(parser, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n"), "head OPTIONS *;done  ka;");
   expect(parser.head.method, Method.Options);
+});
+
+test("names the methods; Method.Other and values out of range have an empty name, read from inside the table", () => {
+  expect(methodName(Method.Get), "GET");
+  expect(methodName(Method.Delete), "DELETE");
+  expect(methodName(Method.Trace), "TRACE");
+  expect(methodName(Method.Other), "", "an unknown method");
+  expect(methodName(<Method>10), "", "one past the last");
+  expect(methodName(<Method>200), "", "far out of range");
+  expect(methodName(<Method>-1), "", "negative");
+  expect(load<u8>(methodNameAt(Method.Other)), 0, "a zero length byte");
+  expect(methodNameAt(Method.Other), methodNameAt(<Method>-7), "the same empty name");
 });
 
 test("accepts identical duplicate Content-Lengths and lists of them", () => {
