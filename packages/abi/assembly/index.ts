@@ -1,8 +1,8 @@
-// The Tessera guest ABI v1 as AssemblyScript imports.
+// The Tessera guest ABI v2 as AssemblyScript imports.
 // Generated from packages/abi/src/table.ts by `npm run generate -w @tessera/abi`. Do not edit.
 
 /** ABI version carried in the image's `tessera.abi` section. */
-export const ABI_VERSION: u32 = 1;
+export const ABI_VERSION: u32 = 2;
 export const OK: i32 = 0;
 export const AGAIN: i32 = 1;
 export const EINVAL: i32 = 2;
@@ -93,3 +93,7 @@ export declare function block_write(h: u32, offset: i64, ptr: usize, len: u32): 
 /** When this returns `OK`, every completed write is durable. */
 @external("tessera", "block_flush")
 export declare function block_flush(h: u32): i32;
+
+/** The most bytes the linear memory may grow to, as the host enforces it (past it `memory.grow` fails); never below its current size. Cheap: no VM exit. */
+@external("tessera", "memory_limit")
+export declare function memory_limit(): i64;

@@ -1,11 +1,11 @@
-/* tessera_abi.h: the Tessera guest ABI v1 for the native targets. */
+/* tessera_abi.h: the Tessera guest ABI v2 for the native targets. */
 /* Generated from packages/abi/src/table.ts by `npm run generate -w @tessera/abi`. Do not edit. */
 #ifndef TESSERA_ABI_H
 #define TESSERA_ABI_H
 
 #include <stdint.h>
 
-#define TESSERA_ABI_VERSION 1
+#define TESSERA_ABI_VERSION 2
 #define TESSERA_OK 0
 #define TESSERA_AGAIN 1
 #define TESSERA_EINVAL 2
@@ -54,7 +54,8 @@ enum tessera_call {
     TESSERA_CALL_BLOCK_READ = 13,
     TESSERA_CALL_BLOCK_WRITE = 14,
     TESSERA_CALL_BLOCK_FLUSH = 15,
-    TESSERA_CALL_COUNT = 16
+    TESSERA_CALL_MEMORY_LIMIT = 16,
+    TESSERA_CALL_COUNT = 17
 };
 
 /* exit: Stop the unikernel with an exit status. Never returns. */
@@ -187,5 +188,11 @@ struct tessera_args_block_flush {
     int32_t ret; /* Set by the tender. */
 };
 _Static_assert(sizeof(struct tessera_args_block_flush) == 8, "tessera_args_block_flush layout");
+
+/* memory_limit: The most bytes the linear memory may grow to, as the host enforces it (past it `memory.grow` fails); never below its current size. Cheap: no VM exit. */
+struct tessera_args_memory_limit {
+    int64_t ret; /* Set by the tender. */
+};
+_Static_assert(sizeof(struct tessera_args_memory_limit) == 8, "tessera_args_memory_limit layout");
 
 #endif /* TESSERA_ABI_H */

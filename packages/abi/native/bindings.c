@@ -119,3 +119,10 @@ u32 w2c_tessera_block_flush(struct w2c_tessera* env, u32 h) {
   tessera_native_call(TESSERA_CALL_BLOCK_FLUSH, &args);
   return (u32)args.ret;
 }
+
+u64 w2c_tessera_memory_limit(struct w2c_tessera* env) {
+  (void)env;
+  struct tessera_args_memory_limit args = {};
+  tessera_native_call(TESSERA_CALL_MEMORY_LIMIT, &args);
+  return (u64)args.ret;
+}

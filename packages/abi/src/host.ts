@@ -1,4 +1,4 @@
-// The Tessera guest ABI v1 as a TypeScript host interface.
+// The Tessera guest ABI v2 as a TypeScript host interface.
 // Generated from packages/abi/src/table.ts by `npm run generate -w @tessera/abi`. Do not edit.
 
 /**
@@ -38,7 +38,9 @@ export interface TesseraImports {
   block_write(h: number, offset: bigint, ptr: number, len: number): number;
   /** When this returns `OK`, every completed write is durable. */
   block_flush(h: number): number;
+  /** The most bytes the linear memory may grow to, as the host enforces it (past it `memory.grow` fails); never below its current size. Cheap: no VM exit. */
+  memory_limit(): bigint;
 }
 
 /** Names of the ABI calls, in table order. */
-export const CALL_NAMES = ["exit","panic","console_write","console_read","clock_monotonic","clock_wall","entropy","cmdline","yield","net_acquire","net_write","net_read","block_acquire","block_read","block_write","block_flush"] as const;
+export const CALL_NAMES = ["exit","panic","console_write","console_read","clock_monotonic","clock_wall","entropy","cmdline","yield","net_acquire","net_write","net_read","block_acquire","block_read","block_write","block_flush","memory_limit"] as const;

@@ -1,5 +1,5 @@
 /**
- * The Tessera guest ABI v1: the table and what is generated from it.
+ * The Tessera guest ABI v2: the table and what is generated from it.
  *
  * @module
  */

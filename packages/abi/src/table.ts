@@ -1,5 +1,5 @@
 /**
- * The Tessera guest ABI, version 1: the one source of truth.
+ * The Tessera guest ABI, version 2: the one source of truth.
  *
  * Everything else that speaks the ABI is generated from this table
  * (`npm run generate -w @tessera/abi`) or tested against it: the
@@ -10,7 +10,7 @@
  */
 
 /** The version carried by every image in its `tessera.abi` custom section. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** The wasm import module that every ABI call lives in. */
 export const IMPORT_MODULE = "tessera";
@@ -284,6 +284,13 @@ export const CALLS: Call[] = [
     params: [{ name: "h", kind: "handle", doc: "A block handle." }],
     returns: "result",
     doc: "When this returns `OK`, every completed write is durable.",
+  },
+  {
+    name: "memory_limit",
+    group: "core",
+    params: [],
+    returns: "i64",
+    doc: "The most bytes the linear memory may grow to, as the host enforces it (past it `memory.grow` fails); never below its current size. Cheap: no VM exit.",
   },
 ];
 

@@ -59,7 +59,8 @@ async function dispatch(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version") {
-    process.stdout.write("tessera 0.1.0 (ABI v1)\n");
+    const { ABI_VERSION } = await import("@tessera/abi");
+    process.stdout.write(`tessera 0.1.0 (ABI v${ABI_VERSION})\n`);
     return 0;
   }
   const command = COMMANDS[name];

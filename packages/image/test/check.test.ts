@@ -13,19 +13,20 @@ describe("checkImage", () => {
       wat(
         body(`(import "tessera" "exit" (func (param i32))) (import "tessera" "yield" (func (param i64) (result i64)))`),
       ),
-      1,
+      undefined,
       '{"version":1,"devices":[{"name":"disk","kind":"block"}]}',
     );
     expect(checkImage(parseImage(img)).devices).toEqual([{ name: "disk", kind: "block" }]);
   });
   it("refuses another ABI version or none", () => {
-    expect(check(tessera(wat(body("")), 2))).toThrow(
-      "image was built for Tessera ABI v2; this host speaks v1 (rebuild it with this version of tessera)",
+    expect(check(tessera(wat(body("")), 1))).toThrow(
+      "image was built for Tessera ABI v1; this host speaks v2 (rebuild it with this version of tessera)",
     );
+    expect(check(tessera(wat(body("")), 3))).toThrow(/built for Tessera ABI v3; this host speaks v2/);
     expect(check(wat(body("")))).toThrow(/no tessera.abi section/);
   });
   it("refuses a bad manifest", () => {
-    expect(check(tessera(wat(body("")), 1, '{"version":1,"devices":[{"name":"A","kind":"net"}]}'))).toThrow(
+    expect(check(tessera(wat(body("")), undefined, '{"version":1,"devices":[{"name":"A","kind":"net"}]}'))).toThrow(
       /must match/,
     );
   });
@@ -34,10 +35,10 @@ describe("checkImage", () => {
       "image imports env.abort; images may import only tessera.* (build with tessera build, which routes abort to the runtime)",
     );
     expect(check(tessera(wat(body(`(import "tessera" "fork" (func))`))))).toThrow(
-      "image imports tessera.fork, which Tessera ABI v1 does not have",
+      "image imports tessera.fork, which Tessera ABI v2 does not have",
     );
     expect(check(tessera(wat(body(`(import "tessera" "exit" (func (param i64)))`))))).toThrow(
-      "image imports tessera.exit as (i64) -> (); Tessera ABI v1 says (i32) -> ()",
+      "image imports tessera.exit as (i64) -> (); Tessera ABI v2 says (i32) -> ()",
     );
     expect(check(tessera(wat(body(`(import "tessera" "console_write" (func (param i32 i32)))`))))).toThrow(
       /says \(i32, i32\) -> i32/,

@@ -1,4 +1,5 @@
 // Test helper: compile WAT text to wasm bytes with wabt, optionally with the Tessera sections.
+import { ABI_VERSION } from "@tessera/abi";
 import wabtInit from "wabt";
 import { addCustomSection } from "../src/index.js";
 
@@ -22,7 +23,7 @@ export function u32le(n: number): Uint8Array {
 }
 
 /** Add `tessera.abi` and `tessera.manifest` to a module. */
-export function tessera(bytes: Uint8Array, abi = 1, manifest = '{"version":1,"devices":[]}'): Uint8Array {
+export function tessera(bytes: Uint8Array, abi = ABI_VERSION, manifest = '{"version":1,"devices":[]}'): Uint8Array {
   const withAbi = addCustomSection(bytes, "tessera.abi", u32le(abi));
   return addCustomSection(withAbi, "tessera.manifest", new TextEncoder().encode(manifest));
 }

@@ -3,4 +3,5 @@
 export { Args } from "./args";
 export { exit, fail } from "./abort";
 export { Timer, TimerHeap } from "./heap";
+export { memoryHeadroom, memoryLimit } from "./memory";
 export { CONSOLE_BIT, Loop, mainLoop, PrepareHandler, ReadyHandler, run } from "./loop";

@@ -5,7 +5,8 @@
  *
  * The clocks need no exit: the first reading asks the tender once for both
  * clocks and notes the TSC around that call; every later reading scales the
- * TSC by the frequency the tender put in the boot page.
+ * TSC by the frequency the tender put in the boot page. memory_limit needs
+ * none either: the runtime knows its memory's maximum (rt.c).
  */
 #include "guest.h"
 #include "tessera_abi.h"
@@ -48,6 +49,10 @@ static int64_t monotonic(void) {
 }
 
 void tessera_native_call(uint32_t nr, void* args) {
+  if (nr == TESSERA_CALL_MEMORY_LIMIT && tessera_memory_limit != 0) {
+    ((struct tessera_args_memory_limit*)args)->ret = (int64_t)tessera_memory_limit;
+    return;
+  }
   if (tessera_boot->tsc_khz != 0) {
     if (nr == TESSERA_CALL_CLOCK_MONOTONIC) {
       ((struct tessera_args_clock_monotonic*)args)->ret = monotonic();

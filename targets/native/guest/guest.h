@@ -9,6 +9,11 @@
 /* The boot page the tender wrote (set once by start.c). */
 extern struct tessera_boot* tessera_boot;
 
+/* The most bytes the linear memory may grow to: its own maximum or the heap
+ * the tender set aside, whichever is lower (rt.c, once the memory exists; 0
+ * before). The memory_limit call is answered from it, without the tender. */
+extern uint64_t tessera_memory_limit;
+
 /* Hands call `nr` with its argument struct to the tender: a plain call on
  * spt (call_spt.c), port I/O on hvt (call_hvt.c). */
 void tessera_native_call(uint32_t nr, void* args);

@@ -69,6 +69,8 @@ bool wasm_rt_is_initialized(void) { return true; }
 
 /* ---- linear memory: [heap_base, heap_base + heap_size), zero from the tender ---- */
 
+uint64_t tessera_memory_limit;
+
 static void publish_size(uint64_t size) {
   /* The tender checks every wasm range against this. */
   *(volatile uint64_t*)&tessera_boot->heap_used = size;
@@ -87,6 +89,7 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint64_t initial, uint64_t max
   m->size = initial * page_size;
   m->data_end = m->data + m->size;
   m->is64 = false;
+  tessera_memory_limit = m->max_pages * page_size; /* what wasm_rt_grow_memory enforces */
   publish_size(m->size);
 }
 

@@ -39,9 +39,10 @@ static const struct call_info CALLS[] = {
     CALL(TESSERA_CALL_BLOCK_READ, block_read),
     CALL(TESSERA_CALL_BLOCK_WRITE, block_write),
     CALL(TESSERA_CALL_BLOCK_FLUSH, block_flush),
+    CALL(TESSERA_CALL_MEMORY_LIMIT, memory_limit),
     CALL_NORET(TESSERA_CALL_TRAP, trap),
 };
-_Static_assert(TESSERA_CALL_COUNT == 16, "a call was added to the ABI: add it here");
+_Static_assert(TESSERA_CALL_COUNT == 17, "a call was added to the ABI: add it here");
 
 union call_args {
     struct tessera_args_exit exit;
@@ -60,6 +61,7 @@ union call_args {
     struct tessera_args_block_read block_read;
     struct tessera_args_block_write block_write;
     struct tessera_args_block_flush block_flush;
+    struct tessera_args_memory_limit memory_limit;
     struct tessera_args_trap trap;
 };
 
@@ -238,6 +240,12 @@ static void run(struct tender *t, uint32_t nr, union call_args *a, uint64_t args
         a->block_flush.ret = d ? host_disk_flush(t, d) : TESSERA_EINVAL;
         break;
     }
+    case TESSERA_CALL_MEMORY_LIMIT:
+        /* heap_size is whole wasm pages, and `used` never exceeds it. The
+         * guest runtime answers this itself (it also knows the image's own
+         * maximum, which may be lower); this is for a guest that asks. */
+        a->memory_limit.ret = (int64_t)t->layout.heap_size;
+        break;
     default:
         break;
     }

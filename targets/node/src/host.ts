@@ -12,6 +12,8 @@ import { writeFrameAt } from "./net/write.js";
 export interface HostEnv {
   /** The guest memory (set after instantiation; read `.buffer` afresh on every call). */
   memory: () => WebAssembly.Memory;
+  /** The memory's maximum in bytes, as compiled into the module (capMemory). */
+  memoryLimit: number;
   cmdline: Uint8Array;
   stdout: (b: Uint8Array) => void;
   stderr: (b: Uint8Array) => void;
@@ -140,6 +142,9 @@ function calls(env: HostEnv): TesseraImports {
     block_read: (h, offset, ptr, len) => env.devices.diskAt(h).read(offset, bytes(ptr, len)),
     block_write: (h, offset, ptr, len) => env.devices.diskAt(h).write(offset, bytes(ptr, len)),
     block_flush: (h) => env.devices.diskAt(h).flush(),
+    // The engine enforces the maximum, so the memory never holds more; the
+    // max() only keeps the promise if a test hands in a smaller limit.
+    memory_limit: () => BigInt(Math.max(env.memoryLimit, env.memory().buffer.byteLength)),
   };
 }
 

@@ -4,9 +4,17 @@ import { TenderError } from "./errors.js";
 
 const PAGES_PER_MIB = 16;
 const MAX_PAGES = 65536;
+const PAGE_SIZE = 65536;
 
-/** Return the image with its memory maximum lowered to `memMiB` (or kept, if already lower). */
-export function capMemory(bytes: Uint8Array, image: Image, memMiB: number): Uint8Array {
+/** An image with its memory capped, and the cap that holds for it. */
+export interface Capped {
+  bytes: Uint8Array;
+  /** The memory's maximum in bytes: what `memory_limit` answers. */
+  limit: number;
+}
+
+/** Return the image with its memory maximum lowered to `memMiB` (or kept, if already lower), and that maximum. */
+export function capMemory(bytes: Uint8Array, image: Image, memMiB: number): Capped {
   if (!Number.isInteger(memMiB) || memMiB < 1) {
     throw new TenderError(`--mem ${memMiB}: give a whole number of MiB, 1 or more`);
   }
@@ -20,5 +28,5 @@ export function capMemory(bytes: Uint8Array, image: Image, memMiB: number): Uint
     );
   }
   const max = Math.min(memory.maximum ?? MAX_PAGES, cap);
-  return memory.maximum === max ? bytes : setMemoryMaximum(bytes, max);
+  return { bytes: memory.maximum === max ? bytes : setMemoryMaximum(bytes, max), limit: max * PAGE_SIZE };
 }

@@ -51,7 +51,8 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
   const publish = (opts.publish ?? []).map(parsePublish);
   const { net: netSpecs, device: publishOn } = applyPublish(manifest, opts.net ?? {}, publish);
   checkDevices(manifest, netSpecs, opts.block ?? {});
-  const module = compile(capMemory(bytes, image, opts.memMiB ?? 64));
+  const capped = capMemory(bytes, image, opts.memMiB ?? 64);
+  const module = compile(capped.bytes);
   const timings: Timings = { started, compiled: process.hrtime.bigint(), instantiated: 0n, ended: 0n };
   const imported = new Set(image.imports.map((i) => i.name));
   const doorbell = newDoorbell();
@@ -78,6 +79,7 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
     let memory: WebAssembly.Memory | null = null;
     const env: HostEnv = {
       memory: () => memory ?? new WebAssembly.Memory({ initial: 0 }),
+      memoryLimit: capped.limit,
       cmdline: new TextEncoder().encode(opts.cmdline ?? ""),
       stdout: sink(1, opts.stdout),
       stderr,

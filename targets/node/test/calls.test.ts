@@ -19,6 +19,7 @@ describe("the import object", () => {
   it("has every call of the table, and an image importing all of them links", async () => {
     const env = {
       memory: () => new WebAssembly.Memory({ initial: 1 }),
+      memoryLimit: 65536,
       cmdline: new Uint8Array(),
       stdout: () => {},
       stderr: () => {},

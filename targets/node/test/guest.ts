@@ -1,5 +1,5 @@
 // Test helper: build guest images from WAT with wabt, importing ABI calls from the table.
-import { CALLS, wasmResultOf, wasmTypeOf } from "@tessera/abi";
+import { ABI_VERSION, CALLS, wasmResultOf, wasmTypeOf } from "@tessera/abi";
 import { addCustomSection } from "@tessera/image";
 import wabtInit from "wabt";
 
@@ -32,7 +32,7 @@ export function guest(text: string, opts: GuestOptions = {}): Uint8Array {
   } finally {
     mod.destroy();
   }
-  const abi = opts.abi === undefined ? 1 : opts.abi;
+  const abi = opts.abi === undefined ? ABI_VERSION : opts.abi;
   if (abi !== null) {
     const payload = new Uint8Array(4);
     new DataView(payload.buffer).setUint32(0, abi, true);

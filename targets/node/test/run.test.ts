@@ -41,12 +41,13 @@ describe("runImage", () => {
 
 describe("refusals", () => {
   const plain = `(module (memory (export "memory") 1) (func (export "_start")))`;
-  it("refuses another ABI version", async () => {
-    await expect(runImage(guest(plain, { abi: 2 }))).rejects.toThrow(
+  it("refuses another ABI version, and says to rebuild a version-1 image", async () => {
+    await expect(runImage(guest(plain, { abi: 1 }))).rejects.toThrow(
       new TenderError(
-        "image was built for Tessera ABI v2; this host speaks v1 (rebuild it with this version of tessera)",
+        "image was built for Tessera ABI v1; this host speaks v2 (rebuild it with this version of tessera)",
       ),
     );
+    await expect(runImage(guest(plain, { abi: 3 }))).rejects.toThrow(/built for Tessera ABI v3; this host speaks v2/);
   });
   it("refuses an image without tessera.abi", async () => {
     await expect(runImage(guest(plain, { abi: null }))).rejects.toThrow(/no tessera.abi section/);
@@ -133,6 +134,16 @@ describe("--mem", () => {
   it("caps memory.grow at the limit", async () => {
     expect((await runImage(grower, { memMiB: 1 })).status).toBe(7);
     expect((await runImage(grower, { memMiB: 2 })).status).toBe(9);
+  });
+  it("tells the guest its limit with memory_limit: the cap, or the image's own lower maximum", async () => {
+    // Exits with the limit in 64 KiB pages (the statuses 0..254 hold up to 254 of them).
+    const limit = (memory: string) =>
+      guest(`(module ${imports("memory_limit", "exit")} (memory (export "memory") ${memory})
+        (func (export "_start") (call $exit (i32.wrap_i64 (i64.shr_u (call $memory_limit) (i64.const 16))))))`);
+    expect((await runImage(limit("1"), { memMiB: 8 })).status).toBe(8 * 16);
+    expect((await runImage(limit("1"), { memMiB: 2 })).status).toBe(2 * 16);
+    expect((await runImage(limit("1 3"), { memMiB: 8 })).status).toBe(3);
+    expect((await runImage(limit("5 5"), { memMiB: 8 })).status).toBe(5);
   });
   it("refuses a nonsense --mem", async () => {
     await expect(runImage(grower, { memMiB: 0 })).rejects.toThrow("--mem 0: give a whole number of MiB, 1 or more");
