@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ABI_VERSION } from "@tessera/abi";
 import { parseImage } from "@tessera/image";
 import { guest } from "../targets/node/test/guest.js";
 import { tessera } from "./helpers/cli.js";
@@ -53,14 +54,14 @@ describe("hello", () => {
     const image = parseImage(bytes);
     expect(image.imports.length).toBeGreaterThan(0);
     for (const i of image.imports) expect(i.module).toBe("tessera");
-    expect(image.abiVersion).toBe(1);
+    expect(image.abiVersion).toBe(ABI_VERSION);
     expect(JSON.parse(image.manifestText!)).toEqual({ version: 1, devices: [] });
   });
 
   test("keeps its function names in a sidecar that inspect reads", () => {
     const r = tessera(["inspect", hello]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("Tessera ABI v1");
+    expect(r.stdout).toContain(`Tessera ABI v${ABI_VERSION}`);
     expect(r.stdout).toContain("_start");
     expect(r.stdout).toContain("@tessera/runtime");
     const json = JSON.parse(tessera(["inspect", hello, "--json"]).stdout);
@@ -97,9 +98,12 @@ describe("bad input gets one line that says what to do", () => {
   test("a missing image", () => expectError(tessera(["run", join(dir, "nope.wasm")]), "file not found"));
   test("a file that is not wasm", () =>
     expectError(tessera(["run", file("text.wasm", new TextEncoder().encode("hello, world\n"))]), "not a WebAssembly"));
-  test("a wrong ABI version", () => {
-    const img = guest(`(module (memory (export "memory") 1) (func (export "_start")))`, { abi: 2 });
-    expectError(tessera(["run", file("v2.wasm", img)]), "ABI v2");
+  test("a wrong ABI version: an image built before memory_limit is refused, with a word to rebuild it", () => {
+    const img = guest(`(module (memory (export "memory") 1) (func (export "_start")))`, { abi: 1 });
+    expectError(
+      tessera(["run", file("v1.wasm", img)]),
+      "image was built for Tessera ABI v1; this host speaks v2 (rebuild it with this version of tessera)",
+    );
   });
   test("an image importing env.abort", () => {
     const img = guest(`(module (import "env" "abort" (func (param i32 i32 i32 i32)))

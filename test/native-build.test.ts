@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ABI_VERSION } from "@tessera/abi";
 import { parseNativeImage } from "@tessera/image";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tessera } from "./helpers/cli.js";
@@ -35,7 +36,7 @@ describe.skipIf(!gcc).each(["spt", "hvt"] as const)("native images for %s", (tar
   test("the note carries the target, the ABI version and the manifest", () => {
     const image = parseNativeImage(readFileSync(join(dir, target, `http.${target}`)));
     expect(image.target).toBe(target);
-    expect(image.abiVersion).toBe(1);
+    expect(image.abiVersion).toBe(ABI_VERSION);
     expect(image.manifest).toEqual({ version: 1, devices: [{ name: "service", kind: "net" }] });
     expect(image.entry).toBeGreaterThanOrEqual(0x100000n);
   });
@@ -66,7 +67,7 @@ describe.skipIf(!gcc).each(["spt", "hvt"] as const)("native images for %s", (tar
   test("tessera inspect shows its target, devices, segments and biggest functions", () => {
     const r = tessera(["inspect", join(dir, target, `http.${target}`)]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`native image for tessera-${target}, Tessera ABI v1`);
+    expect(r.stdout).toContain(`native image for tessera-${target}, Tessera ABI v${ABI_VERSION}`);
     expect(r.stdout).toContain("devices: service (net)");
     expect(r.stdout).toMatch(/r-x {2}code/);
     expect(r.stdout).toContain("@tessera/net");

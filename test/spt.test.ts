@@ -44,7 +44,7 @@ const VARIANTS: Record<string, string[]> = {
   block: ["-DBLOCK_DEVICE"],
   net: ["-DNET_DEVICE"],
   both: ["-DNET_DEVICE", "-DBLOCK_DEVICE"],
-  abi2: ["-DABI=2"],
+  abi1: ["-DABI=1"],
   hvt: ["-DTARGET=2"],
   wx: ["-Wl,-N"], // one segment, writable and executable
 };
@@ -174,6 +174,15 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     expect(Math.abs(Number(secs) - Date.now() / 1000)).toBeLessThan(60);
   });
 
+  test("memory_limit: the tender answers the heap it carved, whole 64 KiB pages", () => {
+    const r = spt([guests.plain, "--mem", "8", "--", "memlimit"]);
+    const [, limit, heap] = /^(\d+) (\d+)\n$/.exec(r.stdout) ?? [];
+    expect(limit, r.stderr).toBe(heap);
+    expect(Number(limit) % 65536).toBe(0);
+    expect(Number(limit)).toBeGreaterThan(4 << 20); // 8 MiB less the stack, its guard page and the image
+    expect(Number(limit)).toBeLessThan(8 << 20);
+  });
+
   test("yield sleeps until its deadline without input, and wakes for console input", async () => {
     // stdin a pipe left open and empty: nothing to read, so yield times out.
     const started = Date.now();
@@ -254,7 +263,7 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     expect(r.stderr).toContain("call clock_wall an argument struct outside its writable memory (0x8, 8 bytes)");
     expect(r.status).toBe(255);
     r = spt([guests.plain, "--", "badcall"]);
-    expect(r.stderr).toBe("tessera-spt: the guest made call 99, which Tessera ABI v1 does not have; stopping it\n");
+    expect(r.stderr).toBe("tessera-spt: the guest made call 99, which Tessera ABI v2 does not have; stopping it\n");
     expect(r.status).toBe(255);
   });
 
@@ -306,9 +315,9 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     let r = spt([guests.wx]);
     expect(r.stderr).toMatch(/is both writable and executable; native images keep code and data apart \(W\^X\)\n$/);
     expect(r.status).toBe(1);
-    r = spt([guests.abi2]);
+    r = spt([guests.abi1]);
     expect(r.stderr).toBe(
-      `tessera-spt: ${guests.abi2}: image was built for Tessera ABI v2; this host speaks v1 (rebuild it with this version of tessera)\n`,
+      `tessera-spt: ${guests.abi1}: image was built for Tessera ABI v1; this host speaks v2 (rebuild it with this version of tessera)\n`,
     );
     expect(r.status).toBe(1);
     r = spt([guests.hvt]);
