@@ -2,8 +2,18 @@
 
 import { Disk } from "./disk";
 import { StoreError } from "./errors";
-import { EntryReader, ENTRY_PUT, frameCrc, frameIntact, frameLength, frameSealed, frameSequence } from "./format/frame";
+import {
+  EntryReader,
+  ENTRY_PUT,
+  FRAME_HEADER_SIZE,
+  frameCrc,
+  frameIntact,
+  frameLength,
+  frameSealed,
+  frameSequence,
+} from "./format/frame";
 import { Layout } from "./format/layout";
+import { MAX_BATCH_BYTES } from "./limits";
 import { RegionHeader } from "./format/region-header";
 import { FORMAT_VERSION, Superblock, SuperblockState } from "./format/superblock";
 import { Log } from "./log";
@@ -145,6 +155,12 @@ function bestHeader(blocks: usize, bs: u32, region: u32, salt: u32): RegionHeade
   return b.generation > a.generation ? b : a;
 }
 
+/**
+ * The longest a frame can be: its header and the largest batch. It bounds how
+ * far past the tail a mount looks for frames that a damaged one hides.
+ */
+export const MAX_FRAME_BYTES: u64 = <u64>FRAME_HEADER_SIZE + MAX_BATCH_BYTES;
+
 /** How much of a log a mount reads at a time. */
 export const READ_AHEAD_BYTES: u32 = 64 * 1024;
 
@@ -158,13 +174,18 @@ class FrameReader {
   private windowStart: u64 = 0;
   private windowLength: u64 = 0;
   private large: Uint8Array = new Uint8Array(0);
-  private readonly end: u64;
+  /** The end of the log: no read goes past it, and no frame is longer than the room before it. */
+  end: u64;
   /** The frame read last. */
   frame: usize = 0;
 
-  constructor(private readonly log: Log) {
+  /** A reader of `log`'s region, or of its first `end` bytes (a window is read only as far as that). */
+  constructor(
+    private readonly log: Log,
+    end: u64 = 0,
+  ) {
     this.window = new Uint8Array(max(READ_AHEAD_BYTES, log.layout.blockSize));
-    this.end = log.layout.logEnd(log.region);
+    this.end = end != 0 ? end : log.layout.logEnd(log.region);
   }
 
   /**
@@ -242,17 +263,29 @@ function replayLog(log: Log, table: Table, result: Recovery): bool {
 // Counts the intact frames of this store after the log's tail whose sequence
 // numbers come after it (stale frames of earlier generations have lower
 // ones). False if the device failed a read.
+//
+// It looks only as far as a later frame could be: every frame of a region's
+// log starts where the one before it ends, and none is longer than
+// `MAX_FRAME_BYTES`, so the frame after a damaged one at the tail starts at
+// most that far past the tail, and the one after a frame found at `at`,
+// `length` long (if that next one is damaged too, the one after it at most
+// `MAX_FRAME_BYTES` further). So a mount reads the log and at most one
+// largest frame past its end, not the rest of the region (half the device).
 function findLaterFrames(log: Log, result: Recovery): bool {
   const layout = log.layout;
   const end = layout.logEnd(log.region);
-  const reader = new FrameReader(log);
+  const reach = layout.padded(MAX_FRAME_BYTES);
   let at = log.tail;
-  while (at < end) {
+  let limit = min(end, at + reach + 1); // just past the last place a later frame may start
+  const reader = new FrameReader(log, min(end, limit + reach));
+  while (at < limit) {
     const length = reader.read(at, log.nextSequence);
     if (length < 0) return false;
     if (length > 0 && frameSealed(reader.frame, <u32>length, log.salt)) {
       result.framesAfterDamage++;
       at += layout.padded(length);
+      limit = min(end, at + reach + 1);
+      reader.end = min(end, limit + reach);
     } else {
       at += layout.blockSize;
     }

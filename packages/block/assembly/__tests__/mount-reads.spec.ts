@@ -10,8 +10,9 @@ import { expect, runTests, test } from "@tessera/test/assembly";
 const MiB: u64 = 1 << 20;
 const GiB: u64 = 1 << 30;
 
-// The most a mount may read past the end of the log: one frame of the largest batch, and a read-ahead window.
-const PAST_THE_TAIL: u64 = <u64>MAX_BATCH_BYTES + 4096 + 64 * 1024;
+// The most a mount may read past the end of the log: a block, one frame of the largest batch, and
+// two read-ahead windows (the replay's last one and the look past the tail's).
+const PAST_THE_TAIL: u64 = <u64>MAX_BATCH_BYTES + 2 * 4096 + 2 * 64 * 1024;
 
 // Formats `disk` and puts `count` values of 1 KiB under distinct keys; the store.
 function filled(disk: SparseDisk, count: i32): Store {
