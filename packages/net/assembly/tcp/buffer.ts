@@ -1,4 +1,5 @@
-// A fixed-capacity byte ring: a TCP connection's send and receive buffers. Allocated on the first write; nothing allocates after that.
+// A fixed-capacity byte ring: a TCP connection's send and receive buffers. Allocated on the first
+// write, given back by `release` (TIME-WAIT and CLOSED need no buffers); nothing else allocates.
 
 // What a ring holds before its first write: its bytes are allocated then, so that a connection that
 // never sends (or never receives), or a half-open one, costs no buffer memory.
@@ -107,5 +108,13 @@ export class ByteRing {
   clear(): void {
     this.head = 0;
     this.used = 0;
+  }
+
+  /** Gives the bytes back (a later write allocates them again) if the ring holds none. */
+  release(): void {
+    if (this.used == 0) {
+      this.data = UNALLOCATED;
+      this.head = 0;
+    }
   }
 }

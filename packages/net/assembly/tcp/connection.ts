@@ -114,6 +114,7 @@ export class TcpConnection extends TcpInput {
   /** Moves up to `cap` received bytes to `ptr`; returns how many (0: nothing yet, or `finReceived` and all read). */
   read(ptr: usize, cap: u32): u32 {
     const n = this.recvBuffer.read(ptr, cap);
+    if (this.state == TcpState.Closed || this.state == TcpState.TimeWait) this.recvBuffer.release(); // once all is read
     // A window update when the window grew enough to matter (receiver SWS avoidance, RFC 9293
     // §3.8.6.2.2): at least min(MSS, buffer / 2) more, and at least double what the peer may still send.
     if (n > 0 && this.synchronized()) {

@@ -155,7 +155,7 @@ export abstract class TcpOutput {
   readonly recvBuffer: ByteRing = new ByteRing(min<u32>(max<u32>(this.config.recvBuffer, 1), MAX_WINDOW << MAX_SHIFT));
   protected readonly reassembly: Reassembly = new Reassembly(max<u32>(this.config.reassemblyRanges, 1));
   protected readonly out: TcpRepr = new TcpRepr();
-  private readonly scratch: StaticArray<u8> = new StaticArray<u8>(<i32>this.mss);
+  private scratch: StaticArray<u8> | null = null; // a wrapped segment's payload, allocated at the first wrap
 
   constructor(
     /** The tunables (shared by an endpoint's connections). */
@@ -393,7 +393,9 @@ export abstract class TcpOutput {
       if (n == left) out.flags |= TCP_PSH;
       let at = this.sendBuffer.contiguous(offset, n); // straight from the ring when it does not wrap
       if (at == 0) {
-        at = changetype<usize>(this.scratch);
+        let scratch = this.scratch;
+        if (!scratch) this.scratch = scratch = new StaticArray<u8>(<i32>this.mss);
+        at = changetype<usize>(scratch);
         this.sendBuffer.peek(offset, at, n);
       }
       out.payloadPtr = at;
@@ -580,7 +582,16 @@ export abstract class TcpOutput {
 
   // ---- closing ----------------------------------------------------------
 
+  // TIME-WAIT and CLOSED send no data: the buffers go back to the heap (the receive ring once read).
+  protected release(): void {
+    this.sendBuffer.clear(); // (in TIME-WAIT all was acknowledged; in CLOSED it will never be sent)
+    this.sendBuffer.release();
+    this.recvBuffer.release();
+    this.scratch = null;
+  }
+
   protected enterTimeWait(now: i64): void {
+    this.release();
     this.state = TcpState.TimeWait;
     this.probeDeadline = NEVER;
     this.persistDeadline = NEVER;
@@ -589,6 +600,7 @@ export abstract class TcpOutput {
 
   protected enterClosed(reason: CloseReason, now: i64): void {
     const was = this.state;
+    this.release();
     this.state = TcpState.Closed;
     this.rtoDeadline = NEVER;
     this.probeDeadline = NEVER;
