@@ -1,19 +1,12 @@
 // Test helper: a network namespace with a TAP device that this test makes and
 // removes, and the Linux tools run inside it. Traffic stays inside it.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { ROOT, TESSERA } from "./cli.js";
+import { TESSERA } from "./cli.js";
+import { command, firstMissing, root, tapHelper, tun, type Missing } from "./require.js";
 
-/** Why namespace tests cannot run here, or null if they can. */
-export function netnsMissing(tools: string[] = []): string | null {
-  if (process.getuid?.() !== 0) return "not root";
-  if (!existsSync("/dev/net/tun")) return "no /dev/net/tun";
-  if (spawnSync("ip", ["-V"]).status !== 0) return "no ip command (iproute2)";
-  if (!existsSync(join(ROOT, "targets/node/native/tessera_tap.node")))
-    return "the Node tender's native helper is not built (gcc)";
-  for (const t of tools) if (spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0) return `no ${t}`;
-  return null;
+/** Why namespace tests cannot run here (what is missing and how to get it), or null if they can. */
+export function netnsMissing(tools: string[] = []): Missing {
+  return firstMissing(root, tun, () => command("ip"), tapHelper, ...tools.map((t) => () => command(t)));
 }
 
 /** A namespace holding one TAP device with the Linux side's address on it. */
@@ -40,6 +33,20 @@ export class TapNamespace {
   /** Runs a command in the namespace; throws if it fails. */
   exec(cmd: string, args: string[], input?: string | Uint8Array): string {
     return execFileSync("ip", ["netns", "exec", this.name, cmd, ...args], { encoding: "utf8", input, timeout: 30_000 });
+  }
+
+  /**
+   * The namespace's IPv4 counters (/proc/net/snmp's Ip: lines, which are per
+   * namespace), e.g. FragOKs (datagrams Linux fragmented), FragCreates (the
+   * fragments), ReasmReqds (fragments it received), ReasmOKs (datagrams it
+   * reassembled).
+   */
+  ipCounters(): Record<string, number> {
+    const lines = this.exec("cat", ["/proc/net/snmp"])
+      .split("\n")
+      .filter((l) => l.startsWith("Ip: "));
+    const [names, values] = lines.map((l) => l.split(" ").slice(1));
+    return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]));
   }
 
   /** Runs a command in the namespace and returns what it did, without throwing. */

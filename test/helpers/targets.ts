@@ -1,11 +1,12 @@
 // The targets an image can run on, and what each needs on this machine: the
-// shared integration suites run once per target that is here, and say why
-// for one that is not.
+// shared integration suites run once per target, and one whose target is not
+// here is skipped saying why (under CI: fails saying why; see ./require.ts).
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { ROOT, tessera } from "./cli.js";
+import { kvm, type Missing } from "./require.js";
 
 /** Where an image runs: the Node.js tender, the seccomp process tender, the KVM tender. */
 export type Target = "node" | "spt" | "hvt";
@@ -20,16 +21,16 @@ export function tenderBinary(target: "spt" | "hvt"): string {
   return join(dir, pkg.bin[`tessera-${target}`]);
 }
 
-/** Why `target` cannot run here, or null if it can. */
-export function targetMissing(target: Target): string | null {
+/** Why `target` cannot run here (what is missing and how to get it), or null if it can. */
+export function targetMissing(target: Target): Missing {
   if (target === "node") return null;
   try {
-    if (!existsSync(tenderBinary(target))) return `tessera-${target} is not built (gcc)`;
+    if (!existsSync(tenderBinary(target)))
+      return `tessera-${target} is not built (apt-get install gcc, then npm run build)`;
   } catch {
     return `targets/${target} is not there`;
   }
-  if (target === "hvt" && !existsSync("/dev/kvm")) return "no /dev/kvm";
-  return null;
+  return target === "hvt" ? kvm() : null;
 }
 
 /** True when KVM has no hardware virtualization under it here (it emulates the guest: slow). */
@@ -53,13 +54,13 @@ export function buildFor(app: string, target: Target, dir: string): string {
   return join(dir, imageName(name, target));
 }
 
-/** The targets a suite runs on: each with null, or why it is skipped (printed once). */
-export function suiteTargets(suite: string): [Target, string | null][] {
-  return TARGETS.map((t) => {
-    const why = targetMissing(t);
-    if (why) console.warn(`skipped ${suite} on ${t}: ${why}`);
-    return [t, why];
-  });
+/**
+ * The targets a suite runs on, each with null or what it lacks here; the
+ * suite's describe passes that to `need` (./require.js), which skips it, or
+ * under CI fails it.
+ */
+export function suiteTargets(): [Target, Missing][] {
+  return TARGETS.map((t) => [t, targetMissing(t)]);
 }
 
 /**

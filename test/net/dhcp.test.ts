@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { tessera } from "../helpers/cli.js";
 import { netnsMissing, TapNamespace } from "../helpers/netns.js";
+import { need } from "../helpers/require.js";
 
-const why = netnsMissing(["ping", "nc", "dnsmasq"]);
-if (why) console.warn(`skipped the DHCP tests against dnsmasq: ${why}`);
+const why = need("the DHCP tests against dnsmasq", netnsMissing(["ping", "nc", "dnsmasq"]));
 
 const TAP = "tsrd1";
 const SERVER = "10.97.0.1";

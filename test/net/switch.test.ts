@@ -5,20 +5,17 @@
 // a Linux TAP device on one switch, in a network namespace this test makes;
 // Linux pings both and gets UDP echo from both.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { arpProbeGuest, guest } from "../../targets/node/test/guest.js";
-import { ROOT, tessera } from "../helpers/cli.js";
+import { tessera } from "../helpers/cli.js";
 import { BackgroundTessera, netnsMissing, TapNamespace } from "../helpers/netns.js";
+import { need, tapHelper } from "../helpers/require.js";
 
-const noHelper = existsSync(join(ROOT, "targets/node/native/tessera_tap.node"))
-  ? null
-  : "the Node tender's native helper is not built (gcc)";
-if (noHelper) console.warn(`skipped the switch tests: ${noHelper}`);
-const noRoot = noHelper ?? netnsMissing(["ping", "nc"]);
-if (noRoot && !noHelper) console.warn(`skipped the switch tests with a Linux TAP peer: ${noRoot}`);
+const noHelper = need("the switch tests", tapHelper());
+const noRoot = noHelper ?? need("the switch tests with a Linux TAP peer", netnsMissing(["ping", "nc"]));
 
 const NET = '{"version":1,"devices":[{"name":"service","kind":"net"}]}';
 let dir = "";

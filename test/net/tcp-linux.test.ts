@@ -10,9 +10,9 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { tessera } from "../helpers/cli.js";
 import { sourceHash } from "../helpers/echo-source.js";
 import { netnsMissing, TapNamespace, tcpPeer } from "../helpers/netns.js";
+import { need } from "../helpers/require.js";
 
-const why = netnsMissing(["ping"]);
-if (why) console.warn(`skipped the TCP transfer tests against Linux: ${why}`);
+const why = need("the TCP transfer tests against Linux", netnsMissing(["ping"]));
 
 const GIB = 1 << 30;
 let ns: TapNamespace;

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tessera } from "../helpers/cli.js";
+import { need, type Missing } from "../helpers/require.js";
 import { buildFor, suiteTargets, type Target } from "../helpers/targets.js";
 
 let dir = "";
@@ -15,7 +16,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each(suiteTargets("the hello suite"))("on %s", (target: Target, why: string | null) => {
+describe.each(suiteTargets())("on %s", (target: Target, missing: Missing) => {
+  const why = need(`the hello suite on ${target}`, missing);
   let hello = "";
   let crashy = "";
   beforeAll(() => {

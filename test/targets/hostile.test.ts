@@ -13,10 +13,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tessera } from "../helpers/cli.js";
 import { netnsMissing, TapNamespace } from "../helpers/netns.js";
+import { need, type Missing } from "../helpers/require.js";
 import { buildFor, slowCalls, suiteTargets, tenderBinary, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing();
-if (netns) console.warn(`skipped the hostile-guest suite: ${netns}`);
 
 const CALLS = 100_000;
 
@@ -26,8 +26,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each(suiteTargets("the hostile-guest suite"))("on %s", (target: Target, missing: string | null) => {
-  const why = netns ?? missing;
+describe.each(suiteTargets())("on %s", (target: Target, missing: Missing) => {
+  const why = need(`the hostile-guest suite on ${target}`, netns ?? missing);
   let ns: TapNamespace;
   let image = "";
   let disk = "";

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, tessera } from "../helpers/cli.js";
 import { BackgroundTessera, netnsMissing, TapNamespace } from "../helpers/netns.js";
+import { need, type Missing } from "../helpers/require.js";
 import { buildFor, killTender, slowCalls, suiteTargets, type Target } from "../helpers/targets.js";
 
 const netns = netnsMissing(["ping", "curl"]);
-if (netns) console.warn(`skipped the kv suite: ${netns}`);
 
 const CLIENT = join(ROOT, "test/helpers/kv-client.cjs");
 const URL = "http://10.93.0.2";
@@ -23,8 +23,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each(suiteTargets("the kv suite"))("on %s", (target: Target, missing: string | null) => {
-  const why = netns ?? missing;
+describe.each(suiteTargets())("on %s", (target: Target, missing: Missing) => {
+  const why = need(`the kv suite on ${target}`, netns ?? missing);
   const slow = slowCalls(target);
   let ns: TapNamespace;
   let image = "";

@@ -1,11 +1,12 @@
 // The generated bindings say exactly what the table says, and the C header
 // compiles with the layouts the table gives.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { gcc, need } from "../../../test/helpers/require.js";
 import { renderAll } from "../src/generate.js";
 import { CALLS, STRUCTS } from "../src/table.js";
 
@@ -27,8 +28,8 @@ test("every call is declared once in each binding", () => {
   }
 });
 
-const gcc = spawnSync("gcc", ["--version"]).status === 0;
-test.skipIf(!gcc)(
+const noGcc = need("the C header test", gcc());
+test.skipIf(noGcc !== null)(
   "the C header compiles as C11 with -Wall -Wextra -Werror and its structs have the table's layout",
   () => {
     const dir = mkdtempSync(join(tmpdir(), "tessera-abi-"));
@@ -60,4 +61,3 @@ test.skipIf(!gcc)(
     }
   },
 );
-if (!gcc) console.warn("skipped the C header test: gcc is not installed");

@@ -2,16 +2,15 @@
 // SOCK_SEQPACKET pair: readFrames fills a frame ring until the socket has
 // nothing left, drops (and counts) what does not fit, reports a hang-up;
 // writeFrame sends a range of an ArrayBuffer as one frame.
-import { closeSync, existsSync, mkdtempSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, readSync, rmSync, writeSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { need, tapHelper } from "../../../test/helpers/require.js";
 import { DROPPED, FrameRing, READ, SLOT_SIZE, WRITTEN } from "../src/net/frame-ring.js";
 import { loadNative, READ_HUNG_UP, type Native } from "../src/net/native.js";
 
-const built = existsSync(fileURLToPath(new URL("../native/tessera_tap.node", import.meta.url)));
-if (!built) console.warn("skipped the native frame tests: the native helper is not built (gcc)");
+const built = need("the native frame tests", tapHelper()) === null;
 
 let dir = "";
 let native: Native;

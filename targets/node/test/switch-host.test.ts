@@ -5,16 +5,15 @@
 import { closeSync, existsSync, mkdtempSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { need, tapHelper } from "../../../test/helpers/require.js";
 import { openNet } from "../src/net/backend.js";
 import { loadNative, type Native } from "../src/net/native.js";
 import { VirtualSwitch } from "../src/net/switch-host.js";
 import { switchSocket } from "../src/net/switch-path.js";
 import { openSwitchPort } from "../src/net/switch-port.js";
 
-const built = existsSync(fileURLToPath(new URL("../native/tessera_tap.node", import.meta.url)));
-if (!built) console.warn("skipped the switch socket tests: the native helper is not built (gcc)");
+const built = need("the switch socket tests", tapHelper()) === null;
 
 let dir = "";
 let native: Native;

@@ -2,26 +2,20 @@
 // network namespace that this test makes asks the kernel for its MAC address
 // with ARP, and the kernel answers. Frames go both ways through the tender.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { fileURLToPath } from "node:url";
+import { netnsMissing } from "../../../test/helpers/netns.js";
+import { need } from "../../../test/helpers/require.js";
 import { arpProbeGuest, guest } from "./guest.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const NS = `tessera-tap-${process.pid}`;
 const TAP = "tsr0";
 
-function missing(): string | null {
-  if (process.getuid?.() !== 0) return "not root";
-  if (!existsSync("/dev/net/tun")) return "no /dev/net/tun";
-  if (spawnSync("ip", ["-V"]).status !== 0) return "no ip command (iproute2)";
-  if (!existsSync(join(ROOT, "targets/node/native/tessera_tap.node"))) return "the native helper is not built (gcc)";
-  return null;
-}
-const why = missing();
-if (why) console.warn(`skipped the tap backend tests: ${why}`);
+const why = need("the tap backend tests", netnsMissing());
 
 const ip = (...args: string[]) => execFileSync("ip", ["netns", "exec", NS, "ip", ...args], { encoding: "utf8" });
 
