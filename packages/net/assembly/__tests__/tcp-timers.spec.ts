@@ -216,6 +216,23 @@ test("TIME-WAIT: a retransmitted FIN is ACKed and restarts 2*MSL", () => {
   expectState(conn, TcpState.Closed);
 });
 
+test("TIME-WAIT: a FIN at any other sequence number is ACKed but does not restart 2*MSL (off-path attackers cannot keep it)", () => {
+  const rec = new Recorder();
+  const conn = timeWait(rec, 0);
+  expect<i64>(conn.pollAt(), 2 * SECOND);
+  const seqs: u32[] = [BASE + 1, BASE + 5000, BASE - 1, BASE - 70000, BASE + 0x80000000];
+  for (let i = 0; i < seqs.length; i++) {
+    const reply = conn.process(segment(conn, seqs[i], ISS + 2, TCP_ACK | TCP_FIN), B_IP, A_IP, SECOND);
+    expect<bool>(reply != null && reply.flags == TCP_ACK, true, "ACKed");
+    expect<i64>(conn.pollAt(), 2 * SECOND, "not restarted by a FIN at " + (seqs[i] - BASE).toString());
+  }
+  const withData = segment(conn, BASE - 10, ISS + 2, TCP_ACK | TCP_FIN, 65535, 10); // the last 10 bytes and the FIN again
+  conn.process(withData, B_IP, A_IP, SECOND);
+  expect<i64>(conn.pollAt(), 3 * SECOND, "the peer's FIN again, with the data before it: restarted");
+  conn.dispatch(3 * SECOND);
+  expectState(conn, TcpState.Closed);
+});
+
 test("TIME-WAIT: a RST is ignored (RFC 1337); a higher SYN may reopen, an old one may not", () => {
   const rec = new Recorder();
   const conn = timeWait(rec, 0);
@@ -305,6 +322,51 @@ test("ICMP errors: port unreachable refuses a SYN; soft errors keep a connection
   expectState(c3, TcpState.SynSent);
   for (let i = 0; i < 20 && c3.state != TcpState.Closed; i++) c3.dispatch(c3.pollAt());
   expect<i32>(app3.reason, <i32>CloseReason.Unreachable, "the timeout reports the soft error");
+});
+
+test("RFC 5927: an ICMP error counts only for a sequence number in [SND.UNA, SND.MAX): sent and not yet acknowledged", () => {
+  const rec = new Recorder();
+  const conn = established(new TcpConfig(), rec);
+  conn.icmpError(4, 3, 1000, 0, <i64>(ISS + 1));
+  expect<u32>(conn.sndMss, 1460, "nothing in flight: SND.UNA = SND.MAX, nothing to quote");
+  writeStream(conn, 0, 1000);
+  conn.dispatch(0);
+  ackFromPeer(conn, ISS + 101, MS); // SND.UNA = ISS + 101, SND.MAX = ISS + 1001
+  conn.icmpError(4, 3, 1000, 2 * MS, <i64>(ISS + 100));
+  expect<u32>(conn.sndMss, 1460, "SND.UNA - 1: acknowledged already");
+  conn.icmpError(4, 3, 1000, 2 * MS, <i64>(ISS + 1001));
+  expect<u32>(conn.sndMss, 1460, "SND.MAX: never sent");
+  conn.icmpError(4, 3, 1000, 2 * MS, <i64>(ISS + 1000));
+  expect<u32>(conn.sndMss, 960, "SND.MAX - 1: in flight");
+  conn.icmpError(4, 3, 900, 2 * MS, <i64>(ISS + 101));
+  expect<u32>(conn.sndMss, 860, "SND.UNA: in flight");
+});
+
+test("RFC 9293 §3.10.7.4: with our window zero, a segment carrying data is not taken, but its ACK and window are", () => {
+  const rec = new Recorder();
+  const config = new TcpConfig();
+  config.recvBuffer = 1000;
+  const conn = established(config, rec);
+  dataFromPeer(conn, BASE, 1000, 0); // the application reads nothing: our window is zero
+  conn.dispatch(0);
+  expect<u32>(conn.recvWindow(), 0);
+  writeStream(conn, 0, 3000);
+  conn.dispatch(MS);
+  expect<u32>(conn.inFlight, 3000);
+  ackFromPeer(conn, ISS + 1001, 2 * MS, 0); // the peer closes its window too
+  expect<u32>(conn.sndWnd, 0);
+  // The peer's window probe: one byte at RCV.NXT, acknowledging the rest and opening its window.
+  const reply = conn.process(segment(conn, BASE + 1000, ISS + 3001, TCP_ACK, 65535, 1), B_IP, A_IP, 3 * MS);
+  expect<bool>(reply != null && reply.flags == TCP_ACK, true, "ACKed at once");
+  expect<u32>(reply!.ackNumber, BASE + 1000, "its byte not taken");
+  expect<u32>(reply!.window, 0);
+  expect<u32>(conn.rcvNxt, BASE + 1000);
+  expect<u32>(conn.sndUna, ISS + 3001, "its ACK processed");
+  expect<u32>(conn.sndWnd, 65535, "its window processed");
+  rec.clear();
+  writeStream(conn, 3000, 500);
+  conn.dispatch(4 * MS);
+  expect<i32>(rec.dataSegments(), 1, "the sender goes on at once, without waiting for a pure ACK");
 });
 
 export function _start(): void {

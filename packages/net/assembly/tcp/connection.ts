@@ -167,7 +167,8 @@ export class TcpConnection extends TcpInput {
   /**
    * An ICMP error about a segment this connection sent (RFC 1122 §4.2.3.9, RFC 5927): `code` and
    * `type` of the ICMP message, `mtu` its next-hop MTU (type 3 code 4), `seq` the sequence number
-   * quoted from our segment (-1 if unknown; otherwise one outside SND.UNA..SND.MAX is ignored).
+   * quoted from our segment (-1 if unknown; otherwise one not in [SND.UNA, SND.MAX), sent and
+   * not yet acknowledged, is ignored: RFC 5927 §4.1's SND.NXT is our SND.MAX).
    * Port or protocol unreachable in SYN-SENT closes the connection (Refused, Unreachable);
    * fragmentation needed lowers `sndMss` (not below a 552-byte MTU) and resends what was in flight;
    * the rest are soft errors, kept in `softError`, which turn a SYN-SENT timeout into Unreachable.
@@ -175,7 +176,7 @@ export class TcpConnection extends TcpInput {
   icmpError(code: u32, type: u32, mtu: u32, now: i64, seq: i64 = -1): void {
     const s = this.state;
     if (s == TcpState.Closed || s == TcpState.Listen || s == TcpState.TimeWait) return;
-    if (seq >= 0 && <u32>seq - this.sndUna > this.sndMax - this.sndUna) return; // outside SND.UNA..SND.MAX: forged or stale
+    if (seq >= 0 && <u32>seq - this.sndUna >= this.sndMax - this.sndUna) return; // not in [SND.UNA, SND.MAX): forged or stale
     if (type != ICMP_TYPE_UNREACHABLE) return;
     if (code == ICMP_CODE_FRAG_NEEDED) {
       const m = max<u32>(mtu, ICMP_MIN_PMTU) - 40;

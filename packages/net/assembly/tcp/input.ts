@@ -38,7 +38,11 @@ export abstract class TcpInput extends TcpOutput {
     if (seg.has(TCP_SYN)) return this.challengeAck(now);
     // PAWS (RFC 7323 §5.3), then 1. sequence acceptability (RFC 9293 §3.10.7.4).
     if (!this.timestamps.accepts(seg.options, seg.has(TCP_RST), now)) return this.ackReply();
-    if (!this.acceptable(seq, seg.seqLen())) return seg.has(TCP_RST) ? null : this.ackReply();
+    // With our window zero nothing is acceptable, but the ACK and window of a segment at RCV.NXT
+    // (the peer's window probe) still count (RFC 9293 §3.10.7.4): its data is dropped and ACKed.
+    const closed = seq == this.rcvNxt && this.recvWindow() == 0;
+    if (!this.acceptable(seq, seg.seqLen()) && !(closed && seg.has(TCP_ACK)))
+      return seg.has(TCP_RST) ? null : this.ackReply();
     this.timestamps.update(seg.options, seq, now);
     // 2. RST: only an exact match resets (RFC 5961 §3.2); another in-window RST gets a challenge ACK.
     if (seg.has(TCP_RST)) {
@@ -79,7 +83,10 @@ export abstract class TcpInput extends TcpOutput {
     }
     if (this.state == TcpState.Closed) return null; // LAST-ACK ended
     // 7. Data, and 8. FIN.
-    if (seg.payloadLen > 0 || seg.has(TCP_FIN)) this.receiveData(seg, now);
+    if (seg.payloadLen > 0 || seg.has(TCP_FIN)) {
+      if (closed) return this.ackReply(); // no room: only its ACK was taken
+      this.receiveData(seg, now);
+    }
     return null;
   }
 
@@ -178,13 +185,15 @@ export abstract class TcpInput extends TcpOutput {
     return null;
   }
 
-  // TIME-WAIT: a retransmitted FIN is ACKed and restarts 2*MSL; a RST is ignored (RFC 1337); a
-  // SYN gets a challenge ACK (the endpoint asks `reopens` first); anything else unacceptable an ACK.
+  // TIME-WAIT: the peer's FIN again is ACKed and restarts 2*MSL; a FIN at any other sequence
+  // number is only ACKed (an off-path attacker must not keep the entry alive); a RST is ignored
+  // (RFC 1337); a SYN gets a challenge ACK (the endpoint asks `reopens` first); anything else
+  // unacceptable an ACK.
   private processTimeWait(seg: TcpRepr, now: i64): TcpRepr | null {
     if (seg.has(TCP_RST)) return null;
     if (seg.has(TCP_SYN)) return this.challengeAck(now);
     if (seg.has(TCP_FIN)) {
-      this.rtoDeadline = now + 2 * this.config.msl; // TIME-WAIT starts over
+      if (seg.seqNumber + seg.payloadLen + 1 == this.rcvNxt) this.rtoDeadline = now + 2 * this.config.msl;
       return this.ackReply();
     }
     return this.acceptable(seg.seqNumber, seg.seqLen()) ? null : this.ackReply();
