@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { tessera } from "../helpers/cli.js";
 import { netnsMissing, TapNamespace } from "../helpers/netns.js";
+import { need } from "../helpers/require.js";
 
-const why = netnsMissing();
-if (why) console.warn(`skipped the ping tests against Linux: ${why}`);
+const why = need("the ping tests against Linux", netnsMissing());
 
 let ns: TapNamespace;
 let dir = "";
@@ -42,10 +42,21 @@ test.skipIf(why !== null)("the unikernel pings Linux: every reply comes back", (
 test.skipIf(why !== null)(
   "large pings from the unikernel are fragmented, and Linux's fragmented replies reassembled",
   () => {
+    const before = ns.ipCounters();
     const r = ping(["host=10.95.0.1", "count=3", "interval=100", "size=4000"]);
+    const after = ns.ipCounters();
     const out = r.stdout;
     expect(out.match(/^4008 bytes from 10\.95\.0\.1/gm)?.length).toBe(3);
     expect(r.status).toBe(0);
+    // Linux's own counters: the requests came in fragments that it
+    // reassembled (ReasmOKs), and it sent the replies in fragments (FragOKs).
+    const reassembled = after.ReasmOKs - before.ReasmOKs;
+    const fragments = after.ReasmReqds - before.ReasmReqds;
+    const sent = after.FragOKs - before.FragOKs;
+    const counters = JSON.stringify({ reassembled, fragments, sent });
+    expect(reassembled, counters).toBeGreaterThanOrEqual(3);
+    expect(fragments, counters).toBeGreaterThanOrEqual(9); // 4028 bytes of IP at an MTU of 1500: three fragments
+    expect(sent, counters).toBeGreaterThanOrEqual(3);
   },
 );
 
