@@ -24,12 +24,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cannotRunHere, command, firstMissing, need, root as asRoot, tun } from "./helpers/require.js";
 
 const root = join(import.meta.dirname, "..");
-const isRoot = process.getuid?.() === 0;
-const hasIp = spawnSync("ip", ["-V"]).status === 0;
-const tapSkip = !isRoot ? "not root" : !hasIp ? "no ip command" : !existsSync("/dev/net/tun") ? "no /dev/net/tun" : "";
-if (tapSkip) console.warn(`spt.test.ts: TAP tests skipped: ${tapSkip}`);
+const isRoot = need("the tessera-spt tests of a full filesystem", asRoot()) === null;
+const tapSkip =
+  need(
+    "the tessera-spt TAP tests",
+    firstMissing(asRoot, tun, () => command("ip")),
+  ) ?? "";
+
+const noPrlimit = need("the tessera-spt test of a failing ppoll", command("prlimit"));
+
+/** `pid` and every process below it. */
+function processTree(pid: number): number[] {
+  const kids = (p: number): number[] => {
+    try {
+      return readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...kids(all[i]));
+  return all;
+}
 
 const tenders = {
   plain: join(root, "targets/spt/build/tessera-spt"),
@@ -196,29 +215,84 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     child.stdin.end();
     expect(out).toBe("ready=0 waited\n");
     expect(status).toBe(0);
+    // A lower bound, which load cannot break: it did sleep until its deadline (the guest checks the same).
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     // stdin at its end: bit 63 at once.
     const r = spt([guests.plain, "--", "yield", "5000"]);
     expect(r.stdout).toBe(`ready=${-(2n ** 63n)} early\n`);
   });
 
-  test("a call is a function call: 100,000 clock calls at well under a microsecond each", () => {
+  // What a call costs (about 40 ns here) is measured by benchmarks/native-calls.mjs.
+  test("100,000 clock calls in a row, each a function call", () => {
     const r = spt([guests.plain, "--", "bench", "100000"]);
-    const ns = Number(/^ns\/call=(\d+)\n$/.exec(r.stdout)?.[1]);
-    expect(ns).toBeGreaterThan(0);
-    expect(ns).toBeLessThan(5000); // about 40 ns here (70 under ASan); a generous bound for a loaded machine
+    expect(r.stdout).toMatch(/^ns\/call=\d+\n$/);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
   });
 
-  test("yield sleeps in the kernel: 500 ms of waiting costs almost no CPU", () => {
+  test("yield sleeps in the kernel: 2 s of waiting costs almost no CPU", () => {
+    // The tender's CPU time (user and system, its own children's included) as
+    // the shell that waited for it sees it: /proc/PID/stat's cutime and cstime.
     const r = spawnSync(
       "sh",
-      ["-c", 'sleep 2 | /usr/bin/time -f "%U %S" "$0" "$1" -- yield 500', tenderPath, guests.plain],
+      [
+        "-c",
+        'sleep 3 | "$0" "$1" -- yield 2000; echo "cpu $(getconf CLK_TCK) $(cut -d")" -f2- /proc/$$/stat)" >&2',
+        tenderPath,
+        guests.plain,
+      ],
       { encoding: "utf8", env: { ...process.env, ASAN_OPTIONS: "detect_leaks=0" } },
     );
     expect(r.stdout).toBe("ready=0 waited\n");
-    const [user, sys] = r.stderr.trim().split("\n").pop()!.split(" ").map(Number);
-    expect(user + sys).toBeLessThan(0.1);
+    const [tck, ...stat] = /^cpu (.*)$/m.exec(r.stderr)![1].trim().split(/\s+/);
+    const cpu = (Number(stat[13]) + Number(stat[14])) / Number(tck); // fields 16 and 17 (cutime, cstime)
+    // A behaviour bound, not a timing one: a yield that spun would burn most
+    // of the 2 s (over 0.6 s even with a third of a core on a loaded 2-core
+    // machine); one that sleeps costs the tender's start and exit (a few ms,
+    // tens under ASan).
+    expect(cpu, r.stderr).toBeLessThan(0.3);
   });
+
+  // ppoll fails with EINVAL when it is given more fds than RLIMIT_NOFILE
+  // allows: a real error, other than EINTR, that comes back on every retry.
+  // The limit is lowered from outside once the guest is running, then input
+  // wakes the guest's yield, and its next ppoll fails. A yield that retried
+  // would spin until its deadline, again and again (the guest yields for 5 s
+  // at a time); it must stop the guest instead, saying why.
+  test.skipIf(noPrlimit !== null)(
+    "a ppoll that fails (not EINTR) stops the guest, said once, instead of spinning",
+    async () => {
+      const child = spawn(tenderPath, [guests.plain, "--", "echo"], {
+        stdio: ["pipe", "pipe", "pipe"],
+        env: { ...process.env, ASAN_OPTIONS: "detect_leaks=0" },
+      });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+      child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+      const exited = new Promise<[number | null, string | null]>((resolve) =>
+        child.on("exit", (code, signal) => resolve([code, signal])),
+      );
+      child.stdin.write("one\n");
+      for (let i = 0; i < 500 && out !== "one\n"; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(out, err).toBe("one\n");
+      for (const pid of processTree(child.pid!))
+        execFileSync("prlimit", ["--pid", String(pid), "--nofile=0:0"], { stdio: "pipe" });
+      child.stdin.write("two\n");
+      // Generous: the fixed tender stops at once; a spinning one would run on
+      // until its input ends, so end it after 10 s and let the guest exit.
+      const ended = setTimeout(() => child.stdin.end(), 10_000);
+      const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const [code, signal] = await exited;
+      clearTimeout(ended);
+      clearTimeout(killer);
+      child.stdin.destroy();
+      expect(err).toBe("tessera-spt: yield: ppoll failed: Invalid argument; stopping the guest\n");
+      expect(signal).toBeNull();
+      expect(code).toBe(255);
+    },
+    40_000,
+  );
 
   test("console_read: input echoed through yield and console_read until its end", () => {
     const input = "line one\nline two\n".repeat(100);
@@ -467,43 +541,49 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     expect(existsSync(`${disk}.lock`)).toBe(false);
   });
 
-  test.skipIf(!isRoot)("a disk on a full filesystem: the write fails, said once, and every later flush fails", () => {
-    const mnt = join(dir, `full-${_kind}`);
-    mkdirSync(mnt);
-    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt]).status !== 0) {
-      console.warn("spt.test.ts: full-filesystem test skipped: cannot mount a tmpfs");
-      return;
-    }
-    try {
-      const disk = join(mnt, "disk.img");
-      const capacity = 1 << 20;
-      const label = Buffer.alloc(4096);
-      label.write("TESSDISK", 0, "latin1");
-      label.writeUInt32LE(1, 8);
-      label.writeUInt32LE(4096, 12);
-      label.writeBigUInt64LE(BigInt(capacity), 16);
-      label.writeUInt32LE(crc32(label.subarray(0, 48)), 48);
-      const fd = openSync(disk, "w");
-      ftruncateSync(fd, capacity + 4096); // sparse: the blocks take no room until written
-      writeSync(fd, label, 0, 4096, capacity);
-      closeSync(fd);
-      const filler = openSync(join(mnt, "filler"), "w");
-      let filled = 0;
+  test.skipIf(!isRoot)(
+    "a disk on a full filesystem: the write fails, said once, and every later flush fails",
+    (ctx) => {
+      const mnt = join(dir, `full-${_kind}`);
+      mkdirSync(mnt);
+      const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt], { encoding: "utf8" });
+      if (mount.status !== 0)
+        cannotRunHere(
+          ctx,
+          "the full-filesystem test",
+          `cannot mount a tmpfs (${mount.stderr.trim()}): needs CAP_SYS_ADMIN`,
+        );
       try {
-        for (;;) filled += writeSync(filler, Buffer.alloc(4096));
-      } catch {
-        ftruncateSync(filler, filled - 4096); // room for the lock file, none for a block
+        const disk = join(mnt, "disk.img");
+        const capacity = 1 << 20;
+        const label = Buffer.alloc(4096);
+        label.write("TESSDISK", 0, "latin1");
+        label.writeUInt32LE(1, 8);
+        label.writeUInt32LE(4096, 12);
+        label.writeBigUInt64LE(BigInt(capacity), 16);
+        label.writeUInt32LE(crc32(label.subarray(0, 48)), 48);
+        const fd = openSync(disk, "w");
+        ftruncateSync(fd, capacity + 4096); // sparse: the blocks take no room until written
+        writeSync(fd, label, 0, 4096, capacity);
+        closeSync(fd);
+        const filler = openSync(join(mnt, "filler"), "w");
+        let filled = 0;
+        try {
+          for (;;) filled += writeSync(filler, Buffer.alloc(4096));
+        } catch {
+          ftruncateSync(filler, filled - 4096); // room for the lock file, none for a block
+        } finally {
+          closeSync(filler);
+        }
+        const r = spt(["--block", `storage=${disk}`, guests.block, "--", "disk"]);
+        expect(r.stdout).toBe("disk h=0 bs=4096 cap=1048576 write=3 flush=3 read=0 different bad=2222 again=2\n");
+        expect(r.stderr).toBe(`tessera-spt: --block storage=${disk}: write failed: No space left on device\n`);
+        expect(r.status).toBe(0);
       } finally {
-        closeSync(filler);
+        spawnSync("umount", [mnt]);
       }
-      const r = spt(["--block", `storage=${disk}`, guests.block, "--", "disk"]);
-      expect(r.stdout).toBe("disk h=0 bs=4096 cap=1048576 write=3 flush=3 read=0 different bad=2222 again=2\n");
-      expect(r.stderr).toBe(`tessera-spt: --block storage=${disk}: write failed: No space left on device\n`);
-      expect(r.status).toBe(0);
-    } finally {
-      spawnSync("umount", [mnt]);
-    }
-  });
+    },
+  );
 
   test("a disk: bad files refused with the Node tender's words", () => {
     const disk = join(dir, `bad-${_kind}.img`);
@@ -552,7 +632,7 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
         );
         expect(busy.status).toBe(1);
         // Without the rights to it: refused in words.
-        if (spawnSync("setpriv", ["--version"]).status === 0) {
+        {
           const denied = spawnSync(
             "setpriv",
             [
@@ -602,8 +682,7 @@ describe.each(Object.entries(tenders))("tessera-spt (%s build)", (_kind, tenderP
     }
   });
 
-  test("both devices: handles 0 and 1 shared by net and block", () => {
-    if (tapSkip) return;
+  test.skipIf(tapSkip !== "")("both devices: handles 0 and 1 shared by net and block", () => {
     const ifname = `tsptb${process.pid % 10000}${_kind[0]}`;
     const disk = join(dir, `both-${_kind}.img`);
     makeDisk(disk, 1 << 16, 512);
