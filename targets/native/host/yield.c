@@ -1,8 +1,10 @@
 /* yield.c: blocking until a deadline or input, with one ppoll over every
- * acquired net device and stdin; never a busy wait. */
+ * acquired net device and stdin; never a busy wait: a ppoll that fails other
+ * than with EINTR stops the guest. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <time.h>
 
 #include "host.h"
@@ -36,6 +38,17 @@ int64_t host_yield(struct tender *t, int64_t deadline) {
         struct timespec ts = {.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000};
         int r = ppoll(fds, n, &ts, NULL);
         if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            /* Any other error comes back at once, and again on every retry:
+             * EINVAL (more fds than RLIMIT_NOFILE allows), ENOMEM (no kernel
+             * memory for the poll table), EFAULT. Retrying would spin until
+             * the deadline and burn a core, and the guest could no longer be
+             * told about input; backing off would hide that and turn every
+             * later yield into a blind sleep. So the guest is stopped,
+             * saying why, as a bad call stops it. */
+            host_say(t, "yield: ppoll failed: %s; stopping the guest", strerror(errno));
+            tender_exit(t, TENDER_EXIT_GUEST_FAILED);
+        }
         for (nfds_t i = 0; r > 0 && i < n; i++) {
             short ev = fds[i].revents;
             if (handles[i] == TESSERA_CONSOLE_READY_BIT) {
