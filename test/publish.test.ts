@@ -181,12 +181,12 @@ describe("--publish: host TCP connections reach a guest's port", () => {
     expect(error).toBeNull();
   });
 
-  test("a guest port nobody listens on: the host connection is reset at once", async () => {
-    const t0 = Date.now();
-    const r = await exchange(9, Buffer.from("anyone there?"), 10_000);
+  test("a guest port nobody listens on: the host connection is reset", async () => {
+    // Reset, not left open: a connection nobody answers would end in
+    // exchange's own timeout (30 s), with no ECONNRESET.
+    const r = await exchange(9, Buffer.from("anyone there?"));
     expect(r.back.length).toBe(0);
     expect(r.error).toBe("ECONNRESET");
-    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   test("a host reset mid-transfer resets the guest's side; the service goes on", async () => {
@@ -210,7 +210,9 @@ describe("--publish: host TCP connections reach a guest's port", () => {
       const r = await exchange(7, data, 20_000, port);
       expect(r.error, slow.output).toBeNull();
       expect(sha256(r.back)).toBe(sha256(data));
-      expect(Date.now() - t0).toBeGreaterThan(1000); // it did wait
+      // A lower bound, which load cannot break: it did wait for the guest's
+      // address (delay=1500 holds DHCP back), and was not refused meanwhile.
+      expect(Date.now() - t0).toBeGreaterThan(1000);
       expect(slow.output).toMatch(/tcp-echo: listening/);
     } finally {
       await slow.stop();

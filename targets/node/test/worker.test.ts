@@ -26,8 +26,12 @@ function child(image: Uint8Array, input: Uint8Array, keepOpen = false) {
   proc.stdin.on("error", () => {}); // EPIPE when the guest exits before reading everything
   proc.stdin.write(input);
   if (!keepOpen) proc.stdin.end();
+  // A process that does not exit by itself is killed after 30 s (status null):
+  // generous for a loaded machine, and well inside the test's timeout.
+  const kill = setTimeout(() => proc.kill("SIGKILL"), 30_000);
   return new Promise<{ status: number | null; out: Buffer; err: string }>((resolve) =>
     proc.on("close", (status) => {
+      clearTimeout(kill);
       proc.stdin.destroy();
       resolve({ status, out: Buffer.concat(out), err: Buffer.concat(err).toString() });
     }),
@@ -48,18 +52,14 @@ describe("console input from fd 0", () => {
   });
 
   it("wakes a guest blocked in yield, and the process exits while stdin stays open", async () => {
-    const t0 = Date.now();
     const r = await child(firstChunk, new TextEncoder().encode("abc"), true);
-    expect(r).toEqual({ status: 0, out: Buffer.from("abc"), err: "" });
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(r).toEqual({ status: 0, out: Buffer.from("abc"), err: "" }); // status null: it did not exit
   });
 
   it("exits while the worker is blocked on a full ring", async () => {
-    const t0 = Date.now();
     const r = await child(firstChunk, new Uint8Array(500_000).fill(0x61), true);
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(0); // null: it did not exit
     expect(r.out.length).toBeGreaterThan(0);
-    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   it("never drops input larger than the ring (back-pressure)", async () => {
