@@ -4,7 +4,7 @@
 // get it, so that CI on a machine without root, /dev/kvm, gcc or TAP goes red
 // instead of green without that coverage.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "vitest";
 import { ROOT } from "./cli.js";
@@ -37,11 +37,16 @@ export function root(): Missing {
   return process.getuid?.() === 0 ? null : "not root (run the tests as root: sudo, or a root CI job)";
 }
 
-/** /dev/kvm, for tessera-hvt. */
+/** /dev/kvm, readable and writable, for tessera-hvt. */
 export function kvm(): Missing {
-  return existsSync("/dev/kvm")
-    ? null
-    : "no /dev/kvm (a Linux host with KVM: modprobe kvm_intel or kvm_amd, or a VM with nested virtualization)";
+  if (!existsSync("/dev/kvm"))
+    return "no /dev/kvm (a Linux host with KVM: modprobe kvm_intel or kvm_amd, or a VM with nested virtualization)";
+  try {
+    accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
+    return null;
+  } catch {
+    return "no access to /dev/kvm (add the user to group kvm, or run the tests as root)";
+  }
 }
 
 /** /dev/net/tun, for TAP devices. */
