@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parseNativeImage } from "@tessera/image";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tessera } from "./helpers/cli.js";
+import { need, type Missing } from "./helpers/require.js";
 import { buildFor, suiteTargets, type Target } from "./helpers/targets.js";
 
 const MiB = 1 << 20;
@@ -30,8 +31,9 @@ function nativeHeap(image: string, mem: number): number {
   return Math.floor((mem - STACK - GUARD - heapBase) / PAGE) * PAGE;
 }
 
-describe.each(suiteTargets("the memory_limit test"))("on %s", (target: Target, missing: string | null) => {
-  test.skipIf(missing !== null)(
+describe.each(suiteTargets())("on %s", (target: Target, missing: Missing) => {
+  const why = need(`the memory_limit test on ${target}`, missing);
+  test.skipIf(why !== null)(
     "--mem 8: the guest sees its limit, and its memory grows to it and no further",
     () => {
       const image = buildFor("test/fixtures/memory-limit", target, join(dir, target));
