@@ -105,6 +105,7 @@ describe("yield", () => {
     const r = await runImage(img);
     const used = process.cpuUsage(cpu);
     expect(r.status).toBe(0);
+    // CPU time, not elapsed time: see above.
     expect((used.user + used.system) / 1000).toBeLessThan(150);
   });
 
