@@ -5,9 +5,10 @@ import { readdirSync, existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, test } from "vitest";
 import { ROOT } from "./helpers/cli.js";
+import { CI } from "./helpers/require.js";
 import { compileSpec, failureOf, listCases, run, runCase, type SpecCase } from "./helpers/spec.js";
 
-const ONLY = process.env.CI === "true" ? undefined : process.env.TESSERA_SPEC;
+const ONLY = CI ? undefined : process.env.TESSERA_SPEC;
 if (ONLY) console.warn(`TESSERA_SPEC=${ONLY}: only the spec files whose path contains it`);
 
 function specFiles(): string[] {
