@@ -57,6 +57,8 @@ enum Phase {
 /** The longest chunk extension accepted (bytes between the size and CRLF); longer is 400. */
 export const MAX_CHUNK_EXT: u32 = 1024;
 const MAX_CHUNK_DIGITS: u32 = 16; // leading zeros included
+/** Empty lines ignored before a request line (RFC 9112 §2.2 says at least one); more is 400. */
+export const MAX_EMPTY_LINES: u32 = 4;
 
 /** Parses the requests of one connection in turn; reuse it across connections with `reset`. */
 export class Parser {
@@ -77,6 +79,7 @@ export class Parser {
   private remaining: u64 = 0; // body bytes left: of the Content-Length body or the current chunk
   private count: u32 = 0; // hex digits, extension bytes, or trailer bytes so far
   private lineLen: u32 = 0; // bytes in the current trailer line
+  private empty: u32 = 0; // empty lines before the request line
 
   /** A parser with `limits` (the defaults if omitted); allocates its head buffer once, here. */
   constructor(readonly limits: Limits = new Limits()) {
@@ -99,7 +102,7 @@ export class Parser {
   get idle(): bool {
     const s = this.state;
     if (s == ParseState.Complete) return true;
-    return s == ParseState.NeedMore && this.phase == Phase.Head && this.head.len == 0;
+    return s == ParseState.NeedMore && this.phase == Phase.Head && this.head.len == 0 && this.empty == 0;
   }
 
   /**
@@ -131,6 +134,7 @@ export class Parser {
     this.remaining = 0;
     this.count = 0;
     this.lineLen = 0;
+    this.empty = 0;
   }
 
   private fail(status: u32): void {
@@ -186,11 +190,12 @@ export class Parser {
     let status: u32 = 0;
     if (!start) {
       // The request line (the first line is at 0, and only it).
-      if (end == start) {
-        h.len = this.lineStart = 0; // RFC 9112 §2.2: empty lines before a request line are ignored
+      if (end > start) status = h.requestLine(start, end, this.limits.maxUri);
+      else if (++this.empty > MAX_EMPTY_LINES) status = 400;
+      else {
+        h.len = this.lineStart = 0; // RFC 9112 §2.2: empty lines before a request line are ignored (a few)
         return false;
       }
-      status = h.requestLine(start, end, this.limits.maxUri);
     } else if (end > start) {
       status = h.field(start, end, (<u32>h.table.length) >> 2); // the field limit at construction
     } else {

@@ -1,11 +1,14 @@
 // The HTTP/1.1 server: accepts TCP connections, parses their requests, hands them to a handler and writes the
-// responses back in order, with keep-alive, pipelining, limits and an idle timeout.
+// responses back in order, with keep-alive, pipelining, limits and timeouts.
 //
 // Each connection's state is allocated once and pooled (up to `poolSize`, the rest freed): a read buffer, the parser (head buffer and field table),
 // the response's write buffer, and, the first time a body is collected, a body buffer. While a response is not
 // fully queued in the send buffer the connection reads nothing more, so a pipelining peer that never reads what
 // it is sent fills its own window, not our memory. A connection with no progress for `idleTimeout` is closed
-// (idle between requests), answered 408 (stuck in a request) or reset (stuck in a response).
+// (idle between requests), answered 408 (stuck in a request) or reset (stuck in a response). A head must also be
+// complete `headerTimeout` after its first byte, and a body keep up `minBodyRate` after `bodyTimeout` (else 408),
+// however often bytes trickle in. A full table makes room for a new connection by giving up the one that has gone
+// longest without a complete request (idle or slow; never one mid-response).
 
 import { Timer } from "@tessera/runtime/assembly/heap";
 import { Loop } from "@tessera/runtime/assembly/loop";
@@ -35,7 +38,7 @@ const CONTINUE: usize = memory.data<u8>([
 export class HttpLimits extends Limits {
   /** The largest body collected for `handle` (413 above it); a handler that streams the body is not bound by it. */
   maxBufferedBody: u32 = 16384;
-  /** Connections at once; further handshakes are reset. */
+  /** Connections at once; a further one takes the place of the one longest without a complete request. */
   maxConnections: i32 = 64;
   /** Bytes read from TCP at a time (per connection). */
   readBuffer: u32 = 4096;
@@ -43,6 +46,12 @@ export class HttpLimits extends Limits {
   writeBuffer: u32 = 2048;
   /** A connection without progress this long is closed (ns; 0 is never). */
   idleTimeout: i64 = 30 * SECOND;
+  /** The longest a request head may take from its first byte (empty lines before it count), in ns (0: no bound). */
+  headerTimeout: i64 = 10 * SECOND;
+  /** The longest a body may take from the end of its head, plus a second per `minBodyRate` bytes received (ns). */
+  bodyTimeout: i64 = 10 * SECOND;
+  /** Bytes a second a body must keep up after `bodyTimeout` (0: `bodyTimeout` bounds the whole body). */
+  minBodyRate: u32 = 1024;
   /** Closed connections' state kept for reuse; the rest is freed, so memory returns to its baseline after a burst. */
   poolSize: i32 = 8;
 }
@@ -67,6 +76,10 @@ class ServerConnection extends TcpHandler {
   private busy: bool = false;
   /** The last time bytes moved either way. */
   lastActive: i64 = 0;
+  /** Since when the connection has been without a complete request: its accept, or its last response. */
+  waiting: i64 = 0;
+  private stage: u32 = 0; // 0 between requests, 1 in a head, 2 in a body
+  private since: i64 = 0; // when the stage began: the head's first byte, the head's end
 
   constructor(private readonly server: HttpServer) {
     super();
@@ -85,7 +98,8 @@ class ServerConnection extends TcpHandler {
     this.req.remotePort = remotePort;
     this.inOff = this.inLen = 0;
     this.responding = this.closing = this.busy = false;
-    this.lastActive = now;
+    this.stage = 0;
+    this.lastActive = this.waiting = now;
   }
 
   connected(conn: TcpConnection, now: i64): void {
@@ -125,21 +139,39 @@ class ServerConnection extends TcpHandler {
     this.server.release(this);
   }
 
-  /** When `expire` has something to do. */
-  deadline(timeout: i64): i64 {
-    return this.index < 0 || this.closing ? NEVER : this.lastActive + timeout; // (accepted, not yet `connected`: due)
+  /** When `expire` has something to do: no progress for `idleTimeout`, or a head or body too slow. */
+  deadline(): i64 {
+    if (this.index < 0) return NEVER;
+    const l = this.server.limits;
+    let at = l.idleTimeout > 0 ? this.lastActive + l.idleTimeout : NEVER;
+    const stage = this.responding ? 0 : this.stage;
+    const since = this.since;
+    if (stage == 1 && l.headerTimeout > 0) at = min(at, since + l.headerTimeout);
+    if (stage == 2 && l.bodyTimeout > 0) {
+      const rate = <u64>l.minBodyRate;
+      at = min(at, since + l.bodyTimeout + (rate ? <i64>(this.parser.bodyReceived / rate) * SECOND : 0));
+    }
+    return at;
   }
 
-  /** Closes, answers 408 or resets the connection if it made no progress for `timeout`; returns when it is due. */
-  expire(now: i64, timeout: i64): i64 {
-    const tcp = this.tcp;
-    if (!tcp || this.closing) return NEVER;
-    const due = this.lastActive + timeout;
-    if (now < due) return due;
+  /** Closes, answers 408 or resets the connection if its `deadline` has passed. */
+  expire(now: i64): void {
+    if (!this.tcp || now < this.deadline()) return;
     if (this.responding) this.end(now, true);
     else if (this.parser.idle) this.end(now, false);
     else this.fail(408, now);
-    return NEVER;
+  }
+
+  /** Makes room in a full table: closes the connection if idle, resets it inside a request. */
+  evict(now: i64): void {
+    this.end(now, !this.parser.idle);
+  }
+
+  // Enters stage 1 (a head) or 2 (a body) at `now`; the server's timer must fire by the new deadline.
+  private begin(stage: u32, now: i64): void {
+    this.stage = stage;
+    this.since = now;
+    this.server.wake(this.deadline());
   }
 
   // Reads and parses until a response waits for the send buffer, the input runs dry, or the connection closes.
@@ -161,6 +193,7 @@ class ServerConnection extends TcpHandler {
         this.lastActive = now;
       }
       this.inOff += parser.feed(base + this.inOff, this.inLen - this.inOff);
+      if (!this.stage && !parser.idle) this.begin(1, now); // the first byte of a head
       const state = parser.state;
       if (state == ParseState.Head) this.onHead(tcp, now);
       else if (state == ParseState.Body) this.onBody(parser.bodyPtr, parser.bodyLen, now);
@@ -176,6 +209,7 @@ class ServerConnection extends TcpHandler {
     req.bodyPtr = 0;
     req.bodyLength = 0;
     req.routeLen = head.pathLen();
+    this.begin(2, now);
     const route = this.server.handler.select(req);
     this.route = route;
     this.streaming = route.streamsBody(req);
@@ -218,6 +252,7 @@ class ServerConnection extends TcpHandler {
     if (buf && !this.streaming) req.bodyPtr = changetype<usize>(buf);
     this.res.reset(tcp, parser.head.version, parser.keepAlive, parser.head.method == Method.Head);
     this.responding = true;
+    this.stage = 0;
     this.route.handle(req, this.res);
     if (this.res.done) this.responded();
   }
@@ -226,6 +261,7 @@ class ServerConnection extends TcpHandler {
   private responded(): void {
     if (!this.responding) return;
     this.responding = false;
+    this.waiting = this.lastActive;
     this.route = this.server.handler; // (lets a handler made for the request go)
     // A body buffer grown past the usual size goes too, so a large upload does not pin its memory to the connection.
     const buf = this.bodyBuf;
@@ -244,7 +280,7 @@ class ServerConnection extends TcpHandler {
   }
 }
 
-// Runs the server's idle timeouts on the stack's loop.
+// Runs the server's timeouts on the stack's loop.
 class IdleTimer extends Timer {
   server: HttpServer | null = null;
 
@@ -265,8 +301,10 @@ export class HttpServer extends TcpAcceptor {
   listener: TcpListener | null = null;
   /** Connections accepted so far. */
   accepted: u64 = 0;
-  /** Handshakes refused because `maxConnections` were open. */
+  /** Handshakes refused because `maxConnections` were open, all of them mid-response. */
   refused: u64 = 0;
+  /** Connections given up to make room for a new one (`maxConnections` were open). */
+  evicted: u64 = 0;
   private readonly active: Array<ServerConnection> = new Array<ServerConnection>();
   private readonly pool: Array<ServerConnection> = new Array<ServerConnection>();
   private loop: Loop | null = null;
@@ -320,8 +358,18 @@ export class HttpServer extends TcpAcceptor {
   accept(remoteAddr: u32, remotePort: u32, now: i64): TcpHandler | null {
     const active = this.active;
     if (active.length >= this.limits.maxConnections) {
-      this.refused++;
-      return null;
+      // Room is made by the connection longest without a complete request (idle or slow), never one mid-response.
+      let victim: ServerConnection | null = null;
+      for (let i = 0, n = active.length; i < n; i++) {
+        const c = unchecked(active[i]);
+        if (!c.responding && (!victim || c.waiting < victim.waiting)) victim = c;
+      }
+      if (!victim) {
+        this.refused++;
+        return null;
+      }
+      victim.evict(now);
+      this.evicted++;
     }
     const pool = this.pool;
     const c = pool.length > 0 ? pool.pop() : new ServerConnection(this);
@@ -329,7 +377,7 @@ export class HttpServer extends TcpAcceptor {
     c.index = active.length;
     active.push(c);
     this.accepted++;
-    if (!this.timer.armed) this.schedule();
+    this.wake(c.deadline());
     return c;
   }
 
@@ -347,27 +395,28 @@ export class HttpServer extends TcpAcceptor {
     if (this.pool.length < this.limits.poolSize) this.pool.push(c);
   }
 
-  /** Runs the idle timeouts due at `now`. */
+  /** Runs the timeouts due at `now`. */
   poll(now: i64): void {
-    const timeout = this.limits.idleTimeout;
-    if (timeout <= 0) return;
     const active = this.active;
-    for (let i = active.length - 1; i >= 0; i--) if (i < active.length) unchecked(active[i]).expire(now, timeout);
+    for (let i = active.length - 1; i >= 0; i--) if (i < active.length) unchecked(active[i]).expire(now);
   }
 
   /** When `poll` next has something to do (i64.MAX_VALUE: never). */
   pollAt(): i64 {
-    const timeout = this.limits.idleTimeout;
-    if (timeout <= 0) return NEVER;
     let at = NEVER;
     const active = this.active;
-    for (let i = 0, n = active.length; i < n; i++) {
-      at = min(at, unchecked(active[i]).deadline(timeout));
-    }
+    for (let i = 0, n = active.length; i < n; i++) at = min(at, unchecked(active[i]).deadline());
     return at;
   }
 
-  /** Arms the idle timer on the loop for `pollAt` (nothing without a loop). */
+  /** Arms the timer for `at` if it is not armed for sooner (nothing without a loop). */
+  wake(at: i64): void {
+    const loop = this.loop;
+    const timer = this.timer;
+    if (loop && at != NEVER && (!timer.armed || at < timer.deadline)) loop.at(timer, at);
+  }
+
+  /** Arms the timer on the loop for `pollAt` (nothing without a loop). */
   schedule(): void {
     const loop = this.loop;
     if (!loop) return;

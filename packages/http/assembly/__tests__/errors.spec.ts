@@ -119,6 +119,15 @@ test("rejects malformed fields (400)", () => {
   expect(events("GET / HTTP/1.1\r\nHost: h\r\nX-A: caf\xe9\r\n\r\n"), "head GET /;done  ka;", "obs-text is allowed");
 });
 
+test("ignores at most 4 empty lines before a request line (400); after one the parser is no longer idle", () => {
+  const get = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+  expect(events("\r\n\n\r\n\n" + get), "head GET /;done  ka;");
+  expect(events("\r\n\r\n\r\n\r\n\r\n" + get), "error 400;");
+  expect(events("\n\n\n\n\n"), "error 400;", "without waiting for the request line");
+  expect(drive(parser, "\r\n"), "need;", "an empty line is part of the next request");
+  parser.reset();
+});
+
 test("requires exactly one Host in HTTP/1.1 (400)", () => {
   expect(events("GET / HTTP/1.1\r\n\r\n"), "error 400;");
   expect(events("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), "error 400;");
