@@ -7,12 +7,13 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { kvm, need, root as asRoot } from "./helpers/require.js";
+import { firstMissing, gcc, kvm, need, root as asRoot } from "./helpers/require.js";
 
 const root = join(import.meta.dirname, "..");
 const guestBuild = join(root, "test/fixtures/hvt-guests/build.sh");
 const cli = join(root, "packages/cli/bin/tessera.cjs");
-const hasKvm = need("the tessera-hvt tests", kvm()) === null;
+// gcc builds the tender and the guests.
+const hasKvm = need("the tessera-hvt tests", firstMissing(gcc, kvm)) === null;
 // The tests that fake the host (a tmpfs over /dev, a fake /proc/cpuinfo) or run as another user.
 const isRoot = hasKvm && need("the tessera-hvt tests that run as root", asRoot()) === null;
 

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { ROOT, tessera } from "./cli.js";
-import { kvm, type Missing } from "./require.js";
+import { gcc, kvm, type Missing } from "./require.js";
 
 /** Where an image runs: the Node.js tender, the seccomp process tender, the KVM tender. */
 export type Target = "node" | "spt" | "hvt";
@@ -24,6 +24,8 @@ export function tenderBinary(target: "spt" | "hvt"): string {
 /** Why `target` cannot run here (what is missing and how to get it), or null if it can. */
 export function targetMissing(target: Target): Missing {
   if (target === "node") return null;
+  const noGcc = gcc(); // it builds the native images
+  if (noGcc) return noGcc;
   try {
     if (!existsSync(tenderBinary(target)))
       return `tessera-${target} is not built (apt-get install gcc, then npm run build)`;
