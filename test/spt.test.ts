@@ -15,6 +15,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   readSync,
   rmSync,
   writeFileSync,
@@ -52,6 +53,22 @@ function processTree(pid: number): number[] {
   const all = [pid];
   for (let i = 0; i < all.length; i++) all.push(...kids(all[i]));
   return all;
+}
+
+/** Waits (at most 10 s) until a process in `pid`'s tree holds /dev/net/tun open: its TAP device attached. */
+async function tapAttached(pid: number): Promise<boolean> {
+  const holds = (p: number) => {
+    try {
+      return readdirSync(`/proc/${p}/fd`).some((fd) => readlinkSync(`/proc/${p}/fd/${fd}`) === "/dev/net/tun");
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 500; i++) {
+    if (processTree(pid).some(holds)) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
 }
 
 const tenders = {
@@ -628,11 +645,11 @@ describe.skipIf(noGcc !== null).each(Object.entries(tenders))("tessera-spt (%s b
         expect(r.stderr).toBe("");
         expect(r.stdout).toBe("tap h=0 mtu=1500 mac0&3=2 write=0 small=2 big=2 read=1\n");
         expect(r.status).toBe(0);
-        // Held by one tender (which waits 2 s), refused to the next.
-        const holder = spawn(tenderPath, ["--net", `service=tap:${ifname}`, guests.net, "--", "yield", "2000"], {
+        // Held by one tender (which waits 30 s, until it is stopped below), refused to the next.
+        const holder = spawn(tenderPath, ["--net", `service=tap:${ifname}`, guests.net, "--", "yield", "30000"], {
           stdio: ["pipe", "pipe", "pipe"],
         });
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(await tapAttached(holder.pid!)).toBe(true);
         const busy = spt(["--net", `service=tap:${ifname}`, guests.net, "--", "tap"]);
         expect(busy.stderr).toContain(
           `tessera-spt: --net service=tap:${ifname}: cannot attach to TAP device ${ifname}:`,
@@ -677,7 +694,7 @@ describe.skipIf(noGcc !== null).each(Object.entries(tenders))("tessera-spt (%s b
       });
       let out = "";
       guest.stdout.on("data", (b: Buffer) => (out += b.toString()));
-      await new Promise((r) => setTimeout(r, 300));
+      expect(await tapAttached(guest.pid!)).toBe(true);
       execFileSync("ip", ["link", "set", ifname, "up"]);
       spawnSync("ping", ["-c", "1", "-W", "1", "10.199.77.2"]); // an ARP request, at least
       const status = await new Promise((resolve) => guest.on("exit", (code) => resolve(code)));
