@@ -22,6 +22,7 @@ const PACKAGES: Record<string, string> = {
   nc: "netcat-openbsd",
   dnsmasq: "dnsmasq-base",
   curl: "curl",
+  ab: "apache2-utils",
   gcc: "gcc",
   pkill: "procps",
   pgrep: "procps",
