@@ -276,7 +276,7 @@ function findLaterFrames(log: Log, result: Recovery): bool {
   const end = layout.logEnd(log.region);
   const reach = layout.padded(MAX_FRAME_BYTES);
   let at = log.tail;
-  let limit = min(end, at + reach + 1); // just past the last place a later frame may start
+  let limit = min(end, at + reach + layout.blockSize); // the block after the last place a later frame may start
   const reader = new FrameReader(log, min(end, limit + reach));
   while (at < limit) {
     const length = reader.read(at, log.nextSequence);
@@ -284,7 +284,7 @@ function findLaterFrames(log: Log, result: Recovery): bool {
     if (length > 0 && frameSealed(reader.frame, <u32>length, log.salt)) {
       result.framesAfterDamage++;
       at += layout.padded(length);
-      limit = min(end, at + reach + 1);
+      limit = min(end, at + reach + layout.blockSize);
       reader.end = min(end, limit + reach);
     } else {
       at += layout.blockSize;
