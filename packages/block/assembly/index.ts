@@ -7,3 +7,4 @@ export * from "./limits";
 export * from "./batch";
 export * from "./cursor";
 export * from "./store";
+export * from "./group";

@@ -17,6 +17,10 @@ export const COMPACTION_FRAME_BYTES: u64 = 64 * 1024;
  */
 export class Log {
   private staging: Uint8Array = new Uint8Array(0);
+  // The next frame, built by `add`: room for its header, then the entries staged so far.
+  private group: Uint8Array = new Uint8Array(0);
+  private openBytes: u64 = 0;
+  private openCount: u32 = 0;
   // Where the last rewrite left the chain: the next sequence number and prev.
   private rewrittenSequence: u64 = 0;
   private rewrittenPrev: u32 = 0;
@@ -52,24 +56,72 @@ export class Log {
     return this.layout.padded(<u64>FRAME_HEADER_SIZE + entryBytes);
   }
 
-  /** Writes `batch` as one frame at the tail and flushes; false if the device failed. The caller checked it fits. */
-  append(batch: Batch): bool {
-    const length = <u32>(FRAME_HEADER_SIZE + batch.entryBytes);
-    const padded = <u32>this.layout.padded(length);
-    const frame = this.buffer(padded);
-    let at = frame + FRAME_HEADER_SIZE;
+  /** The bytes of entries staged for the next frame (see `add`). */
+  get groupBytes(): u64 {
+    return this.openBytes;
+  }
+
+  /** The bytes the next frame takes with what is staged for it, padded; 0 if nothing is. */
+  get groupFrameBytes(): u64 {
+    return this.openCount == 0 ? 0 : this.frameBytes(this.openBytes);
+  }
+
+  /**
+   * Adds the entries of `batch` to the next frame, in memory: a group of
+   * batches goes to the device as one frame, by `writeGroup`. The caller
+   * checked the frame still fits at the tail and holds at most
+   * `MAX_BATCH_BYTES` of entries.
+   */
+  add(batch: Batch): void {
+    const length = <u64>FRAME_HEADER_SIZE + this.openBytes + batch.entryBytes;
+    const padded = <i32>this.layout.padded(length);
+    if (this.group.length < padded) {
+      const grown = new Uint8Array(max(padded, this.group.length * 2));
+      // (Only if there is something: even an empty copy traps if its source, past an empty buffer, is past the memory.)
+      const from = <usize>FRAME_HEADER_SIZE;
+      if (this.openBytes > 0) memory.copy(grown.dataStart + from, this.group.dataStart + from, <usize>this.openBytes);
+      this.group = grown;
+    }
+    let at = this.group.dataStart + <usize>(FRAME_HEADER_SIZE + this.openBytes);
     const ops = batch.ops;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
       at = emitEntry(at, op.kind, op.key.dataStart, <u32>op.key.length, op.value.dataStart, <u32>op.value.length);
     }
-    memory.fill(at, 0, padded - length);
-    const crc = sealFrame(frame, length, <u32>ops.length, this.nextSequence, this.prev, this.salt);
+    this.openBytes += batch.entryBytes;
+    this.openCount += <u32>ops.length;
+  }
+
+  /**
+   * Writes what `add` staged as one frame at the tail, in one call, and
+   * flushes; false if the device failed (what was staged is dropped either
+   * way). True at once if nothing is staged.
+   */
+  writeGroup(): bool {
+    if (this.openCount == 0) return true;
+    const length = <u32>(FRAME_HEADER_SIZE + this.openBytes);
+    const padded = <u32>this.layout.padded(length);
+    const frame = this.group.dataStart;
+    memory.fill(frame + length, 0, padded - length);
+    const crc = sealFrame(frame, length, this.openCount, this.nextSequence, this.prev, this.salt);
+    this.dropGroup();
     if (!this.disk.write(this.tail, frame, padded) || !this.disk.flush()) return false;
     this.tail += padded;
     this.nextSequence++;
     this.prev = crc;
     return true;
+  }
+
+  /** Forgets what `add` staged (a compaction wrote it, or a failure stopped the store). */
+  dropGroup(): void {
+    this.openBytes = 0;
+    this.openCount = 0;
+  }
+
+  /** Writes `batch` as one frame at the tail and flushes; false if the device failed. The caller checked it fits. */
+  append(batch: Batch): bool {
+    this.add(batch);
+    return this.writeGroup();
   }
 
   /** The bytes of log a compaction of `table` writes. */

@@ -56,6 +56,11 @@ export class Mounted {
 export class Store {
   private stopped: bool = false;
   private readonly single: Batch = new Batch();
+  // How to take the staged batches back out of the table, in the order they were applied.
+  private readonly staged: Undo[] = [];
+  // Batches staged (or committed) over this mount, and how many of the first ones are durable.
+  private tickets: u64 = 0;
+  private durable: u64 = 0;
 
   private constructor(
     private readonly log: Log,
@@ -119,7 +124,7 @@ export class Store {
 
   /** The bytes left at the end of the active region's log before the next write compacts. */
   get freeBytes(): u64 {
-    return this.log.free;
+    return this.log.free - this.log.groupFrameBytes;
   }
 
   /** The bytes of one region's log: the most live data (with frame headers and padding) the store can hold. */
@@ -165,9 +170,9 @@ export class Store {
     return this.commitSingle();
   }
 
-  /** Removes `key`, durably (removing an absent key succeeds and writes nothing). */
+  /** Removes `key`, durably (removing an absent key succeeds and writes nothing but what is staged). */
   delete(key: Uint8Array): StoreError {
-    if (!this.has(key) && !this.stopped) return StoreError.None;
+    if (!this.has(key) && !this.stopped) return this.sync(); // absent: durably so once what is staged is
     this.single.delete(key);
     return this.commitSingle();
   }
@@ -194,11 +199,29 @@ export class Store {
 
   /**
    * Applies every operation of `batch`, in order, all or nothing: after a
-   * crash the store holds all of them or none. Durable on `StoreError.None`.
+   * crash the store holds all of them or none. Durable on `StoreError.None`
+   * (with the batches staged before it: it is `stage` and then `sync`).
    * `Full` if even a compaction would not make room (nothing is written);
    * the size errors if a key or value is over its limit.
    */
   commit(batch: Batch): StoreError {
+    const e = this.stage(batch);
+    return e != StoreError.None ? e : this.sync();
+  }
+
+  /**
+   * Applies `batch` like `commit`, but only in memory and in the next frame
+   * of the log, which `sync` writes and flushes, with every batch staged
+   * before it: the group commit of concurrent writers (see `GroupCommit`).
+   * The batch is durable once `durableTicket` reaches `lastTicket` as it is
+   * on return; until then reads see it but a crash may lose it, and a failed
+   * `sync` takes it back. Returns the errors of `commit` that need no flush
+   * (sizes, `Full`, `Stopped`), or `Io` if the store had to write (to
+   * compact, or to write a group grown to `MAX_BATCH_BYTES`) and the device
+   * failed. On `StoreError.None` the batch is staged, or already durable (a
+   * compaction wrote it).
+   */
+  stage(batch: Batch): StoreError {
     if (this.stopped) return StoreError.Stopped;
     const ops = batch.ops;
     if (<u32>ops.length > MAX_BATCH_OPS) return StoreError.BatchTooLarge;
@@ -209,35 +232,93 @@ export class Store {
     if (batch.entryBytes > <u64>MAX_BATCH_BYTES) return StoreError.BatchTooLarge;
     if (ops.length == 0) return StoreError.None;
     const log = this.log;
-    const frameBytes = log.frameBytes(batch.entryBytes);
-    if (frameBytes > log.layout.logBytes) return StoreError.Full;
+    if (log.frameBytes(batch.entryBytes) > log.layout.logBytes) return StoreError.Full;
+    // A frame holds at most MAX_BATCH_BYTES of entries: a group this batch would take past that goes out first.
+    if (log.groupBytes + batch.entryBytes > <u64>MAX_BATCH_BYTES && !this.writeStaged()) return StoreError.Io;
 
     const liveBefore = this.table.liveBytes;
     const undo = this.apply(batch);
-    // With no room at the tail, compact, the batch already in the table, so
-    // the new region holds it and the switch commits it; likewise after
-    // damage, if it fits. A batch that adds live data must leave the
-    // headroom free (see FULL_HEADROOM).
+    // With no room at the tail for the group's frame, compact, the batch
+    // already in the table, so the new region holds it (and every batch
+    // staged before it) and the switch commits it; likewise after damage,
+    // if it fits. A batch that adds live data must leave the headroom free
+    // (see FULL_HEADROOM).
     const logBytes = log.layout.logBytes;
     const limit = this.table.liveBytes > liveBefore ? logBytes - logBytes / FULL_HEADROOM : logBytes;
-    const fits = frameBytes <= log.free;
+    const fits = log.frameBytes(log.groupBytes + batch.entryBytes) <= log.free;
     const compacted = !fits || this.damaged ? log.compactedBytes(this.table) : 0;
-    let written: bool;
     if (fits && (!this.damaged || compacted > limit)) {
-      written = log.append(batch);
-    } else if (compacted > limit) {
+      log.add(batch);
+      for (let i = 0; i < undo.length; i++) this.staged.push(undo[i]);
+      this.tickets++;
+      return StoreError.None;
+    }
+    if (compacted > limit) {
       this.table.rollback(undo);
       return StoreError.Full;
-    } else {
-      written = log.compact(this.table);
-      if (written) this.damaged = false;
     }
-    if (!written) {
+    if (!log.compact(this.table)) {
       this.table.rollback(undo);
-      this.stopped = true;
+      this.stop();
       return StoreError.Io;
     }
+    this.damaged = false;
+    this.tickets++;
+    this.compacted();
     return StoreError.None;
+  }
+
+  /**
+   * Makes every staged batch durable: writes them as one frame, in one call,
+   * and flushes (nothing, if none is waiting). On `Io` the device failed:
+   * the staged batches are taken back out of the table, the store stops, and
+   * `durableTicket` stays where it was.
+   */
+  sync(): StoreError {
+    if (this.durable == this.tickets) return StoreError.None;
+    if (this.stopped) return StoreError.Io; // what was staged was lost when the device failed
+    return this.writeStaged() ? StoreError.None : StoreError.Io;
+  }
+
+  /** The ticket of the last batch staged or committed: it is durable once `durableTicket` is at least this. */
+  get lastTicket(): u64 {
+    return this.tickets;
+  }
+
+  /** Every batch up to this ticket is durable (flushed, or written by a compaction). */
+  get durableTicket(): u64 {
+    return this.durable;
+  }
+
+  /** True if batches are staged that are not yet durable (a `sync` would flush). */
+  get hasStaged(): bool {
+    return this.durable != this.tickets;
+  }
+
+  // Writes the staged group and flushes; on failure takes it back and stops the store.
+  private writeStaged(): bool {
+    if (this.log.writeGroup()) {
+      this.staged.length = 0;
+      this.durable = this.tickets;
+      return true;
+    }
+    this.stop();
+    return false;
+  }
+
+  // A compaction wrote every entry of the table: whatever was staged is durable with it.
+  private compacted(): void {
+    this.log.dropGroup();
+    this.staged.length = 0;
+    this.durable = this.tickets;
+  }
+
+  // After a device failure: takes the staged batches back out of the table and refuses writes from now on.
+  private stop(): void {
+    this.table.rollback(this.staged);
+    this.staged.length = 0;
+    this.log.dropGroup();
+    this.stopped = true;
   }
 
   /**
@@ -249,9 +330,10 @@ export class Store {
     if (this.log.compactedBytes(this.table) > this.log.layout.logBytes) return StoreError.Full;
     if (this.log.compact(this.table)) {
       this.damaged = false;
+      this.compacted();
       return StoreError.None;
     }
-    this.stopped = true;
+    this.stop();
     return StoreError.Io;
   }
 
