@@ -114,6 +114,53 @@ describe("examples/kv through --publish", () => {
   });
 });
 
+describe("group commit", () => {
+  test("16 clients PUTting at once share flushes, and every PUT answered is there", async () => {
+    const file = disk("group.img", "32M");
+    const { kv, port } = await boot(file);
+    const wide = new Agent({ keepAlive: true, maxSockets: 16 });
+    const health = async () => {
+      const text = (await call(port, "GET", "/healthz")).body.toString();
+      const m = /writes=(\d+) flushes=(\d+)/.exec(text);
+      expect(m, text).not.toBeNull();
+      return { writes: Number(m![1]), flushes: Number(m![2]) };
+    };
+    const put = (key: string, value: Buffer) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, method: "PUT", path: `/kv/${key}`, agent: wide }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode!));
+        });
+        req.on("error", reject);
+        req.end(value);
+      });
+    try {
+      const before = await health();
+      const values = new Map<string, Buffer>();
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, w) => {
+          for (let i = 0; i < 25; i++) {
+            const key = `g${w}-${i}`;
+            const value = randomBytes(1024);
+            expect(await put(key, value), key).toBe(201);
+            values.set(key, value);
+          }
+        }),
+      );
+      const after = await health();
+      const writes = after.writes - before.writes;
+      const flushes = after.flushes - before.flushes;
+      console.log(`16 clients, 400 PUTs of 1 KiB: ${flushes} flushes (${(writes / flushes).toFixed(1)} PUTs a flush)`);
+      expect(writes).toBe(400);
+      expect(flushes).toBeLessThanOrEqual(writes / 2);
+      for (const [k, v] of values) expect((await call(port, "GET", `/kv/${k}`)).body.equals(v), k).toBe(true);
+    } finally {
+      wide.destroy();
+      await kv.stop();
+    }
+  });
+});
+
 describe("tessera disk inspect", () => {
   test("reads the store's superblocks and region headers: blank, then a store with its active region", async () => {
     const file = disk("inspect.img", "1M");

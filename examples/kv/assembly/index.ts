@@ -1,12 +1,17 @@
 // kv: a key-value service over HTTP on a crash-safe store (@tessera/block) on
 // the block device "storage". A 2xx answer to a write means the write is
 // durable: the store flushed it to the device before the answer was sent.
+// Writes are group-committed: those that arrive in one turn of the event loop
+// (with N clients, the N that came in while the last flush ran) go to the
+// device as one frame with one flush, and are answered after it. A read waits
+// for that flush too if writes are pending, so no answer shows a write that
+// is not yet durable.
 //
 //   PUT    /kv/<key>        body = value   201 (new) or 204 (replaced)
 //   GET    /kv/<key>                       200 with the value, or 404
 //   DELETE /kv/<key>                       204, or 404
 //   GET    /kv?prefix=<p>                  200: the keys that start with p, one a line
-//   GET    /healthz                        200: keys, bytes live and free
+//   GET    /healthz                        200: keys, bytes live and free, writes and flushes
 //
 // Keys are the path after /kv/, percent-decoded (so any bytes), at most
 // MAX_KEY_SIZE (else 414); values at most MAX_VALUE_SIZE (else 413). A full
@@ -28,6 +33,8 @@ import { Stack } from "@tessera/net/assembly";
 import { HttpHandler, HttpLimits, HttpRequest, HttpResponse, HttpServer, Router } from "@tessera/http/assembly";
 import {
   BlockDevice,
+  Durable,
+  GroupCommit,
   MAX_KEY_SIZE,
   MAX_VALUE_SIZE,
   Store,
@@ -37,6 +44,7 @@ import {
 import { decodePercent, encodePercent, queryParam } from "./percent";
 
 let store: Store | null = null;
+let group: GroupCommit | null = null;
 
 // The HTTP status for a store error.
 function statusOf(e: StoreError): u32 {
@@ -64,35 +72,93 @@ function keyOf(req: HttpRequest, res: HttpResponse): Uint8Array | null {
   return null;
 }
 
+/**
+ * The answer to a write (or a read) once the writes before it are durable:
+ * `code` (201, 204, or 404 for an absent key), or 503 if the device failed.
+ * It is dropped if the connection went away meanwhile (its response object
+ * then serves another client).
+ */
+class Answer extends Durable {
+  private readonly addr: u32;
+  private readonly port: u32;
+
+  constructor(
+    private readonly req: HttpRequest,
+    private readonly res: HttpResponse,
+    private readonly code: u32,
+  ) {
+    super();
+    this.addr = req.remoteAddr;
+    this.port = req.remotePort;
+  }
+
+  done(e: StoreError): void {
+    const res = this.res;
+    if (res.sent || this.req.remoteAddr != this.addr || this.req.remotePort != this.port) return;
+    if (e != StoreError.None) fail(res, statusOf(e), "not stored: " + storeErrorMessage(e));
+    else if (this.code == 404) fail(res, 404, "no such key");
+    else res.status(this.code).end();
+  }
+}
+
+/** A read to answer once the writes before it are durable. */
+class Read extends Durable {
+  constructor(
+    private readonly handler: Reader,
+    private readonly req: HttpRequest,
+    private readonly res: HttpResponse,
+  ) {
+    super();
+  }
+
+  done(e: StoreError): void {
+    if (!this.res.sent) this.handler.read(this.req, this.res);
+  }
+}
+
+/** A handler that reads: `read` answers from the store, after any pending writes are durable. */
+abstract class Reader extends HttpHandler {
+  abstract read(req: HttpRequest, res: HttpResponse): void;
+}
+
 /** GET, PUT and DELETE of one key. */
-class Entry extends HttpHandler {
+class Entry extends Reader {
   handle(req: HttpRequest, res: HttpResponse): void {
     const s = store!;
+    const g = group!;
     const key = keyOf(req, res);
     if (!key) return;
     if (req.methodIs("GET") || req.methodIs("HEAD")) {
-      const value = s.get(key);
-      if (!value) return fail(res, 404, "no such key");
-      res.header("content-type", "application/octet-stream").sendBytes(value.buffer);
+      if (!s.hasStaged) this.read(req, res);
+      else g.afterDurable(new Read(this, req, res));
     } else if (req.methodIs("PUT")) {
       const value = new Uint8Array(req.bodyLength);
       memory.copy(value.dataStart, req.bodyPtr, req.bodyLength);
       const existed = s.has(key);
-      const e = s.put(key, value);
-      if (e != StoreError.None) return fail(res, statusOf(e), "not stored: " + storeErrorMessage(e));
-      res.status(existed ? 204 : 201).end();
+      const e = g.put(key, value, new Answer(req, res, existed ? 204 : 201));
+      if (e != StoreError.None) fail(res, statusOf(e), "not stored: " + storeErrorMessage(e));
     } else {
-      if (!s.has(key)) return fail(res, 404, "no such key");
-      const e = s.delete(key);
-      if (e != StoreError.None) return fail(res, statusOf(e), "not deleted: " + storeErrorMessage(e));
-      res.status(204).end();
+      const e = g.delete(key, new Answer(req, res, s.has(key) ? 204 : 404));
+      if (e != StoreError.None) fail(res, statusOf(e), "not deleted: " + storeErrorMessage(e));
     }
+  }
+
+  read(req: HttpRequest, res: HttpResponse): void {
+    const key = decodePercent(req.pathPtr + req.routeLen, req.pathLen - req.routeLen)!;
+    const value = store!.get(key);
+    if (!value) return fail(res, 404, "no such key");
+    res.header("content-type", "application/octet-stream").sendBytes(value.buffer);
   }
 }
 
 /** GET /kv?prefix=: the keys with the prefix, percent-encoded, one a line. */
-class List extends HttpHandler {
+class List extends Reader {
   handle(req: HttpRequest, res: HttpResponse): void {
+    if (!store!.hasStaged) this.read(req, res);
+    else group!.afterDurable(new Read(this, req, res));
+  }
+
+  read(req: HttpRequest, res: HttpResponse): void {
     const prefix = queryParam(req.target(), "prefix");
     if (prefix === null) return fail(res, 400, "bad percent-encoding in prefix=");
     const lines = new Array<string>();
@@ -106,11 +172,22 @@ class List extends HttpHandler {
 class Health extends HttpHandler {
   handle(req: HttpRequest, res: HttpResponse): void {
     const s = store!;
+    const g = group!;
     res
       .header("content-type", "text/plain; charset=utf-8")
       .header("cache-control", "no-store")
       .send(
-        "ok keys=" + s.count.toString() + " live=" + s.liveBytes.toString() + " free=" + s.freeBytes.toString() + "\n",
+        "ok keys=" +
+          s.count.toString() +
+          " live=" +
+          s.liveBytes.toString() +
+          " free=" +
+          s.freeBytes.toString() +
+          " writes=" +
+          g.writes.toString() +
+          " flushes=" +
+          g.flushes.toString() +
+          "\n",
       );
   }
 }
@@ -122,6 +199,7 @@ export function _start(): void {
     exit(1);
   }
   store = mounted.store;
+  group = new GroupCommit(mounted.store!);
   if (mounted.damaged) line.str("kv: the store was damaged; mounted its last good state: ").str(mounted.message).nl();
   const stack = Stack.open("service");
   const port = <u32>Args.int("port", 80, 1, 65535);
