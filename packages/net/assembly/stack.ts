@@ -10,6 +10,7 @@ import { formatIpv4 } from "./iface/config";
 import { DhcpClient, DhcpListener } from "./iface/dhcp-client";
 import { Interface } from "./iface/interface";
 import { Link } from "./iface/link";
+import { random64 } from "./entropy";
 import { TcpConnection, TcpHandler } from "./tcp/connection";
 import { TcpAcceptor, TcpListener } from "./tcp/endpoint";
 
@@ -139,7 +140,7 @@ export class Stack {
    */
   static open(name: string): Stack {
     const stack = new Stack(NetDevice.open(name), mainLoop());
-    if (!stack.iface.config.fromArgs()) stack.startDhcp(<u64>(Math.random() * 9007199254740992.0));
+    if (!stack.iface.config.fromArgs()) stack.startDhcp(random64());
     return stack;
   }
 

@@ -96,7 +96,7 @@ export class DhcpClient extends UdpHandler {
   constructor(
     /** The interface the client configures and sends through. */
     readonly iface: Interface,
-    /** Seeds the xids and the retransmission jitter (e.g. from Math.random; fixed in tests). */
+    /** Seeds the xids and the retransmission jitter (the stack draws it from the host's entropy; fixed in tests). */
     seed: u64,
   ) {
     super();

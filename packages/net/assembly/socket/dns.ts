@@ -23,6 +23,7 @@ import { DnsRepr } from "../wire/dns-repr";
 import { Interface } from "../iface/interface";
 import { UdpHandler, UdpSocket } from "./udp";
 import { DnsError, DnsHandler } from "./dns-handler";
+import { random64 } from "../entropy";
 
 export * from "./dns-handler";
 
@@ -107,10 +108,11 @@ export class DnsResolver extends UdpHandler {
     if (server == 0) return this.refuse(name, handler, DnsError.NoServer);
     if (!config.configured || (!config.cidr.contains(server) && config.gateway == 0))
       return this.refuse(name, handler, DnsError.NoRoute);
-    const socket = this.bindEphemeral();
+    const r = random64(); // the id and the port, from the host's entropy (RFC 5452)
+    const socket = this.bindEphemeral(<u32>(r >> 16));
     if (!socket) return this.refuse(name, handler, DnsError.Busy); // all 16384 ephemeral ports taken
 
-    query.id = (<u32>(Math.random() * 65536.0)) & 0xffff;
+    query.id = (<u32>r) & 0xffff;
     query.response = false;
     query.opcode = 0;
     query.authoritative = query.truncated = query.recursionAvailable = false;
@@ -203,9 +205,9 @@ export class DnsResolver extends UdpHandler {
     this.iface.sendUdp(this.port, this.server, DNS_PORT, changetype<usize>(this.buffer), this.queryLen, now);
   }
 
-  // Binds a random free port of the ephemeral range: a random start, then the next free one.
-  private bindEphemeral(): UdpSocket | null {
-    const start = <u32>(Math.random() * <f64>EPHEMERAL_COUNT);
+  // Binds a random free port of the ephemeral range: from `random`'s, then the next free one.
+  private bindEphemeral(random: u32): UdpSocket | null {
+    const start = random % EPHEMERAL_COUNT;
     for (let i: u32 = 0; i < EPHEMERAL_COUNT; i++) {
       const socket = this.iface.bindUdp(DNS_EPHEMERAL_FIRST + ((start + i) % EPHEMERAL_COUNT), this);
       if (socket) return socket;
