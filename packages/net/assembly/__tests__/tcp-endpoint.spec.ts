@@ -195,6 +195,30 @@ test("a full table reclaims its oldest TIME-WAIT connection for a new one; a tab
   expect<bool>(pair.a.connectTcp(B_IP, 80, client, 3 * MS) == null, true, "three live connections: full");
 });
 
+test("the connection longest in TIME-WAIT is the one reclaimed, whatever its place in the table", () => {
+  const pair = new Pair();
+  pair.a.tcp.maxConnections = 3;
+  pair.b.tcp.listen(80, new Acceptor());
+  const client = new Counting();
+  const conns = new Array<TcpConnection>();
+  for (let i = 0; i < 3; i++) conns.push(pair.a.connectTcp(B_IP, 80, client, 0)!);
+  settle(pair, 0);
+  conns[2].close(MS); // the last made enters TIME-WAIT first
+  settle(pair, MS);
+  conns[0].close(2 * MS);
+  settle(pair, 2 * MS);
+  expect<string>(tcpStateName(conns[2].state), "TIME-WAIT");
+  expect<string>(tcpStateName(conns[0].state), "TIME-WAIT");
+  expect<bool>(pair.a.connectTcp(B_IP, 80, client, 3 * MS) != null, true, "room made");
+  expect<string>(tcpStateName(conns[2].state), "CLOSED", "the oldest in TIME-WAIT went");
+  expect<string>(tcpStateName(conns[0].state), "TIME-WAIT", "the younger stays");
+  expect<bool>(pair.a.connectTcp(B_IP, 80, client, 4 * MS) != null, true, "room made again");
+  expect<string>(tcpStateName(conns[0].state), "CLOSED");
+  expect<u64>(pair.a.tcp.timeWaitReclaimed, 2);
+  expect<bool>(pair.a.connectTcp(B_IP, 80, client, 5 * MS) == null, true, "no TIME-WAIT left: full");
+  expect<u64>(pair.a.tcp.tableFull, 1);
+});
+
 test("the acceptor is asked when the handshake completes, not at the SYN; a refusal resets", () => {
   const pair = new Pair();
   const acceptor = new Acceptor();
@@ -303,6 +327,40 @@ test("SYN cookies: beyond the backlog SYNs get stateless SYN-ACKs; a valid cooki
   // A cookie is good within its tick and the next.
   inj.send(pair.b, A_IP, B_IP, 100 * SECOND);
   expect<u64>(l.cookiesAccepted, 2);
+});
+
+test("a table full of half-open connections: SYNs get cookies, and a valid cookie takes the oldest half-open one's place", () => {
+  const pair = new Pair();
+  pair.b.arp.insert(A_IP, 0x020000000001, 0);
+  pair.b.tcp.maxConnections = 4;
+  const acceptor = new Acceptor();
+  const l = pair.b.tcp.listen(80, acceptor)!;
+  l.backlog = 100; // the table fills before the backlog does
+  const inj = new Injector();
+  const r = inj.repr;
+  r.dstPort = 80;
+  r.flags = TCP_SYN;
+  r.window = 8000;
+  for (let i: u32 = 0; i < 6; i++) {
+    r.srcPort = 1000 + i;
+    r.seqNumber = 7000 * i;
+    inj.send(pair.b, A_IP, B_IP, 0);
+  }
+  expect<i32>(pair.b.tcp.count, 4, "the table is full of half-open connections");
+  expect<u64>(l.cookiesSent, 2, "then cookies");
+  const segs = new Array<TcpRepr>();
+  takeSegments(pair, segs);
+  r.srcPort = 1005;
+  r.seqNumber = 7000 * 5 + 1;
+  r.ackNumber = segs[5].seqNumber + 1;
+  r.flags = TCP_ACK;
+  inj.send(pair.b, A_IP, B_IP, MS);
+  expect<u64>(l.cookiesAccepted, 1, "the cookie is taken");
+  expect<u64>(l.evicted, 1, "in the place of the oldest half-open connection");
+  expect<bool>(pair.b.tcp.find(B_IP, 80, A_IP, 1000) == null, true);
+  expect<string>(tcpStateName(pair.b.tcp.find(B_IP, 80, A_IP, 1005)!.state), "ESTABLISHED");
+  expect<i32>(acceptor.asked, 1);
+  expect<u64>(pair.b.tcp.resets, 0, "no reset");
 });
 
 test("without cookies, a full backlog evicts its oldest half-open connection", () => {

@@ -5,9 +5,12 @@
 
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { heapUsage } from "@tessera/runtime/assembly/usage";
-import { Pair } from "@tessera/net/assembly/__tests__/memory-wire";
+import { Pair, WireEnd } from "@tessera/net/assembly/__tests__/memory-wire";
+import { Interface } from "@tessera/net/assembly/iface/interface";
+import { IP_PROTOCOL_TCP } from "@tessera/net/assembly/wire/ipv4";
+import { TcpPacket, TcpRepr, TCP_SYN } from "@tessera/net/assembly/wire/tcp";
 import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
-import { TcpAcceptor } from "@tessera/net/assembly/tcp/endpoint";
+import { TcpAcceptor, TCP_CONNECTION_BYTES } from "@tessera/net/assembly/tcp/endpoint";
 import { CloseReason, TcpConfig, TcpState, tcpStateName } from "@tessera/net/assembly/tcp/state";
 
 const A_IP: u32 = 0x0a000001;
@@ -154,6 +157,187 @@ test("a half-open connection allocates no buffers, and a CLOSED one gives its ri
   conn.abort(41 * SECOND);
   expect<string>(tcpStateName(conn.state), "CLOSED");
   expect<bool>(conn.sendBuffer.allocated || conn.recvBuffer.allocated, false, "CLOSED holds no ring");
+});
+
+/** Keeps its connections open; counts what arrives and, if `echo`, sends it back. */
+class Quiet extends TcpHandler {
+  echo: bool = false;
+  bytes: u32 = 0;
+  connects: i32 = 0;
+  closes: i32 = 0;
+  buf: StaticArray<u8> = new StaticArray<u8>(2048);
+  connected(conn: TcpConnection, now: i64): void {
+    this.connects++;
+  }
+  readable(conn: TcpConnection, now: i64): void {
+    for (;;) {
+      const n = conn.read(changetype<usize>(this.buf), 2048);
+      if (n == 0) break;
+      this.bytes += n;
+      if (this.echo) conn.write(changetype<usize>(this.buf), n);
+    }
+    if (conn.finReceived) conn.close(now);
+  }
+  closed(conn: TcpConnection, reason: CloseReason, now: i64): void {
+    this.closes++;
+  }
+}
+
+class QuietAcceptor extends TcpAcceptor {
+  handler: Quiet = new Quiet();
+  asked: i32 = 0;
+  constructor() {
+    super();
+    this.handler.echo = true;
+  }
+  accept(remoteAddr: u32, remotePort: u32, now: i64): TcpHandler | null {
+    this.asked++;
+    return this.handler;
+  }
+}
+
+const PER: u64 = TCP_CONNECTION_BYTES + 4096 + 16384; // what one connection with the http buffers counts, both rings in use
+
+/** Writes the request on each of `conns` and lets the server echo it: every ring is in use. */
+function talk(pair: Pair, conns: Array<TcpConnection>, now: i64): void {
+  for (let i = 0; i < conns.length; i++) conns[i].write(changetype<usize>(request), 100);
+  settle(pair, now);
+}
+
+test("the memory budget: connect past it returns null, after the oldest TIME-WAIT is reclaimed; made connections are served", () => {
+  const pair = new Pair();
+  httpConfig(pair.a.tcp.config).memory = 3 * PER;
+  pair.b.tcp.listen(80, new QuietAcceptor(), httpConfig(new TcpConfig()));
+  const client = new Quiet();
+  const conns = new Array<TcpConnection>();
+  for (let i = 0; i < 3; i++) conns.push(pair.a.connectTcp(B_IP, 80, client, 0)!);
+  settle(pair, 0);
+  expect<u64>(pair.a.tcp.memoryUsed, 3 * TCP_CONNECTION_BYTES, "three connections, no ring in use yet");
+  talk(pair, conns, 0);
+  expect<u64>(pair.a.tcp.memoryUsed, 3 * PER, "three connections, their rings in use");
+  expect<bool>(pair.a.connectTcp(B_IP, 80, client, MS) == null, true, "a fourth would pass the budget");
+  expect<u64>(pair.a.tcp.memoryRefused, 1);
+  conns[0].close(2 * MS); // a closes first: its end stays in TIME-WAIT, without its rings
+  settle(pair, 2 * MS);
+  expect<string>(tcpStateName(conns[0].state), "TIME-WAIT");
+  expect<u64>(pair.a.tcp.memoryUsed, 2 * PER + TCP_CONNECTION_BYTES);
+  const fourth = pair.a.connectTcp(B_IP, 80, client, 3 * MS);
+  expect<bool>(fourth != null, true, "room, once the TIME-WAIT connection is reclaimed");
+  expect<u64>(pair.a.tcp.timeWaitReclaimed, 1);
+  expect<u64>(pair.a.tcp.memoryUsed, 2 * PER + TCP_CONNECTION_BYTES);
+  settle(pair, 3 * MS);
+  // Those made are served as usual, past the budget if their rings fill.
+  for (let i = 1; i < 3; i++) conns[i].write(changetype<usize>(response), 1000);
+  settle(pair, 4 * MS);
+  expect<string>(tcpStateName(fourth!.state), "ESTABLISHED");
+  conns[1].abort(5 * MS);
+  settle(pair, 5 * MS);
+  expect<u64>(pair.a.tcp.memoryUsed, PER + TCP_CONNECTION_BYTES, "a CLOSED connection counts nothing");
+});
+
+test("the memory budget: a SYN past it gets a cookie, which is redeemed only once there is room, without a reset meanwhile", () => {
+  const pair = new Pair();
+  httpConfig(pair.a.tcp.config);
+  httpConfig(pair.b.tcp.config).memory = 2 * PER;
+  const acceptor = new QuietAcceptor();
+  const l = pair.b.tcp.listen(80, acceptor, httpConfig(new TcpConfig()))!;
+  const client = new Quiet();
+  const first = new Array<TcpConnection>();
+  first.push(pair.a.connectTcp(B_IP, 80, client, 0)!);
+  first.push(pair.a.connectTcp(B_IP, 80, client, 0)!);
+  settle(pair, 0);
+  talk(pair, first, 0);
+  expect<u64>(pair.b.tcp.memoryUsed, 2 * PER, "the server's two connections, their rings in use");
+  const c0 = first[0];
+  const c2 = pair.a.connectTcp(B_IP, 80, client, MS)!;
+  settle(pair, MS);
+  expect<u64>(l.cookiesSent, 1, "the third SYN got a cookie");
+  expect<u64>(pair.b.tcp.memoryRefused, 1, "its ACK was not redeemed");
+  expect<i32>(pair.b.tcp.count, 2);
+  expect<string>(tcpStateName(c2.state), "ESTABLISHED", "no reset: the client thinks it is in");
+  c2.write(changetype<usize>(request), 100);
+  settle(pair, 2 * MS);
+  expect<u64>(pair.b.tcp.memoryRefused, 2, "its data is dropped too, without a reset");
+  c0.close(3 * MS); // the client closes one; the server's end is gone once the FINs are done
+  settle(pair, 3 * MS);
+  expect<i32>(pair.b.tcp.count, 1);
+  for (let t = 4; t < 4000 && acceptor.handler.bytes < 300; t += 100) settle(pair, <i64>t * MS); // the client's retransmission
+  expect<u64>(l.cookiesAccepted, 1, "redeemed now");
+  expect<u32>(acceptor.handler.bytes, 300, "the request arrived");
+  expect<i32>(acceptor.asked, 2 + 1);
+});
+
+/** A seeded xorshift generator. */
+class Rng {
+  constructor(private s: u32) {}
+  next(): u32 {
+    let x = this.s;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    this.s = x;
+    return x;
+  }
+}
+
+test("SYN flood through the interface: 20,000 spoofed sources on and off the link; cookies take over, memory stays bounded, a real client is served", () => {
+  const pair = new Pair();
+  const b = pair.b;
+  b.config.gateway = 0x0a0000fe; // off-link sources are answered through it (it never answers ARP)
+  httpConfig(pair.a.tcp.config);
+  const acceptor = new Acceptor();
+  const l = b.tcp.listen(80, acceptor, httpConfig(new TcpConfig()))!;
+  l.backlog = 1024; // as examples/http had it: the table (1024) fills with half-open connections
+  // The attacker: another station on the wire, sending as anyone.
+  const end = new WireEnd(pair.wire);
+  end.peer = b;
+  const attacker = new Interface(end, 0x020000000066, 1500);
+  attacker.config.cidr.addr = 0x0a000066;
+  attacker.config.cidr.prefixLen = 24;
+  attacker.arp.insert(B_IP, b.mac, 0);
+  const syn = new TcpRepr();
+  syn.dstPort = 80;
+  syn.flags = TCP_SYN;
+  syn.window = 65535;
+  syn.options.hasMaxSegSize = true;
+  syn.options.maxSegSize = 1460;
+  const buf = new StaticArray<u8>(64);
+  const packet = new TcpPacket();
+  const rng = new Rng(0x5eed);
+  const client = new Client();
+  let base: usize = 0;
+  let peak: usize = 0;
+  let t: i64 = 0;
+  for (let i = 0; i < 20_000; i++) {
+    // Every source differs: half on the link (10.0.0.0/24 less a and b: each SYN-ACK waits for ARP),
+    // half from elsewhere (through the gateway).
+    const src = i & 1 ? 0x0a000000 | (3 + ((i >> 1) % 250)) : 0x0b000000 | ((<u32>i) << 4) | (rng.next() & 15);
+    syn.srcPort = 1024 + (rng.next() % 60000);
+    syn.seqNumber = rng.next();
+    const len = syn.bufferLen();
+    syn.emit(packet.wrap(changetype<usize>(buf), len), src, B_IP);
+    attacker.sendIpv4(src, B_IP, IP_PROTOCOL_TCP, changetype<usize>(buf), len, t);
+    t += 50_000; // 20,000 SYNs a second
+    if (i % 100 == 99) {
+      pair.wire.advance(t);
+      pair.a.poll(t);
+      b.poll(t);
+      pair.wire.pump(t);
+    }
+    if (i == 2000) pair.a.connectTcp(B_IP, 80, client, t); // a real client, its handshake and request mid-flood
+    if (i == 1999) base = used();
+    if (i > 2000 && i % 1000 == 0) peak = max(peak, used());
+  }
+  for (let k = 0; k < 100 && client.closes == 0; k++) settle(pair, t + <i64>k * 200 * MS);
+  expect<u32>(client.bytes, 1000, "the real client got its response");
+  expect<i32>(client.closes, 1);
+  expect<bool>(l.cookiesSent > 18_000, true, "cookies answered the flood: " + l.cookiesSent.toString());
+  expect<u64>(l.cookiesAccepted, 1, "and let the real client in");
+  expect<bool>(b.tcp.count <= 1024, true, "the table stays bounded");
+  expect<bool>(b.pending.size <= b.pending.slots, true, "frames waiting for ARP stay bounded");
+  expect<bool>(b.arp.size <= b.arp.capacity, true);
+  const growth = <i64>peak - <i64>base;
+  expect<bool>(growth < 64 * 1024, true, "heap growth over the last 18,000 SYNs: " + growth.toString() + " bytes");
 });
 
 export function _start(): void {

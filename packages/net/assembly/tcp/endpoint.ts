@@ -17,7 +17,12 @@
 //
 // Initial sequence numbers follow RFC 6528 (a 4 µs clock plus a keyed hash of the 4-tuple), and
 // ephemeral ports RFC 6056 algorithm 3 (a keyed hash of the remote end offsets a counter), both keyed
-// from the host's entropy (`Math.random`, seeded by the runtime from the `entropy` call).
+// from the host's `entropy` call.
+//
+// Memory: a connection in TIME-WAIT or CLOSED holds no buffers; `TcpConfig.memory` (the endpoint's)
+// bounds what connections may hold, counted in `memoryUsed`; connections in TIME-WAIT are queued
+// oldest first (time-wait.ts), so that the oldest gives up its place in O(1) when the table or the
+// budget is full.
 
 import { Transport } from "../iface/transport";
 import { Drop } from "../wire/drop";
@@ -29,61 +34,19 @@ import { resetFor, TcpConnection, TcpEmitter, TcpHandler } from "./connection";
 import { NEVER } from "./output";
 import { TcpConfig, TcpState } from "./state";
 import { SipHash, splitmix64 } from "./siphash";
+import { TimeWaitQueue } from "./time-wait";
+import { random64 } from "../entropy";
+import { memoryLimit } from "@tessera/runtime/assembly/memory";
+import { TcpAcceptor, TcpListener } from "./listener";
 
-/** Decides whether to take a connection a listener received (passive open). */
-export abstract class TcpAcceptor {
-  /**
-   * A connection from `remoteAddr:remotePort` completed its handshake: the handler for it, or null
-   * to refuse it (it is reset). Called at the final ACK of the handshake, not at the SYN.
-   */
-  abstract accept(remoteAddr: u32, remotePort: u32, now: i64): TcpHandler | null;
-}
+export { TcpAcceptor, TcpListener } from "./listener";
 
 /** The MSS values a SYN cookie can carry (3 bits); the largest not above the peer's is chosen. */
 const COOKIE_MSS: StaticArray<u32> = [216, 536, 1024, 1200, 1360, 1400, 1440, 1460];
 /** A SYN cookie's clock ticks every 64 s; a cookie is good for the tick it was made in and the next. */
 const COOKIE_TICK: i64 = 64_000_000_000;
-
-/** A local port accepting connections. */
-export class TcpListener {
-  /** Half-open (SYN-RECEIVED) connections at most; further SYNs get SYN cookies (or evict the oldest). */
-  backlog: i32 = 128;
-  /** Answer SYNs beyond the backlog with SYN cookies (true) or by evicting the oldest half-open connection. */
-  syncookies: bool = true;
-  /** SYN-ACKs sent with a cookie instead of state. */
-  cookiesSent: u64 = 0;
-  /** Connections rebuilt from a valid cookie. */
-  cookiesAccepted: u64 = 0;
-  /** ACKs whose cookie did not verify (answered with RST). */
-  cookiesRejected: u64 = 0;
-  /** Half-open connections evicted to make room (`syncookies` false). */
-  evicted: u64 = 0;
-  /** Completed handshakes the acceptor refused (reset). */
-  refused: u64 = 0;
-  /** The half-open connections, oldest first. */
-  readonly halfOpen: Array<TcpConnection> = new Array<TcpConnection>();
-
-  constructor(
-    /** The local port. */
-    readonly port: u32,
-    /** Who decides on each completed handshake. */
-    readonly acceptor: TcpAcceptor,
-    /** The tunables of this listener's connections (buffer sizes, timers). */
-    readonly config: TcpConfig,
-  ) {}
-
-  /** Forgets half-open connections that are no longer SYN-RECEIVED; returns how many remain. */
-  prune(): i32 {
-    const h = this.halfOpen;
-    let w = 0;
-    for (let i = 0, n = h.length; i < n; i++) {
-      const c = unchecked(h[i]);
-      if (c.state == TcpState.SynReceived && c.handler == null) unchecked((h[w++] = c));
-    }
-    h.length = w;
-    return w;
-  }
-}
+/** What a connection costs the memory budget besides its rings: its objects, about 1.2 KB (tcp-memory.spec.ts). */
+export const TCP_CONNECTION_BYTES: u64 = 1280;
 
 /** An interface's TCP: at most `maxConnections` connections in a hash table on the 4-tuple. */
 export class TcpEndpoint extends TcpEmitter {
@@ -93,16 +56,21 @@ export class TcpEndpoint extends TcpEmitter {
   readonly connections: Array<TcpConnection> = new Array<TcpConnection>();
   /** Segments to a port nobody listens on, answered with RST. */
   resets: u64 = 0;
-  /** SYNs refused because the table was full (and cookies could not help). */
+  /** Connections refused because the table was full (and cookies could not help). */
   tableFull: u64 = 0;
+  /** Connections refused because they would pass the memory budget (`config.memory`). */
+  memoryRefused: u64 = 0;
+  /** Bytes the connections count against the memory budget: their rings, and `TCP_CONNECTION_BYTES` each. */
+  memoryUsed: u64 = 0;
   /** ICMP errors passed to a connection (which ignores those quoting a sequence number not in flight). */
   icmpErrors: u64 = 0;
   /** ICMP errors about no connection we have. */
   icmpIgnored: u64 = 0;
   /** The most connections at once (SYNs beyond it get cookies; `connect` returns null). */
   maxConnections: i32 = 1024;
-  /** TIME-WAIT connections dropped early to make room in a full table. */
+  /** TIME-WAIT connections dropped early to make room in a full table or budget. */
   timeWaitReclaimed: u64 = 0;
+  private readonly timeWait: TimeWaitQueue = new TimeWaitQueue();
   private readonly listeners: Array<TcpListener> = new Array<TcpListener>();
   private readonly woken: Array<TcpConnection> = new Array<TcpConnection>();
   private readonly packet: TcpPacket = new TcpPacket();
@@ -119,9 +87,7 @@ export class TcpEndpoint extends TcpEmitter {
   constructor(private readonly iface: Interface) {
     super();
     this.buffer = new StaticArray<u8>(<i32>(TCP_MAX_HEADER_LEN + iface.mtu));
-    const r0 = <u64>(Math.random() * 4294967296.0);
-    const r1 = <u64>(Math.random() * 4294967296.0);
-    this.seed64(splitmix64((r0 << 32) | r1));
+    this.seed64(random64());
   }
 
   /** Our MSS: the MTU less the IPv4 and TCP headers. */
@@ -179,12 +145,22 @@ export class TcpEndpoint extends TcpEmitter {
     return null;
   }
 
-  // Adds a connection whose 4-tuple is set and not in the table.
+  // Adds a connection whose 4-tuple is set and not in the table; counts its cost against the budget.
   private insert(conn: TcpConnection): void {
     if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     this.place(conn);
     this.used++;
     this.connections.push(conn);
+    this.recount(conn);
+  }
+
+  // Counts `conn` (in the table) against the budget anew: its objects and the rings it holds now.
+  private recount(conn: TcpConnection): void {
+    const s = conn.sendBuffer;
+    const r = conn.recvBuffer;
+    const bytes = TCP_CONNECTION_BYTES + (s.allocated ? s.capacity : 0) + (r.allocated ? r.capacity : 0);
+    this.memoryUsed += bytes - conn.charged;
+    conn.charged = bytes;
   }
 
   private place(conn: TcpConnection): void {
@@ -217,6 +193,8 @@ export class TcpEndpoint extends TcpEmitter {
     }
     unchecked((slots[i] = null));
     this.used--;
+    this.memoryUsed -= conn.charged;
+    conn.charged = 0;
     // Backward shift: move later entries of the run into the hole unless their home lies after it.
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const c = unchecked(slots[j]);
@@ -248,7 +226,7 @@ export class TcpEndpoint extends TcpEmitter {
 
   /** Opens a connection to `remoteAddr:remotePort` from `localPort` (0: an ephemeral port); null if the table is full or the 4-tuple is taken. */
   connect(remoteAddr: u32, remotePort: u32, handler: TcpHandler, now: i64, localPort: u32 = 0): TcpConnection | null {
-    if (!this.room(now)) return null;
+    if (!this.admits(this.config, now)) return this.refuse();
     const local = this.iface.config.cidr.addr;
     let port = localPort;
     if (port == 0) port = this.ephemeral(local, remoteAddr, remotePort);
@@ -262,21 +240,30 @@ export class TcpEndpoint extends TcpEmitter {
     return conn;
   }
 
-  // Whether the table has room for one more connection. When it is full, the oldest connection in
-  // TIME-WAIT gives up its place (as Linux does when its TIME-WAIT buckets overflow): TIME-WAIT only
-  // guards its own 4-tuple against old duplicates, and must not lock everyone else out for 2*MSL.
-  private room(now: i64): bool {
-    if (this.used < this.maxConnections) return true;
-    const cs = this.connections;
-    for (let i = 0, n = cs.length; i < n; i++) {
-      const c = unchecked(cs[i]);
-      if (c.state != TcpState.TimeWait) continue;
+  // Whether the table and the memory budget have room for one more connection with `config`'s
+  // buffers. When they have not, the oldest connections in TIME-WAIT
+  // give up their place (as Linux does when its TIME-WAIT buckets overflow): TIME-WAIT only guards
+  // its own 4-tuple against old duplicates, and must not lock everyone else out for 2*MSL.
+  private admits(config: TcpConfig, now: i64): bool {
+    let limit = this.config.memory;
+    if (limit == 0) limit = memoryLimit() / 2;
+    const need = TCP_CONNECTION_BYTES + config.sendBuffer + config.recvBuffer; // its rings, once both fill
+
+    while (this.used >= this.maxConnections || this.memoryUsed + need > limit) {
+      const c = this.timeWait.take();
+      if (!c) return false;
       c.abort(now); // no RST from TIME-WAIT; its handler hears Aborted
-      this.unplace(c); // out of the table now; \`poll\` drops it from \`connections\`
+      this.unplace(c); // out of the table now; `poll` drops it from `connections`
       this.timeWaitReclaimed++;
-      return true;
     }
-    return false;
+    return true;
+  }
+
+  // Counts a connection refused for want of room; returns null (for `connect`).
+  private refuse(): TcpConnection | null {
+    if (this.used >= this.maxConnections) this.tableFull++;
+    else this.memoryRefused++;
+    return null;
   }
 
   // RFC 6056 algorithm 3: a keyed hash of the ends offsets a counter into 49152..65535; 0 if all are taken.
@@ -323,7 +310,10 @@ export class TcpEndpoint extends TcpEmitter {
       const l = this.listenerOn(seg.dstPort);
       if (l) {
         if (seg.has(TCP_SYN) && !seg.has(TCP_ACK)) return this.synToListener(l, seg, src, dst, now, issFloor);
-        if (seg.has(TCP_ACK) && !seg.has(TCP_SYN) && !seg.has(TCP_RST)) conn = this.fromCookie(l, seg, src, dst, now);
+        if (seg.has(TCP_ACK) && !seg.has(TCP_SYN) && !seg.has(TCP_RST) && this.cookieValid(l, seg, src, dst, now)) {
+          conn = this.fromCookie(l, seg, src, dst, now);
+          if (!conn) return; // no room: dropped without a word, the peer's next segment tries again
+        }
       }
     }
     if (!conn) {
@@ -337,29 +327,22 @@ export class TcpEndpoint extends TcpEmitter {
     const was = conn.state;
     const reply = conn.process(seg, src, dst, now);
     if (reply) this.send(dst, src, reply, now);
+    if (conn.state == TcpState.TimeWait && was != TcpState.TimeWait) this.timeWait.push(conn);
     if (was == TcpState.SynReceived && conn.handler == null && conn.state != TcpState.SynReceived)
       this.completed(conn, now);
     conn.dispatch(now);
+    if (conn.charged != 0) this.recount(conn); // (still in the table)
   }
 
   // A SYN for a listener: a half-open connection if the backlog has room, else a SYN cookie (or an eviction).
   private synToListener(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64, issFloor: u32 = 0): void {
     const full = l.prune() >= l.backlog;
-    if ((full && l.syncookies) || !this.room(now)) {
-      if (!l.syncookies) {
-        this.tableFull++;
-        return; // no state and no cookies: the peer retries
-      }
-      this.sendCookie(l, seg, src, dst, now);
+    if ((full && l.syncookies) || !this.admits(l.config, now)) {
+      if (l.syncookies) this.sendCookie(l, seg, src, dst, now);
+      else this.refuse(); // no state and no cookies: the peer retries
       return;
     }
-    if (full && l.halfOpen.length > 0) {
-      const oldest = unchecked(l.halfOpen[0]);
-      l.evicted++;
-      oldest.abort(now);
-      this.unplace(oldest); // `poll` drops it from `connections`
-      l.prune(); // and this from the backlog, as it is CLOSED
-    }
+    if (full) this.evict(l, now);
     let iss = this.iss(dst, seg.dstPort, src, seg.srcPort, now);
     if (issFloor != 0 && seqLt(iss, issFloor)) iss = issFloor;
     const conn = this.synReceived(l, seg, src, dst, iss, now);
@@ -397,9 +380,20 @@ export class TcpEndpoint extends TcpEmitter {
     this.send(dst, src, r, now);
   }
 
-  // An ACK to a listener with no connection: rebuilds the connection if it returns a valid cookie.
-  private fromCookie(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): TcpConnection | null {
-    if (!l.syncookies || l.cookiesSent == 0) return null;
+  // Drops the listener's oldest half-open connection, if it has one; false if it has none.
+  private evict(l: TcpListener, now: i64): bool {
+    if (l.halfOpen.length == 0) return false;
+    const oldest = unchecked(l.halfOpen[0]);
+    l.evicted++;
+    oldest.abort(now);
+    this.unplace(oldest); // `poll` drops it from `connections`
+    l.prune(); // and this from the backlog, as it is CLOSED
+    return true;
+  }
+
+  // Whether an ACK to a listener with no connection returns a valid cookie (counted if not).
+  private cookieValid(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): bool {
+    if (!l.syncookies || l.cookiesSent == 0) return false;
     const cookie = seg.ackNumber - 1;
     const irs = seg.seqNumber - 1;
     const mi = (cookie >> 24) & 7;
@@ -410,14 +404,17 @@ export class TcpEndpoint extends TcpEmitter {
       if ((tick & 31) == cookie >> 27 && this.cookie(l, dst, seg.dstPort, src, seg.srcPort, irs, tick, mi) == cookie)
         ok = true;
     }
-    if (!ok) {
-      l.cookiesRejected++;
-      return null;
-    }
-    if (!this.room(now)) {
-      this.tableFull++;
-      return null;
-    }
+    if (!ok) l.cookiesRejected++;
+    return ok;
+  }
+
+  // Rebuilds the connection of a valid cookie ACK; null if it cannot be made. A client that returned
+  // a valid cookie is real: it takes the place of the oldest half-open connection if it must.
+  private fromCookie(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): TcpConnection | null {
+    while (!this.admits(l.config, now)) if (!this.evict(l, now)) return this.refuse();
+    const cookie = seg.ackNumber - 1;
+    const irs = seg.seqNumber - 1;
+    const mi = (cookie >> 24) & 7;
     const syn = this.reply.set(seg.srcPort, seg.dstPort, irs, 0, TCP_SYN, seg.window); // the SYN, rebuilt
     syn.options.hasMaxSegSize = true;
     syn.options.maxSegSize = unchecked(COOKIE_MSS[mi]); // (mi < 8)
@@ -476,6 +473,7 @@ export class TcpEndpoint extends TcpEmitter {
 
   /** Queues `conn` for the next `flush`: the app wrote, read or closed outside a callback. */
   wake(conn: TcpConnection): void {
+    if (conn.charged != 0) this.recount(conn); // a write may have allocated its send ring
     if (conn.woken) return;
     conn.woken = true;
     this.woken.push(conn);
@@ -516,6 +514,7 @@ export class TcpEndpoint extends TcpEmitter {
       }
     }
     cs.length = w;
+    this.timeWait.prune();
     if (halfOpenClosed) {
       const ls = this.listeners;
       for (let i = 0, n = ls.length; i < n; i++) unchecked(ls[i]).prune();

@@ -55,6 +55,8 @@ export abstract class TcpOutput {
   handler: TcpHandler | null = null;
   /** The endpoint's mark: queued for its next flush (the connection itself never reads it). */
   woken: bool = false;
+  /** The endpoint's mark: the bytes its memory budget counts for this connection (`TcpConfig.memory`). */
+  charged: u64 = 0;
   /** Nagle's algorithm (RFC 896): hold a small segment while data is unacknowledged. */
   nagle: bool = this.config.nagle;
   /** Keepalive idle time (ns) before the first probe; 0 is off. */

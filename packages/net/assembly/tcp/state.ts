@@ -127,6 +127,15 @@ export class TcpConfig {
   rtoMax: i64 = 60_000 * MILLISECOND;
   /** Retransmissions of one segment (or zero-window probes without any answer) before the connection times out. */
   maxRetransmissions: u32 = 8;
+  /**
+   * The endpoint's memory budget in bytes (read from the endpoint's `config` only); 0: half of the
+   * runtime's `memoryLimit()`. Connections count `TCP_CONNECTION_BYTES` each and the rings they
+   * hold (allocated at first use, given back in TIME-WAIT and CLOSED). A new connection is taken
+   * only if it fits with both its rings full, after the oldest TIME-WAIT connections are reclaimed;
+   * else `connect` returns null, a SYN gets a SYN cookie, a cookie is not redeemed (silently: the
+   * peer's next segment tries again). Connections already made are served as usual.
+   */
+  memory: u64 = 0;
   /** Maximum segment lifetime; TIME-WAIT lasts 2*MSL (RFC 9293: 2 minutes; shorten it in tests). */
   msl: i64 = 120_000 * MILLISECOND;
 }
