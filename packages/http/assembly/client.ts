@@ -2,13 +2,15 @@
 // first use, reopened when the server closed it). Responses framed by Content-Length, chunked, or by the close.
 //
 // The response head is collected into a `RequestHead` (its field table and lookups serve responses as well);
-// the status line is checked here. Body bytes go to the handler as they arrive, from the read buffer, uncopied.
+// the status line is checked here. Body bytes go to the handler as they arrive, from the read buffer, uncopied;
+// a chunked body is decoded by the server's decoder (chunked.ts), as strictly.
 
 import { Interface } from "@tessera/net/assembly/iface/interface";
 import { Stack } from "@tessera/net/assembly/stack";
 import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
 import { CloseReason, TcpState } from "@tessera/net/assembly/tcp/state";
-import { bytesEqual, CR, hexValue, LF } from "./chars";
+import { bytesEqual, CR, LF } from "./chars";
+import { ChunkedDecoder } from "./chunked";
 import { RequestHead } from "./head";
 import { ResponseWriter } from "./response";
 import { statusHasBody } from "./status";
@@ -49,12 +51,7 @@ enum Phase {
   Head,
   Fixed, // `remaining` bytes of a Content-Length body
   UntilClose,
-  ChunkSize,
-  ChunkLF, // after a size line's CR (and any extension)
-  ChunkData,
-  ChunkDataCR,
-  ChunkDataLF,
-  Trailer, // skipping trailer lines until an empty one
+  Chunked,
 }
 
 /**
@@ -82,7 +79,7 @@ export class HttpClient extends TcpHandler {
   private phase: Phase = Phase.Idle;
   private headRequest: bool = false;
   private remaining: u64 = 0;
-  private digits: u32 = 0;
+  private readonly chunks: ChunkedDecoder = new ChunkedDecoder();
   private lineLen: u32 = 0;
   private closeAfter: bool = false;
 
@@ -262,45 +259,22 @@ export class HttpClient extends TcpHandler {
         if (this.lineEnded()) continue;
         return;
       }
-      if (phase == Phase.Fixed || phase == Phase.UntilClose || phase == Phase.ChunkData) {
-        let n = len - i;
-        if (phase != Phase.UntilClose) n = <u32>min<u64>(n, this.remaining);
-        res.received += n;
-        this.handler!.body(res, ptr + i, n);
-        i += n;
-        if (phase == Phase.UntilClose) continue;
-        this.remaining -= n;
-        if (this.remaining == 0) {
-          if (phase == Phase.Fixed) this.finish();
-          else this.phase = Phase.ChunkDataCR;
-        }
+      if (phase == Phase.Chunked) {
+        const d = this.chunks;
+        i += d.feed(ptr + i, len - i);
+        if (d.status) return this.fail("bad chunked framing");
+        if (d.dataLen) {
+          res.received += d.dataLen;
+          this.handler!.body(res, d.dataPtr, d.dataLen);
+        } else if (d.done) this.finish();
         continue;
       }
-      const c = <u32>load<u8>(ptr + i++);
-      if (phase == Phase.ChunkSize) {
-        const v = hexValue(c);
-        if (v >= 0 && this.digits < 16) {
-          this.remaining = (this.remaining << 4) | (<u64>v);
-          this.digits++;
-        } else if (this.digits > 0 && (c == CR || c == 0x3b || c == 0x20 || c == 0x09)) this.phase = Phase.ChunkLF;
-        else return this.fail("bad chunk size");
-      } else if (phase == Phase.ChunkLF) {
-        if (c != LF) continue; // an extension, or the CR
-        this.digits = 0;
-        this.lineLen = 0;
-        this.phase = this.remaining > 0 ? Phase.ChunkData : Phase.Trailer;
-      } else if (phase == Phase.ChunkDataCR) {
-        if (c != CR) return this.fail("bad chunk end");
-        this.phase = Phase.ChunkDataLF;
-      } else if (phase == Phase.ChunkDataLF) {
-        if (c != LF) return this.fail("bad chunk end");
-        this.phase = Phase.ChunkSize;
-      } else if (phase == Phase.Trailer) {
-        if (c == LF) {
-          if (this.lineLen == 0) this.finish();
-          this.lineLen = 0;
-        } else if (c != CR) this.lineLen++;
-      }
+      let n = len - i;
+      if (phase == Phase.Fixed) n = <u32>min<u64>(n, this.remaining);
+      res.received += n;
+      this.handler!.body(res, ptr + i, n);
+      i += n;
+      if (phase == Phase.Fixed && (this.remaining -= n) == 0) this.finish();
     }
   }
 
@@ -351,9 +325,9 @@ export class HttpClient extends TcpHandler {
     if (!this.handler) return false;
     if (this.headRequest || !statusHasBody(res.status)) this.finish();
     else if (h.hasToken("transfer-encoding", "chunked")) {
-      this.phase = Phase.ChunkSize;
-      this.remaining = 0;
-      this.digits = 0;
+      this.chunks.reset();
+      this.chunks.maxTrailer = h.buf.length;
+      this.phase = Phase.Chunked;
     } else if (h.hasContentLength) {
       this.remaining = h.contentLength;
       this.phase = Phase.Fixed;

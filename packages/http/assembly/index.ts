@@ -4,6 +4,7 @@
 export * from "./status";
 export * from "./head";
 export * from "./parser";
+export * from "./chunked";
 export * from "./response";
 export * from "./exchange";
 export * from "./router";

@@ -6,10 +6,11 @@
 // point into the caller's bytes and are valid until the next feed. Nothing is allocated after construction.
 //
 // Line endings: the head accepts CRLF or a bare LF (RFC 9112 §2.2 allows it; curl, browsers and nginx-style
-// peers never send it, but hand-written clients do). A CR not followed by LF is 400. Chunked framing (size lines,
-// the CRLF after data, trailers) requires CRLF exactly, since lenient chunk parsing is where smuggling lives.
+// peers never send it, but hand-written clients do). A CR not followed by LF is 400. Chunked bodies are decoded
+// by chunked.ts, strictly (CRLF exactly, the grammar of size lines, extensions and trailers).
 
-import { CR, hexValue, isFieldByte, LF, SP } from "./chars";
+import { CR, LF, SP } from "./chars";
+import { ChunkedDecoder } from "./chunked";
 import { RequestHead } from "./head";
 
 /** What the parser has for its caller after a feed. */
@@ -39,24 +40,13 @@ export class Limits {
   maxBody: u64 = 1 << 20;
 }
 
-// Where the parser is inside a request. The order matters: some steps go to the next phase (`phase + 1`).
+// Where the parser is inside a request.
 enum Phase {
   Head,
   Fixed, // a Content-Length body
-  ChunkDataCR, // after a chunk's data
-  ChunkDataLF,
-  ChunkSize,
-  ChunkExt,
-  ChunkSizeLF,
-  ChunkData,
-  Trailer,
-  TrailerLF,
+  Chunked, // a chunked body
   Done,
 }
-
-/** The longest chunk extension accepted (bytes between the size and CRLF); longer is 400. */
-export const MAX_CHUNK_EXT: u32 = 1024;
-const MAX_CHUNK_DIGITS: u32 = 16; // leading zeros included
 /** Empty lines ignored before a request line (RFC 9112 §2.2 says at least one); more is 400. */
 export const MAX_EMPTY_LINES: u32 = 4;
 
@@ -76,10 +66,9 @@ export class Parser {
   bodyReceived: u64 = 0;
   private phase: Phase = Phase.Head;
   private lineStart: u32 = 0; // offset in head.buf of the line being received: 0 until the request line is in
-  private remaining: u64 = 0; // body bytes left: of the Content-Length body or the current chunk
-  private count: u32 = 0; // hex digits, extension bytes, or trailer bytes so far
-  private lineLen: u32 = 0; // bytes in the current trailer line
+  private remaining: u64 = 0; // bytes left of a Content-Length body
   private empty: u32 = 0; // empty lines before the request line
+  private readonly chunks: ChunkedDecoder = new ChunkedDecoder();
 
   /** A parser with `limits` (the defaults if omitted); allocates its head buffer once, here. */
   constructor(readonly limits: Limits = new Limits()) {
@@ -132,8 +121,6 @@ export class Parser {
     this.bodyLen = 0;
     this.bodyReceived = 0;
     this.remaining = 0;
-    this.count = 0;
-    this.lineLen = 0;
     this.empty = 0;
   }
 
@@ -202,8 +189,13 @@ export class Parser {
       status = h.finish();
       if (!status) {
         this.state = ParseState.Head;
-        if (h.chunked) this.phase = Phase.ChunkSize;
-        else if (h.contentLength > this.limits.maxBody) status = 413;
+        if (h.chunked) {
+          const d = this.chunks;
+          d.reset();
+          d.maxBody = this.limits.maxBody;
+          d.maxTrailer = this.limits.maxHeaderBytes;
+          this.phase = Phase.Chunked;
+        } else if (h.contentLength > this.limits.maxBody) status = 413;
         else {
           this.remaining = h.contentLength;
           this.phase = this.remaining ? Phase.Fixed : Phase.Done;
@@ -245,66 +237,16 @@ export class Parser {
     this.state = ParseState.Body;
   }
 
-  // The chunked framing, a byte at a time, except chunk data which is delivered as one span.
+  // A chunked body: the decoder's data spans, its end or its error.
   private feedChunked(ptr: usize, len: u32): u32 {
-    let i: u32 = 0;
-    while (i < len) {
-      const phase = this.phase;
-      if (phase == Phase.ChunkData) {
-        const n = <u32>min<u64>(this.remaining, len - i);
-        this.deliver(ptr + i, n);
-        this.remaining -= n;
-        if (this.remaining == 0) this.phase = Phase.ChunkDataCR;
-        return i + n;
-      }
-      const c = <u32>load<u8>(ptr + i++);
-      if (phase == Phase.ChunkSize) {
-        const v = hexValue(c);
-        if (v >= 0) {
-          if (++this.count > MAX_CHUNK_DIGITS) return this.stop(i, 400);
-          this.remaining = (this.remaining << 4) | (<u64>v);
-          if (this.remaining > this.limits.maxBody - this.bodyReceived) return this.stop(i, 413);
-          continue;
-        }
-        if (this.count == 0) return this.stop(i, 400);
-        this.count = 0;
-        if (c == CR) this.phase = Phase.ChunkSizeLF;
-        else if (c == 0x3b || c == SP || c == 0x09)
-          this.phase = Phase.ChunkExt; // ';' or BWS before it
-        else return this.stop(i, 400);
-      } else if (phase == Phase.ChunkExt || phase == Phase.Trailer) {
-        // An extension or a trailer line, up to its CR: field bytes, so many at most.
-        const ext = phase == Phase.ChunkExt;
-        if (c == CR)
-          this.phase = phase + 1; // ChunkSizeLF, TrailerLF
-        else if (!isFieldByte(c)) return this.stop(i, 400);
-        else if (++this.count > (ext ? MAX_CHUNK_EXT : this.limits.maxHeaderBytes))
-          return this.stop(i, ext ? 400 : 431);
-        else this.lineLen++;
-      } else {
-        // A line ending's CR or LF: the CR after chunk data, else an LF.
-        if (c != (phase == Phase.ChunkDataCR ? CR : LF)) return this.stop(i, 400);
-        if (phase == Phase.ChunkSizeLF) {
-          this.count = this.lineLen = 0;
-          this.phase = this.remaining ? Phase.ChunkData : Phase.Trailer;
-        } else if (phase != Phase.TrailerLF)
-          this.phase = phase + 1; // ChunkDataCR to ChunkDataLF to ChunkSize
-        else if (this.lineLen == 0) {
-          // An empty line ends the trailers and the request; other trailer fields are skipped.
-          this.phase = Phase.Done;
-          this.state = ParseState.Complete;
-          return i;
-        } else {
-          this.lineLen = 0;
-          this.phase = Phase.Trailer;
-        }
-      }
+    const d = this.chunks;
+    const n = d.feed(ptr, len);
+    if (d.status) this.fail(d.status);
+    else if (d.dataLen) this.deliver(d.dataPtr, d.dataLen);
+    else if (d.done) {
+      this.phase = Phase.Done;
+      this.state = ParseState.Complete;
     }
-    return i;
-  }
-
-  private stop(consumed: u32, status: u32): u32 {
-    this.fail(status);
-    return consumed;
+    return n;
   }
 }

@@ -7,6 +7,8 @@ import { ClientResponse, HttpClient, HttpResponseHandler } from "@tessera/http/a
 import { Router } from "@tessera/http/assembly/router";
 import { HttpLimits, HttpServer } from "@tessera/http/assembly/server";
 import { MS, SERVER_IP, settle } from "@tessera/http/assembly/__tests__/peer";
+import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
+import { TcpAcceptor } from "@tessera/net/assembly/tcp/endpoint";
 
 const MIB: u32 = 1 << 20;
 
@@ -167,6 +169,60 @@ test("an error status is a complete response; no server is a failed request", ()
   settle(pair, MS);
   expect<i32>(d.dones, 1);
   expect<bool>(d.ok, false);
+});
+
+// A server that answers whatever it is sent with `text`, as it is.
+class Canned extends TcpAcceptor {
+  constructor(readonly text: string) {
+    super();
+  }
+  accept(remoteAddr: u32, remotePort: u32, now: i64): TcpHandler | null {
+    return new CannedConnection(this.text);
+  }
+}
+
+class CannedConnection extends TcpHandler {
+  private answered: bool = false;
+  constructor(readonly text: string) {
+    super();
+  }
+  readable(conn: TcpConnection, now: i64): void {
+    const scratch = new StaticArray<u8>(1024);
+    while (conn.read(changetype<usize>(scratch), 1024) > 0);
+    if (this.answered) return;
+    this.answered = true;
+    const b = String.UTF8.encode(this.text);
+    conn.write(changetype<usize>(b), <u32>b.byteLength);
+  }
+}
+
+/** GETs / from a server that answers `response`. */
+function fetchRaw(response: string): Collect {
+  const pair = new Pair();
+  pair.a.listenTcp(80, new Canned(response));
+  const client = new HttpClient(pair.b, SERVER_IP, 80);
+  const a = new Collect();
+  client.get("/", a, 0);
+  settle(pair, MS);
+  expect<i32>(a.dones, 1, response);
+  return a;
+}
+
+test("chunked responses are decoded as strictly as requests (one decoder)", () => {
+  const head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const good = fetchRaw(head + "5;a=b\r\nhello\r\n6\r\n world\r\n0\r\nT: x\r\n\r\n");
+  expect<bool>(good.ok, true);
+  expect<string>(good.text, "hello world");
+  const bad = [
+    "5 6\r\nhello\r\n0\r\n\r\n",
+    "5 \r\nhello\r\n0\r\n\r\n",
+    "5;x\nhello\r\n0\r\n\r\n",
+    "5;a b\r\nhello\r\n0\r\n\r\n",
+    "5\r\nhello\r\n0\r\nno colon\r\n\r\n",
+    "5\r\nhello\r\n0\r\nT: x\n\r\n",
+    "10000000000000005\r\nhello\r\n0\r\n\r\n",
+  ];
+  for (let i = 0; i < bad.length; i++) expect<bool>(fetchRaw(head + bad[i]).ok, false, bad[i]);
 });
 
 export function _start(): void {

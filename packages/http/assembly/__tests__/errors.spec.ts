@@ -178,6 +178,62 @@ test("rejects malformed chunked framing (400)", () => {
   expect(events(te + "0\r\nT: " + "x".repeat(8192) + "\r\n\r\n"), "head POST /;error 431;", "overlong trailers");
 });
 
+test("reads chunk-size lines and trailers by RFC 9112's grammar: BWS only before ';' and around '='", () => {
+  const te = HEAD + "Transfer-Encoding: chunked\r\n\r\n";
+  const ok = [
+    "3;a=b",
+    "3 ;a",
+    "3\t; \ta \t= \tb",
+    "3;a;b=c;d",
+    '3;a="x;y"',
+    '3;a="q \\" ; \\\\"',
+    '3;a=""',
+    "3;a=b ;c",
+    "3;" + "e".repeat(1023),
+  ];
+  for (let i = 0; i < ok.length; i++) {
+    expect(events(te + ok[i] + "\r\nabc\r\n0\r\n\r\n"), "head POST /;done abc ka;", ok[i]);
+  }
+  const bad = [
+    "3 4",
+    "3 ",
+    "3\t",
+    "3;",
+    "3;a=",
+    "3;a= ",
+    "3;a=b c",
+    "3;a b",
+    "3;a ",
+    "3;=b",
+    "3;a=b;",
+    "3;a=b ",
+    "3,4",
+    "3\x0b",
+    " 3",
+    "3\r",
+    '3;a="x',
+    '3;a="x"y',
+    '3;a="\x01"',
+    "3;a=@",
+    "3;a@b",
+    "3;a=b=c",
+    "3;;a",
+  ];
+  for (let i = 0; i < bad.length; i++) {
+    expect(events(te + bad[i] + "\r\nabc\r\n0\r\n\r\n"), "head POST /;error 400;", bad[i]);
+  }
+  const trailers = ["T: x", "T:", "T:\tx y\t", "T: caf\xe9"];
+  for (let i = 0; i < trailers.length; i++) {
+    expect(events(te + "0\r\n" + trailers[i] + "\r\n\r\n"), "head POST /;done  ka;", trailers[i]);
+  }
+  const badTrailers = ["T x", " T: x", "T : x", ": x", "T\x01: x", "T: a\x01b", "T: x\rx"];
+  for (let i = 0; i < badTrailers.length; i++) {
+    expect(events(te + "0\r\n" + badTrailers[i] + "\r\n\r\n"), "head POST /;error 400;", badTrailers[i]);
+  }
+  expect(events(te + "0\r\n\n"), "head POST /;error 400;", "a bare LF ends the trailers");
+  expect(events(te + "0\r\n\r\r\n"), "head POST /;error 400;");
+});
+
 export function _start(): void {
   runTests();
 }
