@@ -30,7 +30,6 @@ const PACKAGES: Record<string, string> = {
   prlimit: "util-linux",
   unshare: "util-linux",
   mount: "mount",
-  time: "time",
 };
 
 /** Root: the network namespaces, TAP devices, mounts and other users the tests make. */
