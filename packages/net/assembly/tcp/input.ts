@@ -40,7 +40,7 @@ export abstract class TcpInput extends TcpOutput {
     if (!this.timestamps.accepts(seg.options, seg.has(TCP_RST), now)) return this.ackReply();
     // With our window zero nothing is acceptable, but the ACK and window of a segment at RCV.NXT
     // (the peer's window probe) still count (RFC 9293 §3.10.7.4): its data is dropped and ACKed.
-    const closed = seq == this.rcvNxt && this.recvWindow() == 0;
+    const closed = seq == this.rcvNxt && this.recvBuffer.free == 0;
     if (!this.acceptable(seq, seg.seqLen()) && !(closed && seg.has(TCP_ACK)))
       return seg.has(TCP_RST) ? null : this.ackReply();
     this.timestamps.update(seg.options, seq, now);

@@ -6,39 +6,42 @@ import { TcpState } from "./state";
 
 /**
  * Connections in the order they entered TIME-WAIT (all last 2*MSL, so this is also the order they
- * end in). Those that have left it since (expired, reopened, reclaimed) are skipped when they reach
- * the front.
+ * end in), linked through `TcpConnection.nextTimeWait`. Those that have left TIME-WAIT since
+ * (expired, reopened, reclaimed) are dropped when they reach the front.
  */
 export class TimeWaitQueue {
-  private readonly conns: Array<TcpConnection> = new Array<TcpConnection>();
-  private head: i32 = 0; // conns before it are gone
+  private head: TcpConnection | null = null;
+  private tail: TcpConnection | null = null;
 
   /** `conn` has just entered TIME-WAIT. */
   push(conn: TcpConnection): void {
-    this.conns.push(conn);
+    const t = this.tail;
+    if (t) t.nextTimeWait = conn;
+    else this.head = conn;
+    this.tail = conn;
   }
 
   /** The connection longest in TIME-WAIT, taken off the queue; null if none is. */
   take(): TcpConnection | null {
-    const c = this.front();
-    if (c) this.head++;
+    const c = this.prune();
+    if (c) {
+      this.head = c.nextTimeWait;
+      c.nextTimeWait = null;
+      if (!this.head) this.tail = null;
+    }
     return c;
   }
 
-  // The first connection still in TIME-WAIT, skipping (and dropping) those that left it.
-  private front(): TcpConnection | null {
-    const q = this.conns;
-    while (this.head < q.length && unchecked(q[this.head]).state != TcpState.TimeWait) this.head++;
-    return this.head < q.length ? unchecked(q[this.head]) : null;
-  }
-
-  /** Forgets the connections that have left TIME-WAIT at the front (so the queue holds no dead ones for long). */
-  prune(): void {
-    this.front();
-    const h = this.head;
-    if (h > 0) {
-      this.conns.splice(0, h);
-      this.head = 0;
+  /** Drops the connections at the front that have left TIME-WAIT; returns the first still in it, or null. */
+  prune(): TcpConnection | null {
+    let c = this.head;
+    while (c && c.state != TcpState.TimeWait) {
+      const next = c.nextTimeWait;
+      c.nextTimeWait = null;
+      c = next;
     }
+    this.head = c;
+    if (!c) this.tail = null;
+    return c;
   }
 }
