@@ -54,8 +54,11 @@ function parse(limits: Limits, ptr: usize, len: u32, step: u32): Summary {
   let rounds: u32 = 0;
   while (at < len) {
     const end = step == 0 ? len : min(len, at + step);
-    // Feed [at, end) until the parser wants more bytes than the piece holds.
-    while (at < end) {
+    // Feed [at, end) until the piece is used up and the parser wants more (after Head or Body it is fed again, even
+    // with nothing left, as the parser's callers do: it may report Complete without consuming anything).
+    for (;;) {
+      const last = p.state;
+      if (at == end && (last == ParseState.NeedMore || last == ParseState.Complete)) break;
       check(++rounds <= 4 * len + 64, "the parser makes progress");
       const n = end - at;
       const used = p.feed(ptr + at, n);
