@@ -1,34 +1,50 @@
 #!/usr/bin/env node
-// Durable key-value writes and reads of 1 KiB values: @tessera/block's store
-// in a unikernel on the Node tender (a disk file, fdatasync per put), against
-// SQLite in WAL mode with synchronous=FULL (Python's sqlite3 module; a commit
-// per insert, which fsyncs the WAL), on the same file system, in the same run,
-// rounds interleaved. Both time their own loops, so process start-up is left
-// out. Needs python3 (Debian package python3). Writes
-// benchmarks/results/kv.json and docs/img/kv.svg.
+// Storage: how long a store takes to mount against the size of its disk, and
+// durable 1 KiB PUTs over HTTP with 1 and 16 concurrent clients.
 //
-//   node benchmarks/kv.mjs [--count N] [--rounds N] [--size BYTES]
+// Mount: benchmarks/apps/kv-bench fills a store on sparse disk files of 64 MiB,
+// 1 GiB and 4 GiB with the same data (--fill puts of 1 KiB), then times
+// `Store.open` inside the guest (--mounts times each, median).
+//
+// PUTs: examples/kv on the Node tender and as a native image on tessera-spt,
+// each through a TAP device, against SQLite (better-sqlite3, WAL,
+// synchronous=FULL) behind a Node.js HTTP server in a second namespace over a
+// veth pair, committing each PUT in its own transaction
+// (benchmarks/lib/kv-sqlite-server.cjs). All three answer a PUT only once it is
+// durable; their files are on the same file system (the Tessera disks written
+// with zeros first, so no flush waits for ext4 to allocate blocks). The load is
+// benchmarks/lib/kv-put-client.cjs: N keep-alive connections, one PUT at a time
+// each. Rounds alternate between the servers; figures are medians. Needs root
+// (namespaces, TAP devices) and the root package's devDependencies (npm ci).
+// Writes benchmarks/results/kv.json and docs/img/kv.svg.
+//
+//   sudo node benchmarks/kv.mjs [--seconds N] [--rounds N] [--size BYTES] [--fill N] [--mounts N]
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { median } from "./lib/stats.mjs";
 import { barChart } from "./lib/svg.mjs";
-import { root } from "./lib/testbed.mjs";
+import { buildExample, requireRoot, root, Testbed } from "./lib/testbed.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const count = arg("--count", 2000);
-const rounds = arg("--rounds", 3);
+const seconds = arg("--seconds", 10);
+const rounds = arg("--rounds", 2);
 const size = arg("--size", 1024);
-if (!(count >= 1 && rounds >= 1 && size >= 0)) {
-  console.error("kv.mjs: --count and --rounds take whole numbers of at least 1, --size a number of bytes");
+const fill = arg("--fill", 2000);
+const mounts = arg("--mounts", 5);
+if (!(seconds >= 1 && rounds >= 1 && size >= 0 && fill >= 1 && mounts >= 1)) {
+  console.error("kv.mjs: --seconds, --rounds, --fill and --mounts take whole numbers of at least 1, --size bytes");
   process.exit(2);
 }
-if (spawnSync("python3", ["-c", "import sqlite3"]).status !== 0) {
-  console.error("kv.mjs: needs python3 with its sqlite3 module (apt-get install python3)");
+requireRoot("kv.mjs");
+try {
+  await import("better-sqlite3");
+} catch {
+  console.error("kv.mjs: needs better-sqlite3, a devDependency of the root package (npm ci)");
   process.exit(2);
 }
 
@@ -38,94 +54,154 @@ const tessera = (...args) => {
   return r.stdout;
 };
 
-const SQLITE = `
-import sqlite3, sys, time
-path, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-db = sqlite3.connect(path, isolation_level=None)
-assert db.execute("pragma journal_mode=wal").fetchone()[0] == "wal"
-db.execute("pragma synchronous=full")
-db.execute("create table kv (k blob primary key, v blob) without rowid")
-value = bytearray((i * 31) & 255 for i in range(size))
-key = lambda i: b"key-" + i.to_bytes(8, "little")
-t0 = time.monotonic_ns()
-for i in range(n):
-    value[0:4] = i.to_bytes(4, "little")
-    db.execute("insert into kv values (?, ?)", (key(i), bytes(value)))
-t1 = time.monotonic_ns()
-found = sum(1 for i in range(n) if db.execute("select v from kv where k = ?", (key(i),)).fetchone()[0][0:4] == i.to_bytes(4, "little"))
-t2 = time.monotonic_ns()
-assert found == n
-print(f"puts={n} put_ns={t1 - t0} gets={n} get_ns={t2 - t1}")
-`;
-
-function parse(text) {
-  const m = /puts=(\d+) put_ns=(\d+) gets=(\d+) get_ns=(\d+)/.exec(text);
-  if (!m) throw new Error(`cannot read: ${text}`);
-  return { puts: (Number(m[1]) * 1e9) / Number(m[2]), gets: (Number(m[3]) * 1e9) / Number(m[4]) };
-}
-
 const work = mkdtempSync(join(tmpdir(), "tessera-kv-bench-"));
-try {
-  console.log("building benchmarks/apps/kv-bench ...");
-  tessera("build", `${root}benchmarks/apps/kv-bench`, "-o", work);
-  const diskSize = `${Math.max(16, Math.ceil((count * (size + 256) * 3) / (1 << 20)))}M`;
-  const runs = { tessera: [], sqlite: [] };
-  for (let r = 1; r <= rounds; r++) {
-    const disk = join(work, `r${r}.img`);
-    tessera("disk", "create", disk, diskSize);
-    console.log(`round ${r}: tessera (${count} puts of ${size} bytes) ...`);
-    runs.tessera.push(
-      parse(
-        tessera(
-          "run",
-          join(work, "kv-bench.wasm"),
-          "--block",
-          `storage=${disk}`,
-          "--",
-          `count=${count}`,
-          `size=${size}`,
-        ),
-      ),
-    );
-    rmSync(disk);
-    console.log(`round ${r}: sqlite ...`);
-    const db = join(work, `r${r}.db`);
-    const py = spawnSync("python3", ["-c", SQLITE, db, String(count), String(size)], { encoding: "utf8" });
-    if (py.status !== 0) throw new Error(`sqlite: ${py.stderr}`);
-    runs.sqlite.push(parse(py.stdout));
+const result = { date: new Date().toISOString(), node: process.version, size, seconds, rounds, fill, mounts };
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
+
+// Mount time against disk size, with the same live data.
+console.error("building benchmarks/apps/kv-bench ...");
+tessera("build", `${root}benchmarks/apps/kv-bench`, "-o", work);
+const bench = join(work, "kv-bench.wasm");
+result.mount = [];
+for (const disk of ["64M", "1G", "4G"]) {
+  const file = join(work, `mount-${disk}.img`);
+  tessera("disk", "create", file, disk);
+  console.error(`mount: ${disk} disk, ${fill} puts of ${size} bytes ...`);
+  tessera("run", bench, "--mem", "128", "--block", `storage=${file}`, "--", `count=${fill}`, `size=${size}`);
+  const times = [];
+  for (let i = 0; i < mounts; i++) {
+    const out = tessera("run", bench, "--mem", "128", "--block", `storage=${file}`, "--", "mount=1");
+    const m = /mount_ns=(\d+) keys=(\d+)/.exec(out);
+    if (!m || Number(m[2]) !== fill) throw new Error(`kv-bench mount=1: ${out}`);
+    times.push(Number(m[1]) / 1e6);
   }
-  const med = (who, what) => median(runs[who].map((x) => x[what]));
-  const result = {
-    date: new Date().toISOString(),
-    count,
-    size,
-    rounds,
-    runs,
-    tessera: { puts: med("tessera", "puts"), gets: med("tessera", "gets") },
-    sqlite: { puts: med("sqlite", "puts"), gets: med("sqlite", "gets") },
-  };
-  mkdirSync(`${root}benchmarks/results`, { recursive: true });
-  writeFileSync(`${root}benchmarks/results/kv.json`, JSON.stringify(result, null, 2) + "\n");
-  const fmt = (x) => (x >= 1e5 ? `${(x / 1e6).toFixed(2)} M/s` : `${Math.round(x).toLocaleString("en")}/s`);
-  writeFileSync(
-    `${root}docs/img/kv.svg`,
-    barChart({
-      title: `Durable puts of ${size}-byte values (each flushed before the next)`,
-      subtitle: `medians of ${rounds} rounds of ${count}; SQLite in WAL mode, synchronous=FULL`,
-      unit: "/s",
-      bars: [
-        { label: "Tessera store (Node tender)", value: result.tessera.puts, text: fmt(result.tessera.puts) },
-        { label: "SQLite (python3)", value: result.sqlite.puts, text: fmt(result.sqlite.puts) },
-      ],
-    }),
-  );
-  console.log(`${count} ${size}-byte values, medians of ${rounds} rounds:`);
-  console.log(`                 durable puts/s        gets/s`);
-  for (const who of ["tessera", "sqlite"])
-    console.log(`  ${who.padEnd(12)} ${fmt(result[who].puts).padStart(14)} ${fmt(result[who].gets).padStart(13)}`);
-  console.log(
-    `  ratio        ${(result.tessera.puts / result.sqlite.puts).toFixed(2).padStart(13)}x ${(result.tessera.gets / result.sqlite.gets).toFixed(2).padStart(12)}x`,
-  );
-} finally {
-  rmSync(work, { recursive: true, force: true });
+  const st = statSync(file);
+  result.mount.push({ disk, bytes: st.size, allocated: st.blocks * 512, ms: median(times), runs: times });
+  rmSync(file);
 }
+
+// Durable PUTs over HTTP.
+const kvNode = buildExample("kv");
+const kvSpt = buildExample("kv", "spt");
+const bed = new Testbed("kv", { tap: "tkv", tapNet: "10.93.0", veth: "vkv", vethNet: "10.92.0" });
+// Disks of 256 MiB written with zeros first (a blank store, to the store), so that a flush is the data's
+// alone, as on a block device or in SQLite's reused WAL, not also ext4's allocation of new blocks.
+const disks = { node: join(work, "node.img"), spt: join(work, "spt.img") };
+for (const file of Object.values(disks)) {
+  tessera("disk", "create", file, "256M");
+  const dd = spawnSync("dd", ["if=/dev/zero", `of=${file}`, "bs=1M", "count=256", "conv=notrunc,fsync"]);
+  if (dd.status !== 0) throw new Error(`dd: ${dd.stderr}`);
+}
+bed.startTessera(kvNode, { tender: ["--mem", "256", "--block", `storage=${disks.node}`] });
+const sptAddress = bed.addTap("tkv2", "10.91.0");
+bed.startTessera(kvSpt, {
+  tender: ["--mem", "256", "--block", `storage=${disks.spt}`],
+  tap: "tkv2",
+  address: sptAddress,
+});
+bed.startPeer("kv-sqlite-server.cjs", join(work, "kv.db"), "8080");
+const targets = {
+  "tessera-spt": sptAddress,
+  "tessera-node": bed.tessera,
+  sqlite: `${bed.linux}:8080`,
+};
+for (const host of Object.values(targets)) {
+  let up = false;
+  for (let i = 0; i < 60 && !up; i++) {
+    up =
+      spawnSync("ip", ["netns", "exec", bed.ns, "curl", "-sf", "-o", "/dev/null", `http://${host}/healthz`]).status ===
+      0;
+    if (!up) spawnSync("sleep", ["0.5"]);
+  }
+  if (!up) throw new Error(`${host} never answered /healthz`);
+}
+
+/** Flushes and writes so far, from a Tessera service's /healthz. */
+function health(host) {
+  const text = bed.inNs(bed.ns, "curl", "-sf", `http://${host}/healthz`);
+  const m = /writes=(\d+) flushes=(\d+)/.exec(text);
+  return m ? { writes: Number(m[1]), flushes: Number(m[2]) } : null;
+}
+
+/** One run of the load client against `host` with `clients` connections. */
+function load(host, clients) {
+  const out = bed.inNs(
+    bed.ns,
+    process.execPath,
+    `${root}benchmarks/lib/kv-put-client.cjs`,
+    host,
+    String(clients),
+    String(seconds),
+    String(size),
+  );
+  return JSON.parse(out);
+}
+
+result.uptimeBefore = spawnSync("uptime", { encoding: "utf8" }).stdout.trim();
+result.runs = [];
+for (let round = 1; round <= rounds; round++) {
+  for (const clients of [1, 16]) {
+    for (const [name, host] of Object.entries(targets)) {
+      const before = name === "sqlite" ? null : health(host);
+      console.error(`round ${round}: ${name}, ${clients} client${clients > 1 ? "s" : ""} ...`);
+      const r = load(host, clients);
+      const after = name === "sqlite" ? null : health(host);
+      const perFlush = before && after ? (after.writes - before.writes) / (after.flushes - before.flushes) : null;
+      result.runs.push({ round, name, clients, ...r, perFlush });
+    }
+  }
+}
+result.uptimeAfter = spawnSync("uptime", { encoding: "utf8" }).stdout.trim();
+result.median = {};
+for (const name of Object.keys(targets)) {
+  for (const clients of [1, 16]) {
+    const runs = result.runs.filter((r) => r.name === name && r.clients === clients);
+    result.median[`${name}/${clients}`] = {
+      rate: median(runs.map((r) => r.rate)),
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+      perFlush: runs[0].perFlush === null ? null : median(runs.map((r) => r.perFlush)),
+      bad: runs.reduce((a, r) => a + r.bad, 0),
+    };
+  }
+}
+const rate = (key) => result.median[key].rate;
+result.ratio = {};
+for (const name of ["tessera-node", "tessera-spt"])
+  for (const clients of [1, 16])
+    result.ratio[`${name}/${clients}`] = rate(`${name}/${clients}`) / rate(`sqlite/${clients}`);
+
+mkdirSync(`${root}benchmarks/results`, { recursive: true });
+writeFileSync(`${root}benchmarks/results/kv.json`, JSON.stringify(result, null, 2) + "\n");
+const fmt = (x) => `${Math.round(x).toLocaleString("en")}/s`;
+const bar = (label, key) => ({ label, value: rate(key), text: fmt(rate(key)) });
+writeFileSync(
+  `${root}docs/img/kv.svg`,
+  barChart({
+    title: `Durable PUTs of ${size} bytes over HTTP (answered once flushed)`,
+    subtitle: `${seconds} s runs, medians of ${rounds} interleaved rounds; SQLite: WAL, synchronous=FULL, a commit per PUT`,
+    unit: "/s",
+    bars: [
+      bar("examples/kv, spt, 16 clients", "tessera-spt/16"),
+      bar("examples/kv, Node, 16 clients", "tessera-node/16"),
+      bar("SQLite + Node http, 16 clients", "sqlite/16"),
+      bar("examples/kv, spt, 1 client", "tessera-spt/1"),
+      bar("examples/kv, Node, 1 client", "tessera-node/1"),
+      bar("SQLite + Node http, 1 client", "sqlite/1"),
+    ],
+  }),
+);
+
+console.log(`mount of ${fill} values of ${size} bytes (median of ${mounts}):`);
+for (const m of result.mount) console.log(`  ${m.disk.padStart(4)} disk  ${m.ms.toFixed(2).padStart(8)} ms`);
+console.log(`durable PUTs of ${size} bytes, ${seconds} s, medians of ${rounds} rounds (${result.uptimeBefore}):`);
+console.log(`                        PUTs/s   p50 ms   p99 ms  PUTs/flush  vs SQLite`);
+for (const clients of [1, 16])
+  for (const name of Object.keys(targets)) {
+    const m = result.median[`${name}/${clients}`];
+    const ratio = result.ratio[`${name}/${clients}`];
+    console.log(
+      `  ${`${name}, ${clients}`.padEnd(18)} ${Math.round(m.rate).toString().padStart(8)} ${m.p50.toFixed(2).padStart(8)} ${m.p99.toFixed(2).padStart(8)} ${(m.perFlush === null ? "" : m.perFlush.toFixed(1)).padStart(11)} ${ratio ? `${ratio.toFixed(2)}x` : ""}${m.bad ? `  ${m.bad} not 2xx` : ""}`,
+    );
+  }
+process.exit(0); // the servers in the namespaces would keep the event loop alive; "exit" cleans up
