@@ -14,9 +14,23 @@ export const HTAB: u32 = 0x09;
 const TCHARS_LOW: u64 = 0x03ff_6cfa_0000_0000;
 const TCHARS_HIGH: u64 = 0x57ff_ffff_c7ff_fffe;
 
+// The bytes of a Host field's value (RFC 3986 host and port: unreserved, sub-delims, ":", "[", "]", "%").
+const HOST_LOW: u64 = 0x2fff_7ff2_0000_0000;
+const HOST_HIGH: u64 = 0x47ff_fffe_afff_fffe;
+
+// Whether `c` < 128 is in the set of bits `low` (for c < 64) and `high` (for c - 64).
+function inSet(c: u32, low: u64, high: u64): bool {
+  return c < 128 && <bool>(((c < 64 ? low : high) >> ((<u64>c) & 63)) & 1);
+}
+
 /** Whether `c` is a `tchar`, a byte allowed in a token (method, header name, coding). */
 export function isTchar(c: u32): bool {
-  return c < 128 && <bool>(((c < 64 ? TCHARS_LOW : TCHARS_HIGH) >> ((<u64>c) & 63)) & 1);
+  return inSet(c, TCHARS_LOW, TCHARS_HIGH);
+}
+
+/** Whether `c` may appear in a Host field's value (a reg-name, an IP literal, a port). */
+export function isHostByte(c: u32): bool {
+  return inSet(c, HOST_LOW, HOST_HIGH);
 }
 
 /** Whether `c` may appear in a field value: VCHAR, obs-text, SP or HTAB (no controls, no DEL). */
@@ -75,11 +89,13 @@ export function bytesEqualNoCase(ptr: usize, len: u32, s: string): bool {
 
 /**
  * Counts the elements of the comma-separated list in the `len` bytes at `ptr` (OWS around them ignored): in the
- * low 32 bits those that are the `n` units at `q` (see `unitsEqual`; ignoring case), in the high 32 the non-empty.
+ * low 31 bits those that are the `n` units at `q` (see `unitsEqual`; ignoring case), in the high 32 the non-empty;
+ * bit 31 says whether the last non-empty one is.
  */
 export function listCount(ptr: usize, len: u32, q: usize, n: u32, wide: bool): u64 {
   let matches: u32 = 0;
   let nonEmpty: u32 = 0;
+  let last: u32 = 0;
   let i: u32 = 0;
   while (i < len) {
     let end = i;
@@ -88,11 +104,15 @@ export function listCount(ptr: usize, len: u32, q: usize, n: u32, wide: bool): u
     let b = end;
     while (a < b && isOws(load<u8>(ptr + a))) a++;
     while (b > a && isOws(load<u8>(ptr + b - 1))) b--;
-    if (b > a) nonEmpty++;
-    if (unitsEqual(ptr + a, b - a, q, n, wide, true)) matches++;
+    const match = <u32>unitsEqual(ptr + a, b - a, q, n, wide, true);
+    if (b > a) {
+      nonEmpty++;
+      last = match << 31;
+    }
+    matches += match;
     i = end + 1;
   }
-  return ((<u64>nonEmpty) << 32) | matches;
+  return ((<u64>nonEmpty) << 32) | matches | last;
 }
 
 /** Whether the comma-separated list in the `len` bytes at `ptr` has the element `token`, ignoring case and OWS. */

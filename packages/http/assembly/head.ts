@@ -12,7 +12,9 @@ import {
   CONNECTION_KEEP_ALIVE,
   CONTENT_LENGTH,
   HOST,
+  HTTP_1_1,
   isFieldByte,
+  isHostByte,
   isOws,
   isTargetByte,
   isTchar,
@@ -97,6 +99,7 @@ export class RequestHead {
   private hosts: u32 = 0;
   private codings: u32 = 0; // Transfer-Encoding elements seen
   private chunkedCodings: u32 = 0;
+  private chunkedLast: bool = false; // whether the last coding is chunked
   private connClose: bool = false;
 
   /** A head of at most `maxBytes` bytes and `maxFields` header fields. */
@@ -122,7 +125,7 @@ export class RequestHead {
     this.chunked = false;
     this.keepAlive = true;
     this.hosts = this.codings = this.chunkedCodings = 0;
-    this.connClose = false;
+    this.connClose = this.chunkedLast = false;
   }
 
   /** Whether the method is exactly `name` (methods are case-sensitive). */
@@ -235,6 +238,23 @@ export class RequestHead {
     if (i == t || i == end || load<u8>(p + i) != SP) return 400;
     this.targetStart = t;
     this.targetLen = i - t;
+    const c = load<u8>(p + t);
+    if (c != 0x2f) {
+      // Not origin-form (RFC 9112 §3.2): asterisk-form for OPTIONS, or absolute-form, routed by its path.
+      if (c == 0x2a && i - t == 1) {
+        if (this.method != Method.Options) return 400;
+      } else {
+        // "http" or "https" (any case), "://", the authority up to the path or query.
+        let k = t + 4;
+        if (!unitsEqual(p + t, 4, HTTP_1_1, 4, false, true)) return 400;
+        if ((load<u8>(p + k) | 0x20) == 0x73) k++; // s
+        if (k + 3 > i || load<u16>(p + k) != 0x2f3a || load<u8>(p + k + 2) != 0x2f) return 400;
+        k += 3;
+        while (k < i && load<u8>(p + k) != 0x2f && load<u8>(p + k) != 0x3f) k++;
+        this.targetStart = k;
+        this.targetLen = i - k;
+      }
+    }
     const v = p + i + 1;
     // "HTTP/" DIGIT "." DIGIT: the 8 bytes, digits masked out, little-endian.
     if (end - i - 1 != 8 || (load<u64>(v) & 0x00ff_00ff_ffff_ffff) != 0x002e_002f_5054_5448) return 400;
@@ -274,8 +294,9 @@ export class RequestHead {
     if (this.connClose) this.keepAlive = false;
     if (this.codings > 0) {
       if (this.version == 10 || this.hasContentLength) return 400; // RFC 9112 §6.1, §6.3: smuggling risks
+      // chunked must be the last coding, and only once (§6.3); other codings are not implemented.
+      if (this.chunkedCodings > <u32>this.chunkedLast) return 400;
       if (this.codings != this.chunkedCodings) return 501;
-      if (this.chunkedCodings != 1) return 400;
       this.chunked = true;
     }
     return 0;
@@ -287,8 +308,10 @@ export class RequestHead {
     const len = this.nameLen(i);
     const p = this.valuePtr(i);
     const n = this.valueLen(i);
-    if (unitsEqual(name, len, HOST, 4, false, true)) this.hosts++;
-    else if (unitsEqual(name, len, CONNECTION_CLOSE, 10, false, true)) {
+    if (unitsEqual(name, len, HOST, 4, false, true)) {
+      this.hosts++;
+      for (let k: u32 = 0; k < n; k++) if (!isHostByte(load<u8>(p + k))) return 400; // RFC 9112 §3.2
+    } else if (unitsEqual(name, len, CONNECTION_CLOSE, 10, false, true)) {
       if (<u32>listCount(p, n, CONNECTION_CLOSE + 12, 5, false)) this.connClose = true;
       if (<u32>listCount(p, n, CONNECTION_KEEP_ALIVE + 12, 10, false)) this.keepAlive = true; // (for HTTP/1.0)
     } else if (unitsEqual(name, len, CONTENT_LENGTH, 14, false, true)) return this.contentLengthField(p, n);
@@ -298,7 +321,8 @@ export class RequestHead {
       const codings = <u32>(count >>> 32);
       if (!codings) return 400;
       this.codings += codings;
-      this.chunkedCodings += <u32>count;
+      this.chunkedCodings += (<u32>count) & 0x7fff_ffff;
+      this.chunkedLast = (<u32>count) >> 31 != 0;
     }
     return 0;
   }
