@@ -48,7 +48,7 @@ test("after() on the app's loop waits in yield for at least the delay", () => {
   const waited = monotonic() - start;
   assert(waited >= 20 * MS, "woke after " + waited.toString() + " ns");
   assert(t.at - start >= 20 * MS, "fired " + (t.at - start).toString() + " ns after arming");
-  expectIn(waited, 20 * MS, 5 * SECOND, "waited");
+  // (No upper bound: a loaded machine only makes the wait longer; that it ends at all is run() returning.)
 });
 
 // Tick k is due k periods after arming (drift-free, so a late tick does not delay the next).
