@@ -91,7 +91,7 @@ export class Parser {
   get idle(): bool {
     const s = this.state;
     if (s == ParseState.Complete) return true;
-    return s == ParseState.NeedMore && this.phase == Phase.Head && this.head.len == 0 && this.empty == 0;
+    return s == ParseState.NeedMore && this.phase == Phase.Head && (this.head.len | this.empty) == 0;
   }
 
   /**

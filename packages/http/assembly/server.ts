@@ -143,13 +143,13 @@ class ServerConnection extends TcpHandler {
   deadline(): i64 {
     if (this.index < 0) return NEVER;
     const l = this.server.limits;
+    const stage = this.stage;
     let at = l.idleTimeout > 0 ? this.lastActive + l.idleTimeout : NEVER;
-    const stage = this.responding ? 0 : this.stage;
-    const since = this.since;
-    if (stage == 1 && l.headerTimeout > 0) at = min(at, since + l.headerTimeout);
-    if (stage == 2 && l.bodyTimeout > 0) {
+    const bound = stage == 1 ? l.headerTimeout : stage == 2 ? l.bodyTimeout : 0;
+    if (bound > 0) {
       const rate = <u64>l.minBodyRate;
-      at = min(at, since + l.bodyTimeout + (rate ? <i64>(this.parser.bodyReceived / rate) * SECOND : 0));
+      const more = stage == 2 && rate ? <i64>(this.parser.bodyReceived / rate) * SECOND : 0;
+      at = min(at, this.since + bound + more);
     }
     return at;
   }
