@@ -59,6 +59,15 @@ const EXT: usize = memory.data<u8>([
   6, 1, 2, X, X, 10, // Token
 ]);
 
+// The steps after the line-end steps, SizeLF to EndLF.
+const LINE_ENDS: usize = memory.data<u8>([
+  <u8>Step.Data,
+  <u8>Step.DataLF,
+  <u8>Step.Size,
+  <u8>Step.Trailer,
+  <u8>Step.Done,
+]);
+
 // The class of `c` as a column of EXT (6: none).
 function extClass(c: u32): u32 {
   if (isTchar(c)) return 0;
@@ -153,12 +162,10 @@ export class ChunkedDecoder {
       else if (step == Step.TrailerName) next = c == 0x3a ? Step.TrailerValue : isTchar(c) ? step : NONE;
       else next = c == CR ? Step.TrailerLF : isFieldByte(c) ? step : NONE;
     } else if (c == (step == Step.DataCR ? CR : LF)) {
-      // The CR after chunk data, or the LF that ends a line.
-      if (step == Step.SizeLF || step == Step.DataLF) this.count = 0;
-      if (step == Step.SizeLF) next = this.remaining ? Step.Data : Step.Trailer;
-      else if (step == Step.DataCR) next = Step.DataLF;
-      else if (step == Step.DataLF) next = Step.Size;
-      else next = step == Step.TrailerLF ? Step.Trailer : Step.Done;
+      // The CR after chunk data, or the LF that ends a line (the count goes on over the trailers only).
+      if (step != Step.TrailerLF) this.count = 0;
+      next = load<u8>(LINE_ENDS + step - Step.SizeLF);
+      if (next == Step.Data && !this.remaining) next = Step.Trailer; // the last chunk
     }
     if (next == NONE) return 400;
     this.step = <Step>next;
