@@ -12,6 +12,8 @@ import { Interface } from "./iface/interface";
 import { Link } from "./iface/link";
 import { random64 } from "./entropy";
 import { TcpConnection, TcpHandler } from "./tcp/connection";
+import { setDefaultTcpMemory } from "./tcp/state";
+import { memoryLimit } from "@tessera/runtime/assembly/memory";
 import { TcpAcceptor, TcpListener } from "./tcp/endpoint";
 
 /** Told when a stack's interface has an address (an object, since AssemblyScript has no closures). */
@@ -125,6 +127,7 @@ export class Stack {
     readonly loop: Loop,
   ) {
     this.iface = new Interface(new DeviceLink(device), device.mac, device.mtu);
+    setDefaultTcpMemory(memoryLimit() / 2); // TCP's memory budget (TcpConfig.memory): half of what memory may grow to
     this.timer.stack = this;
     loop.on(device.handle, new DeviceReader(this));
     // Whichever way the app reached TCP (this class, `iface.tcp`, a server on top), what it writes

@@ -11,7 +11,7 @@ import { IP_PROTOCOL_TCP } from "@tessera/net/assembly/wire/ipv4";
 import { TcpPacket, TcpRepr, TCP_SYN } from "@tessera/net/assembly/wire/tcp";
 import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
 import { TcpAcceptor, TCP_CONNECTION_BYTES } from "@tessera/net/assembly/tcp/endpoint";
-import { CloseReason, TcpConfig, TcpState, tcpStateName } from "@tessera/net/assembly/tcp/state";
+import { CloseReason, setDefaultTcpMemory, TcpConfig, TcpState, tcpStateName } from "@tessera/net/assembly/tcp/state";
 
 const A_IP: u32 = 0x0a000001;
 const B_IP: u32 = 0x0a000002;
@@ -233,6 +233,21 @@ test("the memory budget: connect past it returns null, after the oldest TIME-WAI
   conns[1].abort(5 * MS);
   settle(pair, 5 * MS);
   expect<u64>(pair.a.tcp.memoryUsed, PER + TCP_CONNECTION_BYTES, "a CLOSED connection counts nothing");
+});
+
+test("the memory budget: memory 0 is the default a Stack sets (half of memoryLimit()), none without one", () => {
+  const pair = new Pair();
+  httpConfig(pair.a.tcp.config);
+  pair.b.tcp.listen(80, new QuietAcceptor(), httpConfig(new TcpConfig()));
+  const client = new Quiet();
+  setDefaultTcpMemory(2 * PER);
+  const conns = new Array<TcpConnection>();
+  for (let i = 0; i < 2; i++) conns.push(pair.a.connectTcp(B_IP, 80, client, 0)!);
+  settle(pair, 0);
+  talk(pair, conns, 0);
+  expect<bool>(pair.a.connectTcp(B_IP, 80, client, MS) == null, true, "past the default");
+  setDefaultTcpMemory(0);
+  expect<bool>(pair.a.connectTcp(B_IP, 80, client, MS) != null, true, "no budget");
 });
 
 test("the memory budget: a SYN past it gets a cookie, which is redeemed only once there is room, without a reset meanwhile", () => {

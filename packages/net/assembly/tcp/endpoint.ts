@@ -32,11 +32,10 @@ import { seqLt } from "../wire/seq";
 import { Interface } from "../iface/interface";
 import { resetFor, TcpConnection, TcpEmitter, TcpHandler } from "./connection";
 import { NEVER } from "./output";
-import { TcpConfig, TcpState } from "./state";
+import { TcpConfig, tcpMemory, TcpState } from "./state";
 import { SipHash, splitmix64 } from "./siphash";
 import { TimeWaitQueue } from "./time-wait";
 import { random64 } from "../entropy";
-import { memoryLimit } from "@tessera/runtime/assembly/memory";
 import { TcpAcceptor, TcpListener } from "./listener";
 
 export { TcpAcceptor, TcpListener } from "./listener";
@@ -245,11 +244,10 @@ export class TcpEndpoint extends TcpEmitter {
   // give up their place (as Linux does when its TIME-WAIT buckets overflow): TIME-WAIT only guards
   // its own 4-tuple against old duplicates, and must not lock everyone else out for 2*MSL.
   private admits(config: TcpConfig, now: i64): bool {
-    let limit = this.config.memory;
-    if (limit == 0) limit = memoryLimit() / 2;
+    const limit = tcpMemory(this.config);
     const need = TCP_CONNECTION_BYTES + config.sendBuffer + config.recvBuffer; // its rings, once both fill
 
-    while (this.used >= this.maxConnections || this.memoryUsed + need > limit) {
+    while (this.used >= this.maxConnections || (limit != 0 && this.memoryUsed + need > limit)) {
       const c = this.timeWait.take();
       if (!c) return false;
       c.abort(now); // no RST from TIME-WAIT; its handler hears Aborted

@@ -75,6 +75,19 @@ export enum CloseReason {
 import { TcpTimestamps } from "./timestamps";
 
 const MILLISECOND: i64 = 1_000_000;
+
+/** What a `TcpConfig.memory` of 0 stands for; a `Stack` sets it to half of the runtime's `memoryLimit()`. */
+let defaultMemory: u64 = 0;
+
+/** Sets what a `TcpConfig.memory` of 0 stands for (0: no budget, the default outside a `Stack`). */
+export function setDefaultTcpMemory(bytes: u64): void {
+  defaultMemory = bytes;
+}
+
+/** The memory budget `config` sets (`memory`, or the default when it is 0); 0 for none. */
+export function tcpMemory(config: TcpConfig): u64 {
+  return config.memory != 0 ? config.memory : defaultMemory;
+}
 const SECOND: i64 = 1000 * MILLISECOND;
 
 /** The tunables of TCP connections (shared by an endpoint's connections); times in ns. */
@@ -128,12 +141,13 @@ export class TcpConfig {
   /** Retransmissions of one segment (or zero-window probes without any answer) before the connection times out. */
   maxRetransmissions: u32 = 8;
   /**
-   * The endpoint's memory budget in bytes (read from the endpoint's `config` only); 0: half of the
-   * runtime's `memoryLimit()`. Connections count `TCP_CONNECTION_BYTES` each and the rings they
-   * hold (allocated at first use, given back in TIME-WAIT and CLOSED). A new connection is taken
-   * only if it fits with both its rings full, after the oldest TIME-WAIT connections are reclaimed;
-   * else `connect` returns null, a SYN gets a SYN cookie, a cookie is not redeemed (silently: the
-   * peer's next segment tries again). Connections already made are served as usual.
+   * The endpoint's memory budget in bytes (read from the endpoint's `config` only); 0: the default,
+   * which a `Stack` sets to half of the runtime's `memoryLimit()` (none without a `Stack`).
+   * Connections count `TCP_CONNECTION_BYTES` each and the rings they hold (allocated at first use,
+   * given back in TIME-WAIT and CLOSED). A new connection is taken only if it fits with both its
+   * rings full, after the oldest TIME-WAIT connections are reclaimed; else `connect` returns null, a
+   * SYN gets a SYN cookie, a cookie is not redeemed (silently: the peer's next segment tries again).
+   * Connections already made are served as usual.
    */
   memory: u64 = 0;
   /** Maximum segment lifetime; TIME-WAIT lasts 2*MSL (RFC 9293: 2 minutes; shorten it in tests). */
