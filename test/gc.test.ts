@@ -38,6 +38,24 @@ describe("the event loop's collector (minimal runtime)", () => {
     expect(pages).toBeLessThanOrEqual(320);
   });
 
+  test("near its memory limit it collects after every busy turn: slow collections do not let garbage run it out", () => {
+    // 300,000 live objects make each collection take milliseconds, so the
+    // time budget alone (one part in 20) would collect every tens of
+    // milliseconds, while each firing (every millisecond) leaves 1 MiB of
+    // garbage: in 16 MiB that traps in the allocator without the pressure rule.
+    const run = spawnSync(
+      process.execPath,
+      [TESSERA, "run", join(dir, "gc-loop.wasm"), "--mem", "16", "--", "ticks=400", "kib=1024", "live=300000"],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const m = /^collections=(\d+) pages=(\d+) checked=(\d+)\n$/.exec(run.stdout);
+    expect(m, run.stdout).not.toBeNull();
+    expect(Number(m![3])).toBe(500);
+    expect(Number(m![2])).toBeLessThanOrEqual(256);
+  });
+
   test("a bad argument stops the image with a message naming it", () => {
     const run = spawnSync(process.execPath, [TESSERA, "run", join(dir, "gc-loop.wasm"), "--", "ticks=many"], {
       encoding: "utf8",

@@ -21,8 +21,16 @@
 // the loop wakes up for it, so memory goes back down soon after a burst ends;
 // an idle loop collects nothing. Under the `incremental` runtime (which
 // collects on its own) and `stub` (which never frees) this does nothing.
+//
+// Under memory pressure the budget gives way: once the linear memory has grown
+// to within `reserve` parts of its limit (memory_limit), the loop collects
+// after every turn that ran app code, `minGap` apart, whatever collecting
+// costs. Memory never shrinks, so a burst that grew it keeps the collector at
+// that pace; that costs time, where falling behind would cost the guest (the
+// allocator traps when memory.grow fails).
 
 import { clock_monotonic } from "@tessera/abi/assembly";
+import { memoryHeadroom, memoryLimit } from "./memory";
 
 /** Collects garbage between the event loop's turns (the `minimal` runtime; a no-op under the others). */
 export class Collector {
@@ -32,11 +40,14 @@ export class Collector {
   minGap: i64 = 1_000_000;
   /** The most time between two collections while app code runs, in ns (default 50 ms). */
   maxGap: i64 = 50_000_000;
+  /** Collect after every busy turn once less than one part in `reserve` of the memory limit is left (default 4: 25%). */
+  reserve: u64 = 4;
   /** Collections so far. */
   count: u32 = 0;
   /** Time spent collecting so far, in ns. */
   spent: i64 = 0;
   private next: i64 = i64.MIN_VALUE;
+  private last: i64 = i64.MIN_VALUE / 2; // when the last collection started (loop time)
   private dirty: bool = false;
 
   /** Notes that a turn ran app code, so there may be garbage. */
@@ -46,7 +57,14 @@ export class Collector {
 
   /** When the loop should wake up to collect (i64.MAX_VALUE: nothing to collect, or not this runtime). */
   get wakeAt(): i64 {
-    return ASC_RUNTIME == 1 && this.dirty ? max(this.next, 0) : i64.MAX_VALUE;
+    return ASC_RUNTIME == 1 && this.dirty
+      ? max(this.pressed() ? this.last + this.minGap : this.next, 0)
+      : i64.MAX_VALUE;
+  }
+
+  // Whether memory is within `reserve` parts of its limit (a cheap check: memory.size and a cached limit).
+  private pressed(): bool {
+    return memoryHeadroom() < memoryLimit() / this.reserve;
   }
 
   /**
@@ -56,12 +74,14 @@ export class Collector {
    * it between turns of the outermost `run()`).
    */
   collectIfDue(now: i64): bool {
-    if (ASC_RUNTIME != 1 || !this.dirty || now < this.next) return false;
+    if (ASC_RUNTIME != 1 || !this.dirty) return false;
+    if (now < this.next && !(now >= this.last + this.minGap && this.pressed())) return false;
     const start = clock_monotonic();
     __collect();
     const took = clock_monotonic() - start;
     this.count++;
     this.spent += took;
+    this.last = now;
     this.next = now + min(this.maxGap, max(this.minGap, took * this.share));
     this.dirty = false;
     return true;
