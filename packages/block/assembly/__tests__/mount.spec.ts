@@ -2,6 +2,7 @@
 // metadata, a small device, a failing device), each with a message that says what is wrong.
 
 import { StoreError } from "@tessera/block/assembly/errors";
+import { RegionHeader } from "@tessera/block/assembly/format/region-header";
 import { Superblock } from "@tessera/block/assembly/format/superblock";
 import { Store } from "@tessera/block/assembly/store";
 import { SimDisk } from "@tessera/block/assembly/testing/sim-disk";
@@ -152,6 +153,26 @@ test("a device whose only data is in its first block (a partition table, say) is
   disk.current[511] = 0xaa;
   expect(Store.open(disk, 1).error, StoreError.NotAStore);
   expect(disk.ops, 0);
+});
+
+test("a region header claiming the last generation (2^64 - 1) is ignored: compaction never wraps to 0 and loses a put", () => {
+  // The fuzz target kv-mount's generation-overflow: a header copy with a valid checksum and generation
+  // u64.MAX was taken as the newest, the next compaction got generation 0, which no mount accepts.
+  const disk = made();
+  const a = RegionHeader.parse(disk.durable.dataStart + 2 * 512, 0, 0x5a17)!;
+  a.generation = u64.MAX_VALUE;
+  a.emit(disk.durable.dataStart + 3 * 512); // region 0's copy B
+  const m = Store.mount(disk.reboot(1));
+  expect(m.error, StoreError.None, m.message);
+  const store = m.store!;
+  expect(store.count, 10);
+  expect(store.putString("after", "durable"), StoreError.None);
+  expect(store.compact(), StoreError.None);
+  expect(store.putString("later", "too"), StoreError.None);
+  const again = Store.mount(disk).store!;
+  expect(again.getString("after"), "durable");
+  expect(again.getString("later"), "too");
+  expect(again.count, 12);
 });
 
 export function _start(): void {
