@@ -159,6 +159,34 @@ test("a half-open connection allocates no buffers, and a CLOSED one gives its ri
   expect<bool>(conn.sendBuffer.allocated || conn.recvBuffer.allocated, false, "CLOSED holds no ring");
 });
 
+test("connections that left TIME-WAIT are let go even while an older one stays in it (its peer's FIN again, or a longer MSL)", () => {
+  const pair = new Pair();
+  httpConfig(pair.a.tcp.config);
+  const acceptor = new Acceptor();
+  const long = httpConfig(new TcpConfig());
+  long.msl = 100 * SECOND;
+  pair.b.tcp.listen(80, acceptor, long);
+  pair.b.tcp.listen(81, acceptor, httpConfig(new TcpConfig())); // 2*MSL: 20 s
+  const client = new Client();
+  exchanges(pair, client, 8, 0); // warm-up, to port 80: these stay in TIME-WAIT 200 s
+  for (let i = 0; i < 8; i++) pair.a.connectTcp(B_IP, 81, client, MS);
+  settle(pair, MS);
+  settle(pair, 30 * SECOND); // port 81's are over
+  const base = used();
+  for (let i = 0; i < 200; i++) {
+    pair.a.connectTcp(B_IP, 81, client, 31 * SECOND);
+    if (i % 8 == 7) settle(pair, 31 * SECOND);
+  }
+  settle(pair, 31 * SECOND);
+  settle(pair, 31 * SECOND + MS);
+  expect<i32>(pair.b.tcp.count, 8 + 200);
+  settle(pair, 60 * SECOND); // port 81's TIME-WAIT is over, port 80's is not
+  expect<i32>(pair.b.tcp.count, 8);
+  expect<i32>(pair.b.tcp.timeWaitCount, 8);
+  const growth = <i64>used() - <i64>base;
+  expect<bool>(growth < 16 * 1024, true, "heap kept for 200 connections gone: " + growth.toString() + " bytes");
+});
+
 /** Keeps its connections open; counts what arrives and, if `echo`, sends it back. */
 class Quiet extends TcpHandler {
   echo: bool = false;

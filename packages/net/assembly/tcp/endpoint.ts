@@ -117,6 +117,11 @@ export class TcpEndpoint extends TcpEmitter {
 
   // ---- the table --------------------------------------------------------
 
+  /** Connections in TIME-WAIT. */
+  get timeWaitCount(): i32 {
+    return this.timeWait.size;
+  }
+
   /** Connections in the table. */
   get count(): i32 {
     return this.used;
@@ -194,6 +199,7 @@ export class TcpEndpoint extends TcpEmitter {
     this.used--;
     this.memoryUsed -= conn.charged;
     conn.charged = 0;
+    this.timeWait.remove(conn);
     // Backward shift: move later entries of the run into the hole unless their home lies after it.
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const c = unchecked(slots[j]);
@@ -248,11 +254,11 @@ export class TcpEndpoint extends TcpEmitter {
     const need = TCP_CONNECTION_BYTES + config.sendBuffer + config.recvBuffer; // its rings, once both fill
 
     while (this.used >= this.maxConnections || (limit != 0 && this.memoryUsed + need > limit)) {
-      const c = this.timeWait.take();
+      const c = this.timeWait.oldest;
       if (!c) return false;
+      if (c.state == TcpState.TimeWait) this.timeWaitReclaimed++; // (else it has just expired)
       c.abort(now); // no RST from TIME-WAIT; its handler hears Aborted
-      this.unplace(c); // out of the table now; `poll` drops it from `connections`
-      this.timeWaitReclaimed++;
+      this.unplace(c); // out of the table and the queue now; `poll` drops it from `connections`
     }
     return true;
   }
@@ -512,7 +518,6 @@ export class TcpEndpoint extends TcpEmitter {
       }
     }
     cs.length = w;
-    this.timeWait.prune();
     if (halfOpenClosed) {
       const ls = this.listeners;
       for (let i = 0, n = ls.length; i < n; i++) unchecked(ls[i]).prune();

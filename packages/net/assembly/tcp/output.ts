@@ -59,6 +59,8 @@ export abstract class TcpOutput {
   charged: u64 = 0;
   /** The endpoint's queue of connections in TIME-WAIT (tcp/time-wait.ts): the next one to enter it. */
   nextTimeWait: TcpConnection | null = null;
+  /** The endpoint's queue of connections in TIME-WAIT: the one that entered it before. */
+  prevTimeWait: TcpConnection | null = null;
   /** Nagle's algorithm (RFC 896): hold a small segment while data is unacknowledged. */
   nagle: bool = this.config.nagle;
   /** Keepalive idle time (ns) before the first probe; 0 is off. */

@@ -2,46 +2,42 @@
 // O(1) when the table or the memory budget is full, however many connections there are.
 
 import { TcpConnection } from "./connection";
-import { TcpState } from "./state";
 
 /**
- * Connections in the order they entered TIME-WAIT (all last 2*MSL, so this is also the order they
- * end in), linked through `TcpConnection.nextTimeWait`. Those that have left TIME-WAIT since
- * (expired, reopened, reclaimed) are dropped when they reach the front.
+ * Connections in the order they entered TIME-WAIT, doubly linked through the connections
+ * (`nextTimeWait`, `prevTimeWait`): the endpoint pushes one as it enters TIME-WAIT and removes it
+ * as it leaves the table (expired, reopened, reclaimed), in O(1) either way, so the queue holds
+ * nothing that has gone (a connection kept in TIME-WAIT longer, by its peer's FIN again or a
+ * longer MSL, holds up nothing behind it).
  */
 export class TimeWaitQueue {
-  private head: TcpConnection | null = null;
-  private tail: TcpConnection | null = null;
+  /** The connection longest in TIME-WAIT, or null. */
+  oldest: TcpConnection | null = null;
+  private newest: TcpConnection | null = null;
+  /** Connections queued. */
+  size: i32 = 0;
 
   /** `conn` has just entered TIME-WAIT. */
   push(conn: TcpConnection): void {
-    const t = this.tail;
+    const t = this.newest;
+    conn.prevTimeWait = t;
     if (t) t.nextTimeWait = conn;
-    else this.head = conn;
-    this.tail = conn;
+    else this.oldest = conn;
+    this.newest = conn;
+    this.size++;
   }
 
-  /** The connection longest in TIME-WAIT, taken off the queue; null if none is. */
-  take(): TcpConnection | null {
-    const c = this.prune();
-    if (c) {
-      this.head = c.nextTimeWait;
-      c.nextTimeWait = null;
-      if (!this.head) this.tail = null;
-    }
-    return c;
-  }
-
-  /** Drops the connections at the front that have left TIME-WAIT; returns the first still in it, or null. */
-  prune(): TcpConnection | null {
-    let c = this.head;
-    while (c && c.state != TcpState.TimeWait) {
-      const next = c.nextTimeWait;
-      c.nextTimeWait = null;
-      c = next;
-    }
-    this.head = c;
-    if (!c) this.tail = null;
-    return c;
+  /** Takes `conn` off the queue, if it is on it. */
+  remove(conn: TcpConnection): void {
+    const p = conn.prevTimeWait;
+    const n = conn.nextTimeWait;
+    if (!p && this.oldest !== conn) return;
+    if (p) p.nextTimeWait = n;
+    else this.oldest = n;
+    if (n) n.prevTimeWait = p;
+    else this.newest = p;
+    conn.prevTimeWait = null;
+    conn.nextTimeWait = null;
+    this.size--;
   }
 }
