@@ -64,8 +64,9 @@ export class RegionHeader {
   }
 
   /**
-   * The header at `ptr` if it is one: magic, checksum, and the region and salt
-   * it must have (a copy of another store's or another region's is not); else null.
+   * The header at `ptr` if it is one: magic, checksum, the region and salt it
+   * must have (a copy of another store's or another region's is not), and a
+   * generation a store can reach (not 0, not the last u64); else null.
    */
   static parse(ptr: usize, region: u32, salt: u32): RegionHeader | null {
     if (!RegionHeader.sealed(ptr)) return null;
@@ -76,7 +77,9 @@ export class RegionHeader {
       load<u32>(ptr, 28),
       load<u64>(ptr, 32),
     );
-    if (h.region != region || h.salt != salt || h.generation == 0) return null;
+    // Generations count compactions from 1: neither 0 nor the last u64 (after which the next compaction's
+    // would wrap to 0, which no mount accepts) is one a store reaches.
+    if (h.region != region || h.salt != salt || h.generation == 0 || h.generation == u64.MAX_VALUE) return null;
     return h;
   }
 }
