@@ -28,11 +28,48 @@ let stack: Stack | null = null;
 let started: i64 = 0;
 let requests: u64 = 0;
 
-// "accept-encoding" and "gzip" as bytes (an AssemblyScript string costs twice the bytes and a header).
-const ACCEPT_ENCODING = memory.data<u8>([
+// The app's fixed text as bytes, where it lies (an AssemblyScript string costs twice the bytes and a header);
+// in HEALTH, /healthz's line, a number goes where each 0 byte (#) is.
+const TEXT = memory.data<u8>([
+  // ACCEPT_ENCODING: "accept-encoding"
   0x61, 0x63, 0x63, 0x65, 0x70, 0x74, 0x2d, 0x65, 0x6e, 0x63, 0x6f, 0x64, 0x69, 0x6e, 0x67,
+  // GZIP: "gzip"
+  0x67, 0x7a, 0x69, 0x70,
+  // PLAIN: "text/plain; charset=utf-8"
+  0x74, 0x65, 0x78, 0x74, 0x2f, 0x70, 0x6c, 0x61, 0x69, 0x6e, 0x3b, 0x20, 0x63, 0x68, 0x61, 0x72, 0x73, 0x65, 0x74,
+  0x3d, 0x75, 0x74, 0x66, 0x2d, 0x38,
+  // NO_CACHE: "no-cache"
+  0x6e, 0x6f, 0x2d, 0x63, 0x61, 0x63, 0x68, 0x65,
+  // NO_STORE: "no-store"
+  0x6e, 0x6f, 0x2d, 0x73, 0x74, 0x6f, 0x72, 0x65,
+  // NOT_FOUND: "not found\n"
+  0x6e, 0x6f, 0x74, 0x20, 0x66, 0x6f, 0x75, 0x6e, 0x64, 0x0a,
+  // SERVING: "http: serving "
+  0x68, 0x74, 0x74, 0x70, 0x3a, 0x20, 0x73, 0x65, 0x72, 0x76, 0x69, 0x6e, 0x67, 0x20,
+  // ON_PORT: " paths on port "
+  0x20, 0x70, 0x61, 0x74, 0x68, 0x73, 0x20, 0x6f, 0x6e, 0x20, 0x70, 0x6f, 0x72, 0x74, 0x20,
+  // PORT: "http: port "
+  0x68, 0x74, 0x74, 0x70, 0x3a, 0x20, 0x70, 0x6f, 0x72, 0x74, 0x20,
+  // TAKEN: " is taken"
+  0x20, 0x69, 0x73, 0x20, 0x74, 0x61, 0x6b, 0x65, 0x6e,
+  // HEALTH: "ok uptime=#s open=# tcp=# timewait=# served=# requests=# heap=# pages=# gc=#\n#"
+  0x6f, 0x6b, 0x20, 0x75, 0x70, 0x74, 0x69, 0x6d, 0x65, 0x3d, 0x00, 0x73, 0x20, 0x6f, 0x70, 0x65, 0x6e, 0x3d, 0x00,
+  0x20, 0x74, 0x63, 0x70, 0x3d, 0x00, 0x20, 0x74, 0x69, 0x6d, 0x65, 0x77, 0x61, 0x69, 0x74, 0x3d, 0x00, 0x20, 0x73,
+  0x65, 0x72, 0x76, 0x65, 0x64, 0x3d, 0x00, 0x20, 0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x73, 0x3d, 0x00, 0x20,
+  0x68, 0x65, 0x61, 0x70, 0x3d, 0x00, 0x20, 0x70, 0x61, 0x67, 0x65, 0x73, 0x3d, 0x00, 0x20, 0x67, 0x63, 0x3d, 0x00,
+  0x0a, 0x00,
 ]);
-const GZIP = memory.data<u8>([0x67, 0x7a, 0x69, 0x70]);
+const ACCEPT_ENCODING = TEXT;
+const GZIP = TEXT + 15;
+const PLAIN = TEXT + 19;
+const NO_CACHE = TEXT + 44;
+const NO_STORE = TEXT + 52;
+const NOT_FOUND = TEXT + 60;
+const SERVING = TEXT + 70;
+const ON_PORT = TEXT + 84;
+const PORT = TEXT + 99;
+const TAKEN = TEXT + 110;
+const HEALTH = TEXT + 119;
 
 /**
  * Whether the request's If-None-Match names the ETag of `len` bytes at `etag`,
@@ -60,7 +97,7 @@ class Files extends HttpHandler {
     requests++;
     const i = Assets.find(req.pathPtr, req.pathLen);
     if (i < 0) {
-      res.status(404).header("content-type", "text/plain; charset=utf-8").send("not found\n");
+      res.status(404).headerBytes("content-type", PLAIN, 25).sendStatic(NOT_FOUND, 10);
       return;
     }
     const compressed = Assets.gzipLength(i) != 0;
@@ -70,7 +107,7 @@ class Files extends HttpHandler {
     res
       .headerBytes("content-type", Assets.contentTypePtr(i), Assets.contentTypeLength(i))
       .headerBytes("etag", etag, etagLen)
-      .header("cache-control", "no-cache");
+      .headerBytes("cache-control", NO_CACHE, 8);
     if (compressed) res.headerBytes("vary", ACCEPT_ENCODING, 15);
     if (matches(req, etag, etagLen)) res.status(304).end();
     else if (gzip) res.headerBytes("content-encoding", GZIP, 4).sendStatic(Assets.gzipPtr(i), Assets.gzipLength(i));
@@ -78,28 +115,23 @@ class Files extends HttpHandler {
   }
 }
 
-// A line of ASCII text and decimal numbers, written as bytes (no strings made and joined).
-class Line {
-  readonly bytes: ArrayBuffer = new ArrayBuffer(256);
-  length: i32 = 0;
+const HEALTH_MAX: u32 = 256;
+const scratch = memory.data(HEALTH_MAX); // the line is written here, then copied into a buffer of its size
+let healthAt: usize = 0; // where the line's next byte goes
+let healthText: usize = 0; // the template's next byte
 
-  /** Appends `text` (ASCII). */
-  text(text: string): Line {
-    const p = changetype<usize>(this.bytes);
-    for (let i = 0; i < text.length; i++) store<u8>(p + this.length++, <u8>text.charCodeAt(i));
-    return this;
-  }
+// Copies the template up to its next 0 byte.
+function text(): void {
+  for (let c = load<u8>(healthText++); c; c = load<u8>(healthText++)) store<u8>(healthAt++, c);
+}
 
-  /** Appends `text` (ASCII), then `n` in decimal. */
-  put(text: string, n: u64): Line {
-    this.text(text);
-    let digits = 1;
-    for (let v = n; v >= 10; v /= 10) digits++;
-    this.length += digits;
-    const end = changetype<usize>(this.bytes) + this.length;
-    for (let i: usize = 1, v = n; i <= <usize>digits; i++, v /= 10) store<u8>(end - i, <u8>(0x30 + (v % 10)));
-    return this;
-  }
+// Copies the template up to its next 0 byte, then appends `n` in decimal.
+function put(n: u64): void {
+  text();
+  let digits: usize = 1;
+  for (let v = n; v >= 10; v /= 10) digits++;
+  healthAt += digits;
+  for (let i: usize = 1, v = n; i <= digits; i++, v /= 10) store<u8>(healthAt - i, <u8>(0x30 + (v % 10)));
 }
 
 /** /healthz: `ok` and one line of numbers. */
@@ -112,21 +144,22 @@ class Health extends HttpHandler {
     const conns = st.iface.tcp.connections;
     let timeWait = 0; // connections we closed first linger 2*MSL (4 minutes) in TIME-WAIT
     for (let i = 0; i < conns.length; i++) if (conns[i].state == TcpState.TimeWait) timeWait++;
-    const line = new Line()
-      .put("ok uptime=", <u64>((st.loop.now() - started) / SECOND))
-      .put("s open=", s.connections)
-      .put(" tcp=", conns.length)
-      .put(" timewait=", timeWait)
-      .put(" served=", s.accepted)
-      .put(" requests=", requests)
-      .put(" heap=", heap.used)
-      .put(" pages=", memory.size())
-      .put(" gc=", st.loop.collector.count)
-      .text("\n");
-    res
-      .header("content-type", "text/plain; charset=utf-8")
-      .header("cache-control", "no-store")
-      .sendBytes(line.bytes.slice(0, line.length));
+    healthAt = scratch;
+    healthText = HEALTH;
+    put(<u64>((st.loop.now() - started) / SECOND));
+    put(s.connections);
+    put(conns.length);
+    put(timeWait);
+    put(s.accepted);
+    put(requests);
+    put(heap.used);
+    put(memory.size());
+    put(st.loop.collector.count);
+    text(); // the newline
+    const n = <i32>(healthAt - scratch);
+    const body = new ArrayBuffer(n);
+    memory.copy(changetype<usize>(body), scratch, n);
+    res.headerBytes("content-type", PLAIN, 25).headerBytes("cache-control", NO_STORE, 8).sendBytes(body);
   }
 }
 
@@ -145,11 +178,11 @@ export function _start(): void {
   router.get("/*", new Files());
   server = HttpServer.listen(st, port, router, limits);
   if (!server) {
-    line.str("http: port ").int(port).str(" is taken").nl();
+    line.bytes(PORT, 11).int(port).bytes(TAKEN, 9).nl();
     return;
   }
   // A burst of connections waits in the backlog rather than being answered with SYN cookies.
   server!.listener!.backlog = limits.maxConnections;
-  line.str("http: serving ").int(Assets.count).str(" paths on port ").int(port).nl();
+  line.bytes(SERVING, 14).int(Assets.count).bytes(ON_PORT, 15).int(port).nl();
   run();
 }
