@@ -3,8 +3,9 @@
 // coverage and crashes. See docs/fuzzing.md.
 
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { join, relative } from "node:path";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { basename, join, relative } from "node:path";
 import { BUILD, buildTargets, FUZZ, FuzzError, requireTools, ROOT } from "./build.mjs";
 import { TARGETS } from "./targets.mjs";
 
@@ -19,6 +20,7 @@ Options:
   --build           build only
   --replay          run each target once over its corpus and regressions, no fuzzing
   --merge           merge what the runs found into fuzz/corpus/<target> (minimized)
+  --merge-only      only that, for what earlier runs found (no fuzzing)
   --list            list the targets
   --help            this text
 
@@ -112,6 +114,26 @@ export function replay(target, files) {
   return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
+/** Merges what the runs of `t` found into fuzz/corpus/<target>, minimized by libFuzzer (-merge=1). */
+function merge(t, say) {
+  const d = targetDirs(t.name);
+  const tmp = join(d.dir, "merged");
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  spawnSync(d.bin, ["-merge=1", `-max_len=${t.maxLen}`, tmp, d.corpus, d.work], { cwd: d.dir, stdio: "ignore" });
+  // libFuzzer names what it writes by content (SHA-1); the seeds have names of their own.
+  const sha1 = (file) => createHash("sha1").update(readFileSync(file)).digest("hex");
+  const have = new Set(filesIn(d.corpus).map(sha1));
+  let added = 0;
+  for (const f of filesIn(tmp))
+    if (!have.has(sha1(f))) {
+      copyFileSync(f, join(d.corpus, basename(f)));
+      added++;
+    }
+  rmSync(tmp, { recursive: true, force: true });
+  say(`${t.name}: ${added} inputs merged into ${relative(ROOT, d.corpus)}`);
+}
+
 function parseArgs(argv) {
   const o = { names: [], seconds: 600, build: false, replay: false, merge: false };
   for (let i = 0; i < argv.length; i++) {
@@ -121,6 +143,7 @@ function parseArgs(argv) {
     else if (a === "--build") o.build = true;
     else if (a === "--replay") o.replay = true;
     else if (a === "--merge") o.merge = true;
+    else if (a === "--merge-only") o.merge = o.mergeOnly = true;
     else if (a === "--seconds") {
       o.seconds = Number(argv[++i]);
       if (!Number.isInteger(o.seconds) || o.seconds < 1) throw new FuzzError("--seconds takes a whole number >= 1");
@@ -158,6 +181,10 @@ async function main() {
       }
       continue;
     }
+    if (o.mergeOnly) {
+      merge(t, say);
+      continue;
+    }
     say(`${t.name}: running ${o.seconds} s (${t.what})`);
     const r = await runTarget(t, o.seconds, (l) => {
       if (/^#\d+\s+(pulse|REDUCE|DONE)|^==\d+==|^SUMMARY|panic:|wasm trap/.test(l)) console.log(`  ${l}`);
@@ -170,21 +197,7 @@ async function main() {
       failed = true;
       say(`${t.name}: libFuzzer exited with status ${r.status}`);
     }
-    if (o.merge) {
-      const tmp = join(d.dir, "merged");
-      rmSync(tmp, { recursive: true, force: true });
-      mkdirSync(tmp);
-      spawnSync(d.bin, ["-merge=1", `-max_len=${t.maxLen}`, tmp, d.corpus, d.work], { cwd: d.dir, stdio: "ignore" });
-      let added = 0;
-      const have = new Set(readdirSync(d.corpus));
-      for (const f of readdirSync(tmp))
-        if (!have.has(f)) {
-          copyFileSync(join(tmp, f), join(d.corpus, f));
-          added++;
-        }
-      rmSync(tmp, { recursive: true, force: true });
-      say(`${t.name}: ${added} inputs merged into ${relative(ROOT, d.corpus)}`);
-    }
+    if (o.merge) merge(t, say);
   }
   if (rows.length) {
     console.log("\ntarget          seconds      execs   exec/s    cov      ft  corpus  result");
