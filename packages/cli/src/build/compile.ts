@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { App } from "./app.js";
 import { ASSETS_MODULE, assetsModule } from "./assets.js";
+import { mergeDataSegments } from "./data.js";
 import { findDeviceUses, type DeviceUse } from "./manifest.js";
 import { foldStart } from "./start.js";
 
@@ -134,7 +135,8 @@ export async function compile(app: App, opts: CompileOptions): Promise<Compiled>
  * binaryen over asc's output: top-level code moves into `_start` (see
  * start.ts); then, unless debugging, one more optimisation to a fixed point
  * (asc optimises as it goes, and a last whole-module pass still finds a few
- * percent). Function names are kept for the sidecar.
+ * percent), and data segments a few bytes apart are merged (data.ts).
+ * Function names are kept for the sidecar.
  */
 async function postprocess(wasm: Uint8Array, opts: CompileOptions): Promise<Uint8Array> {
   const { default: binaryen } = await import("binaryen");
@@ -168,8 +170,21 @@ async function postprocess(wasm: Uint8Array, opts: CompileOptions): Promise<Uint
       best = out;
     }
     if (!module.validate()) throw new Error("binaryen produced an invalid module (a bug: build with --debug to go on)");
-    return best!;
+    return validMerge(binaryen, best!, module.getFeatures());
   } finally {
     module.dispose();
+  }
+}
+
+// `wasm` with its data segments merged (data.ts), if binaryen finds the result valid; else `wasm` as it was.
+function validMerge(binaryen: typeof import("binaryen").default, wasm: Uint8Array, features: number): Uint8Array {
+  const merged = mergeDataSegments(wasm);
+  if (merged === wasm) return wasm;
+  const check = binaryen.readBinary(merged);
+  try {
+    check.setFeatures(features);
+    return check.validate() ? merged : wasm;
+  } finally {
+    check.dispose();
   }
 }
