@@ -33,7 +33,14 @@ class DeviceLink extends Link {
   }
 }
 
-// Drains the device when the loop says it has frames, then re-arms the interface's timer.
+/**
+ * Frames read in one turn of the loop at most: the rest wait for the next turn (the device is still
+ * ready then). Under a steady flood of frames a device never runs dry, and a turn that drained it
+ * would never end: the loop could not collect garbage between turns, nor fire timers.
+ */
+const FRAMES_PER_TURN: i32 = 128;
+
+// Reads the device's frames (up to FRAMES_PER_TURN) when the loop says it has some, then re-arms the interface's timer.
 class DeviceReader extends ReadyHandler {
   private readonly buffer: StaticArray<u8>;
 
@@ -45,7 +52,9 @@ class DeviceReader extends ReadyHandler {
   ready(now: i64): void {
     const buf = changetype<usize>(this.buffer);
     const cap = <u32>this.buffer.length;
-    for (let n = this.stack.device.read(buf, cap); n != 0; n = this.stack.device.read(buf, cap)) {
+    for (let i = 0; i < FRAMES_PER_TURN; i++) {
+      const n = this.stack.device.read(buf, cap);
+      if (n == 0) break;
       this.stack.iface.receive(buf, n, now);
     }
     this.stack.schedule();
