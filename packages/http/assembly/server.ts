@@ -54,6 +54,11 @@ export class HttpLimits extends Limits {
   minBodyRate: u32 = 1024;
   /** Closed connections' state kept for reuse; the rest is freed, so memory returns to its baseline after a burst. */
   poolSize: i32 = 8;
+
+  /** The bytes one connection's state takes (its buffers, head and field table, and about 1 KiB of objects). */
+  connectionBytes(): u64 {
+    return <u64>this.maxHeaderBytes + <u64>this.maxHeaders * 16 + this.readBuffer + this.writeBuffer + 1024;
+  }
 }
 
 // One TCP connection's HTTP side (pooled by the server).
@@ -163,8 +168,8 @@ class ServerConnection extends TcpHandler {
   }
 
   /** Makes room in a full table: closes the connection if idle, resets it inside a request. */
-  evict(now: i64): void {
-    this.end(now, !this.parser.idle);
+  evict(now: i64, reset: bool = false): void {
+    this.end(now, reset || !this.parser.idle);
   }
 
   // Enters stage 1 (a head) or 2 (a body) at `now`; the server's timer must fire by the new deadline.
@@ -329,8 +334,10 @@ export class HttpServer extends TcpAcceptor {
     limits: HttpLimits = new HttpLimits(),
   ): HttpServer | null {
     const server = new HttpServer(handler, limits);
-    server.listener = stack.listen(port, server);
-    if (!server.listener) return null;
+    const listener = stack.listen(port, server);
+    if (!listener) return null;
+    server.listener = listener;
+    listener.stateBytes = limits.connectionBytes(); // TCP's memory budget counts it with each connection
     server.loop = stack.loop;
     return server;
   }
@@ -340,7 +347,9 @@ export class HttpServer extends TcpAcceptor {
    * `poll` (when `pollAt` says), as tests do.
    */
   listenOn(iface: Interface, port: u32, loop: Loop | null = null): bool {
-    this.listener = iface.listenTcp(port, this);
+    const listener = iface.listenTcp(port, this);
+    if (listener) listener.stateBytes = this.limits.connectionBytes();
+    this.listener = listener;
     this.loop = loop;
     return this.listener != null;
   }
@@ -358,12 +367,7 @@ export class HttpServer extends TcpAcceptor {
   accept(remoteAddr: u32, remotePort: u32, now: i64): TcpHandler | null {
     const active = this.active;
     if (active.length >= this.limits.maxConnections) {
-      // Room is made by the connection longest without a complete request (idle or slow), never one mid-response.
-      let victim: ServerConnection | null = null;
-      for (let i = 0, n = active.length; i < n; i++) {
-        const c = unchecked(active[i]);
-        if (!c.responding && (!victim || c.waiting < victim.waiting)) victim = c;
-      }
+      const victim = this.victim();
       if (!victim) {
         this.refused++;
         return null;
@@ -379,6 +383,28 @@ export class HttpServer extends TcpAcceptor {
     this.accepted++;
     this.wake(c.deadline());
     return c;
+  }
+
+  // The connection that gives up its place for a new one: the one longest without a complete request
+  // (idle or slow), never one mid-response; null if every connection is mid-response.
+  private victim(): ServerConnection | null {
+    const active = this.active;
+    let victim: ServerConnection | null = null;
+    for (let i = 0, n = active.length; i < n; i++) {
+      const c = unchecked(active[i]);
+      if (!c.responding && (!victim || c.waiting < victim.waiting)) victim = c;
+    }
+    return victim;
+  }
+
+  /** TCP's table or memory budget is full: the connection longest without a complete request is reset for a new client. */
+  makeRoom(now: i64): TcpConnection | null {
+    const victim = this.victim();
+    if (!victim) return null;
+    const tcp = victim.tcp;
+    victim.evict(now, true);
+    this.evicted++;
+    return tcp;
   }
 
   /** Returns a closed connection's state to the pool (its connection calls this). */

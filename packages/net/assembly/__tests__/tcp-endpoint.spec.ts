@@ -363,6 +363,70 @@ test("a table full of half-open connections: SYNs get cookies, and a valid cooki
   expect<u64>(pair.b.tcp.resets, 0, "no reset");
 });
 
+/** Gives up its oldest connection when asked to make room (as an HTTP server gives up an idle or slow one). */
+class Shedding extends Acceptor {
+  taken: Array<TcpConnection> = new Array<TcpConnection>();
+  makeRoom(now: i64): TcpConnection | null {
+    return this.taken.length > 0 ? this.taken.shift() : null;
+  }
+}
+
+test("a table full of established connections: the acceptor makes room for a client with a valid cookie", () => {
+  const pair = new Pair();
+  pair.b.arp.insert(A_IP, 0x020000000001, 0);
+  pair.b.tcp.maxConnections = 4;
+  const acceptor = new Shedding();
+  const l = pair.b.tcp.listen(80, acceptor)!;
+  const inj = new Injector();
+  const r = inj.repr;
+  r.dstPort = 80;
+  r.window = 8000;
+  for (let i: u32 = 0; i < 5; i++) {
+    r.srcPort = 1000 + i;
+    r.seqNumber = 7000 * i;
+    r.ackNumber = 0;
+    r.flags = TCP_SYN;
+    inj.send(pair.b, A_IP, B_IP, 0);
+    const segs = new Array<TcpRepr>();
+    takeSegments(pair, segs);
+    expect<i32>(segs.length, 1, "a SYN-ACK");
+    r.seqNumber = 7000 * i + 1;
+    r.ackNumber = segs[0].seqNumber + 1;
+    r.flags = TCP_ACK;
+    inj.send(pair.b, A_IP, B_IP, MS);
+    if (i < 4) {
+      const c = pair.b.tcp.find(B_IP, 80, A_IP, 1000 + i)!;
+      expect<string>(tcpStateName(c.state), "ESTABLISHED");
+      acceptor.taken.push(c);
+    }
+  }
+  expect<u64>(l.cookiesSent, 1, "the fifth SYN found the table full: a cookie");
+  expect<u64>(l.shed, 1, "its ACK made the acceptor give up a connection");
+  expect<bool>(pair.b.tcp.find(B_IP, 80, A_IP, 1000) == null, true, "the oldest, out of the table");
+  expect<string>(tcpStateName(pair.b.tcp.find(B_IP, 80, A_IP, 1004)!.state), "ESTABLISHED");
+  expect<i32>(pair.b.tcp.count, 4);
+  pair.b.poll(2 * MS); // the RST goes out with the next flush
+  const segs = new Array<TcpRepr>();
+  takeSegments(pair, segs);
+  let resets = 0;
+  for (let i = 0; i < segs.length; i++) if (segs[i].has(TCP_RST) && segs[i].dstPort == 1000) resets++;
+  expect<i32>(resets, 1, "the connection given up was reset");
+  // An acceptor with nothing to give up: the new client is refused for now (it retries).
+  acceptor.taken.length = 0;
+  r.srcPort = 1005;
+  r.seqNumber = 9000;
+  r.ackNumber = 0;
+  r.flags = TCP_SYN;
+  inj.send(pair.b, A_IP, B_IP, 2 * MS);
+  takeSegments(pair, segs);
+  r.seqNumber = 9001;
+  r.ackNumber = segs[segs.length - 1].seqNumber + 1;
+  r.flags = TCP_ACK;
+  inj.send(pair.b, A_IP, B_IP, 3 * MS);
+  expect<bool>(pair.b.tcp.find(B_IP, 80, A_IP, 1005) == null, true);
+  expect<u64>(l.shed, 1);
+});
+
 test("without cookies, a full backlog evicts its oldest half-open connection", () => {
   const pair = new Pair();
   pair.b.arp.insert(A_IP, 0x020000000001, 0);

@@ -310,6 +310,28 @@ test("the memory budget: a SYN past it gets a cookie, which is redeemed only onc
   expect<i32>(acceptor.asked, 2 + 1);
 });
 
+test("the memory budget counts a listener's stateBytes with each connection it accepted, until TIME-WAIT", () => {
+  const pair = new Pair();
+  httpConfig(pair.a.tcp.config);
+  httpConfig(pair.b.tcp.config).memory = 64 * PER;
+  const l = pair.b.tcp.listen(80, new QuietAcceptor(), httpConfig(new TcpConfig()))!;
+  l.stateBytes = 10_000;
+  const c = pair.a.connectTcp(B_IP, 80, new Quiet(), 0)!;
+  settle(pair, 0);
+  const conns = new Array<TcpConnection>();
+  conns.push(c);
+  talk(pair, conns, MS);
+  const server = pair.b.tcp.find(B_IP, 80, A_IP, c.localPort)!;
+  expect<u64>(server.charged, PER + 10_000, "accepted, its rings in use: its state counts too");
+  expect<u64>(pair.b.tcp.memoryUsed, PER + 10_000);
+  server.close(2 * MS); // the server closes first: its end goes to TIME-WAIT
+  settle(pair, 2 * MS);
+  c.close(3 * MS);
+  settle(pair, 3 * MS);
+  expect<string>(tcpStateName(server.state), "TIME-WAIT");
+  expect<u64>(server.charged, TCP_CONNECTION_BYTES, "in TIME-WAIT: neither rings nor state");
+});
+
 /** A seeded xorshift generator. */
 class Rng {
   constructor(private s: u32) {}

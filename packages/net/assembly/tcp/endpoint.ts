@@ -162,7 +162,9 @@ export class TcpEndpoint extends TcpEmitter {
   private recount(conn: TcpConnection): void {
     const s = conn.sendBuffer;
     const r = conn.recvBuffer;
-    const bytes = TCP_CONNECTION_BYTES + (s.allocated ? s.capacity : 0) + (r.allocated ? r.capacity : 0);
+    const open = conn.state != TcpState.TimeWait && conn.state != TcpState.Closed;
+    const app = open && conn.handler != null ? conn.stateBytes : 0;
+    const bytes = TCP_CONNECTION_BYTES + app + (s.allocated ? s.capacity : 0) + (r.allocated ? r.capacity : 0);
     this.memoryUsed += bytes - conn.charged;
     conn.charged = bytes;
   }
@@ -246,12 +248,12 @@ export class TcpEndpoint extends TcpEmitter {
   }
 
   // Whether the table and the memory budget have room for one more connection with `config`'s
-  // buffers. When they have not, the oldest connections in TIME-WAIT
+  // buffers and `state` bytes of the application's. When they have not, the oldest connections in TIME-WAIT
   // give up their place (as Linux does when its TIME-WAIT buckets overflow): TIME-WAIT only guards
   // its own 4-tuple against old duplicates, and must not lock everyone else out for 2*MSL.
-  private admits(config: TcpConfig, now: i64): bool {
+  private admits(config: TcpConfig, now: i64, state: u64 = 0): bool {
     const limit = tcpMemory(this.config);
-    const need = TCP_CONNECTION_BYTES + config.sendBuffer + config.recvBuffer; // its rings, once both fill
+    const need = TCP_CONNECTION_BYTES + state + config.sendBuffer + config.recvBuffer; // its rings, once both fill
 
     while (this.used >= this.maxConnections || (limit != 0 && this.memoryUsed + need > limit)) {
       const c = this.timeWait.oldest;
@@ -341,7 +343,7 @@ export class TcpEndpoint extends TcpEmitter {
   // A SYN for a listener: a half-open connection if the backlog has room, else a SYN cookie (or an eviction).
   private synToListener(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64, issFloor: u32 = 0): void {
     const full = l.prune() >= l.backlog;
-    if ((full && l.syncookies) || !this.admits(l.config, now)) {
+    if ((full && l.syncookies) || !this.admits(l.config, now, l.stateBytes)) {
       if (l.syncookies) this.sendCookie(l, seg, src, dst, now);
       else this.refuse(); // no state and no cookies: the peer retries
       return;
@@ -395,6 +397,18 @@ export class TcpEndpoint extends TcpEmitter {
     return true;
   }
 
+  // Asks the listener's acceptor to give up one of its connections for a new client; true if one left the table.
+  private shed(l: TcpListener, now: i64): bool {
+    const c = l.acceptor.makeRoom(now);
+    if (!c) return false;
+    const used = this.used;
+    c.abort(now); // its RST goes out with the next flush
+    this.unplace(c); // out of the table and the budget now; `poll` drops it from `connections`
+    if (this.used == used) return false; // (not one of ours)
+    l.shed++;
+    return true;
+  }
+
   // Whether an ACK to a listener with no connection returns a valid cookie (counted if not).
   private cookieValid(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): bool {
     if (!l.syncookies || l.cookiesSent == 0) return false;
@@ -415,7 +429,8 @@ export class TcpEndpoint extends TcpEmitter {
   // Rebuilds the connection of a valid cookie ACK; null if it cannot be made. A client that returned
   // a valid cookie is real: it takes the place of the oldest half-open connection if it must.
   private fromCookie(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): TcpConnection | null {
-    while (!this.admits(l.config, now)) if (!this.evict(l, now)) return this.refuse();
+    while (!this.admits(l.config, now, l.stateBytes))
+      if (!this.evict(l, now) && !this.shed(l, now)) return this.refuse();
     const cookie = seg.ackNumber - 1;
     const irs = seg.seqNumber - 1;
     const mi = (cookie >> 24) & 7;
@@ -441,6 +456,7 @@ export class TcpEndpoint extends TcpEmitter {
       return;
     }
     conn.handler = handler;
+    conn.stateBytes = l!.stateBytes;
     handler.connected(conn, now);
     if (conn.readable() > 0 || conn.finReceived) handler.readable(conn, now);
   }

@@ -11,6 +11,16 @@ export abstract class TcpAcceptor {
    * to refuse it (it is reset). Called at the final ACK of the handshake, not at the SYN.
    */
   abstract accept(remoteAddr: u32, remotePort: u32, now: i64): TcpHandler | null;
+
+  /**
+   * The endpoint's table or memory budget is full, no connection in TIME-WAIT or half-open could
+   * make room, and a client has returned a valid SYN cookie: give up one of your connections for
+   * it (the endpoint resets it and forgets it at once) and return it, or null to keep them all (the
+   * new client is refused for now, and tries again). By default, null.
+   */
+  makeRoom(now: i64): TcpConnection | null {
+    return null;
+  }
 }
 
 /** A local port accepting connections. */
@@ -27,8 +37,16 @@ export class TcpListener {
   cookiesRejected: u64 = 0;
   /** Half-open connections evicted to make room (`syncookies` false). */
   evicted: u64 = 0;
+  /** Connections the acceptor gave up (`makeRoom`) for a new client when the table or budget was full. */
+  shed: u64 = 0;
   /** Completed handshakes the acceptor refused (reset). */
   refused: u64 = 0;
+  /**
+   * Bytes the acceptor keeps for each connection it takes (an HTTP server's buffers and parser),
+   * counted with the connection against the endpoint's memory budget from its acceptance until it
+   * reaches TIME-WAIT or CLOSED, and reserved when a SYN is admitted.
+   */
+  stateBytes: u64 = 0;
   /** The half-open connections, oldest first. */
   readonly halfOpen: Array<TcpConnection> = new Array<TcpConnection>();
 

@@ -57,6 +57,8 @@ export abstract class TcpOutput {
   woken: bool = false;
   /** The endpoint's mark: the bytes its memory budget counts for this connection (`TcpConfig.memory`). */
   charged: u64 = 0;
+  /** Bytes of the application's own state for this connection, counted with it against the budget while it is open (its listener's `stateBytes`). */
+  stateBytes: u64 = 0;
   /** The endpoint's queue of connections in TIME-WAIT (tcp/time-wait.ts): the next one to enter it. */
   nextTimeWait: TcpConnection | null = null;
   /** The endpoint's queue of connections in TIME-WAIT: the one that entered it before. */
