@@ -69,6 +69,8 @@ export class MemoryWire {
   lost: i32 = 0;
   reordered: i32 = 0;
   duplicated: i32 = 0;
+  /** Frames that arrived ahead of a frame sent earlier to the same interface: reordering that happened. */
+  overtook: i32 = 0;
   /** The impairment model, or null for a perfect wire. */
   impairment: Impairment | null = null;
   /** The simulated time frames are sent at. */
@@ -116,7 +118,9 @@ export class MemoryWire {
     f.push(copy);
     t.push(to);
     d.push(due);
+    let overtakes = false;
     for (let i = d.length - 1; i > 0 && d[i - 1] > due; i--) {
+      if (t[i - 1] == to) overtakes = true;
       f[i] = f[i - 1];
       t[i] = t[i - 1];
       d[i] = d[i - 1];
@@ -124,6 +128,7 @@ export class MemoryWire {
       t[i - 1] = to;
       d[i - 1] = due;
     }
+    if (overtakes) this.overtook++;
   }
 
   /** Delivers frames due by `now` (all of them on a perfect wire) until none are (at most 10,000); returns how many. */

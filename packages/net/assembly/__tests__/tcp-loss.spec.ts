@@ -97,6 +97,8 @@ class Outcome {
   time: i64 = 0;
   frames: i32 = 0;
   lost: i32 = 0;
+  duplicated: i32 = 0;
+  overtook: i32 = 0;
   timeouts: u64 = 0;
 }
 
@@ -151,6 +153,8 @@ function run(imp: Impairment, seed: u32, what: string): Outcome {
   o.time = now;
   o.frames = pair.wire.carried;
   o.lost = pair.wire.lost;
+  o.duplicated = pair.wire.duplicated;
+  o.overtook = pair.wire.overtook;
   o.timeouts = timeouts;
   return o;
 }
@@ -198,7 +202,8 @@ test("reordering: 10% of frames held back 3 ms (behind a dozen others), three se
     imp.reorder = 0.1;
     imp.jitter = 200_000;
     const what = "reorder, seed " + seed.toString();
-    run(imp, seed, what);
+    const o = run(imp, seed, what);
+    expect<bool>(o.overtook > 0, true, what + ": frames arrived out of order");
   }
 });
 
@@ -206,7 +211,9 @@ test("duplication: 10% of frames arrive twice, three seeds", () => {
   for (let seed: u32 = 1; seed <= 3; seed++) {
     const imp = impairment(seed, 0);
     imp.duplicate = 0.1;
-    run(imp, seed, "duplicate, seed " + seed.toString());
+    const what = "duplicate, seed " + seed.toString();
+    const o = run(imp, seed, what);
+    expect<bool>(o.duplicated > 0, true, what + ": frames arrived twice");
   }
 });
 
@@ -216,7 +223,9 @@ test("everything at once: 5% loss, 5% reordering, 5% duplication, jitter, three 
     imp.reorder = 0.05;
     imp.duplicate = 0.05;
     imp.jitter = 500_000;
-    run(imp, seed, "mixed, seed " + seed.toString());
+    const what = "mixed, seed " + seed.toString();
+    const o = run(imp, seed, what);
+    expect<bool>(o.lost > 0 && o.duplicated > 0 && o.overtook > 0, true, what + ": lost, duplicated and reordered");
   }
 });
 
