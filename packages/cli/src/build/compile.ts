@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { App } from "./app.js";
 import { ASSETS_MODULE, assetsModule } from "./assets.js";
 import { mergeDataSegments } from "./data.js";
+import { zeroFills } from "./fills.js";
 import { findDeviceUses, type DeviceUse } from "./manifest.js";
 import { foldStart } from "./start.js";
 
@@ -135,7 +136,8 @@ export async function compile(app: App, opts: CompileOptions): Promise<Compiled>
  * binaryen over asc's output: top-level code moves into `_start` (see
  * start.ts); then, unless debugging, one more optimisation to a fixed point
  * (asc optimises as it goes, and a last whole-module pass still finds a few
- * percent), and data segments a few bytes apart are merged (data.ts).
+ * percent); runs of zero stores become fills (fills.ts) and data segments
+ * a few bytes apart are merged (data.ts).
  * Function names are kept for the sidecar.
  */
 async function postprocess(wasm: Uint8Array, opts: CompileOptions): Promise<Uint8Array> {
@@ -170,7 +172,21 @@ async function postprocess(wasm: Uint8Array, opts: CompileOptions): Promise<Uint
       best = out;
     }
     if (!module.validate()) throw new Error("binaryen produced an invalid module (a bug: build with --debug to go on)");
-    return validMerge(binaryen, best!, module.getFeatures());
+    const features = module.getFeatures();
+    return validMerge(binaryen, withFills(binaryen, best!, features), features);
+  } finally {
+    module.dispose();
+  }
+}
+
+// `wasm` with its runs of zero stores as fills (fills.ts), if binaryen finds the result valid and it is smaller.
+function withFills(binaryen: typeof import("binaryen").default, wasm: Uint8Array, features: number): Uint8Array {
+  const module = binaryen.readBinary(wasm);
+  try {
+    module.setFeatures(features);
+    if (zeroFills(binaryen, module) == 0 || !module.validate()) return wasm;
+    const out = module.emitBinary();
+    return out.length < wasm.length ? out : wasm;
   } finally {
     module.dispose();
   }
