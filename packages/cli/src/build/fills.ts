@@ -19,8 +19,6 @@ type Binaryen = typeof binaryenType;
 type Module = InstanceType<Binaryen["Module"]>;
 // binaryen.js has these helpers at the top level; its typings put them elsewhere.
 type Helpers = {
-  If: { getIfTrue(e: number): number; getIfFalse(e: number): number };
-  Loop: { getBody(e: number): number };
   Block: { getChildren(e: number): number[]; setChildren(e: number, children: number[]): void };
 };
 
@@ -43,7 +41,7 @@ function lebLength(n: number): number {
 
 /** Rewrites `module` in place; returns how many stores were replaced. */
 export function zeroFills(binaryen: Binaryen, module: Module): number {
-  const { If, Loop, Block } = binaryen as unknown as Helpers;
+  const { Block } = binaryen as unknown as Helpers;
   let replaced = 0;
 
   const zeroStore = (expr: number): ZeroStore | null => {
@@ -85,14 +83,32 @@ export function zeroFills(binaryen: Binaryen, module: Module): number {
     return out;
   };
 
+  // The fields of an expression's info that hold its children, by expression id (what asc's code has).
+  const childFields = new Map<number, string[]>([
+    [binaryen.IfId, ["condition", "ifTrue", "ifFalse"]],
+    [binaryen.LoopId, ["body"]],
+    [binaryen.LocalSetId, ["value"]],
+    [binaryen.GlobalSetId, ["value"]],
+    [binaryen.DropId, ["value"]],
+    [binaryen.ReturnId, ["value"]],
+    [binaryen.BreakId, ["condition", "value"]],
+    [binaryen.SwitchId, ["condition", "value"]],
+    [binaryen.CallId, ["operands"]],
+    [binaryen.CallIndirectId, ["target", "operands"]],
+    [binaryen.SelectId, ["ifTrue", "ifFalse", "condition"]],
+    [binaryen.StoreId, ["ptr", "value"]],
+    [binaryen.LoadId, ["ptr"]],
+    [binaryen.UnaryId, ["value"]],
+    [binaryen.BinaryId, ["left", "right"]],
+    [binaryen.MemoryFillId, ["dest", "value", "size"]],
+    [binaryen.MemoryCopyId, ["dest", "source", "size"]],
+    [binaryen.MemoryGrowId, ["delta"]],
+  ]);
+
   const walk = (expr: number): void => {
     if (!expr) return;
     const id = binaryen.getExpressionId(expr);
-    if (id === binaryen.IfId) {
-      walk(If.getIfTrue(expr));
-      walk(If.getIfFalse(expr));
-    } else if (id === binaryen.LoopId) walk(Loop.getBody(expr));
-    else if (id === binaryen.BlockId) {
+    if (id === binaryen.BlockId) {
       const children = Block.getChildren(expr);
       const next: number[] = [];
       let changed = false;
@@ -118,6 +134,15 @@ export function zeroFills(binaryen: Binaryen, module: Module): number {
         i = j;
       }
       if (changed) Block.setChildren(expr, next);
+      return;
+    }
+    const fields = childFields.get(id);
+    if (!fields) return;
+    const info = binaryen.getExpressionInfo(expr) as unknown as Record<string, number | number[]>;
+    for (const f of fields) {
+      const child = info[f];
+      if (Array.isArray(child)) child.forEach(walk);
+      else walk(child);
     }
   };
 
