@@ -229,6 +229,7 @@ export class RequestHead {
     let i = start;
     while (i < end && isTchar(load<u8>(p + i))) i++;
     if (i == start || i == end || load<u8>(p + i) != SP) return 400;
+    if (i - start > maxUri) return 400; // a method longer than the URI limit, as the parser judges a partial line
     this.methodStart = start;
     this.methodLen = i - start;
     this.method = this.recognise();

@@ -87,6 +87,22 @@ test("applies configured limits", () => {
   expect(drive(small, "PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nabcde"), "error 413;");
 });
 
+test("a method longer than the URI limit is 400 however the line is split (found by fuzz/http-request)", () => {
+  const limits = new Limits();
+  limits.maxUri = 16;
+  const small = new Parser(limits);
+  const long = "Trhn$sahhhhhhhrET / HTTP/1.0\n\n"; // a 17-byte method token
+  expect(drive(small, long), "error 400;", "whole");
+  small.reset();
+  expect(drive(small, long, 1), "error 400;", "a byte at a time");
+  small.reset();
+  expect(
+    drive(small, "Trhn$sahhhhhhhrE / HTTP/1.0\n\n", 1),
+    "head Trhn$sahhhhhhhrE /;done  close;",
+    "16 bytes are allowed",
+  );
+});
+
 test("rejects malformed request lines (400) and other versions (505)", () => {
   expect(events("GET  / HTTP/1.1\r\nHost: h\r\n\r\n"), "error 400;");
   expect(events("GET / HTTP/1.1 \r\nHost: h\r\n\r\n"), "error 400;");
