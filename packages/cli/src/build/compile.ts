@@ -136,7 +136,7 @@ export async function compile(app: App, opts: CompileOptions): Promise<Compiled>
  * binaryen over asc's output: top-level code moves into `_start` (see
  * start.ts); then, unless debugging, one more optimisation to a fixed point
  * (asc optimises as it goes, and a last whole-module pass still finds a few
- * percent); runs of zero stores become fills (fills.ts) and data segments
+ * percent); for size, runs of zero stores become fills (fills.ts); data segments
  * a few bytes apart are merged (data.ts).
  * Function names are kept for the sidecar.
  */
@@ -173,7 +173,9 @@ async function postprocess(wasm: Uint8Array, opts: CompileOptions): Promise<Uint
     }
     if (!module.validate()) throw new Error("binaryen produced an invalid module (a bug: build with --debug to go on)");
     const features = module.getFeatures();
-    return validMerge(binaryen, withFills(binaryen, best!, features), features);
+    // (Fills only for size: a fill of a few bytes on a hot path is a call to memset in a native image.)
+    const code = opts.opt === "size" ? withFills(binaryen, best!, features) : best!;
+    return validMerge(binaryen, code, features);
   } finally {
     module.dispose();
   }
