@@ -181,8 +181,8 @@ export function _start(): void {
     line.bytes(PORT, 11).int(port).bytes(TAKEN, 9).nl();
     return;
   }
-  // A burst of connections waits in the backlog rather than being answered with SYN cookies.
-  server!.listener!.backlog = limits.maxConnections;
+  // Up to 256 handshakes wait half-open; beyond that (a burst, or a SYN flood) SYN cookies answer.
+  server!.listener!.backlog = 256;
   line.bytes(SERVING, 14).int(Assets.count).bytes(ON_PORT, 15).int(port).nl();
   run();
 }
