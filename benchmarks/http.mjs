@@ -10,9 +10,9 @@
 //
 //   sudo node benchmarks/http.mjs [--seconds N] [--connections N] [--rounds N] [--path /index.html]
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { median } from "./lib/stats.mjs";
+import { nginxServer } from "./lib/nginx.mjs";
 import { barChart } from "./lib/svg.mjs";
 import { buildExample, requireRoot, root, Testbed } from "./lib/testbed.mjs";
 
@@ -54,37 +54,8 @@ bed.startTessera(image, { tender: ["--mem", "128"] });
 const spt = bed.addTap("thttp2", "10.94.0");
 bed.startTessera(native, { tender: ["--mem", "128"], tap: "thttp2", address: spt });
 bed.startPeer("http-static-server.cjs", `${root}examples/http/site`);
-// nginx in the peer namespace on port 8080: one worker, the same files, logs
-// off, files' descriptors cached. Without a master process, so that the test
-// bed's kill at exit ends it (a killed master leaves its worker running).
-const nginxDir = mkdtempSync(`${tmpdir()}/tessera-nginx-`);
-writeFileSync(
-  `${nginxDir}/nginx.conf`,
-  `worker_processes 1;
-master_process off;
-daemon off;
-pid ${nginxDir}/nginx.pid;
-error_log ${nginxDir}/error.log;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  # Tuned for small files: with sendfile and tcp_nopush on, nginx served this
-  # site at a quarter of the rate (22k against 88k requests/s here).
-  sendfile off;
-  open_file_cache max=100;
-  keepalive_requests 1000000;
-  client_body_temp_path ${nginxDir};
-  proxy_temp_path ${nginxDir};
-  fastcgi_temp_path ${nginxDir};
-  uwsgi_temp_path ${nginxDir};
-  scgi_temp_path ${nginxDir};
-  server { listen 8080; root ${root}examples/http/site; }
-}
-`,
-);
-const nginxBin = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
-bed.spawnIn(bed.peer, [nginxBin, "-c", `${nginxDir}/nginx.conf`, "-p", nginxDir]);
+// nginx in the peer namespace on port 8080 (lib/nginx.mjs), serving a keep-alive connection for the whole run.
+bed.spawnIn(bed.peer, nginxServer("8080", ["keepalive_requests 1000000"]).args);
 const targets = {
   tessera: bed.tessera,
   "tessera-spt": spt,

@@ -17,8 +17,8 @@
 //
 //   sudo node benchmarks/overload.mjs [--requests N] [--slow-seconds N]
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { nginxServer } from "./lib/nginx.mjs";
 import { buildExample, requireRoot, root, sh } from "./lib/testbed.mjs";
 
 const arg = (name, fallback) => {
@@ -92,36 +92,13 @@ inNs(peer, "ip", "addr", "add", "10.95.0.4/16", "dev", "vpeer");
 inNs(peer, "ip", "link", "set", "vpeer", "up");
 inNs(peer, "ip", "route", "add", "default", "via", "10.95.0.1");
 
-const nginxDir = mkdtempSync(`${tmpdir()}/tessera-nginx-`);
-writeFileSync(
-  `${nginxDir}/nginx.conf`,
-  `worker_processes 1;
-master_process off;
-daemon off;
-pid ${nginxDir}/nginx.pid;
-error_log ${nginxDir}/error.log;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  sendfile off;
-  open_file_cache max=100;
-  client_body_temp_path ${nginxDir};
-  proxy_temp_path ${nginxDir};
-  fastcgi_temp_path ${nginxDir};
-  uwsgi_temp_path ${nginxDir};
-  scgi_temp_path ${nginxDir};
-  server { listen 80 backlog=511; root ${root}examples/http/site; }
-}
-`,
-);
-const nginxBin = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
+const nginx = nginxServer("80 backlog=511");
 
 /** The servers: how to start each fresh, its address, and how to read its memory. */
 const servers = {
   "tessera-spt": { host: "10.95.0.3", start: () => start(ns, tessera(spt, "tov2", "10.95.0.3")) },
   "tessera (Node)": { host: "10.95.0.2", start: () => start(ns, tessera(wasm, "tov1", "10.95.0.2")) },
-  nginx: { host: "10.95.0.4", start: () => start(peer, [nginxBin, "-c", `${nginxDir}/nginx.conf`, "-p", nginxDir]) },
+  nginx: { host: "10.95.0.4", start: () => start(peer, nginx.args) },
 };
 
 function tessera(image, tap, address) {
@@ -131,7 +108,7 @@ function tessera(image, tap, address) {
 
 /** The resident memory (KiB) of the process serving: the tender (its guest child under spt), or nginx. */
 function rss(name) {
-  const pattern = name === "nginx" ? `${nginxDir}/nginx.conf` : name === "tessera-spt" ? `${spt}` : `${wasm}`;
+  const pattern = name === "nginx" ? nginx.conf : name === "tessera-spt" ? `${spt}` : `${wasm}`;
   const pids = spawnSync("pgrep", ["-f", pattern], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
   let kib = 0;
   for (const pid of pids) {
@@ -178,7 +155,7 @@ async function stop(c) {
   const exited = new Promise((r) => c.once("exit", r));
   c.kill("SIGKILL");
   spawnSync("pkill", ["-KILL", "-f", `${root}.bench/http.`]);
-  spawnSync("pkill", ["-KILL", "-f", `${nginxDir}/nginx.conf`]);
+  spawnSync("pkill", ["-KILL", "-f", nginx.conf]);
   await exited;
   await sleep(300);
 }
