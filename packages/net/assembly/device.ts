@@ -10,8 +10,10 @@ import {
   NET_INFO_MTU,
   NET_INFO_SIZE,
   OK,
+  panic,
 } from "@tessera/abi/assembly";
 import { fail } from "@tessera/runtime/assembly/abort";
+import { collect, collected, collectedLength, putString } from "@tessera/runtime/assembly/out";
 import { loadMac } from "./wire/bytes";
 
 /**
@@ -32,10 +34,22 @@ export class NetDevice {
 
   /** Acquires the net device `name`; panics if the host will not give it. */
   static open(name: string): NetDevice {
-    const bytes = String.UTF8.encode(name);
+    // A device name is ASCII (a manifest's are [a-z0-9_]): its bytes are its UTF-16 units, any other a byte no name has.
+    const n = name.length;
+    const bytes = new StaticArray<u8>(n);
+    for (let i = 0; i < n; i++) {
+      const c = name.charCodeAt(i);
+      unchecked((bytes[i] = c < 0x80 ? <u8>c : 0xff));
+    }
     const out = memory.data(4 + NET_INFO_SIZE);
-    const r = net_acquire(changetype<usize>(bytes), <u32>bytes.byteLength, out, out + 4);
-    if (r != OK) fail("net device " + name + ": the host refused it (is it in the manifest and given with --net?)");
+    if (net_acquire(changetype<usize>(bytes), n, out, out + 4) != OK) {
+      collect();
+      putString("net device ");
+      putString(name);
+      putString(": the host refused it (is it in the manifest and given with --net?)");
+      panic(collected(), collectedLength());
+      unreachable();
+    }
     return new NetDevice(load<u32>(out), loadMac(out + 4 + NET_INFO_MAC), load<u32>(out + 4 + NET_INFO_MTU));
   }
 

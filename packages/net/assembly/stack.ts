@@ -2,11 +2,11 @@
 // interface over it, a DHCP client when no address is given, and the event
 // loop that feeds frames and time to them.
 
-import { println } from "@tessera/console/assembly";
+import { line, println } from "@tessera/console/assembly";
 import { Loop, mainLoop, PrepareHandler, ReadyHandler } from "@tessera/runtime/assembly/loop";
 import { Timer } from "@tessera/runtime/assembly/heap";
 import { NetDevice } from "./device";
-import { formatIpv4 } from "./iface/config";
+import { putIpv4 } from "./iface/config";
 import { DhcpClient, DhcpListener } from "./iface/dhcp-client";
 import { Interface } from "./iface/interface";
 import { Link } from "./iface/link";
@@ -95,18 +95,16 @@ class LeaseLog extends DhcpListener {
 
   leased(client: DhcpClient, now: i64): void {
     const config = client.iface.config;
-    println(
-      "dhcp: " +
-        formatIpv4(config.cidr.addr) +
-        "/" +
-        config.cidr.prefixLen.toString() +
-        " gw " +
-        formatIpv4(config.gateway) +
-        " dns " +
-        formatIpv4(config.dns) +
-        " lease " +
-        (client.leaseTime == 0xffffffff ? "infinite" : client.leaseTime.toString() + "s"),
-    );
+    line.str("dhcp: ");
+    putIpv4(config.cidr.addr);
+    line.char(0x2f).uint(config.cidr.prefixLen).str(" gw ");
+    putIpv4(config.gateway);
+    line.str(" dns ");
+    putIpv4(config.dns);
+    line.str(" lease ");
+    if (client.leaseTime == 0xffffffff) line.str("infinite");
+    else line.uint(client.leaseTime).char(0x73);
+    line.nl();
     this.stack.notify(now);
   }
 

@@ -1,8 +1,17 @@
 // Static IPv4 configuration: addresses in dotted-quad text, a prefix, and the
 // `ip=10.0.0.2/24 gw=10.0.0.1 dns=10.0.0.1` command-line arguments.
 
+import { panic } from "@tessera/abi/assembly";
 import { Args } from "@tessera/runtime/assembly/args";
-import { fail } from "@tessera/runtime/assembly/abort";
+import {
+  collect,
+  collected,
+  collectedLength,
+  putByte,
+  putBytes,
+  putString,
+  putUint,
+} from "@tessera/runtime/assembly/out";
 
 /** An IPv4 address with a prefix length: `10.0.0.2/24`. */
 export class Ipv4Cidr {
@@ -90,6 +99,14 @@ export function formatIpv4(ip: u32): string {
   );
 }
 
+/** Writes `ip` in dotted-quad form to the console output (as `line` does: nothing allocated). */
+export function putIpv4(ip: u32): void {
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    putUint((ip >>> shift) & 255);
+    if (shift) putByte(0x2e);
+  }
+}
+
 /** An interface's IPv4 settings. */
 export class Ipv4Config {
   /** Our address and network; addr 0 while unconfigured. */
@@ -112,26 +129,52 @@ export class Ipv4Config {
   fromArgs(): bool {
     const ip = Args.find("ip");
     if (ip < 0) return false;
-    const text = arg("ip");
-    if (!text.includes("/") || !parseCidr(Args.valuePtr(ip), Args.valueLength(ip), this.cidr) || this.cidr.addr == 0)
-      fail("ip=" + text + ": give an IPv4 address and prefix, e.g. ip=10.0.0.2/24");
+    const p = Args.valuePtr(ip);
+    const n = Args.valueLength(ip);
+    let slash = false;
+    for (let i: u32 = 0; i < n; i++) if (load<u8>(p + i) == 0x2f) slash = true;
+    if (!slash || !parseCidr(p, n, this.cidr) || this.cidr.addr == 0) {
+      collect();
+      putString("ip=");
+      putBytes(p, n);
+      failWith(": give an IPv4 address and prefix, e.g. ip=10.0.0.2/24");
+    }
     this.gateway = Ipv4Config.address("gw");
     this.dns = Ipv4Config.address("dns");
-    if (this.gateway != 0 && !this.cidr.contains(this.gateway))
-      fail("gw=" + formatIpv4(this.gateway) + ": the gateway is not on the network of ip=" + text);
+    if (this.gateway != 0 && !this.cidr.contains(this.gateway)) {
+      collect();
+      putString("gw=");
+      putIpv4(this.gateway);
+      putString(": the gateway is not on the network of ip=");
+      putBytes(p, n);
+      failWith("");
+    }
     return true;
   }
 
   private static address(key: string): u32 {
     const i = Args.find(key);
     if (i < 0) return 0;
-    const a = parseIpv4(Args.valuePtr(i), Args.valueLength(i));
-    if (a <= 0) fail(key + "=" + arg(key) + ": give an IPv4 address, e.g. " + key + "=10.0.0.1");
+    const p = Args.valuePtr(i);
+    const n = Args.valueLength(i);
+    const a = parseIpv4(p, n);
+    if (a <= 0) {
+      collect();
+      putString(key);
+      putByte(0x3d);
+      putBytes(p, n);
+      putString(": give an IPv4 address, e.g. ");
+      putString(key);
+      failWith("=10.0.0.1");
+    }
     return <u32>a;
   }
 }
 
-// The value of `key=` on the command line, "" if absent (never null, having a fallback: no checked `!`).
-function arg(key: string): string {
-  return changetype<string>(Args.get(key, ""));
+// Ends the panic message collected since `collect()` with `last` and stops the image with it (the message is
+// written in parts, straight into the output buffer: no strings joined).
+function failWith(last: string): void {
+  putString(last);
+  panic(collected(), collectedLength());
+  unreachable();
 }
