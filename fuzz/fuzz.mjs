@@ -71,12 +71,14 @@ export function statsOf(output) {
  * Runs `target` for `seconds` over its corpus (not the regressions: those crash until fixed): libFuzzer with one job, crashes
  * kept in its crashes directory. Resolves with the numbers and the output; `onLine` sees the output as it comes.
  */
-export function runTarget(target, seconds, onLine = () => {}) {
+export function runTarget(target, seconds, onLine = () => {}, { seed = 0, runs = 0 } = {}) {
   const d = targetDirs(target.name);
   mkdirSync(d.work, { recursive: true });
   mkdirSync(d.crashes, { recursive: true });
   const args = [
     `-max_total_time=${seconds}`,
+    ...(seed ? [`-seed=${seed}`] : []), // a fixed seed (and `runs`): the same mutations on every machine
+    ...(runs ? [`-runs=${runs}`] : []),
     `-max_len=${target.maxLen}`,
     "-timeout=20",
     "-rss_limit_mb=2048",
