@@ -101,14 +101,22 @@ describe.each(suiteTargets())("on %s", (target: Target, missing: Missing) => {
           CLIENT,
           "storm",
           "10.93.0.2",
-          slow ? "4000" : "1500",
+          "60000", // at most: the test kills the client once it has killed kv
           slow ? "2" : "6",
           `r${round}`,
         ]);
         let keys = "";
-        client.stdout!.on("data", (d) => (keys += d));
+        let firstAck: () => void = () => {};
+        const acking = new Promise<void>((r) => (firstAck = r));
+        client.stdout!.on("data", (d) => {
+          keys += d;
+          if (keys.includes("\n")) firstAck();
+        });
         const done = new Promise((r) => client.once("exit", r));
-        await new Promise((r) => setTimeout(r, (slow ? 1500 : 700) + round * 300));
+        // Kill in the middle of the storm: once a PUT is acknowledged (a
+        // loaded machine may take seconds to start the client), then a while.
+        await Promise.race([acking, done, new Promise((r) => setTimeout(r, 60_000))]);
+        await new Promise((r) => setTimeout(r, (slow ? 800 : 300) + round * 300));
         await stopTender();
         client.kill("SIGTERM"); // its requests in flight would wait for their timeout
         await done;
