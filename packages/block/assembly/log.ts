@@ -4,7 +4,7 @@ import { Batch } from "./batch";
 import { Disk } from "./disk";
 import { emitEntry, ENTRY_PUT, FRAME_HEADER_SIZE, entrySize, sealFrame } from "./format/frame";
 import { Layout } from "./format/layout";
-import { RegionHeader } from "./format/region-header";
+import { LAST_GENERATION, RegionHeader } from "./format/region-header";
 import { Table } from "./table";
 
 /** A compaction packs entries into frames of up to this many bytes of entries (a larger entry gets a frame of its own). */
@@ -122,6 +122,11 @@ export class Log {
   append(batch: Batch): bool {
     this.add(batch);
     return this.writeGroup();
+  }
+
+  /** False once the store is at `LAST_GENERATION`: a compaction's header would be one no mount accepts. */
+  get canCompact(): bool {
+    return this.nextGeneration <= LAST_GENERATION;
   }
 
   /** The bytes of log a compaction of `table` writes. */

@@ -246,7 +246,7 @@ export class Store {
     const logBytes = log.layout.logBytes;
     const limit = this.table.liveBytes > liveBefore ? logBytes - logBytes / FULL_HEADROOM : logBytes;
     const fits = log.frameBytes(log.groupBytes + batch.entryBytes) <= log.free;
-    const compacted = !fits || this.damaged ? log.compactedBytes(this.table) : 0;
+    const compacted = !fits || this.damaged ? this.compactionBytes() : 0;
     if (fits && (!this.damaged || compacted > limit)) {
       log.add(batch);
       for (let i = 0; i < undo.length; i++) this.staged.push(undo[i]);
@@ -327,7 +327,7 @@ export class Store {
    */
   compact(): StoreError {
     if (this.stopped) return StoreError.Stopped;
-    if (this.log.compactedBytes(this.table) > this.log.layout.logBytes) return StoreError.Full;
+    if (this.compactionBytes() > this.log.layout.logBytes) return StoreError.Full;
     if (this.log.compact(this.table)) {
       this.damaged = false;
       this.compacted();
@@ -335,6 +335,12 @@ export class Store {
     }
     this.stop();
     return StoreError.Io;
+  }
+
+  // The bytes a compaction of the table would write; more than any log holds
+  // if the store can make no more compactions (it is Full then).
+  private compactionBytes(): u64 {
+    return this.log.canCompact ? this.log.compactedBytes(this.table) : u64.MAX_VALUE;
   }
 
   // Applies the batch to the table (copies of its bytes); returns how to take it back.

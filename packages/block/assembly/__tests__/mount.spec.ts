@@ -2,7 +2,7 @@
 // metadata, a small device, a failing device), each with a message that says what is wrong.
 
 import { StoreError } from "@tessera/block/assembly/errors";
-import { RegionHeader } from "@tessera/block/assembly/format/region-header";
+import { LAST_GENERATION, RegionHeader } from "@tessera/block/assembly/format/region-header";
 import { Superblock } from "@tessera/block/assembly/format/superblock";
 import { Store } from "@tessera/block/assembly/store";
 import { SimDisk } from "@tessera/block/assembly/testing/sim-disk";
@@ -174,6 +174,46 @@ test("a region header claiming the last generation (2^64 - 1) is ignored: compac
   expect(again.getString("after"), "durable");
   expect(again.getString("later"), "too");
   expect(again.count, 12);
+});
+
+test("a header claiming a generation above LAST_GENERATION (2^64 - 2 here) is ignored too", () => {
+  // kv-mount's remount-loses-keys: with 2^64 - 2 taken as the newest, the compaction after damage wrote
+  // 2^64 - 1, which the mount after ignored, and the put went with it.
+  const disk = made();
+  const a = RegionHeader.parse(disk.durable.dataStart + 2 * 512, 0, 0x5a17)!;
+  a.generation = u64.MAX_VALUE - 1;
+  a.emit(disk.durable.dataStart + 3 * 512);
+  const damaged = disk.reboot(1);
+  const store = Store.mount(damaged).store!;
+  expect(store.generation, 1);
+  expect(store.putString("after", "durable"), StoreError.None);
+  expect(store.compact(), StoreError.None);
+  const again = Store.mount(damaged.reboot(2)).store!;
+  expect(again.getString("after"), "durable");
+  expect(again.count, 11);
+});
+
+test("a store at LAST_GENERATION makes no compaction: writes that need one are Full, and nothing is lost", () => {
+  const disk = made();
+  const a = RegionHeader.parse(disk.durable.dataStart + 2 * 512, 0, 0x5a17)!;
+  a.generation = LAST_GENERATION;
+  a.emit(disk.durable.dataStart + 2 * 512);
+  a.emit(disk.durable.dataStart + 3 * 512);
+  const last = disk.reboot(1);
+  const m = Store.mount(last);
+  expect(m.error, StoreError.None, m.message);
+  const store = m.store!;
+  expect(store.generation, LAST_GENERATION);
+  const before = store.count; // 0: the new header's checksum seeds another chain than the old frames'
+  expect(store.compact(), StoreError.Full);
+  let puts = 0;
+  let e = StoreError.None;
+  for (; puts < 10000 && e == StoreError.None; puts++) e = store.putString("n" + puts.toString(), "v");
+  expect(e, StoreError.Full); // the log filled, and it cannot compact
+  const again = Store.mount(last.reboot(2)).store!;
+  expect(again.count, before + puts - 1);
+  expect(again.getString("n0"), "v");
+  expect(again.generation, LAST_GENERATION);
 });
 
 export function _start(): void {

@@ -22,6 +22,13 @@ import { crc32c } from "../crc32c";
 export const REGION_MAGIC: u32 = 0x48525354;
 /** The bytes of a region header at the start of its block. */
 export const REGION_HEADER_SIZE: u32 = 64;
+/**
+ * The highest generation a header may claim: 2^48 compactions, 8,900 years at
+ * one a millisecond. A header above it is damage (or made to look valid), not
+ * a store's; a store at it makes no more compactions (see `Log.canCompact`),
+ * so no compaction ever writes a header that a mount would ignore.
+ */
+export const LAST_GENERATION: u64 = 1 << 48;
 
 /** A region header's fields. */
 export class RegionHeader {
@@ -66,7 +73,7 @@ export class RegionHeader {
   /**
    * The header at `ptr` if it is one: magic, checksum, the region and salt it
    * must have (a copy of another store's or another region's is not), and a
-   * generation a store can reach (not 0, not the last u64); else null.
+   * generation a store can reach (1 to `LAST_GENERATION`); else null.
    */
   static parse(ptr: usize, region: u32, salt: u32): RegionHeader | null {
     if (!RegionHeader.sealed(ptr)) return null;
@@ -77,9 +84,8 @@ export class RegionHeader {
       load<u32>(ptr, 28),
       load<u64>(ptr, 32),
     );
-    // Generations count compactions from 1: neither 0 nor the last u64 (after which the next compaction's
-    // would wrap to 0, which no mount accepts) is one a store reaches.
-    if (h.region != region || h.salt != salt || h.generation == 0 || h.generation == u64.MAX_VALUE) return null;
+    // Generations count compactions from 1, up to LAST_GENERATION.
+    if (h.region != region || h.salt != salt || h.generation == 0 || h.generation > LAST_GENERATION) return null;
     return h;
   }
 }
