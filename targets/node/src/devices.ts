@@ -3,7 +3,7 @@ import { MAX_HANDLE } from "@tessera/abi";
 import type { Device, Manifest } from "@tessera/image";
 import { TenderError } from "./errors.js";
 import type { Disk } from "./block/disk.js";
-import type { NetDevice } from "./net/backend.js";
+import type { NetDevice } from "./net/device.js";
 
 const HINT = { net: "tap:IFNAME (or switch:SWITCH, or user)", block: "FILE" } as const;
 

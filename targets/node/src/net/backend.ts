@@ -4,36 +4,10 @@ import { TenderError } from "../errors.js";
 import { DEVICE_SLOTS, FrameRing } from "./frame-ring.js";
 import { loadNative } from "./native.js";
 import { openSwitchPort } from "./switch-port.js";
+import { MTU, randomMac, type NetDevice } from "./device.js";
 import { openUser } from "./user.js";
 
-/** The MTU every net device reports: the largest IP packet, without the Ethernet header. */
-export const MTU = 1500;
-
-/** An opened net device. */
-export interface NetDevice {
-  /** Manifest name. */
-  readonly name: string;
-  /** The backend as given, e.g. `tap:tap0` or `switch:lan`. */
-  readonly spec: string;
-  /** File descriptor that reads and writes whole frames (-1 for `user`, which has `write` instead). */
-  readonly fd: number;
-  /** The guest's MAC address (6 bytes). */
-  readonly mac: Uint8Array;
-  readonly mtu: number;
-  /** Received frames waiting for the guest. */
-  readonly ring: FrameRing;
-  /** Sends one frame from the guest, for a backend without an fd; returns an ABI result. */
-  readonly write?: (frame: Uint8Array) => number;
-}
-
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
-
-/** A random locally administered unicast MAC address (02:xx:xx:xx:xx:xx). */
-export function randomMac(): Uint8Array {
-  const mac = crypto.getRandomValues(new Uint8Array(6));
-  mac[0] = (mac[0] & 0xfc) | 0x02;
-  return mac;
-}
 
 /** Opens the backend `spec` for net device `name`; throws a one-line TenderError if it cannot. */
 export function openNet(name: string, spec: string): NetDevice {

@@ -1,6 +1,6 @@
 // The net worker's lifetime: started once for all net devices, stopped when the guest ends.
 import type { Worker } from "node:worker_threads";
-import type { NetDevice } from "./backend.js";
+import type { NetDevice } from "./device.js";
 import { nativePath } from "./native.js";
 import { NET_WORKER_SOURCE, STOP } from "./worker-source.js";
 

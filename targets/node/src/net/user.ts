@@ -16,7 +16,7 @@ import { RESULTS } from "@tessera/abi";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { TenderError } from "../errors.js";
-import { MTU, randomMac, type NetDevice } from "./backend.js";
+import { MTU, randomMac, type NetDevice } from "./device.js";
 import { FrameRing, type RingBuffers } from "./frame-ring.js";
 import { gatewayPath } from "./gateway-core.js";
 import { hostPortText, type Publish } from "./publish.js";
