@@ -17,6 +17,8 @@ export {
   makeNamesFile,
   customSection,
   leb128,
+  sleb128,
 } from "./write.js";
+export { Reader } from "./reader.js";
 export * from "./names.js";
 export * from "./native.js";

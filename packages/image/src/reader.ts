@@ -61,6 +61,17 @@ export class Reader {
     this.fail("bad LEB128 (too long)");
   }
 
+  /** A signed LEB128 integer of at most 32 bits (an `i32.const`). */
+  s32(): number {
+    let result = 0;
+    for (let i = 0; i < 5; i++) {
+      const b = this.u8();
+      result |= (b & 0x7f) << (7 * i);
+      if ((b & 0x80) === 0) return i < 4 && b & 0x40 ? result | (-1 << (7 * (i + 1))) : result;
+    }
+    return this.fail("bad LEB128 (too long)");
+  }
+
   /** A wasm name: a u32 length and UTF-8 bytes. */
   name(): string {
     const bytes = this.take(this.u32());

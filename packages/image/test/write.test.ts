@@ -6,7 +6,9 @@ import {
   makeNamesFile,
   parseImage,
   parseNames,
+  Reader,
   setMemoryMaximum,
+  sleb128,
   takeCustomSection,
 } from "../src/index.js";
 import { u32le, wat } from "./wat.js";
@@ -78,5 +80,19 @@ describe("takeCustomSection", () => {
     const { bytes, payload } = takeCustomSection(base, "note");
     expect(payload).toBeNull();
     expect(bytes).toBe(base);
+  });
+});
+
+describe("sleb128 and Reader.s32", () => {
+  it("round-trip the edges of i32, and refuse what is not one", () => {
+    for (const n of [0, 1, -1, 63, 64, -64, -65, 8191, -8192, 0x10000, 2 ** 31 - 1, -(2 ** 31)]) {
+      const bytes = Uint8Array.from(sleb128(n));
+      const r = new Reader(bytes);
+      expect(r.s32()).toBe(n);
+      expect(r.done).toBe(true);
+    }
+    expect(sleb128(64)).toEqual([0xc0, 0x00]); // 64 needs a second byte: its bit 6 would read as the sign
+    expect(() => sleb128(2 ** 31)).toThrow(RangeError);
+    expect(() => new Reader(Uint8Array.of(0x80, 0x80)).s32()).toThrow(ImageError);
   });
 });

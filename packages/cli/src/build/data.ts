@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { ImageError, leb128, Reader, sleb128 } from "@tessera/image";
 
 interface Segment {
   offset: number;
@@ -22,57 +23,20 @@ const SECTION_DATA_COUNT = 12;
 const I32_CONST = 0x41;
 const END = 0x0b;
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
-function sleb32(n: number): number[] {
-  const out: number[] = [];
-  n |= 0;
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
 // Bytes of a segment's encoding: flags 0, `i32.const offset end`, the length and the bytes.
 function encodedSize(offset: number, length: number): number {
-  return 1 + 1 + sleb32(offset).length + 1 + uleb(length).length + length;
+  return 1 + 1 + sleb128(offset | 0).length + 1 + leb128(length).length + length;
 }
 
 // Whether the custom section whose payload is wasm[start, end) is a `name` section with data segment names (9).
 function hasDataNames(wasm: Uint8Array, start: number, end: number): boolean {
-  let pos = start;
-  const read = (): number => {
-    let n = 0;
-    let shift = 0;
-    for (;;) {
-      const b = wasm[pos++];
-      n += (b & 0x7f) * 2 ** shift;
-      if (!(b & 0x80)) return n;
-      shift += 7;
-    }
-  };
-  const length = read();
-  if (String.fromCharCode(...wasm.subarray(pos, pos + length)) !== "name") return false;
-  pos += length;
-  while (pos < end) {
-    const id = wasm[pos++];
-    const size = read();
+  const r = new Reader(wasm, start, end, "custom section");
+  if (r.name() !== "name") return false;
+  while (!r.done) {
+    const id = r.u8();
+    const size = r.u32();
     if (id === 9) return true;
-    pos += size;
+    r.take(size);
   }
   return false;
 }
@@ -84,50 +48,39 @@ function hasDataNames(wasm: Uint8Array, start: number, end: number): boolean {
  * segments that overlap, a name section naming segments by index).
  */
 export function mergeDataSegments(wasm: Uint8Array): Uint8Array {
-  let pos = 8;
-  const read = (): number => {
-    let n = 0;
-    let shift = 0;
-    for (;;) {
-      const b = wasm[pos++];
-      n += (b & 0x7f) * 2 ** shift;
-      if (!(b & 0x80)) return n;
-      shift += 7;
-    }
-  };
+  try {
+    return merge(wasm);
+  } catch (e) {
+    if (e instanceof ImageError) return wasm; // not a module this understands: leave it as it is
+    throw e;
+  }
+}
+
+function merge(wasm: Uint8Array): Uint8Array {
+  const r = new Reader(wasm, 8);
   let data: { start: number; end: number } | null = null;
   let count: { start: number; end: number } | null = null;
-  while (pos < wasm.length) {
-    const start = pos;
-    const id = wasm[pos++];
-    const size = read();
-    const end = pos + size;
+  while (!r.done) {
+    const start = r.pos;
+    const id = r.u8();
+    const size = r.u32();
+    const end = r.pos + size;
     if (id === SECTION_DATA) data = { start, end };
     if (id === SECTION_DATA_COUNT) count = { start, end };
-    if (id === 0 && hasDataNames(wasm, pos, end)) return wasm; // names by segment index would go stale
-    pos = end;
+    if (id === 0 && hasDataNames(wasm, r.pos, end)) return wasm; // names by segment index would go stale
+    r.take(size);
   }
   if (!data || (count && count.start > data.start)) return wasm;
-  pos = data.start + 1;
-  read(); // the section's size
+  const d = new Reader(wasm, data.start + 1, data.end, "data section");
+  d.u32(); // the section's size
   const segments: Segment[] = [];
-  for (let n = read(); n > 0; n--) {
-    if (read() !== 0 || wasm[pos++] !== I32_CONST) return wasm; // only active segments of memory 0
-    let offset = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = wasm[pos++];
-      offset |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80 && shift < 35);
-    if (shift < 32 && b & 0x40) offset |= -1 << shift;
-    if (wasm[pos++] !== END) return wasm;
-    const length = read();
-    segments.push({ offset: offset >>> 0, bytes: wasm.subarray(pos, pos + length) });
-    pos += length;
+  for (let n = d.u32(); n > 0; n--) {
+    if (d.u32() !== 0 || d.u8() !== I32_CONST) return wasm; // only active segments of memory 0
+    const offset = d.s32();
+    if (d.u8() !== END) return wasm;
+    segments.push({ offset: offset >>> 0, bytes: d.take(d.u32()) });
   }
-  if (pos !== data.end) return wasm;
+  if (!d.done) return wasm;
   segments.sort((a, b) => a.offset - b.offset);
   const merged: Segment[] = [];
   for (const s of segments) {
@@ -151,16 +104,16 @@ export function mergeDataSegments(wasm: Uint8Array): Uint8Array {
     merged[merged.length - 1] = { offset: last.offset, bytes };
   }
   if (merged.length === segments.length) return wasm;
-  const body: ArrayLike<number>[] = [uleb(merged.length)];
-  for (const s of merged) body.push([0, I32_CONST, ...sleb32(s.offset), END, ...uleb(s.bytes.length)], s.bytes);
+  const body: ArrayLike<number>[] = [leb128(merged.length)];
+  for (const s of merged) body.push([0, I32_CONST, ...sleb128(s.offset | 0), END, ...leb128(s.bytes.length)], s.bytes);
   const size = body.reduce((n, p) => n + p.length, 0);
   const parts: ArrayLike<number>[] = [];
   if (count) {
-    const countPayload = uleb(merged.length);
-    parts.push(wasm.subarray(0, count.start), [SECTION_DATA_COUNT, ...uleb(countPayload.length), ...countPayload]);
+    const countPayload = leb128(merged.length);
+    parts.push(wasm.subarray(0, count.start), [SECTION_DATA_COUNT, ...leb128(countPayload.length), ...countPayload]);
     parts.push(wasm.subarray(count.end, data.start));
   } else parts.push(wasm.subarray(0, data.start));
-  parts.push([SECTION_DATA, ...uleb(size)], ...body, wasm.subarray(data.end));
+  parts.push([SECTION_DATA, ...leb128(size)], ...body, wasm.subarray(data.end));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
