@@ -42,7 +42,10 @@ void tender_open_devices(struct tender *t) {
         if (d->given == NULL) tender_fail(t, TENDER_EXIT_ERROR, "out of memory");
         snprintf(d->given, len, "--%s %s=%s", m->kind == TESSERA_DEVICE_NET ? "net" : "block", opt->name, opt->value);
         if (m->kind == TESSERA_DEVICE_NET) host_tap_open(t, d, opt->ifname);
-        else host_disk_open(t, d, opt->value);
+        else {
+            if (opt->create_size) host_disk_create(t, d, opt->value, opt->create_size);
+            host_disk_open(t, d, opt->value);
+        }
     }
     ds->console_armed = true;
 }

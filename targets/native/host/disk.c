@@ -1,11 +1,9 @@
-/* disk.c: a Tessera disk file for a block device: its label checked, a pid
- * lock taken (FILE.lock, like the Node tender's), and whole-block I/O with
- * pread, pwrite and fdatasync. */
+/* disk.c: a Tessera disk file for a block device: its label checked, its
+ * lock taken (lock.c), and whole-block I/O with pread, pwrite and fdatasync. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,72 +77,6 @@ static void read_label(struct tender *t, struct tender_device *d, int fd, uint64
     d->capacity = capacity;
 }
 
-/* The pid in lock file `lock`: >0, 0 if it holds no valid pid, -1 if it is gone. */
-static long lock_pid(const char *lock) {
-    int fd = open(lock, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    char buf[32];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
-    char *end;
-    errno = 0;
-    long pid = strtol(buf, &end, 10);
-    while (*end == '\n' || *end == ' ' || *end == '\r' || *end == '\t') end++;
-    if (errno != 0 || end == buf || *end != '\0' || pid <= 0 || pid > INT32_MAX) return 0;
-    return pid;
-}
-
-/* Whether process `pid` still holds what it had open: it exists and is not a
- * zombie (one killed whose parent has not reaped it yet has closed its files). */
-static bool holder_alive(pid_t pid) {
-    if (kill(pid, 0) != 0 && errno != EPERM) return false;
-    char path[32], stat[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return true; /* no /proc: trust kill() */
-    ssize_t n = read(fd, stat, sizeof stat - 1);
-    close(fd);
-    if (n <= 0) return true;
-    stat[n] = '\0';
-    const char *paren = strrchr(stat, ')'); /* "pid (comm) STATE ..."; comm may hold anything */
-    return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
-}
-
-/* Takes FILE.lock for this process, taking over one whose process is gone. */
-static void take_lock(struct tender *t, struct tender_device *d, const char *file) {
-    size_t n = strlen(file);
-    char *lock = malloc(n + sizeof ".lock");
-    if (lock == NULL) tender_fail(t, TENDER_EXIT_ERROR, "%s: out of memory", d->given);
-    memcpy(lock, file, n);
-    memcpy(lock + n, ".lock", sizeof ".lock");
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            char text[24];
-            int len = snprintf(text, sizeof text, "%ld\n", (long)getpid());
-            bool ok = host_write_all(fd, text, (size_t)len);
-            close(fd);
-            if (!ok) {
-                unlink(lock);
-                tender_fail(t, TENDER_EXIT_ERROR, "%s: cannot lock it: cannot write %s", d->given, lock);
-            }
-            d->lock_path = lock;
-            return;
-        }
-        if (errno != EEXIST) tender_fail(t, TENDER_EXIT_ERROR, "%s: cannot lock it: %s: %s", d->given, lock,
-                                         strerror(errno));
-        long pid = lock_pid(lock);
-        if (pid < 0) continue; /* removed meanwhile: try again */
-        if (pid > 0 && holder_alive((pid_t)pid))
-            tender_fail(t, TENDER_EXIT_ERROR, "%s: in use by another tender (pid %ld; its lock is %s)", d->given, pid,
-                        lock);
-        unlink(lock); /* stale: its process is gone */
-    }
-    tender_fail(t, TENDER_EXIT_ERROR, "%s: cannot lock it (%s keeps coming back)", d->given, lock);
-}
-
 void host_disk_open(struct tender *t, struct tender_device *d, const char *file) {
     int fd = open(file, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
@@ -162,7 +94,7 @@ void host_disk_open(struct tender *t, struct tender_device *d, const char *file)
     if (fstat(fd, &st) != 0) tender_fail(t, TENDER_EXIT_ERROR, "%s: %s", d->given, strerror(errno));
     if (!S_ISREG(st.st_mode)) tender_fail(t, TENDER_EXIT_ERROR, "%s: not a regular file; give a disk file", d->given);
     read_label(t, d, fd, (uint64_t)st.st_size);
-    take_lock(t, d, file);
+    host_disk_lock(t, d, file);
     d->fd = fd;
 }
 

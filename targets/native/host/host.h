@@ -26,8 +26,12 @@ _Bool host_valid_name(const char *name, size_t len);
 const struct tessera_note_device *host_manifest_find(const struct tender_image *img, const char *name, size_t len,
                                                      uint8_t kind);
 
-/* Disks (disk.c). */
+/* Disks (disk.c); their locks (lock.c); a missing disk file made at --block-create's size (disk_create.c). */
 void host_disk_open(struct tender *t, struct tender_device *d, const char *file);
+void host_disk_lock(struct tender *t, struct tender_device *d, const char *file);
+void host_disk_create(struct tender *t, struct tender_device *d, const char *file, uint64_t capacity);
+/* The guest memory --mem would give when it is not given: from the cgroup's memory limit (cgroup.c). */
+void host_size_memory(struct tender *t);
 int32_t host_disk_read(struct tender *t, struct tender_device *d, int64_t offset, uint8_t *buf, uint32_t len);
 int32_t host_disk_write(struct tender *t, struct tender_device *d, int64_t offset, const uint8_t *buf, uint32_t len);
 int32_t host_disk_flush(struct tender *t, struct tender_device *d);

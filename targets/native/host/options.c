@@ -1,5 +1,5 @@
 /* options.c: the tender's command line: [--mem MiB] [--net NAME=tap:IFNAME]...
- * [--block NAME=FILE]... IMAGE [-- CMDLINE...]. */
+ * [--block NAME=FILE]... [--block-create NAME=SIZE]... IMAGE [-- CMDLINE...]. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,23 +9,29 @@
 
 static void usage(const struct tender *t, FILE *to) {
     fprintf(to,
-            "usage: %s [--mem MiB] [--net NAME=tap:IFNAME]... [--block NAME=FILE]... IMAGE [-- CMDLINE...]\n"
+            "usage: %s [--mem MiB] [--net NAME=tap:IFNAME]... [--block NAME=FILE]...\n"
+            "       [--block-create NAME=SIZE]... IMAGE [-- CMDLINE...]\n"
             "\n"
             "Runs a native Tessera image (tessera build APP --target %s). Its exit status\n"
             "becomes this command's exit status; a panic or trap exits with 255.\n"
             "\n"
-            "  --mem MiB             guest memory in MiB, %u to %u (default %u)\n"
+            "  --mem MiB             guest memory in MiB, %u to %u (default %u; in a\n"
+            "                        container with a memory limit, the limit less\n"
+            "                        16 MiB for the tender, at most %u)\n"
             "  --net NAME=tap:IFNAME give the image its net device NAME: the Linux TAP\n"
             "                        device IFNAME (user-mode networking, switch: and\n"
             "                        --publish need the Node tender: run the .wasm)\n"
             "  --block NAME=FILE     give the image its block device NAME, backed by FILE\n"
             "                        (tessera disk create FILE SIZE)\n"
+            "  --block-create NAME=SIZE  if block device NAME's file is missing, create\n"
+            "                        it with SIZE bytes of blocks (e.g. 64M), as\n"
+            "                        tessera disk create does\n"
             "  --help                show this\n"
             "\n"
             "Words after -- form the image's command line (at most %u bytes).\n"
             "Every device in the image's manifest must be given.\n",
             t->prog, t->target == TESSERA_TARGET_HVT ? "hvt" : "spt", TESSERA_MEM_MIN_MIB, TESSERA_MEM_MAX_MIB,
-            TESSERA_MEM_DEFAULT_MIB, TESSERA_CMDLINE_MAX);
+            TESSERA_MEM_DEFAULT_MIB, TESSERA_MEM_MAX_MIB, TESSERA_CMDLINE_MAX);
 }
 
 bool host_valid_name(const char *name, size_t len) {
@@ -48,6 +54,7 @@ static void parse_mem(struct tender *t, const char *text) {
         tender_fail(t, TENDER_EXIT_USAGE, "--mem %s: give a whole number of MiB from %u to %u, e.g. --mem %u", text,
                     TESSERA_MEM_MIN_MIB, TESSERA_MEM_MAX_MIB, TESSERA_MEM_DEFAULT_MIB);
     t->options.mem_size = n << 20;
+    t->options.mem_given = true;
 }
 
 static void parse_device(struct tender *t, uint8_t kind, const char *arg) {
@@ -123,8 +130,63 @@ static const char *option_value(struct tender *t, int argc, char **argv, int *i,
     return argv[++*i];
 }
 
+/* --block-create NAME=SIZE, parsed; given to the --block of its name once all options are read. */
+struct create_option {
+    const char *arg;
+    size_t name_len;
+    uint64_t size;
+};
+
+/* SIZE is bytes, or a number with K, M, G or T (powers of 1024): a whole number of 4096-byte blocks up to 1 TiB, as
+ * tessera disk create takes it. */
+static void parse_create(struct tender *t, const char *arg, struct create_option *c) {
+    static const char units[] = "KMGT";
+    const char *eq = strchr(arg, '=');
+    const char *p = eq ? eq + 1 : "";
+    uint64_t n = 0;
+    bool ok = eq != NULL && *p >= '0' && *p <= '9';
+    for (; ok && *p >= '0' && *p <= '9'; p++) {
+        if (n > (UINT64_C(1) << 40)) ok = false;
+        else n = n * 10 + (uint64_t)(*p - '0');
+    }
+    if (ok && *p) {
+        const char *u = strchr(units, *p >= 'a' ? *p - ('a' - 'A') : *p);
+        if (u == NULL || *u == '\0' || p[1] != '\0') ok = false;
+        else if (n <= (UINT64_C(1) << 40)) n <<= 10 * (unsigned)(u - units + 1);
+    }
+    if (!ok || n < 4096 || n % 4096 != 0 || n > (UINT64_C(1) << 40))
+        tender_fail(t, TENDER_EXIT_USAGE,
+                    "--block-create %s: write it as NAME=SIZE, SIZE a whole number of 4096-byte blocks up to 1T, "
+                    "e.g. --block-create storage=64M",
+                    arg);
+    c->arg = arg;
+    c->name_len = (size_t)(eq - arg);
+    c->size = n;
+}
+
+/* Gives each --block-create's size to the --block of its name. */
+static void apply_creates(struct tender *t, const struct create_option *creates, size_t n) {
+    struct tender_options *o = &t->options;
+    for (size_t k = 0; k < n; k++) {
+        const struct create_option *c = &creates[k];
+        int shown = (int)(c->name_len > 64 ? 64 : c->name_len);
+        struct tender_device_option *d = NULL;
+        for (size_t i = 0; i < o->device_count && !d; i++)
+            if (o->devices[i].kind == TESSERA_DEVICE_BLOCK && strlen(o->devices[i].name) == c->name_len &&
+                memcmp(o->devices[i].name, c->arg, c->name_len) == 0)
+                d = &o->devices[i];
+        if (d == NULL)
+            tender_fail(t, TENDER_EXIT_USAGE, "--block-create %s: no --block %.*s=FILE names the file to create",
+                        c->arg, shown, c->arg);
+        if (d->create_size) tender_fail(t, TENDER_EXIT_USAGE, "--block-create %.*s: given twice", shown, c->arg);
+        d->create_size = c->size;
+    }
+}
+
 void tender_parse_options(struct tender *t, int argc, char **argv) {
     struct tender_options *o = &t->options;
+    struct create_option creates[TESSERA_MAX_DEVICES];
+    size_t ncreates = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *v;
@@ -140,6 +202,10 @@ void tender_parse_options(struct tender *t, int argc, char **argv) {
             parse_device(t, TESSERA_DEVICE_NET, v);
         } else if ((v = option_value(t, argc, argv, &i, "--block")) != NULL) {
             parse_device(t, TESSERA_DEVICE_BLOCK, v);
+        } else if ((v = option_value(t, argc, argv, &i, "--block-create")) != NULL) {
+            if (ncreates == TESSERA_MAX_DEVICES)
+                tender_fail(t, TENDER_EXIT_USAGE, "--block-create %s: at most %u in all", v, TESSERA_MAX_DEVICES);
+            parse_create(t, v, &creates[ncreates++]);
         } else if ((v = option_value(t, argc, argv, &i, "--publish")) != NULL) {
             tender_fail(t, TENDER_EXIT_USAGE,
                         "--publish %s: %s supports only tap:IFNAME networking; user-mode networking and --publish "
@@ -158,4 +224,6 @@ void tender_parse_options(struct tender *t, int argc, char **argv) {
     if (o->image == NULL)
         tender_fail(t, TENDER_EXIT_USAGE, "give the image to run: %s [options] IMAGE [-- CMDLINE...] (see %s --help)",
                     t->prog, t->prog);
+    apply_creates(t, creates, ncreates);
+    if (!o->mem_given) host_size_memory(t);
 }

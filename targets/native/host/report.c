@@ -16,7 +16,7 @@ void tender_init(struct tender *t, const char *prog, uint32_t target) {
     t->prog = prog;
     t->target = target;
     t->options.mem_size = (uint64_t)TESSERA_MEM_DEFAULT_MIB << 20;
-    for (size_t i = 0; i < TESSERA_MAX_DEVICES; i++) t->devices.devices[i].fd = -1;
+    for (size_t i = 0; i < TESSERA_MAX_DEVICES; i++) t->devices.devices[i].fd = t->devices.devices[i].lock_fd = -1;
     memset(t->devices.by_handle, -1, sizeof t->devices.by_handle);
     t->devices.release_locks = true;
 }

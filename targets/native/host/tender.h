@@ -50,11 +50,13 @@ struct tender_device_option {
     char name[TENDER_NAME_MAX + 1]; /* NUL-terminated */
     const char *value;              /* the text after '=' (argv memory) */
     char ifname[TENDER_IFNAME_MAX + 1]; /* net: the TAP interface */
+    uint64_t create_size;           /* block: --block-create NAME=SIZE, bytes of blocks; 0 if not given */
 };
 
 struct tender_options {
     const char *image;  /* the image file */
-    uint64_t mem_size;  /* guest memory in bytes (--mem MiB) */
+    uint64_t mem_size;  /* guest memory in bytes (--mem MiB, or from the cgroup's memory limit: cgroup.c) */
+    bool mem_given;     /* --mem was given */
     size_t device_count;
     struct tender_device_option devices[TESSERA_MAX_DEVICES];
     size_t cmdline_len; /* words after `--`, joined by single spaces, no NUL */
@@ -138,6 +140,7 @@ struct tender_device {
     uint64_t capacity;
     bool failed;       /* a write or flush failed: every later flush fails */
     char *lock_path;   /* FILE.lock (malloc), NULL if not locked */
+    int lock_fd;       /* FILE.lock open, with flock(LOCK_EX) held until the process ends; -1 if none */
 };
 
 struct tender_devices {
@@ -165,8 +168,9 @@ struct tender {
 
 void tender_init(struct tender *t, const char *prog, uint32_t target);
 
-/* Parses `[--mem MiB] [--net NAME=tap:IFNAME]... [--block NAME=FILE]... IMAGE
- * [-- CMDLINE...]` and --help. Prints usage and exits 0 on --help; prints a
+/* Parses `[--mem MiB] [--net NAME=tap:IFNAME]... [--block NAME=FILE]...
+ * [--block-create NAME=SIZE]... IMAGE [-- CMDLINE...]` and --help; without
+ * --mem, sizes guest memory from the cgroup's memory limit (cgroup.c). Prints usage and exits 0 on --help; prints a
  * message and exits TENDER_EXIT_USAGE on bad input. */
 void tender_parse_options(struct tender *t, int argc, char **argv);
 

@@ -21,10 +21,11 @@ _Noreturn void spt_launch(struct tender *t);
 /* The address the guest calls for every ABI call (boot->call). */
 uint64_t spt_call_address(void);
 
-/* Waits for the guest process `child`, forwarding SIGINT, SIGTERM, SIGHUP and
- * SIGQUIT to it (and SIGTERM when `starter`, the process that started the
- * tender, dies), then removes the disk locks and ends this process as the
- * child ended: its exit status, or the same signal (spt_supervise.c). */
+/* Waits for the guest process `child`, forwarding SIGINT, SIGTERM, SIGQUIT and
+ * (unless this is PID 1, a container's entrypoint) SIGHUP to it, and SIGTERM
+ * when `starter`, the process that started the tender, dies; then removes the
+ * disk locks and ends this process as the child ended: its exit status, or
+ * the same signal (as PID 1: exit 128 + the signal) (spt_supervise.c). */
 _Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t starter);
 
 #endif /* TESSERA_SPT_H */

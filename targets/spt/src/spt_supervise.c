@@ -27,18 +27,34 @@ static void forward(int sig) {
 }
 
 _Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t starter) {
-    static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    /*
+     * As PID 1 of a PID namespace (a container's entrypoint) this process gets
+     * no default signal actions: a signal it has no handler for is dropped.
+     * SIGINT, SIGTERM (docker stop) and SIGQUIT are forwarded to the guest,
+     * whose default action ends it at once; the tender then exits 128 + the
+     * signal (tender_die_by_signal: PID 1 cannot end by its own signal).
+     * SIGKILL (docker kill) ends the whole namespace. SIGHUP is forwarded only
+     * outside a container (a closed terminal); as PID 1 it, SIGWINCH, SIGUSR1
+     * and every other signal are dropped, as the kernel drops them for PID 1.
+     * SIGPIPE is ignored (main).
+     */
+    static const int forwarded[] = {SIGINT, SIGTERM, SIGQUIT, SIGHUP};
+    const bool init = getpid() == 1;
+    size_t nforwarded = sizeof forwarded / sizeof forwarded[0] - (init ? 1 : 0);
     guest_pid = child;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = forward;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &sa, NULL);
+    for (size_t i = 0; i < nforwarded; i++) sigaction(forwarded[i], &sa, NULL);
     /* Never outlive whoever started the tender (tessera run, a test killed with
-     * SIGKILL): when it dies, stop the guest as on SIGTERM. */
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != starter) forward(SIGTERM);
+     * SIGKILL): when it dies, stop the guest as on SIGTERM. PID 1 has no such
+     * starter: its container engine ends it. */
+    if (!init) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != starter) forward(SIGTERM);
+    }
     int status;
     while (waitpid(child, &status, 0) < 0) {
         if (errno != EINTR) {
