@@ -2,8 +2,13 @@
 // with gcc: each from its own sources and the shared tender library
 // (targets/native/host), into targets/<name>/build/tessera-<name>, and a
 // sanitizer build (-fsanitize=address,undefined) beside it as
-// tessera-<name>-asan for the tests. Without gcc it says so and carries on:
-// only native images need the tenders.
+// tessera-<name>-asan for the tests; and for the tenders in STATIC, a static
+// build, tessera-<name>-static, that starts in an empty root file system: the
+// one `tessera package` puts in container images (glibc's static libc is
+// enough for a tender that makes only system calls: it resolves no names and
+// loads no modules). It is -static-pie: a plain -static binary is linked at
+// 0x400000, inside the low guest addresses spt maps at the guest's own. Without gcc it says so and carries on: only native
+// images need the tenders.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -36,12 +41,16 @@ const common = [
   "-I",
   join(root, "packages/abi/include"),
 ];
+/** The tenders that also get a static build. */
+const STATIC = ["spt"];
+
 const variants = [
   { suffix: "", flags: ["-O2"] },
   {
     suffix: "-asan",
     flags: ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"],
   },
+  { suffix: "-static", flags: ["-O2", "-static-pie", "-s"], only: STATIC },
 ];
 
 const only = process.argv.slice(2);
@@ -56,6 +65,7 @@ if (spawnSync("gcc", ["--version"]).status !== 0) {
     mkdirSync(out, { recursive: true });
     const sources = [...sourcesIn("targets/native/host"), ...dirs.flatMap(sourcesIn)];
     for (const v of variants) {
+      if (v.only && !v.only.includes(name)) continue;
       execFileSync("gcc", [...common, ...v.flags, ...sources, "-o", join(out, `tessera-${name}${v.suffix}`)], {
         stdio: "inherit",
       });
