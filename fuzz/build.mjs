@@ -223,12 +223,15 @@ export async function buildTarget(target, log = () => {}) {
     await run(process.execPath, [wasm2c(), join(dir, "app.wasm"), "-n", "app", "-o", join(dir, "app.c")], "wasm2c");
     writeFileSync(join(dir, "abi.c"), abiStubs(readFileSync(join(dir, "app.h"), "utf8")));
     const ours = ["runtime.c", "driver.c"].map((f) => join(RUNTIME, f));
-    inputs = [image, ...ours.map((f) => readFileSync(f)), readFileSync(join(RUNTIME, "fuzz.h"))];
+    const reasons = join(ROOT, "targets/native/guest/trap-reasons.h"); // shared with the guest runtime
+    inputs = [image, ...ours.map((f) => readFileSync(f)), readFileSync(join(RUNTIME, "fuzz.h")), readFileSync(reasons)];
     args = [
       ...SANITIZE,
       "-g",
       "-I",
       RUNTIME,
+      "-iquote",
+      dirname(reasons),
       "-I",
       dir,
       // The translated image: -O1 like ours; wasm2c's output is valid C but not warning-free.

@@ -18,6 +18,7 @@
 
 #include "fuzz.h"
 #include "wasm-rt.h"
+#include "trap-reasons.h"
 
 uint32_t wasm_rt_call_stack_depth;
 uintptr_t tessera_stack_limit;
@@ -26,22 +27,8 @@ uintptr_t tessera_stack_limit;
 static wasm_rt_memory_t* memory;
 static uint64_t high_water;
 
-static const char* const reasons[] = {
-    [WASM_RT_TRAP_NONE] = "trap",
-    [WASM_RT_TRAP_OOB] = "memory access out of bounds",
-    [WASM_RT_TRAP_INT_OVERFLOW] = "divide result unrepresentable",
-    [WASM_RT_TRAP_DIV_BY_ZERO] = "divide by zero",
-    [WASM_RT_TRAP_INVALID_CONVERSION] = "float unrepresentable in integer range",
-    [WASM_RT_TRAP_UNREACHABLE] = "unreachable",
-    [WASM_RT_TRAP_CALL_INDIRECT] = "null function or function signature mismatch",
-    [WASM_RT_TRAP_NULL_REF] = "dereferencing a null pointer",
-    [WASM_RT_TRAP_UNCAUGHT_EXCEPTION] = "uncaught exception",
-    [WASM_RT_TRAP_UNALIGNED] = "unaligned access",
-    [WASM_RT_TRAP_EXHAUSTION] = "call stack exhausted",
-};
-
 void wasm_rt_trap(wasm_rt_trap_t code) {
-  const char* reason = (unsigned)code < sizeof reasons / sizeof *reasons ? reasons[code] : "trap";
+  const char* reason = tessera_trap_reason(code);
   fprintf(stderr, "fuzz: wasm trap: %s\n", reason);
   abort();
 }

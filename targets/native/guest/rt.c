@@ -8,6 +8,7 @@
 
 #include "guest.h"
 #include "wasm-rt.h"
+#include "trap-reasons.h"
 
 uint32_t wasm_rt_call_stack_depth;
 uintptr_t tessera_stack_limit;
@@ -45,22 +46,8 @@ int memcmp(const void* a, const void* b, size_t n) {
 
 /* ---- traps: the reasons in the words V8 uses, so every target says the same ---- */
 
-static const char* const reasons[] = {
-    [WASM_RT_TRAP_NONE] = "trap",
-    [WASM_RT_TRAP_OOB] = "memory access out of bounds",
-    [WASM_RT_TRAP_INT_OVERFLOW] = "divide result unrepresentable",
-    [WASM_RT_TRAP_DIV_BY_ZERO] = "divide by zero",
-    [WASM_RT_TRAP_INVALID_CONVERSION] = "float unrepresentable in integer range",
-    [WASM_RT_TRAP_UNREACHABLE] = "unreachable",
-    [WASM_RT_TRAP_CALL_INDIRECT] = "null function or function signature mismatch",
-    [WASM_RT_TRAP_NULL_REF] = "dereferencing a null pointer",
-    [WASM_RT_TRAP_UNCAUGHT_EXCEPTION] = "uncaught exception",
-    [WASM_RT_TRAP_UNALIGNED] = "unaligned access",
-    [WASM_RT_TRAP_EXHAUSTION] = "call stack exhausted",
-};
-
 __attribute__((noreturn, noinline, cold)) void wasm_rt_trap(wasm_rt_trap_t code) {
-  const char* reason = (unsigned)code < sizeof reasons / sizeof *reasons ? reasons[code] : "trap";
+  const char* reason = tessera_trap_reason(code);
   /* The return address is inside the wasm function whose check failed. */
   tessera_native_trap(reason, (uint64_t)(uintptr_t)__builtin_return_address(0));
 }
