@@ -15,6 +15,10 @@ const COMMANDS: Record<
   inspect: { summary: "show what is in an image and where its bytes go", load: () => import("./commands/inspect.js") },
   new: { summary: "create a new app that builds and runs at once", load: () => import("./commands/new.js") },
   disk: { summary: "create and inspect disk files for block devices", load: () => import("./commands/disk.js") },
+  package: {
+    summary: "make a container image of a native image (docker, podman, containerd)",
+    load: () => import("./commands/package.js"),
+  },
   switch: {
     summary: "run a virtual Ethernet switch for unikernels on this host",
     load: () => import("./commands/switch.js"),
