@@ -43,9 +43,9 @@ void host_size_memory(struct tender *t) {
     if (mib < CGROUP_MARGIN_MIB + TESSERA_MEM_MIN_MIB)
         tender_fail(t, TENDER_EXIT_USAGE,
                     "the container's memory limit is %llu MiB: the guest needs at least %u MiB beside the tender's "
-                    "%u MiB (give at least -m %um, or --mem)",
+                    "%u MiB (give the container at least %u MiB, e.g. docker run -m %um)",
                     (unsigned long long)mib, TESSERA_MEM_MIN_MIB, CGROUP_MARGIN_MIB,
-                    TESSERA_MEM_MIN_MIB + CGROUP_MARGIN_MIB);
+                    TESSERA_MEM_MIN_MIB + CGROUP_MARGIN_MIB, TESSERA_MEM_MIN_MIB + CGROUP_MARGIN_MIB);
     mib -= CGROUP_MARGIN_MIB;
     if (mib > TESSERA_MEM_MAX_MIB) mib = TESSERA_MEM_MAX_MIB;
     t->options.mem_size = mib << 20;
