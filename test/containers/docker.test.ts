@@ -202,7 +202,10 @@ describe("docker (Debian's Docker 20.10)", () => {
         const logs = run("logs", third);
         expect(logs.stdout).toContain("disk-hold: holding storage, 1048576 bytes");
         expect(logs.stderr).not.toContain("created it"); // the first one's disk, kept on the volume
-        ok(run("rm", "-f", third));
+        // SIGINT is forwarded as SIGTERM is: the container ends at once with 130.
+        ok(run("kill", "-s", "INT", third));
+        expect(ok(run("wait", third)).stdout.trim()).toBe("130");
+        ok(run("rm", third));
       } finally {
         run("volume", "rm", "-f", "tessera-test-disk");
       }
