@@ -1,10 +1,17 @@
-// One TCP connection (RFC 9293): the application's calls (open, read, write, close, ICMP errors).
+// One TCP connection (RFC 9293): the application's calls (open, read, write, close, ICMP errors),
+// and the events it passes on to the application's handler and the emitter.
 //
 // Like smoltcp's socket it does no I/O and reads no clock: `process` takes a received segment (and
 // may return an immediate reply), `dispatch` sends what is due through a `TcpEmitter`, `pollAt`
-// says when `dispatch` next has a timer to serve. Nothing allocates per segment. The parts:
-//   input.ts       what each arriving segment does (process): states, ACKs, reassembly, delayed ACKs
-//   output.ts      the variables, the send path and every timer (dispatch, pollAt)
+// says when `dispatch` next has a timer to serve. Nothing allocates per segment. The parts, each
+// a module of functions over the connection's variables (but the first):
+//   control-block.ts  the variables (RFC 9293's TCB), what follows from them, TIME-WAIT and CLOSED
+//   input.ts       what each arriving segment does (process): states, ACKs, RFC 5961's checks
+//   receive.ts     an arriving segment's data and FIN: the receive ring, reassembly, delayed ACKs
+//   dispatch.ts    what is due at `now` (dispatch) and when (pollAt): every timer
+//   output.ts      the send path: new data, retransmissions, probes
+//   recovery.ts    loss detection: SACK recovery's pipe, IsLost, lost retransmissions, the tail-loss probe timer
+//   segment.ts     our segments' headers and SYN options, and the RST that answers a stray segment
 //   congestion.ts  NewReno (RFC 5681, 6582, 6928 initial window, 3042 limited transmit)
 //   rtt.ts         the RTO (RFC 6298: Karn's rule, backoff; an ACK of new data ends the backoff)
 //   reassembly.ts  out-of-order ranges past RCV.NXT (data held in the receive ring) and SACK blocks
@@ -15,12 +22,15 @@
 // docs/tcp.md describes the design, the knobs and what is left out: data on a SYN (ignored; the
 // peer resends it), urgent data, RFC 6191 TIME-WAIT reuse by timestamps, ECN.
 
-import { TcpRepr, TCP_ACK, TCP_RST, TCP_SYN } from "../wire/tcp";
+import { TcpRepr, TCP_ACK, TCP_SYN } from "../wire/tcp";
 import { seqGt } from "../wire/seq";
-import { TcpInput } from "./input";
+import { enterClosed, TcpControlBlock } from "./control-block";
+import { dispatch, pollAt } from "./dispatch";
+import { segmentArrives } from "./input";
 import { CloseReason, TcpConfig, TcpState } from "./state";
 
-export { TCP_DEFAULT_MSS } from "./output";
+export { TCP_DEFAULT_MSS } from "./control-block";
+export { resetFor } from "./segment";
 
 const ICMP_TYPE_UNREACHABLE: u32 = 3;
 const ICMP_CODE_PROTOCOL: u32 = 2;
@@ -48,24 +58,78 @@ export abstract class TcpHandler {
   closed(conn: TcpConnection, reason: CloseReason, now: i64): void {}
 }
 
-/** Fills `reply` with the RST that answers `seg` when no connection takes it (RFC 9293 §3.10.7.1); false for a RST. */
-export function resetFor(seg: TcpRepr, reply: TcpRepr): bool {
-  if (seg.has(TCP_RST)) return false;
-  if (seg.has(TCP_ACK)) reply.set(seg.dstPort, seg.srcPort, seg.ackNumber, 0, TCP_RST, 0);
-  else reply.set(seg.dstPort, seg.srcPort, 0, seg.seqNumber + seg.seqLen(), TCP_RST | TCP_ACK, 0);
-  return true;
-}
-
 /** One TCP connection between `localAddr:localPort` and `remoteAddr:remotePort`. */
-export class TcpConnection extends TcpInput {
+export class TcpConnection extends TcpControlBlock {
+  /** Who hears about connection events. */
+  handler: TcpHandler | null = null;
+  /** The endpoint's mark: queued for its next flush (the connection itself never reads it). */
+  woken: bool = false;
+  /** The endpoint's mark: the bytes its memory budget counts for this connection (`TcpConfig.memory`). */
+  charged: u64 = 0;
+  /** Bytes of the application's own state for this connection, counted with it against the budget while it is open (its listener's `stateBytes`). */
+  stateBytes: u64 = 0;
+  /** The endpoint's queue of connections in TIME-WAIT (tcp/time-wait.ts): the next one to enter it. */
+  nextTimeWait: TcpConnection | null = null;
+  /** The endpoint's queue of connections in TIME-WAIT: the one that entered it before. */
+  prevTimeWait: TcpConnection | null = null;
+
   constructor(
     /** The tunables (shared by an endpoint's connections). */
     config: TcpConfig,
-    emitter: TcpEmitter,
+    /** Sends the segments the connection builds. */
+    readonly emitter: TcpEmitter,
     /** Our MSS: the largest payload we send and advertise (MTU - 40). */
     mss: u32 = 1460,
   ) {
-    super(config, emitter, mss);
+    super(config, mss);
+  }
+
+  // ---- segments and time (the endpoint's calls): input.ts and dispatch.ts over this connection --
+
+  /**
+   * Handles a segment for this connection from `src` to `dst`. Returns a reply to send now (a RST,
+   * or an ACK for an unacceptable segment or a challenge ACK), or null; ACKs of data and anything
+   * else due are left for `dispatch`, which the caller runs next. The reply is the segment
+   * `dispatch` builds its own in: send it before.
+   */
+  process(seg: TcpRepr, src: u32, dst: u32, now: i64): TcpRepr | null {
+    return segmentArrives(this, seg, src, dst, now);
+  }
+
+  /** Sends what is due at `now` (SYN, data, FIN, ACK, retransmissions, probes, RST); returns segments sent. */
+  dispatch(now: i64): u32 {
+    return dispatch(this, now);
+  }
+
+  /** The earliest time `dispatch` has something to do (`i64.MAX_VALUE`: nothing until a segment or a call). */
+  pollAt(): i64 {
+    return pollAt(this);
+  }
+
+  // ---- what the machinery tells the connection (TcpControlBlock's events): to the emitter and handler
+
+  emitSegment(segment: TcpRepr, now: i64): bool {
+    return this.emitter.emit(this, segment, now);
+  }
+
+  notifyConnected(now: i64): void {
+    const h = this.handler;
+    if (h) h.connected(this, now);
+  }
+
+  notifyReadable(now: i64): void {
+    const h = this.handler;
+    if (h) h.readable(this, now);
+  }
+
+  notifyWritable(now: i64): void {
+    const h = this.handler;
+    if (h) h.writable(this, now);
+  }
+
+  notifyClosed(reason: CloseReason, now: i64): void {
+    const h = this.handler;
+    if (h) h.closed(this, reason, now);
   }
 
   // ---- opening ----------------------------------------------------------
@@ -141,7 +205,7 @@ export class TcpConnection extends TcpInput {
   /** Closes our direction: a FIN follows the queued data. LISTEN and SYN-SENT close at once. */
   close(now: i64): void {
     const s = this.state;
-    if (s == TcpState.Listen || s == TcpState.SynSent) return this.enterClosed(CloseReason.Normal, now);
+    if (s == TcpState.Listen || s == TcpState.SynSent) return enterClosed(this, CloseReason.Normal, now);
     if (this.finQueued) return;
     if (s == TcpState.SynReceived)
       this.finQueued = true; // FIN-WAIT-1 once the handshake completes
@@ -160,7 +224,7 @@ export class TcpConnection extends TcpInput {
     const s = this.state;
     if (s == TcpState.Closed) return;
     this.rstDue = s != TcpState.Listen && s != TcpState.SynSent && s != TcpState.TimeWait;
-    this.enterClosed(CloseReason.Aborted, now);
+    enterClosed(this, CloseReason.Aborted, now);
     if (this.rstDue) this.emitter.wake(this);
   }
 
@@ -188,7 +252,7 @@ export class TcpConnection extends TcpInput {
       return;
     }
     if (s == TcpState.SynSent && (code == ICMP_CODE_PORT || code == ICMP_CODE_PROTOCOL)) {
-      this.enterClosed(code == ICMP_CODE_PORT ? CloseReason.Refused : CloseReason.Unreachable, now);
+      enterClosed(this, code == ICMP_CODE_PORT ? CloseReason.Refused : CloseReason.Unreachable, now);
       return;
     }
     this.softError = code + 1;

@@ -31,7 +31,7 @@ import { TcpPacket, TcpRepr, TCP_ACK, TCP_MAX_HEADER_LEN, TCP_RST, TCP_SYN } fro
 import { seqLt } from "../wire/seq";
 import { Interface } from "../iface/interface";
 import { resetFor, TcpConnection, TcpEmitter, TcpHandler } from "./connection";
-import { NEVER } from "./output";
+import { NEVER } from "./control-block";
 import { TcpConfig, tcpMemory, TcpState } from "./state";
 import { SipHash, splitmix64 } from "./siphash";
 import { TimeWaitQueue } from "./time-wait";
