@@ -1,29 +1,14 @@
 // An Ethernet interface with IPv4: receives frames (ARP, IPv4 with fragments
 // reassembled once `reassembleFragments` is called, ICMP echo, UDP to bound
-// sockets, TCP to tcp/endpoint.ts) and sends IPv4 datagrams,
-// resolving next hops with ARP and fragmenting to the MTU. It does no I/O of
+// sockets, TCP to tcp/endpoint.ts) and sends IPv4 datagrams (output.ts: routed,
+// fragmented to the MTU, next hops resolved with ARP). It does no I/O of
 // its own (frames leave through a Link) and reads no clock (time is passed in).
 
 import { Drop } from "../wire/drop";
 import { load16, load32 } from "../wire/bytes";
-import {
-  EthernetFrame,
-  EthernetRepr,
-  ETHERNET_HEADER_LEN,
-  ETHERTYPE_ARP,
-  ETHERTYPE_IPV4,
-  isMulticast,
-  MAC_BROADCAST,
-} from "../wire/ethernet";
-import { ArpPacket, ArpRepr, ARP_LEN, ARP_REPLY, ARP_REQUEST } from "../wire/arp";
-import {
-  Ipv4Packet,
-  Ipv4Repr,
-  IPV4_HEADER_LEN,
-  IP_PROTOCOL_ICMP,
-  IP_PROTOCOL_TCP,
-  IP_PROTOCOL_UDP,
-} from "../wire/ipv4";
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, isMulticast } from "../wire/ethernet";
+import { ARP_REPLY, ARP_REQUEST } from "../wire/arp";
+import { IP_PROTOCOL_ICMP, IP_PROTOCOL_TCP, IP_PROTOCOL_UDP } from "../wire/ipv4";
 import {
   IcmpPacket,
   IcmpRepr,
@@ -35,19 +20,16 @@ import {
   ICMP_UNREACH_PROTOCOL,
 } from "../wire/icmpv4";
 import { UdpPacket, UdpRepr, UDP_HEADER_LEN } from "../wire/udp";
-import { ArpCache } from "./arp-cache";
-import { Counters } from "./counters";
-import { Ipv4Config } from "./config";
 import { Link } from "./link";
-import { PendingQueue } from "./pending";
+import { Ipv4Output, MAX_IP_PAYLOAD } from "./output";
 import { Defragmenter, Reassembler, REASSEMBLY_TIMEOUT } from "./reassembly";
 import { UdpHandler, UdpSocket } from "../socket/udp";
 import { TcpConnection, TcpHandler } from "../tcp/connection";
-import { TcpAcceptor, TcpEndpoint, TcpListener, TcpTransport } from "../tcp/endpoint";
+import { TcpAcceptor, TcpEndpoint, TcpListener } from "../tcp/endpoint";
+import { TcpTransport } from "../tcp/transport";
 import { Transport } from "./transport";
 
-/** The largest IPv4 payload: 65535 minus the 20-byte header. */
-export const MAX_IP_PAYLOAD: u32 = 65515;
+export { MAX_IP_PAYLOAD } from "./output";
 
 /** Receives ICMP echo replies (for ping). */
 export abstract class EchoHandler {
@@ -55,16 +37,8 @@ export abstract class EchoHandler {
   abstract reply(srcAddr: u32, ident: u32, seqNo: u32, dataPtr: usize, dataLen: u32, now: i64): void;
 }
 
-/** An IPv4 interface over one Ethernet link. */
-export class Interface {
-  /** Address, network, gateway and DNS server (static or from DHCP). */
-  readonly config: Ipv4Config = new Ipv4Config();
-  /** Frames in and out, drops by reason. */
-  readonly counters: Counters = new Counters();
-  /** Neighbours' MAC addresses. */
-  readonly arp: ArpCache = new ArpCache();
-  /** Frames waiting for a neighbour's MAC address. */
-  readonly pending: PendingQueue;
+/** An IPv4 interface over one Ethernet link: its receiving side, sockets and TCP (the sending side is `Ipv4Output`'s). */
+export class Interface extends Ipv4Output {
   /**
    * Fragments of datagrams not yet whole, once `reassembleFragments` has installed a reassembler;
    * until then fragments are dropped (`Drop.Fragment`), and the image carries no reassembly code.
@@ -78,30 +52,21 @@ export class Interface {
   private tcpTransport: Transport | null = null;
 
   private sockets: UdpSocket | null = null; // a list through UdpSocket.next, newest first
-  private readonly frame: StaticArray<u8>;
   private readonly payload: StaticArray<u8> = new StaticArray<u8>(<i32>MAX_IP_PAYLOAD);
-  private nextIdent: u32 = 1;
-  // Views and representations, reused for every frame.
-  private readonly eth: EthernetFrame = new EthernetFrame();
-  private readonly ethRepr: EthernetRepr = new EthernetRepr();
-  private readonly arpPacket: ArpPacket = new ArpPacket();
-  private readonly arpRepr: ArpRepr = new ArpRepr();
-  private readonly ip: Ipv4Packet = new Ipv4Packet();
-  private readonly ipRepr: Ipv4Repr = new Ipv4Repr();
+  // Views and representations, reused for every frame (with those of `Ipv4Output`).
   private readonly icmp: IcmpPacket = new IcmpPacket();
   private readonly icmpRepr: IcmpRepr = new IcmpRepr();
   private readonly udp: UdpPacket = new UdpPacket();
   private readonly udpRepr: UdpRepr = new UdpRepr();
 
   constructor(
-    private readonly link: Link,
+    link: Link,
     /** Our MAC address (low 48 bits). */
-    readonly mac: u64,
+    mac: u64,
     /** The largest IP packet the link carries. */
-    readonly mtu: u32 = 1500,
+    mtu: u32 = 1500,
   ) {
-    this.frame = new StaticArray<u8>(<i32>(mtu + ETHERNET_HEADER_LEN));
-    this.pending = new PendingQueue(16, mtu + ETHERNET_HEADER_LEN);
+    super(link, mac, mtu);
   }
 
   /** Whether TCP is in use (`tcp` has been touched). */
@@ -355,110 +320,6 @@ export class Interface {
     icmp.dataLen = dataLen;
     icmp.emit(this.icmp.wrap(out, 8 + dataLen));
     return this.sendIpv4(this.config.cidr.addr, dstAddr, IP_PROTOCOL_ICMP, out, 8 + dataLen, now);
-  }
-
-  // ---- sending ---------------------------------------------------------
-
-  /**
-   * Sends an IPv4 datagram: routes it (on-link, or through the gateway),
-   * fragments it to the MTU, and sends each fragment, or queues it until ARP
-   * resolves the next hop. False if there is no route or no room.
-   */
-  sendIpv4(src: u32, dst: u32, protocol: u32, ptr: usize, len: u32, now: i64): bool {
-    if (len > MAX_IP_PAYLOAD) return false;
-    const cidr = this.config.cidr;
-    const broadcast = dst == 0xffffffff || (cidr.addr != 0 && dst == cidr.broadcast());
-    let nextHop = dst;
-    if (!broadcast && !cidr.contains(dst)) {
-      if (this.config.gateway == 0) return false;
-      nextHop = this.config.gateway;
-    }
-    let mac: i64 = broadcast ? <i64>MAC_BROADCAST : this.arp.lookup(nextHop, now);
-    const ident = this.nextIdent;
-    this.nextIdent = (ident + 1) & 0xffff;
-    const maxChunk = (this.mtu - IPV4_HEADER_LEN) & ~7;
-    let ok = true;
-    for (let offset: u32 = 0; ; offset += maxChunk) {
-      const chunk = min(maxChunk, len - offset);
-      const more = offset + chunk < len;
-      const frameLen = this.buildIpv4Frame(
-        mac < 0 ? 0 : <u64>mac,
-        src,
-        dst,
-        protocol,
-        ident,
-        offset,
-        more,
-        ptr + offset,
-        chunk,
-      );
-      const frame = changetype<usize>(this.frame);
-      if (mac >= 0) ok = this.transmit(frame, frameLen) && ok;
-      else ok = this.pending.push(nextHop, frame, frameLen, now) && ok;
-      if (!more) break;
-    }
-    if (mac < 0 && this.arp.shouldRequest(nextHop, now)) this.sendArp(ARP_REQUEST, 0, nextHop);
-    return ok;
-  }
-
-  private buildIpv4Frame(
-    dstMac: u64,
-    src: u32,
-    dst: u32,
-    protocol: u32,
-    ident: u32,
-    offset: u32,
-    more: bool,
-    ptr: usize,
-    len: u32,
-  ): u32 {
-    const frame = changetype<usize>(this.frame);
-    const eth = this.ethRepr;
-    eth.dstAddr = dstMac;
-    eth.srcAddr = this.mac;
-    eth.etherType = ETHERTYPE_IPV4;
-    eth.emit(this.eth.wrap(frame, ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + len));
-    const ip = this.ipRepr;
-    ip.srcAddr = src;
-    ip.dstAddr = dst;
-    ip.protocol = protocol;
-    ip.payloadLen = len;
-    ip.ttl = 64;
-    ip.tos = 0;
-    ip.ident = ident;
-    ip.dontFragment = false;
-    ip.moreFragments = more;
-    ip.fragmentOffset = offset;
-    const at = frame + ETHERNET_HEADER_LEN;
-    ip.emit(this.ip.wrap(at, IPV4_HEADER_LEN + len));
-    memory.copy(at + IPV4_HEADER_LEN, ptr, len);
-    return ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + len;
-  }
-
-  private sendArp(operation: u32, targetMac: u64, targetIp: u32): void {
-    const frame = changetype<usize>(this.frame);
-    const eth = this.ethRepr;
-    eth.dstAddr = operation == ARP_REQUEST ? MAC_BROADCAST : targetMac;
-    eth.srcAddr = this.mac;
-    eth.etherType = ETHERTYPE_ARP;
-    eth.emit(this.eth.wrap(frame, ETHERNET_HEADER_LEN + ARP_LEN));
-    const arp = this.arpRepr;
-    arp.operation = operation;
-    arp.senderMac = this.mac;
-    arp.senderIp = this.config.cidr.addr;
-    arp.targetMac = targetMac;
-    arp.targetIp = targetIp;
-    arp.emit(this.arpPacket.wrap(frame + ETHERNET_HEADER_LEN, ARP_LEN));
-    this.transmit(frame, ETHERNET_HEADER_LEN + ARP_LEN);
-  }
-
-  private transmit(ptr: usize, len: u32): bool {
-    if (this.link.send(ptr, len)) {
-      this.counters.txFrames++;
-      return true;
-    }
-    this.counters.txDropped++;
-    return false;
   }
 
   // ---- time ------------------------------------------------------------

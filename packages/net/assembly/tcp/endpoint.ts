@@ -1,5 +1,7 @@
 // The interface's TCP glue: the table of connections and listeners, demultiplexing, listen backlogs
 // with SYN cookies, RSTs for closed ports, ICMP errors, initial sequence numbers and ephemeral ports.
+// It sees the interface only as its sending side (iface/output.ts's `Ipv4Output`);
+// tcp/transport.ts plugs it into the interface.
 //
 // The table: open addressing with linear probing on a keyed hash (SipHash) of the 4-tuple, grown by
 // doubling (at most half full), entries removed by backward shifting (no tombstones). A lookup
@@ -24,12 +26,11 @@
 // oldest first (time-wait.ts), so that the oldest gives up its place in O(1) when the table or the
 // budget is full.
 
-import { Transport } from "../iface/transport";
+import { Ipv4Output } from "../iface/output";
 import { Drop } from "../wire/drop";
 import { IP_PROTOCOL_TCP } from "../wire/ipv4";
 import { TcpPacket, TcpRepr, TCP_ACK, TCP_MAX_HEADER_LEN, TCP_RST, TCP_SYN } from "../wire/tcp";
 import { seqLt } from "../wire/seq";
-import { Interface } from "../iface/interface";
 import { resetFor, TcpConnection, TcpEmitter, TcpHandler } from "./connection";
 import { NEVER } from "./control-block";
 import { TcpConfig, tcpMemory, TcpState } from "./state";
@@ -83,15 +84,18 @@ export class TcpEndpoint extends TcpEmitter {
   private nextEphemeral: u32 = 0;
   private muted: bool = false; // swallow emits (a cookie connection's SYN-ACK, already sent as the cookie)
 
-  constructor(private readonly iface: Interface) {
+  constructor(
+    /** The interface's sending side (the interface itself). */
+    private readonly ip: Ipv4Output,
+  ) {
     super();
-    this.buffer = new StaticArray<u8>(<i32>(TCP_MAX_HEADER_LEN + iface.mtu));
+    this.buffer = new StaticArray<u8>(<i32>(TCP_MAX_HEADER_LEN + ip.mtu));
     this.seed64(random64());
   }
 
   /** Our MSS: the MTU less the IPv4 and TCP headers. */
   mss(): u32 {
-    return this.iface.mtu - 40;
+    return this.ip.mtu - 40;
   }
 
   /** Rekeys the secret behind initial sequence numbers, ports, cookies and the table (tests use fixed seeds). */
@@ -234,7 +238,7 @@ export class TcpEndpoint extends TcpEmitter {
   /** Opens a connection to `remoteAddr:remotePort` from `localPort` (0: an ephemeral port); null if the table is full or the 4-tuple is taken. */
   connect(remoteAddr: u32, remotePort: u32, handler: TcpHandler, now: i64, localPort: u32 = 0): TcpConnection | null {
     if (!this.admits(this.config, now)) return this.refuse();
-    const local = this.iface.config.cidr.addr;
+    const local = this.ip.config.cidr.addr;
     let port = localPort;
     if (port == 0) port = this.ephemeral(local, remoteAddr, remotePort);
     else if (this.find(local, port, remoteAddr, remotePort)) return null;
@@ -299,7 +303,7 @@ export class TcpEndpoint extends TcpEmitter {
   receive(src: u32, dst: u32, ptr: usize, len: u32, now: i64): void {
     const seg = this.repr;
     const r = seg.parse(this.packet.wrap(ptr, len), src, dst);
-    if (r != Drop.Ok) return this.iface.counters.drop(r);
+    if (r != Drop.Ok) return this.ip.counters.drop(r);
     let conn = this.find(dst, seg.dstPort, src, seg.srcPort);
     let issFloor: u32 = 0;
     if (conn && conn.state == TcpState.Closed) {
@@ -312,7 +316,7 @@ export class TcpEndpoint extends TcpEmitter {
       this.unplace(conn);
       conn = null;
     }
-    if (!conn && dst == this.iface.config.cidr.addr) {
+    if (!conn && dst == this.ip.config.cidr.addr) {
       const l = this.listenerOn(seg.dstPort);
       if (l) {
         if (seg.has(TCP_SYN) && !seg.has(TCP_ACK)) return this.synToListener(l, seg, src, dst, now, issFloor);
@@ -323,8 +327,8 @@ export class TcpEndpoint extends TcpEmitter {
       }
     }
     if (!conn) {
-      this.iface.counters.drop(Drop.NotForUs);
-      if (dst == this.iface.config.cidr.addr && resetFor(seg, this.reply)) {
+      this.ip.counters.drop(Drop.NotForUs);
+      if (dst == this.ip.config.cidr.addr && resetFor(seg, this.reply)) {
         this.resets++;
         this.send(dst, src, this.reply, now);
       }
@@ -562,46 +566,6 @@ export class TcpEndpoint extends TcpEmitter {
     const out = changetype<usize>(this.buffer);
     const len = segment.bufferLen();
     segment.emit(this.packet.wrap(out, len), src, dst);
-    return this.iface.sendIpv4(src, dst, IP_PROTOCOL_TCP, out, len, now);
-  }
-}
-
-/** Plugs a TCP endpoint into its interface as the transport for protocol 6. */
-export class TcpTransport extends Transport {
-  constructor(
-    /** The endpoint segments go to. */
-    readonly endpoint: TcpEndpoint,
-  ) {
-    super();
-  }
-
-  receive(src: u32, dst: u32, ptr: usize, len: u32, now: i64): void {
-    this.endpoint.receive(src, dst, ptr, len, now);
-  }
-
-  poll(now: i64): void {
-    this.endpoint.poll(now);
-  }
-
-  pollAt(): i64 {
-    return this.endpoint.pollAt();
-  }
-
-  flush(now: i64): bool {
-    return this.endpoint.flush(now);
-  }
-
-  icmpError(
-    localAddr: u32,
-    localPort: u32,
-    remoteAddr: u32,
-    remotePort: u32,
-    seq: u32,
-    type: u32,
-    code: u32,
-    mtu: u32,
-    now: i64,
-  ): bool {
-    return this.endpoint.icmpError(localAddr, localPort, remoteAddr, remotePort, seq, type, code, mtu, now);
+    return this.ip.sendIpv4(src, dst, IP_PROTOCOL_TCP, out, len, now);
   }
 }
