@@ -1,21 +1,19 @@
-// The interface's TCP glue: the table of connections and listeners, demultiplexing, listen backlogs
-// with SYN cookies, RSTs for closed ports, ICMP errors, initial sequence numbers and ephemeral ports.
-// It sees the interface only as its sending side (iface/output.ts's `Ipv4Output`);
-// tcp/transport.ts plugs it into the interface.
+// The interface's TCP: its connections and listeners, demultiplexing, listen backlogs with SYN
+// cookies, RSTs for closed ports, ICMP errors, initial sequence numbers, ephemeral ports and the
+// memory budget. It sees the interface only as its sending side (iface/output.ts's
+// `Ipv4Output`); tcp/transport.ts plugs it into the interface.
 //
-// The table: open addressing with linear probing on a keyed hash (SipHash) of the 4-tuple, grown by
-// doubling (at most half full), entries removed by backward shifting (no tombstones). A lookup
-// allocates nothing and a peer cannot aim its 4-tuples at one chain. `connections` lists the same
+// Connections are found by 4-tuple in a keyed hash table (table.ts); `connections` lists the same
 // connections densely for polling; a connection is dropped from both as soon as it is CLOSED (by
 // `poll`, or at once when a segment arrives for it), so its buffers are garbage once the app lets go.
 //
 // Passive opens: a SYN to a listening port makes a SYN-RECEIVED connection (one of the listener's
 // `backlog` half-open connections), with no handler. The acceptor is asked only when the handshake
 // completes (the final ACK), so a SYN flood costs the application nothing; `accept` returning null
-// then aborts the connection with a RST. When a listener's backlog is full, or the table is, SYNs are
-// answered statelessly with SYN cookies (RFC 4987 §3.6); a returning ACK that carries a valid
-// cookie rebuilds the connection. Cookie connections lose the SYN's options except the MSS (coded in
-// 3 bits): no window scaling, SACK or timestamps, as with classic cookies.
+// then aborts the connection with a RST. When a listener's backlog is full, or the table is, SYNs
+// are answered statelessly with SYN cookies (RFC 4987 §3.6, syn-cookies.ts); a returning ACK that
+// carries a valid cookie rebuilds the connection. Cookie connections lose the SYN's options except
+// the MSS (coded in 3 bits): no window scaling, SACK or timestamps, as with classic cookies.
 //
 // Initial sequence numbers follow RFC 6528 (a 4 µs clock plus a keyed hash of the 4-tuple), and
 // ephemeral ports RFC 6056 algorithm 3 (a keyed hash of the remote end offsets a counter), both keyed
@@ -31,20 +29,19 @@ import { Drop } from "../wire/drop";
 import { IP_PROTOCOL_TCP } from "../wire/ipv4";
 import { TcpPacket, TcpRepr, TCP_ACK, TCP_MAX_HEADER_LEN, TCP_RST, TCP_SYN } from "../wire/tcp";
 import { seqLt } from "../wire/seq";
-import { resetFor, TcpConnection, TcpEmitter, TcpHandler } from "./connection";
+import { TcpConnection, TcpEmitter, TcpHandler } from "./connection";
 import { NEVER } from "./control-block";
+import { resetFor } from "./segment";
 import { TcpConfig, tcpMemory, TcpState } from "./state";
 import { SipHash, splitmix64 } from "./siphash";
 import { TimeWaitQueue } from "./time-wait";
+import { TcpTable } from "./table";
+import { cookieFor, cookieReturned, cookieSyn } from "./syn-cookies";
 import { random64 } from "../entropy";
 import { TcpAcceptor, TcpListener } from "./listener";
 
 export { TcpAcceptor, TcpListener } from "./listener";
 
-/** The MSS values a SYN cookie can carry (3 bits); the largest not above the peer's is chosen. */
-const COOKIE_MSS: StaticArray<u32> = [216, 536, 1024, 1200, 1360, 1400, 1440, 1460];
-/** A SYN cookie's clock ticks every 64 s; a cookie is good for the tick it was made in and the next. */
-const COOKIE_TICK: i64 = 64_000_000_000;
 /** What a connection costs the memory budget besides its rings: its objects, about 1.2 KB (tcp-memory.spec.ts). */
 export const TCP_CONNECTION_BYTES: u64 = 1280;
 
@@ -77,10 +74,8 @@ export class TcpEndpoint extends TcpEmitter {
   private readonly repr: TcpRepr = new TcpRepr();
   private readonly reply: TcpRepr = new TcpRepr();
   private readonly buffer: StaticArray<u8>;
-  // The hash table: a power-of-two number of slots, at most half used.
-  private slots: StaticArray<TcpConnection | null> = new StaticArray<TcpConnection | null>(64);
-  private used: i32 = 0;
-  private readonly sip: SipHash = new SipHash();
+  private readonly sip: SipHash = new SipHash(); // keys the table, ISNs, ports and cookies
+  private readonly table: TcpTable = new TcpTable(this.sip);
   private nextEphemeral: u32 = 0;
   private muted: bool = false; // swallow emits (a cookie connection's SYN-ACK, already sent as the cookie)
 
@@ -106,17 +101,12 @@ export class TcpEndpoint extends TcpEmitter {
   private seed64(s: u64): void {
     this.sip.rekey(splitmix64(s), splitmix64(s ^ 0x5bd1e9955bd1e995));
     this.nextEphemeral = <u32>splitmix64(s + 1);
-    this.rehash(this.slots.length); // the slots depend on the key
-  }
-
-  // A keyed hash of a 4-tuple and a purpose.
-  private hash(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32, purpose: u64): u64 {
-    return this.sip.hash3(((<u64>localAddr) << 32) | remoteAddr, ((<u64>localPort) << 16) | remotePort, purpose);
+    this.table.rekeyed(); // the slots depend on the key
   }
 
   /** An initial sequence number (RFC 6528): a 4 µs clock plus a keyed hash of the 4-tuple. */
   iss(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32, now: i64): u32 {
-    return <u32>(now / 4000) + <u32>this.hash(localAddr, localPort, remoteAddr, remotePort, 1);
+    return <u32>(now / 4000) + <u32>this.sip.tuple(localAddr, localPort, remoteAddr, remotePort, 1);
   }
 
   // ---- the table --------------------------------------------------------
@@ -128,36 +118,17 @@ export class TcpEndpoint extends TcpEmitter {
 
   /** Connections in the table. */
   get count(): i32 {
-    return this.used;
-  }
-
-  private home(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): i32 {
-    return (<i32>this.hash(localAddr, localPort, remoteAddr, remotePort, 0)) & (this.slots.length - 1);
+    return this.table.size;
   }
 
   /** The connection with this 4-tuple, or null. */
   find(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): TcpConnection | null {
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    for (let i = this.home(localAddr, localPort, remoteAddr, remotePort), n = 0; n <= mask; i = (i + 1) & mask, n++) {
-      const c = unchecked(slots[i]);
-      if (!c) return null;
-      if (
-        c.localPort == localPort &&
-        c.remotePort == remotePort &&
-        c.remoteAddr == remoteAddr &&
-        c.localAddr == localAddr
-      )
-        return c;
-    }
-    return null;
+    return this.table.find(localAddr, localPort, remoteAddr, remotePort);
   }
 
   // Adds a connection whose 4-tuple is set and not in the table; counts its cost against the budget.
   private insert(conn: TcpConnection): void {
-    if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    this.place(conn);
-    this.used++;
+    this.table.add(conn);
     this.connections.push(conn);
     this.recount(conn);
   }
@@ -173,50 +144,12 @@ export class TcpEndpoint extends TcpEmitter {
     conn.charged = bytes;
   }
 
-  private place(conn: TcpConnection): void {
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    let i = this.home(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort);
-    while (unchecked(slots[i])) i = (i + 1) & mask;
-    unchecked((slots[i] = conn));
-  }
-
-  private rehash(size: i32): void {
-    const old = this.slots;
-    this.slots = new StaticArray<TcpConnection | null>(size);
-    for (let i = 0, n = old.length; i < n; i++) {
-      const c = unchecked(old[i]);
-      if (c) this.place(c);
-    }
-  }
-
-  // Takes `conn` out of the slots (not out of `connections`: `poll` compacts that).
+  // Takes `conn` out of the table and the budget (not out of `connections`: `poll` compacts that).
   private unplace(conn: TcpConnection): void {
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    let i = this.home(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort);
-    for (;;) {
-      const c = unchecked(slots[i]);
-      if (!c) return; // not here
-      if (c === conn) break;
-      i = (i + 1) & mask;
-    }
-    unchecked((slots[i] = null));
-    this.used--;
+    if (!this.table.remove(conn)) return; // not here
     this.memoryUsed -= conn.charged;
     conn.charged = 0;
     this.timeWait.remove(conn);
-    // Backward shift: move later entries of the run into the hole unless their home lies after it.
-    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const c = unchecked(slots[j]);
-      if (!c) return;
-      const k = this.home(c.localAddr, c.localPort, c.remoteAddr, c.remotePort);
-      const stays = i <= j ? i < k && k <= j : i < k || k <= j;
-      if (stays) continue;
-      unchecked((slots[i] = c));
-      unchecked((slots[j] = null));
-      i = j;
-    }
   }
 
   // ---- listening and connecting ------------------------------------------
@@ -259,7 +192,7 @@ export class TcpEndpoint extends TcpEmitter {
     const limit = tcpMemory(this.config);
     const need = TCP_CONNECTION_BYTES + state + config.sendBuffer + config.recvBuffer; // its rings, once both fill
 
-    while (this.used >= this.maxConnections || (limit != 0 && this.memoryUsed + need > limit)) {
+    while (this.table.size >= this.maxConnections || (limit != 0 && this.memoryUsed + need > limit)) {
       const c = this.timeWait.oldest;
       if (!c) return false;
       if (c.state == TcpState.TimeWait) this.timeWaitReclaimed++; // (else it has just expired)
@@ -271,14 +204,14 @@ export class TcpEndpoint extends TcpEmitter {
 
   // Counts a connection refused for want of room; returns null (for `connect`).
   private refuse(): TcpConnection | null {
-    if (this.used >= this.maxConnections) this.tableFull++;
+    if (this.table.size >= this.maxConnections) this.tableFull++;
     else this.memoryRefused++;
     return null;
   }
 
   // RFC 6056 algorithm 3: a keyed hash of the ends offsets a counter into 49152..65535; 0 if all are taken.
   private ephemeral(local: u32, remoteAddr: u32, remotePort: u32): u32 {
-    const offset = <u32>this.hash(local, 0, remoteAddr, remotePort, 2);
+    const offset = <u32>this.sip.tuple(local, 0, remoteAddr, remotePort, 2);
     for (let tries = 0; tries < 16384; tries++) {
       const p = 49152 + ((offset + this.nextEphemeral++) & 16383);
       if (!this.find(local, p, remoteAddr, remotePort) && !this.listenerOn(p)) return p;
@@ -371,17 +304,8 @@ export class TcpEndpoint extends TcpEmitter {
     return conn;
   }
 
-  private cookie(l: TcpListener, dst: u32, dstPort: u32, src: u32, srcPort: u32, irs: u32, tick: u32, mi: u32): u32 {
-    const h = <u32>this.hash(dst, dstPort, src, srcPort, ((<u64>0xc0) << 56) | ((<u64>(tick & 0xffffff)) << 32) | irs);
-    return ((tick & 31) << 27) | (mi << 24) | (h & 0xffffff);
-  }
-
   private sendCookie(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): void {
-    const peerMss = seg.options.hasMaxSegSize ? seg.options.maxSegSize : 536;
-    let mi: u32 = 0;
-    for (let i: u32 = 1; i < 8; i++) if (unchecked(COOKIE_MSS[i]) <= peerMss) mi = i;
-    const tick = <u32>(now / COOKIE_TICK);
-    const iss = this.cookie(l, dst, seg.dstPort, src, seg.srcPort, seg.seqNumber, tick, mi);
+    const iss = cookieFor(this.sip, seg, src, dst, now);
     const window = min<u32>(l.config.recvBuffer, 0xffff);
     const r = this.reply.set(seg.dstPort, seg.srcPort, iss, seg.seqNumber + 1, TCP_SYN | TCP_ACK, window);
     r.options.hasMaxSegSize = true;
@@ -405,10 +329,10 @@ export class TcpEndpoint extends TcpEmitter {
   private shed(l: TcpListener, now: i64): bool {
     const c = l.acceptor.makeRoom(now);
     if (!c) return false;
-    const used = this.used;
+    const used = this.table.size;
     c.abort(now); // its RST goes out with the next flush
     this.unplace(c); // out of the table and the budget now; `poll` drops it from `connections`
-    if (this.used == used) return false; // (not one of ours)
+    if (this.table.size == used) return false; // (not one of ours)
     l.shed++;
     return true;
   }
@@ -416,16 +340,7 @@ export class TcpEndpoint extends TcpEmitter {
   // Whether an ACK to a listener with no connection returns a valid cookie (counted if not).
   private cookieValid(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): bool {
     if (!l.syncookies || l.cookiesSent == 0) return false;
-    const cookie = seg.ackNumber - 1;
-    const irs = seg.seqNumber - 1;
-    const mi = (cookie >> 24) & 7;
-    const nowTick = <u32>(now / COOKIE_TICK);
-    let ok = false;
-    for (let age: u32 = 0; age < 2 && !ok; age++) {
-      const tick = nowTick - age;
-      if ((tick & 31) == cookie >> 27 && this.cookie(l, dst, seg.dstPort, src, seg.srcPort, irs, tick, mi) == cookie)
-        ok = true;
-    }
+    const ok = cookieReturned(this.sip, seg, src, dst, now);
     if (!ok) l.cookiesRejected++;
     return ok;
   }
@@ -435,14 +350,9 @@ export class TcpEndpoint extends TcpEmitter {
   private fromCookie(l: TcpListener, seg: TcpRepr, src: u32, dst: u32, now: i64): TcpConnection | null {
     while (!this.admits(l.config, now, l.stateBytes))
       if (!this.evict(l, now) && !this.shed(l, now)) return this.refuse();
-    const cookie = seg.ackNumber - 1;
-    const irs = seg.seqNumber - 1;
-    const mi = (cookie >> 24) & 7;
-    const syn = this.reply.set(seg.srcPort, seg.dstPort, irs, 0, TCP_SYN, seg.window); // the SYN, rebuilt
-    syn.options.hasMaxSegSize = true;
-    syn.options.maxSegSize = unchecked(COOKIE_MSS[mi]); // (mi < 8)
+    const syn = cookieSyn(seg, this.reply); // the SYN, rebuilt
     this.muted = true; // the SYN-ACK went out as the cookie; dispatching it only moves SND.NXT past it
-    const conn = this.synReceived(l, syn, src, dst, cookie, now);
+    const conn = this.synReceived(l, syn, src, dst, seg.ackNumber - 1, now);
     this.muted = false;
     if (conn) l.cookiesAccepted++;
     return conn;

@@ -42,6 +42,11 @@ export class SipHash {
     return this.v0 ^ this.v1 ^ this.v2 ^ this.v3;
   }
 
+  /** The hash of a TCP 4-tuple for `purpose` (the table, initial sequence numbers, ports and cookies each hash with their own). */
+  tuple(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32, purpose: u64): u64 {
+    return this.hash3(((<u64>localAddr) << 32) | remoteAddr, ((<u64>localPort) << 16) | remotePort, purpose);
+  }
+
   private word(m: u64): void {
     this.v3 ^= m;
     this.round();
