@@ -26,6 +26,20 @@ static void forward(int sig) {
     if (guest_pid > 0) kill(guest_pid, sig);
 }
 
+/* The name of a signal that means the guest's code crashed, or NULL for any other signal (sigabbrev_np is glibc's
+ * only: the static tender is built with musl too). */
+static const char *crash_name(int sig) {
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGABRT: return "SIGABRT";
+    default: return NULL;
+    }
+}
+
 _Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t starter) {
     /*
      * As PID 1 of a PID namespace (a container's entrypoint) this process gets
@@ -65,12 +79,12 @@ _Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t starter) {
     tender_release_locks(t);
     if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
-    const char *abbrev = sigabbrev_np(sig);
+    const char *crash = crash_name(sig);
     if (sig == SIGSYS)
         fprintf(stderr, "%s: the guest made a system call outside the sandbox's allowlist and was killed (SIGSYS)%s\n",
                 t->prog, SANITIZER_HINT);
-    else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP || sig == SIGABRT)
-        fprintf(stderr, "%s: the guest crashed (SIG%s)\n", t->prog, abbrev ? abbrev : "?");
+    else if (crash)
+        fprintf(stderr, "%s: the guest crashed (%s)\n", t->prog, crash);
     /* End the same way, so that whoever started the tender sees the signal; no core file of the tender. */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
