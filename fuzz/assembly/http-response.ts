@@ -1,4 +1,4 @@
-// The HTTP client's response parser (packages/http/assembly/client.ts), reached as the client reaches it: a GET
+// The HTTP client's response parser (packages/http/assembly/client-response.ts), reached as the client reaches it: a GET
 // over TCP on the in-memory wire (packages/net/assembly/__tests__/memory-wire.ts) to a server that answers with
 // the input's bytes and closes.
 //
@@ -15,7 +15,6 @@ import { byteAt, check } from "./common";
 
 export { area, areaLength, input } from "./common";
 
-const SERVER_IP: u32 = 0x0a000001;
 const MS: i64 = 1_000_000;
 
 /** The server's side: writes the response `per` bytes a turn, then closes. */
@@ -77,7 +76,7 @@ class Collect extends HttpResponseHandler {
 const pair = new Pair();
 const server = new Server();
 pair.a.listenTcp(80, new Accept(server));
-const client = new HttpClient(pair.b, SERVER_IP, 80);
+const client = new HttpClient(pair.b, "10.0.0.1");
 
 export function fuzz(ptr: usize, len: u32): void {
   if (len < 1) return;

@@ -1,73 +1,65 @@
-// A small HTTP/1.1 client: one request at a time to one address and port, over a kept-alive connection (opened on
-// first use, reopened when the server closed it). Responses framed by Content-Length, chunked, or by the close.
+// A small HTTP/1.1 client: one request at a time to one server, named by a host name (looked up through DNS) or a
+// dotted IPv4 address, over a kept-alive connection (opened on first use, reopened when the server closed it).
+// Responses framed by Content-Length, chunked, or by the close (parsed by client-response.ts).
 //
-// The response head is collected into a `RequestHead` (its field table and lookups serve responses as well);
-// the status line is checked here. Body bytes go to the handler as they arrive, from the read buffer, uncopied;
-// a chunked body is decoded by the server's decoder (chunked.ts), as strictly.
+//   request ──> address known and within its TTL? ──no──> DnsResolver (config.dns) ──> resolved / Dns failure
+//                     │ yes                                                                 │
+//                     ▼                                                                     ▼
+//               TCP connect ──> refused / unreachable / SYNs unanswered: a failure; the name is looked up again
+//                     │         (no connection within connectTimeout, lookup included: ConnectTimeout)
+//                     ▼
+//   request sent ──> response (head, body, done) within `timeout` of the sending, or Timeout; aborted on failure
+//
+// It reads no clock of its own: a client opened on a Stack arms a timer on the stack's loop; one made on an
+// Interface (the specs) is driven by `poll(now)` at `pollAt()`.
 
+import { Timer } from "@tessera/runtime/assembly/heap";
+import { formatIpv4, parseIpv4 } from "@tessera/net/assembly/iface/config";
 import { Interface } from "@tessera/net/assembly/iface/interface";
+import { DnsError, DnsHandler, DnsResolver, dnsErrorName } from "@tessera/net/assembly/socket/dns";
 import { Stack } from "@tessera/net/assembly/stack";
 import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
 import { CloseReason, TcpState } from "@tessera/net/assembly/tcp/state";
-import { bytesEqual, CR, LF } from "./chars";
-import { ChunkedDecoder } from "./chunked";
-import { RequestHead } from "./head";
+import { ClientFailure, ClientResponse, HttpResponseHandler, ReadOutcome, ResponseReader } from "./client-response";
 import { ResponseWriter } from "./response";
-import { statusHasBody } from "./status";
 
-/** Hears how a request went: the head, the body in pieces, then `done` exactly once. */
-export abstract class HttpResponseHandler {
-  /** The status line and fields arrived (`res.status`, `res.header`). */
-  head(res: ClientResponse): void {}
-  /** The next `len` body bytes at `ptr`, valid only during the call. */
-  body(res: ClientResponse, ptr: usize, len: u32): void {}
-  /** The response is complete (`ok`), or the request failed: no connection, a reset, a malformed response. */
-  abstract done(res: ClientResponse, ok: bool): void;
-}
+export { ClientFailure, ClientResponse, HttpResponseHandler } from "./client-response";
 
-/** The response being received. */
-export class ClientResponse {
-  /** The status code (0 until the head arrived). */
-  status: u32 = 0;
-  /** The response's fields, as spans (`find`, `value`, `hasToken`); the status line is not among them. */
-  readonly head: RequestHead;
-  /** Body bytes received so far. */
-  received: u64 = 0;
-  /** Why the request failed (with `done(res, false)`): a short message. */
-  error: string = "";
+const SECOND: i64 = 1_000_000_000;
+const NEVER: i64 = i64.MAX_VALUE;
 
-  constructor(maxHeadBytes: u32, maxFields: u32) {
-    this.head = new RequestHead(maxHeadBytes, maxFields);
-  }
-
-  /** The first value of field `name` (any case), or null (allocates). */
-  header(name: string): string | null {
-    return this.head.value(name);
-  }
-}
-
-enum Phase {
-  Idle,
-  Head,
-  Fixed, // `remaining` bytes of a Content-Length body
-  UntilClose,
-  Chunked,
+enum Stage {
+  Idle, // no request
+  Resolving, // looking the host name up
+  Connecting, // the SYN is out
+  Open, // the request is being sent and answered
 }
 
 /**
- * An HTTP/1.1 client for one server: `client.get("/", handler)`; one request at a time (`busy` until the
- * handler's `done`). `keepAlive` false asks the server to close after each response.
+ * An HTTP/1.1 client for one server: `HttpClient.open(stack, "kv").get("/kv/a", handler)`; one request at a time
+ * (`busy` until the handler's `done`). `keepAlive` false asks the server to close after each response.
  */
 export class HttpClient extends TcpHandler {
   /** Keep the connection for the next request (default) or send `Connection: close`. */
   keepAlive: bool = true;
+  /** How long opening a connection may take, the name's lookup included, in ns (0: no bound). */
+  connectTimeout: i64 = 10 * SECOND;
+  /** How long a response may take, from the request being sent to its last byte, in ns (0: no bound). */
+  timeout: i64 = 30 * SECOND;
   /** The response being received. */
   readonly response: ClientResponse;
   /** Connections opened so far. */
   connections: u32 = 0;
+  /** DNS lookups started so far (0 for a dotted IPv4 host). */
+  lookups: u32 = 0;
+  /** The server's address: the dotted host's, or the name's latest (0 before the first lookup). */
+  address: u32 = 0;
+  private addressUntil: i64 = NEVER; // when the address's TTL runs out
+  private readonly named: bool;
   private conn: TcpConnection | null = null;
   private stack: Stack | null = null;
   private handler: HttpResponseHandler | null = null;
+  private readonly reader: ResponseReader;
   private readonly out: StaticArray<u8>;
   private readonly input: StaticArray<u8>;
   private readonly w: ResponseWriter = new ResponseWriter();
@@ -76,33 +68,50 @@ export class HttpClient extends TcpHandler {
   private bodyPtr: usize = 0; // the request body still to write
   private bodyLeft: u32 = 0;
   private keep: ArrayBuffer | null = null;
-  private phase: Phase = Phase.Idle;
-  private headRequest: bool = false;
-  private remaining: u64 = 0;
-  private readonly chunks: ChunkedDecoder = new ChunkedDecoder();
-  private lineLen: u32 = 0;
-  private closeAfter: bool = false;
+  private stage: Stage = Stage.Idle;
+  private deadline: i64 = NEVER; // the stage's: the connection's, then the response's
+  private resolver: DnsResolver | null = null;
+  private lookup: Lookup | null = null;
+  private timer: PollTimer | null = null;
+  private now: i64 = 0; // the latest time given or read
+  private starting: bool = false; // inside `request`: a failure waits for the next poll
+  private pending: ClientFailure = ClientFailure.None;
+  private pendingWhy: string = "";
 
-  /** A client of `addr:port` through `iface` (requests then need their `now`); see `HttpClient.open` for a stack. */
+  /**
+   * A client of `host:port` through `iface` (requests then need their `now`, and `poll` drives the timeouts);
+   * see `HttpClient.open` for a stack. `host` is a DNS name ("kv") or a dotted IPv4 address ("10.0.0.1").
+   */
   constructor(
     private readonly iface: Interface,
-    /** The server's IPv4 address. */
-    readonly addr: u32,
+    /** The server's name or dotted address, as given (it is the Host field). */
+    readonly host: string,
     /** The server's port. */
-    readonly port: u32,
+    readonly port: u32 = 80,
     maxHeadBytes: u32 = 8192,
   ) {
     super();
-    this.response = new ClientResponse(maxHeadBytes, 64);
+    const response = new ClientResponse(maxHeadBytes, 64);
+    this.response = response;
     this.out = new StaticArray<u8>(1024);
     this.input = new StaticArray<u8>(4096);
+    this.reader = new ResponseReader(response);
+    const ip = parseIpv4(changetype<usize>(String.UTF8.encode(host)), <u32>String.UTF8.byteLength(host));
+    this.named = ip < 0;
+    if (ip < 0) this.addressUntil = i64.MIN_VALUE;
+    else this.address = <u32>ip;
   }
 
-  /** A client of `addr:port` on `stack` (its loop gives the time). */
-  static open(stack: Stack, addr: u32, port: u32): HttpClient {
-    const c = new HttpClient(stack.iface, addr, port);
+  /** A client of `host:port` on `stack` (its loop gives the time; names are looked up at `config.dns`). */
+  static open(stack: Stack, host: string, port: u32 = 80): HttpClient {
+    const c = new HttpClient(stack.iface, host, port);
     c.stack = stack;
     return c;
+  }
+
+  /** A client of the IPv4 address `addr` (host order) and `port` on `stack`. */
+  static openAddress(stack: Stack, addr: u32, port: u32 = 80): HttpClient {
+    return HttpClient.open(stack, formatIpv4(addr), port);
   }
 
   /** Whether a request is under way. */
@@ -125,7 +134,8 @@ export class HttpClient extends TcpHandler {
 
   /**
    * Sends `method path` with a body of `len` bytes at `ptr` (which must stay unchanged until sent; `contentType`
-   * null for no body), to be answered to `handler`. False if a request is under way or the head does not fit.
+   * null for no body), to be answered to `handler`. False if a request is under way or the head does not fit
+   * (then `handler` hears nothing); otherwise `handler.done` is called exactly once, later.
    */
   request(
     method: string,
@@ -139,7 +149,7 @@ export class HttpClient extends TcpHandler {
     if (this.handler) return false;
     const base = changetype<usize>(this.out);
     const cap = <u32>this.out.length;
-    if (<u32>(method.length + path.length) + 64 > cap) return false;
+    if (<u32>(method.length + path.length + this.host.length) + 80 > cap) return false;
     for (let i = 0; i < method.length; i++) store<u8>(base + i, <u8>method.charCodeAt(i));
     let n = <u32>method.length;
     store<u8>(base + n++, 0x20);
@@ -149,53 +159,76 @@ export class HttpClient extends TcpHandler {
       store<u8>(base + n++, <u8>c);
     }
     n = copyAscii(base, n, " HTTP/1.1\r\nHost: ");
-    n = writeHost(base, n, this.addr, this.port);
+    n = writeHost(base, n, this.host, this.port);
+    if (n == 0) return false;
     const w = this.w.fields(base + n, cap - n);
     if (contentType !== null) w.header("Content-Type", contentType).contentLength(len);
     if (!this.keepAlive) w.close();
     const m = w.end();
     if (m == 0) return false;
+    now = this.time(now);
     this.outStart = 0;
     this.outEnd = n + m;
     this.bodyPtr = ptr;
     this.bodyLeft = contentType !== null ? len : 0;
     this.handler = handler;
-    this.headRequest = method == "HEAD";
-    this.closeAfter = !this.keepAlive;
-    this.startResponse();
+    this.reader.start(handler, method == "HEAD", !this.keepAlive);
+    this.starting = true;
     const conn = this.conn;
-    if (conn && conn.state == TcpState.Established && !conn.finReceived) this.send();
+    if (conn && conn.state == TcpState.Established && !conn.finReceived) this.opened(now);
     else this.connect(now);
+    this.starting = false;
+    this.arm();
     return true;
   }
 
-  private connect(now: i64): void {
-    const old = this.conn;
-    if (old) {
-      old.handler = null;
-      if (old.state != TcpState.Closed) old.abort(now < 0 ? 0 : now);
+  /** Runs the timeouts and the lookup's retries that are due (a stack's client has a timer that calls this). */
+  poll(now: i64): void {
+    this.now = now;
+    if (this.pending != ClientFailure.None) this.fail(this.pending, this.pendingWhy);
+    const resolver = this.resolver;
+    if (this.stage == Stage.Resolving && resolver) resolver.poll(now);
+    if (this.handler && now >= this.deadline) {
+      if (this.stage == Stage.Open)
+        this.fail(ClientFailure.Timeout, "no complete response within " + duration(this.timeout));
+      else {
+        const why = this.stage == Stage.Resolving ? " (the name's lookup had no answer yet)" : "";
+        this.fail(ClientFailure.ConnectTimeout, "connect timed out after " + duration(this.connectTimeout) + why);
+      }
     }
-    const stack = this.stack;
-    const conn = stack
-      ? stack.connect(this.addr, this.port, this)
-      : this.iface.connectTcp(this.addr, this.port, this, now);
-    this.conn = conn;
-    if (!conn) this.fail("no connection could be opened");
-    else this.connections++;
+    this.arm();
   }
 
-  private startResponse(): void {
-    const r = this.response;
-    r.status = 0;
-    r.received = 0;
-    r.error = "";
-    r.head.reset();
-    this.phase = Phase.Head;
-    this.lineLen = 0;
+  /** When `poll` next has something to do (i64.MAX_VALUE: nothing, no request is under way). */
+  pollAt(): i64 {
+    if (!this.handler) return NEVER;
+    if (this.pending != ClientFailure.None) return this.now;
+    const resolver = this.resolver;
+    if (this.stage == Stage.Resolving && resolver) return min(this.deadline, resolver.pollAt());
+    return this.deadline;
+  }
+
+  /** The lookup found `addr`, good for `ttl` seconds (the client's DNS handler calls this). */
+  resolvedTo(addr: u32, ttl: u32): void {
+    if (this.stage != Stage.Resolving) return;
+    const now = this.time(-1);
+    this.address = addr;
+    this.addressUntil = now + <i64>ttl * SECOND;
+    this.dial(now);
+    this.arm();
+  }
+
+  /** The lookup failed (the client's DNS handler calls this). */
+  lookupFailed(reason: DnsError): void {
+    if (this.stage != Stage.Resolving) return;
+    this.time(-1);
+    this.fail(ClientFailure.Dns, "DNS lookup failed: " + dnsErrorName(reason));
   }
 
   connected(conn: TcpConnection, now: i64): void {
-    if (conn === this.conn) this.send();
+    if (conn !== this.conn || this.stage != Stage.Connecting) return;
+    this.opened(this.time(now));
+    this.arm();
   }
 
   writable(conn: TcpConnection, now: i64): void {
@@ -204,18 +237,25 @@ export class HttpClient extends TcpHandler {
 
   readable(conn: TcpConnection, now: i64): void {
     if (conn !== this.conn) return;
+    this.time(now);
     const base = changetype<usize>(this.input);
-    for (;;) {
+    while (conn === this.conn) {
       const n = conn.read(base, <u32>this.input.length);
       if (n == 0) break;
-      if (this.handler) this.receive(base, n);
+      if (!this.handler) continue;
+      const r = this.reader.feed(base, n);
+      if (r == ReadOutcome.Complete) this.end(true);
+      else if (r == ReadOutcome.Failed) this.fail(this.reader.failure, "bad response: " + this.reader.why);
     }
-    if (conn.finReceived) {
-      if (this.handler && this.phase == Phase.UntilClose) this.finish();
-      else if (this.handler) this.fail("the server closed the connection before the response ended");
-      conn.close(now);
-      this.conn = null;
-      conn.handler = null;
+    if (conn === this.conn && conn.finReceived) {
+      if (this.handler && this.reader.untilClose) this.end(true);
+      else if (this.handler)
+        this.fail(ClientFailure.Closed, "the server closed the connection before the response ended");
+      if (conn === this.conn) {
+        conn.handler = null;
+        conn.close(now);
+        this.conn = null;
+      }
     }
   }
 
@@ -223,14 +263,70 @@ export class HttpClient extends TcpHandler {
     if (conn !== this.conn) return;
     this.conn = null;
     if (!this.handler) return;
-    if (this.phase == Phase.UntilClose && reason == CloseReason.Normal) this.finish();
-    else this.fail("the connection closed before the response ended");
+    this.time(now);
+    if (this.stage == Stage.Connecting) {
+      if (this.named) this.addressUntil = i64.MIN_VALUE; // look the name up again for the next connection
+      if (reason == CloseReason.Refused) this.fail(ClientFailure.Refused, "connection refused");
+      else if (reason == CloseReason.Unreachable) this.fail(ClientFailure.Unreachable, "host unreachable");
+      else if (reason == CloseReason.TimedOut) this.fail(ClientFailure.ConnectTimeout, "no answer to the SYNs");
+      else this.fail(ClientFailure.Reset, "the connection was reset while opening");
+    } else if (this.reader.untilClose && reason == CloseReason.Normal) this.end(true);
+    else if (reason == CloseReason.Reset) this.fail(ClientFailure.Reset, "the server reset the connection");
+    else if (reason == CloseReason.TimedOut || reason == CloseReason.Unreachable)
+      this.fail(ClientFailure.Unreachable, "the server stopped answering (TCP gave up)");
+    else this.fail(ClientFailure.Closed, "the connection closed before the response ended");
+  }
+
+  // `now`, or the stack's time when it is -1 (or the latest known without a stack), kept as the latest.
+  private time(now: i64): i64 {
+    const stack = this.stack;
+    if (now < 0) now = stack ? stack.loop.now() : this.now;
+    this.now = now;
+    return now;
+  }
+
+  // Opens a connection for the request: from the known address, or after looking the name up.
+  private connect(now: i64): void {
+    const old = this.conn;
+    if (old) {
+      old.handler = null;
+      if (old.state != TcpState.Closed) old.abort(now);
+      this.conn = null;
+    }
+    this.deadline = this.connectTimeout > 0 ? now + this.connectTimeout : NEVER;
+    if (now < this.addressUntil) return this.dial(now);
+    this.stage = Stage.Resolving;
+    let resolver = this.resolver;
+    if (!resolver) this.resolver = resolver = new DnsResolver(this.iface);
+    let lookup = this.lookup;
+    if (!lookup) this.lookup = lookup = new Lookup(this);
+    this.lookups++;
+    resolver.resolve(this.host, lookup, now); // one that cannot start calls lookupFailed at once
+  }
+
+  // Sends the SYN to the address.
+  private dial(now: i64): void {
+    this.stage = Stage.Connecting;
+    const stack = this.stack;
+    const conn = stack
+      ? stack.connect(this.address, this.port, this)
+      : this.iface.connectTcp(this.address, this.port, this, now);
+    this.conn = conn;
+    if (!conn) this.fail(ClientFailure.Busy, "no connection could be opened (the connection table is full)");
+    else this.connections++;
+  }
+
+  // The request has its connection: send it, and time the response.
+  private opened(now: i64): void {
+    this.stage = Stage.Open;
+    this.deadline = this.timeout > 0 ? now + this.timeout : NEVER;
+    this.send();
   }
 
   // Writes what is left of the request.
   private send(): void {
     const conn = this.conn;
-    if (!conn || !this.handler) return;
+    if (!conn || !this.handler || this.stage != Stage.Open) return;
     if (this.outStart < this.outEnd) {
       this.outStart += conn.write(changetype<usize>(this.out) + this.outStart, this.outEnd - this.outStart);
       if (this.outStart < this.outEnd) return;
@@ -244,125 +340,86 @@ export class HttpClient extends TcpHandler {
     this.keep = null;
   }
 
-  // Parses `len` response bytes at `ptr`.
-  private receive(ptr: usize, len: u32): void {
-    let i: u32 = 0;
-    const res = this.response;
-    while (i < len && this.handler) {
-      const phase = this.phase;
-      if (phase == Phase.Head) {
-        const h = res.head;
-        const c = load<u8>(ptr + i++);
-        if (h.len >= <u32>h.buf.length) return this.fail("the response head is too large");
-        store<u8>(h.base + h.len++, c);
-        if (c != LF) continue;
-        if (this.lineEnded()) continue;
-        return;
-      }
-      if (phase == Phase.Chunked) {
-        const d = this.chunks;
-        i += d.feed(ptr + i, len - i);
-        if (d.status) return this.fail("bad chunked framing");
-        if (d.dataLen) {
-          res.received += d.dataLen;
-          this.handler!.body(res, d.dataPtr, d.dataLen);
-        } else if (d.done) this.finish();
-        continue;
-      }
-      let n = len - i;
-      if (phase == Phase.Fixed) n = <u32>min<u64>(n, this.remaining);
-      res.received += n;
-      this.handler!.body(res, ptr + i, n);
-      i += n;
-      if (phase == Phase.Fixed && (this.remaining -= n) == 0) this.finish();
-    }
-  }
-
-  // A head line ended (its LF is the last byte in the head buffer); false if the request failed or ended.
-  private lineEnded(): bool {
-    const res = this.response;
-    const h = res.head;
-    const start = this.lineLen; // offset of the line's first byte
-    let end = h.len - 1;
-    if (end > start && load<u8>(h.base + end - 1) == <u8>CR) end--;
-    this.lineLen = h.len;
-    if (res.status == 0) {
-      // "HTTP/1.x SSS reason"; empty lines before it (as after a 1xx head) are skipped
-      const p = h.base + start;
-      if (end == start) {
-        h.len = this.lineLen = 0;
-        return true;
-      }
-      if (end - start < 12 || !bytesEqual(p, 7, "HTTP/1.") || load<u8>(p + 8) != 0x20) {
-        this.fail("bad status line");
-        return false;
-      }
-      let code: u32 = 0;
-      for (let k = 9; k < 12; k++) {
-        const d = <u32>load<u8>(p + k) - 0x30;
-        if (d > 9) {
-          this.fail("bad status code");
-          return false;
-        }
-        code = code * 10 + d;
-      }
-      h.version = load<u8>(p + 7) == 0x31 ? 11 : 10;
-      res.status = code;
-      if (code < 200) res.status = 0; // 100 Continue and the like: skip, the real head follows
-      h.len = this.lineLen = 0;
-      return true;
-    }
-    if (end > start) {
-      if (h.field(start, end, (<u32>h.table.length) >> 2) != 0) {
-        this.fail("bad header field");
-        return false;
-      }
-      return true;
-    }
-    // The empty line: the head is complete; decide the framing.
-    if (h.version == 10 || h.hasToken("connection", "close")) this.closeAfter = true;
-    this.handler!.head(res);
-    if (!this.handler) return false;
-    if (this.headRequest || !statusHasBody(res.status)) this.finish();
-    else if (h.hasToken("transfer-encoding", "chunked")) {
-      this.chunks.reset();
-      this.chunks.maxTrailer = h.buf.length;
-      this.phase = Phase.Chunked;
-    } else if (h.hasContentLength) {
-      this.remaining = h.contentLength;
-      this.phase = Phase.Fixed;
-      if (this.remaining == 0) this.finish();
+  // Arms the stack's timer for `pollAt` (nothing without a stack: the caller polls).
+  private arm(): void {
+    const stack = this.stack;
+    if (!stack) return;
+    const at = this.pollAt();
+    let timer = this.timer;
+    if (at == NEVER) {
+      if (timer) timer.cancel();
     } else {
-      this.phase = Phase.UntilClose;
-      this.closeAfter = true;
+      if (!timer) this.timer = timer = new PollTimer(this);
+      if (!timer.armed || timer.deadline != at) stack.loop.at(timer, at);
     }
-    return this.handler != null;
+    stack.schedule(); // a query or a SYN may wait for ARP, an abort's RST to go out
   }
 
-  private finish(): void {
-    this.end(true);
-  }
-
-  private fail(why: string): void {
-    this.response.error = why;
-    this.closeAfter = true;
+  // Ends the request with `failure`: "host:port (address): why".
+  private fail(failure: ClientFailure, why: string): void {
+    if (this.starting) {
+      this.pending = failure; // `done` is never called from inside `request`
+      this.pendingWhy = why;
+      return;
+    }
+    const res = this.response;
+    res.failure = failure;
+    let at = this.host + ":" + this.port.toString();
+    if (this.named && failure != ClientFailure.Dns && this.stage > Stage.Resolving)
+      at += " (" + formatIpv4(this.address) + ")";
+    res.error = at + ": " + why;
     this.end(false);
   }
 
+  // Ends the request: complete (`ok`) or failed; the connection is closed if it is not kept, aborted on a failure.
   private end(ok: bool): void {
     const handler = this.handler;
     this.handler = null;
-    this.phase = Phase.Idle;
+    this.reader.stop();
+    this.stage = Stage.Idle;
+    this.deadline = NEVER;
+    this.pending = ClientFailure.None;
     this.keep = null;
+    const resolver = this.resolver;
+    if (resolver && resolver.busy) resolver.cancel();
     const conn = this.conn;
-    if (conn && this.closeAfter) {
+    if (conn && (!ok || this.reader.closeAfter)) {
       conn.handler = null;
-      if (ok) conn.close(0);
-      else conn.abort(0);
+      if (ok) conn.close(this.now);
+      else conn.abort(this.now);
       this.conn = null;
     }
+    this.arm();
     if (handler) handler.done(this.response, ok);
   }
+}
+
+// Hears the client's lookups.
+class Lookup extends DnsHandler {
+  constructor(readonly client: HttpClient) {
+    super();
+  }
+  resolved(name: string, addresses: StaticArray<u32>, count: i32, ttl: u32): void {
+    this.client.resolvedTo(addresses[0], ttl);
+  }
+  failed(name: string, reason: DnsError): void {
+    this.client.lookupFailed(reason);
+  }
+}
+
+// Polls a stack's client at its `pollAt`.
+class PollTimer extends Timer {
+  constructor(readonly client: HttpClient) {
+    super();
+  }
+  fire(now: i64): void {
+    this.client.poll(now);
+  }
+}
+
+// "30 s", or "250 ms" for what is not whole seconds.
+function duration(ns: i64): string {
+  return ns % SECOND == 0 ? (ns / SECOND).toString() + " s" : (ns / 1_000_000).toString() + " ms";
 }
 
 function copyAscii(base: usize, n: u32, s: string): u32 {
@@ -380,11 +437,12 @@ function writeDecimal(base: usize, n: u32, v: u32): u32 {
   return n + digits;
 }
 
-// Writes "a.b.c.d[:port]\r\n" for the Host field.
-function writeHost(base: usize, n: u32, addr: u32, port: u32): u32 {
-  for (let s = 24; s >= 0; s -= 8) {
-    n = writeDecimal(base, n, (addr >> s) & 0xff);
-    if (s) store<u8>(base + n++, 0x2e);
+// Writes "host[:port]\r\n" for the Host field; 0 if the host has a byte a field may not (a space, CR, non-ASCII).
+function writeHost(base: usize, n: u32, host: string, port: u32): u32 {
+  for (let i = 0; i < host.length; i++) {
+    const c = <u32>host.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return 0;
+    store<u8>(base + n++, <u8>c);
   }
   if (port != 80) {
     store<u8>(base + n++, 0x3a);

@@ -3,10 +3,10 @@
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { Pair } from "@tessera/net/assembly/__tests__/memory-wire";
 import { BodySource, HttpHandler, HttpRequest, HttpResponse } from "@tessera/http/assembly/exchange";
-import { ClientResponse, HttpClient, HttpResponseHandler } from "@tessera/http/assembly/client";
+import { ClientFailure, ClientResponse, HttpClient, HttpResponseHandler } from "@tessera/http/assembly/client";
 import { Router } from "@tessera/http/assembly/router";
 import { HttpLimits, HttpServer } from "@tessera/http/assembly/server";
-import { MS, SERVER_IP, settle } from "@tessera/http/assembly/__tests__/peer";
+import { MS, settle } from "@tessera/http/assembly/__tests__/peer";
 import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
 import { TcpAcceptor } from "@tessera/net/assembly/tcp/endpoint";
 
@@ -63,9 +63,13 @@ class Collect extends HttpResponseHandler {
     if (this.bytes < 4096) this.text += String.UTF8.decodeUnsafe(ptr, len);
     this.bytes += len;
   }
+  failure: ClientFailure = ClientFailure.None;
+  error: string = "";
   done(res: ClientResponse, ok: bool): void {
     this.dones++;
     this.ok = ok;
+    this.failure = res.failure;
+    this.error = res.error;
   }
 }
 
@@ -79,7 +83,7 @@ class Setup {
     const server = new HttpServer(r, limits);
     const pair = new Pair();
     this.server = server;
-    this.client = new HttpClient(pair.b, SERVER_IP, 80);
+    this.client = new HttpClient(pair.b, "10.0.0.1");
     this.pair = pair;
     server.listenOn(pair.a, 80);
   }
@@ -163,12 +167,15 @@ test("an error status is a complete response; no server is a failed request", ()
   expect<u32>(b.status, 431);
   expect<bool>(b.ok, true);
   const pair = new Pair();
-  const c = new HttpClient(pair.b, SERVER_IP, 81);
+  pair.a.listenTcp(80, new Canned("")); // TCP is there (else the answer is ICMP protocol unreachable), not on 81
+  const c = new HttpClient(pair.b, "10.0.0.1", 81);
   const d = new Collect();
   c.get("/", d, 0);
   settle(pair, MS);
   expect<i32>(d.dones, 1);
   expect<bool>(d.ok, false);
+  expect<i32>(d.failure, ClientFailure.Refused, d.error);
+  expect<string>(d.error, "10.0.0.1:81: connection refused");
 });
 
 // A server that answers whatever it is sent with `text`, as it is.
@@ -200,7 +207,7 @@ class CannedConnection extends TcpHandler {
 function fetchRaw(response: string): Collect {
   const pair = new Pair();
   pair.a.listenTcp(80, new Canned(response));
-  const client = new HttpClient(pair.b, SERVER_IP, 80);
+  const client = new HttpClient(pair.b, "10.0.0.1");
   const a = new Collect();
   client.get("/", a, 0);
   settle(pair, MS);
