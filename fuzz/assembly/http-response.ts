@@ -1,6 +1,6 @@
-// The HTTP client's response parser (packages/http/assembly/client-response.ts), reached as the client reaches it: a GET
-// over TCP on the in-memory wire (packages/net/assembly/__tests__/memory-wire.ts) to a server that answers with
-// the input's bytes and closes.
+// The HTTP client's response parser (packages/http/assembly/client-response.ts), reached as the client reaches
+// it: a GET over TCP on the in-memory wire (packages/net/assembly/__tests__/memory-wire.ts) to a server that
+// answers with the input's bytes and closes.
 //
 // Byte 0 picks how many bytes the server writes per turn of the loop (so the response arrives in pieces of
 // different sizes). The client must end the request exactly once (a response that is complete, or a failure:
