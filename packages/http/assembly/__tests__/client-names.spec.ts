@@ -314,6 +314,16 @@ test("a server that drops SYNs: ConnectTimeout after connectTimeout (10 s), the 
   expect<u32>(s.client.connections, 2);
 });
 
+test("an address nobody answers ARP for: ConnectTimeout (TCP is not told the SYN never left)", () => {
+  const s = new Setup();
+  s.dns.address = 0x0a000009; // 10.0.0.9, on the link, nobody there
+  const o = s.get();
+  expect<i32>(o.failure, ClientFailure.ConnectTimeout);
+  expect<string>(o.error, "kv:80 (10.0.0.9): connect timed out after 10 s");
+  expect<i64>(o.at, 10 * SECOND);
+  expect<i32>(s.hello.requests, 0);
+});
+
 test("a server that accepts and never answers: Timeout after `timeout`, and the server sees the reset", () => {
   const s = new Setup("kv", 8080);
   s.client.timeout = 5 * SECOND;
