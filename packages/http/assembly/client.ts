@@ -50,6 +50,8 @@ export class HttpClient extends TcpHandler {
   readonly response: ClientResponse;
   /** Connections opened so far. */
   connections: u32 = 0;
+  /** Requests sent again because the server closed their kept-alive connection before answering. */
+  retries: u32 = 0;
   /** DNS lookups started so far (0 for a dotted IPv4 host). */
   lookups: u32 = 0;
   /** The server's address: the dotted host's, or the name's latest (0 before the first lookup). */
@@ -77,6 +79,10 @@ export class HttpClient extends TcpHandler {
   private starting: bool = false; // inside `request`: a failure waits for the next poll
   private pending: ClientFailure = ClientFailure.None;
   private pendingWhy: string = "";
+  private bodyStart: usize = 0; // the request body, for a retry
+  private bodyLen: u32 = 0;
+  private headRequest: bool = false;
+  private retry: bool = false; // the request went on a kept-alive connection and may be sent once more
 
   /**
    * A client of `host:port` through `iface` (requests then need their `now`, and `poll` drives the timeouts);
@@ -133,7 +139,7 @@ export class HttpClient extends TcpHandler {
   }
 
   /**
-   * Sends `method path` with a body of `len` bytes at `ptr` (which must stay unchanged until sent; `contentType`
+   * Sends `method path` with a body of `len` bytes at `ptr` (which must stay unchanged until `done`; `contentType`
    * null for no body), to be answered to `handler`. False if a request is under way or the head does not fit
    * (then `handler` hears nothing); otherwise `handler.done` is called exactly once, later.
    */
@@ -170,12 +176,16 @@ export class HttpClient extends TcpHandler {
     this.outStart = 0;
     this.outEnd = n + m;
     this.bodyPtr = ptr;
-    this.bodyLeft = contentType !== null ? len : 0;
+    this.bodyLeft = this.bodyLen = contentType !== null ? len : 0;
+    this.bodyStart = ptr;
+    this.headRequest = method == "HEAD";
     this.handler = handler;
-    this.reader.start(handler, method == "HEAD", !this.keepAlive);
+    this.reader.start(handler, this.headRequest, !this.keepAlive);
     this.starting = true;
     const conn = this.conn;
-    if (conn && conn.state == TcpState.Established && !conn.finReceived) this.opened(now);
+    const reuse = conn != null && conn.state == TcpState.Established && !conn.finReceived;
+    this.retry = reuse && method != "POST" && method != "PATCH"; // idempotent (RFC 9110 §9.2.2)
+    if (reuse) this.opened(now);
     else this.connect(now);
     this.starting = false;
     this.arm();
@@ -357,12 +367,29 @@ export class HttpClient extends TcpHandler {
 
   // Ends the request with `failure`: "host:port (address): why".
   private fail(failure: ClientFailure, why: string): void {
+    const res = this.response;
+    if (
+      this.retry &&
+      (failure == ClientFailure.Closed || failure == ClientFailure.Reset) &&
+      res.status == 0 &&
+      res.head.len == 0
+    ) {
+      // The server closed the kept-alive connection as the request went out (its idle timeout): send it again,
+      // once, on a new connection, as browsers do; nothing of the response had arrived.
+      this.retry = false;
+      this.outStart = 0;
+      this.bodyPtr = this.bodyStart;
+      this.bodyLeft = this.bodyLen;
+      this.reader.start(this.handler!, this.headRequest, !this.keepAlive);
+      this.retries++;
+      this.connect(this.now);
+      return;
+    }
     if (this.starting) {
       this.pending = failure; // `done` is never called from inside `request`
       this.pendingWhy = why;
       return;
     }
-    const res = this.response;
     res.failure = failure;
     let at = this.host + ":" + this.port.toString();
     if (this.named && failure != ClientFailure.Dns && this.stage > Stage.Resolving)
@@ -379,6 +406,7 @@ export class HttpClient extends TcpHandler {
     this.stage = Stage.Idle;
     this.deadline = NEVER;
     this.pending = ClientFailure.None;
+    this.retry = false;
     this.keep = null;
     const resolver = this.resolver;
     if (resolver && resolver.busy) resolver.cancel();

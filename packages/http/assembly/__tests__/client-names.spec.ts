@@ -354,6 +354,30 @@ test("the address is kept for its TTL, then looked up again", () => {
   expect<u32>(s.client.lookups, 2);
 });
 
+test("the server closes a kept-alive connection as a request goes out: a GET is sent once more, a POST is not", () => {
+  const s = new Setup();
+  expect<bool>(s.get().ok, true);
+  clock = 40 * SECOND;
+  s.server.poll(clock); // its idle timeout: the server closes; the FIN has not reached the client yet
+  const o = new Outcome();
+  expect<bool>(s.client.get("/", o, clock), true);
+  s.run(o, clock + 10 * SECOND);
+  expect<bool>(o.ok, true, o.error);
+  expect<u32>(o.status, 200);
+  expect<u32>(s.client.retries, 1);
+  expect<u32>(s.client.connections, 2);
+  expect<i32>(s.hello.requests, 2);
+  clock = 80 * SECOND;
+  s.server.poll(clock);
+  const p = new Outcome();
+  expect<bool>(s.client.post("/", "text/plain", "x", p, clock), true);
+  s.run(p, clock + 10 * SECOND);
+  expect<i32>(p.failure, ClientFailure.Closed, p.error);
+  expect<string>(p.error, "kv:80 (10.0.0.1): the server closed the connection before the response ended");
+  expect<u32>(s.client.retries, 1, "a POST is not sent twice");
+  expect<i32>(s.hello.requests, 2);
+});
+
 test("a request that returns false is never answered; a busy client refuses a second request", () => {
   const s = new Setup();
   const o = new Outcome();
