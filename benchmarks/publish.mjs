@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The --publish path's throughput: a client on loopback echoes MiB through
 // examples/echo's TCP echo service published with `--publish 0:7` (host ->
-// gateway -> guest -> back, no root), and through a plain Node.js echo server
-// on loopback, in the same run, interleaved. Every echo is checked by SHA-256.
-// Writes benchmarks/results/publish.json.
+// gateway -> guest -> back, no root) on the Node tender and on tessera-spt
+// (where the gateway is a process of its own), and through a plain Node.js
+// echo server on loopback, in the same run, interleaved. Every echo is
+// checked by SHA-256. Writes benchmarks/results/publish.json.
 //
 //   node benchmarks/publish.mjs [--mib N] [--rounds N]
 import { spawn } from "node:child_process";
@@ -24,22 +25,25 @@ if (!(mib >= 1 && rounds >= 1)) {
   process.exit(2);
 }
 
-const image = buildExample("echo");
-const tender = spawn(
-  process.execPath,
-  [`${root}packages/cli/bin/tessera.cjs`, "run", image, "--publish", "127.0.0.1:0:7"],
-  { stdio: ["ignore", "ignore", "pipe"] },
-);
-process.on("exit", () => tender.kill("SIGKILL"));
-const published = await new Promise((resolve, reject) => {
-  let err = "";
-  tender.stderr.on("data", (b) => {
-    err += b;
-    const m = /publishing \S*?127\.0\.0\.1:(\d+)/.exec(err);
-    if (m) resolve(Number(m[1]));
+/** Starts `image` with `--publish 127.0.0.1:0:7`; resolves to the host port. */
+function publish(image) {
+  const tender = spawn(
+    process.execPath,
+    [`${root}packages/cli/bin/tessera.cjs`, "run", image, "--publish", "127.0.0.1:0:7"],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  process.on("exit", () => tender.kill("SIGKILL"));
+  return new Promise((resolve, reject) => {
+    let err = "";
+    tender.stderr.on("data", (b) => {
+      err += b;
+      const m = /publishing \S*?127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    tender.on("exit", () => reject(new Error(`the tender ended: ${err}`)));
   });
-  tender.on("exit", () => reject(new Error(`the tender ended: ${err}`)));
-});
+}
+const ports = { node: await publish(buildExample("echo")), spt: await publish(buildExample("echo", "spt")) };
 const plain = createServer((s) => s.pipe(s));
 await new Promise((resolve) => plain.listen(0, "127.0.0.1", resolve));
 
@@ -65,22 +69,24 @@ function echo(port) {
 }
 
 // The guest asks for its address by DHCP first: wait until an echo goes through.
-for (let i = 0; ; i++) {
-  const ok = await new Promise((resolve) => {
-    const s = connect(published, "127.0.0.1", () => s.end("x"));
-    s.on("data", () => resolve(true));
-    s.on("error", () => resolve(false));
-    s.on("end", () => resolve(false));
-  });
-  if (ok) break;
-  if (i === 50) throw new Error("the published echo never answered");
-  await new Promise((r) => setTimeout(r, 200));
-}
+for (const published of Object.values(ports))
+  for (let i = 0; ; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(published, "127.0.0.1", () => s.end("x"));
+      s.on("data", () => resolve(true));
+      s.on("error", () => resolve(false));
+      s.on("end", () => resolve(false));
+    });
+    if (ok) break;
+    if (i === 50) throw new Error("the published echo never answered");
+    await new Promise((r) => setTimeout(r, 200));
+  }
 
-const runs = { publish: [], plain: [] };
+const runs = { publish: [], spt: [], plain: [] };
 for (let round = 1; round <= rounds; round++) {
   for (const [name, port] of [
-    ["publish", published],
+    ["publish", ports.node],
+    ["spt", ports.spt],
     ["plain", plain.address().port],
   ]) {
     const s = await echo(port);
@@ -94,13 +100,15 @@ const result = {
   mib,
   rounds,
   runs,
-  median: { publish: median(runs.publish), plain: median(runs.plain) },
+  median: { publish: median(runs.publish), spt: median(runs.spt), plain: median(runs.plain) },
 };
 result.ratio = result.median.publish / result.median.plain;
+result.sptRatio = result.median.spt / result.median.plain;
 mkdirSync(`${root}benchmarks/results`, { recursive: true });
 writeFileSync(`${root}benchmarks/results/publish.json`, JSON.stringify(result, null, 2) + "\n");
 console.log(`                          MiB/s each way (median of ${rounds})`);
-console.log(`  --publish (gateway)     ${result.median.publish.toFixed(1)}`);
+console.log(`  --publish, Node tender  ${result.median.publish.toFixed(1)}`);
+console.log(`  --publish, tessera-spt ${result.median.spt.toFixed(1)}  (${result.sptRatio.toFixed(2)}x)`);
 console.log(`  Node echo on loopback   ${result.median.plain.toFixed(1)}`);
 console.log(`  ratio                   ${result.ratio.toFixed(2)}x`);
 plain.close();

@@ -10,9 +10,23 @@
 // for a tender that makes only system calls (it resolves no names and loads
 // no modules). It is -static-pie: a plain -static binary is linked at
 // 0x400000, inside the low guest addresses spt maps at the guest's own.
+// tessera-spt also carries the user-mode network's gateway (targets/native/gateway): the Node tender's gateway
+// program, targets/node/gateway/build/gateway.wasm (built first by scripts/build-gateway.mjs if it is missing),
+// translated to C by wasm2c here, at build time, into targets/spt/build/gen/ (never committed), and compiled
+// freestanding against the guest runtime's headers once into an object every variant links.
 // Without gcc it says so and carries on: only native images need the tenders.
+import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,9 +36,11 @@ const host = join(root, "targets/native/host");
 
 /** The tenders: name -> the directories (under the repository) of their own sources (.c and .S). */
 const TENDERS = {
-  spt: ["targets/spt/src"],
+  spt: ["targets/spt/src", "targets/native/gateway"],
   hvt: ["targets/hvt/src"],
 };
+/** The tenders that carry the gateway. */
+const GATEWAY = ["spt"];
 
 const sourcesIn = (dir) =>
   readdirSync(join(root, dir))
@@ -90,6 +106,33 @@ function muslStaticPie() {
   };
 }
 
+// The gateway program as C (wasm2c) and an object compiled from it, in `out`/gen; returns [include dir, object].
+// The object is compiled again only when the wasm, the runtime header or the flags change (it takes seconds).
+function gatewayObject(out) {
+  const wasm = join(root, "targets/node/gateway/build/gateway.wasm");
+  if (!existsSync(wasm))
+    execFileSync(process.execPath, [join(root, "scripts/build-gateway.mjs")], { stdio: "inherit" });
+  const gen = join(out, "gen");
+  mkdirSync(gen, { recursive: true });
+  const guestInclude = join(root, "targets/native/guest/include");
+  const gccInclude = execFileSync("gcc", ["-print-file-name=include"], { encoding: "utf8" }).trim();
+  const flags = ["-std=c11", "-O2", "-ffreestanding", "-nostdinc", "-isystem", gccInclude, "-I", guestInclude];
+  flags.push("-fPIE", "-fno-stack-protector", "-w");
+  const stamp = createHash("sha256")
+    .update(readFileSync(wasm))
+    .update(readFileSync(join(guestInclude, "wasm-rt.h")))
+    .update(flags.join(" "))
+    .digest("hex");
+  const object = join(gen, "gw_wasm.o");
+  const stampFile = join(gen, "gw_wasm.stamp");
+  if (existsSync(object) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return [gen, object];
+  const wasm2c = join(root, "node_modules/wabt/bin/wasm2c");
+  execFileSync(process.execPath, [wasm2c, wasm, "-n", "gateway", "-o", join(gen, "gw_wasm.c")], { stdio: "inherit" });
+  execFileSync("gcc", [...flags, "-c", join(gen, "gw_wasm.c"), "-o", object], { stdio: "inherit" });
+  writeFileSync(stampFile, stamp);
+  return [gen, object];
+}
+
 const only = process.argv.slice(2);
 if (spawnSync("gcc", ["--version"]).status !== 0) {
   console.warn(
@@ -101,6 +144,9 @@ if (spawnSync("gcc", ["--version"]).status !== 0) {
     const out = join(root, "targets", name, "build");
     mkdirSync(out, { recursive: true });
     const sources = [...sourcesIn("targets/native/host"), ...dirs.flatMap(sourcesIn)];
+    const gateway = GATEWAY.includes(name) ? gatewayObject(out) : null;
+    const gatewayFlags = gateway ? ["-I", join(root, "targets/native/gateway"), "-I", gateway[0]] : [];
+    if (gateway) sources.push(gateway[1]);
     for (const v of variants) {
       if (v.only && !v.only.includes(name)) continue;
       const compiler = v.compiler ?? "gcc";
@@ -110,6 +156,7 @@ if (spawnSync("gcc", ["--version"]).status !== 0) {
         [
           ...common,
           ...kernel,
+          ...gatewayFlags,
           ...v.flags,
           ...sources,
           ...(v.after ?? []),

@@ -443,7 +443,9 @@ describe.skipIf(noGcc !== null).each(Object.entries(tenders))("tessera-spt (%s b
     expect(r.stderr).toBe('tessera-spt: the image needs block device "storage": give it with --block storage=FILE\n');
     expect(r.status).toBe(1);
     r = spt([guests.net]);
-    expect(r.stderr).toBe('tessera-spt: the image needs net device "service": give it with --net service=tap:IFNAME\n');
+    expect(r.stderr).toBe(
+      'tessera-spt: the image needs net device "service": give it with --net service=tap:IFNAME (or user, or --publish HOSTPORT:GUESTPORT)\n',
+    );
     r = spt(["--block", "storage=x.img", guests.plain]);
     expect(r.stderr).toBe(
       'tessera-spt: --block storage=x.img: the image has no block device "storage" (its devices: none)\n',
@@ -459,12 +461,12 @@ describe.skipIf(noGcc !== null).each(Object.entries(tenders))("tessera-spt (%s b
     const bad: [string[], string][] = [
       [["--mem", "2", guests.plain], "--mem 2: give a whole number of MiB from 4 to 4096, e.g. --mem 64"],
       [["--mem", "x", guests.plain], "--mem x: give a whole number of MiB"],
-      [["--net", "service=user", guests.net], "tessera-spt supports only tap:IFNAME"],
+      [["--net", "service=switch:lan", guests.net], "tessera-spt supports tap:IFNAME and user; switch: needs"],
       [["--net", "service", guests.net], "--net service: write it as NAME=tap:IFNAME"],
       [["--net", "service=tap:a/b", guests.net], '"a/b" is not an interface name'],
       [["--block", "Bad=x", guests.plain], '"Bad" is not a device name'],
       [["--block", "s=a", "--block", "s=b", guests.plain], "--block s: given twice"],
-      [["--publish", "8080:80", guests.plain], "--publish need the Node tender"],
+      [["--publish", "8080", guests.plain], "--publish 8080: write it as [ADDR:]HOSTPORT:GUESTPORT"],
       [["--frob", guests.plain], "unknown option --frob"],
       [[], "give the image to run"],
       [[guests.plain, "extra"], "one image at a time"],

@@ -4,9 +4,11 @@
 // the words after the image name are the guest's command line, its exit
 // status is the guest's (255 for a panic), docker stop ends it at once,
 // docker logs has its console, -m sizes its memory, stray signals do no harm,
-// and a disk on a volume is refused to a second container while the first
-// runs. The engines are started here and stopped after (test/helpers/engines.ts).
+// a disk on a volume is refused to a second container while the first runs,
+// and docker run -p PORT:80 reaches examples/http through tessera-spt's
+// user-mode networking. The engines are started here and stopped after (test/helpers/engines.ts).
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +29,18 @@ import {
 import { staticTenderMissing } from "../helpers/package.js";
 import { command, firstMissing, need } from "../helpers/require.js";
 import { buildFor, targetMissing } from "../helpers/targets.js";
+import { BackgroundTessera } from "../helpers/netns.js";
+
+/** A TCP port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** The images: app, tag, extra package options. */
 const APPS = {
@@ -95,7 +109,7 @@ describe("docker (Debian's Docker 20.10)", () => {
       expect(r.stdout).toContain(`Loaded image: ${a.tag}`);
     }
     const http = JSON.parse(ok(run("image", "inspect", APPS.http.tag)).stdout)[0].Config;
-    expect(http.Entrypoint).toEqual(["/tessera-spt", "--publish", "80:80", "/http.spt", "--"]);
+    expect(http.Entrypoint).toEqual(["/tessera-spt", "--publish", "0.0.0.0:80:80", "/http.spt", "--"]);
     expect(http.ExposedPorts).toEqual({ "80/tcp": {} });
     expect(http.Labels["org.tessera.devices"]).toBe("net:service");
     const kv = JSON.parse(ok(run("image", "inspect", APPS.kv.tag)).stdout)[0].Config;
@@ -106,7 +120,7 @@ describe("docker (Debian's Docker 20.10)", () => {
       "--block-create",
       "storage=67108864",
       "--publish",
-      "80:80",
+      "0.0.0.0:80:80",
       "/kv.spt",
       "--",
     ]);
@@ -127,13 +141,45 @@ describe("docker (Debian's Docker 20.10)", () => {
   });
 
   test.skipIf(why !== null)(
-    "an image with a net device stops at start, saying native networking is not there yet",
-    () => {
-      // Until user-mode networking for native tenders lands (docs/containers.md).
-      const r = run("run", "--rm", "--network", "none", APPS.http.tag);
-      expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/^tessera-spt: --publish 80:80: tessera-spt supports only tap:IFNAME networking/);
+    "http in docker run -d -p PORT:80: curl through the published port gets what the Node tender serves, byte for byte",
+    async () => {
+      const wasm = buildFor(APPS.http.app, "node", join(dir, "out"));
+      const node = new BackgroundTessera(["run", wasm, "--publish", "0:80"]);
+      const port = await freePort();
+      const id = ok(run("run", "-d", "-p", `127.0.0.1:${port}:80`, APPS.http.tag)).stdout.trim();
+      try {
+        for (const line of [/dhcp: 10\.0\.2\.15/, /publishing http:\/\/127\.0\.0\.1:\d+/])
+          // stdout, stderr
+          expect(await node.waitFor(line, 30_000), node.output).toBe(true);
+        const nodePort = Number(/publishing http:\/\/127\.0\.0\.1:(\d+)/.exec(node.output)![1]);
+        for (let t = 0; t < 100 && !run("logs", id).stdout.includes("dhcp: 10.0.2.15"); t++) await sleep(100);
+        const curl = (p: number, path: string, ...args: string[]) =>
+          spawnSync("curl", ["-s", "-i", "--max-time", "10", ...args, `http://127.0.0.1:${p}${path}`], {
+            encoding: "latin1",
+          });
+        for (const path of ["/", "/how.html", "/style.css", "/logo.svg", "/favicon.svg", "/nope"])
+          for (const args of [[], ["--compressed"], ["-I"]]) {
+            const want = curl(nodePort, path, ...args);
+            expect(want.status, want.stderr).toBe(0);
+            const got = curl(port, path, ...args);
+            expect(got.status, `curl ${path}: ${got.stderr}`).toBe(0);
+            expect(got.stdout, `${path} ${args.join(" ")}`).toBe(want.stdout);
+          }
+        const logs = run("logs", id);
+        expect(logs.stdout).toMatch(/^http: serving 6 paths on port 80\ndhcp: 10\.0\.2\.15\/24 gw 10\.0\.2\.2/);
+        expect(logs.stderr).toBe("tessera-spt: publishing http://127.0.0.1:80 (on every address) -> guest port 80\n");
+        const start = performance.now();
+        ok(run("stop", id));
+        const stopMs = performance.now() - start;
+        console.log(`docker run -p ${port}:80: curl answered byte for byte; docker stop took ${stopMs.toFixed(0)} ms`);
+        expect(stopMs).toBeLessThan(8000);
+        expect(run("inspect", "-f", "{{.State.ExitCode}}", id).stdout.trim()).toBe("143");
+      } finally {
+        run("rm", "-f", id);
+        await node.stop();
+      }
     },
+    120_000,
   );
 
   test.skipIf(why !== null)("-m: guest memory is the container's limit less 16 MiB; too small a limit says so", () => {

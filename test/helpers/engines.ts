@@ -6,16 +6,23 @@
 // /run/containerd's shim sockets, podman's blob cache) is removed if it was
 // not there before.
 //
-// dockerd runs with --iptables=false --ip-forward=false --bridge=none: it
-// leaves the host's iptables (FORWARD policy), ip_forward and links as they
-// are, so the other network tests run the same beside it; containers run with
-// --network none. A test that needs container networking must turn these on
-// and restore what dockerd changes.
+// dockerd runs with --iptables=false --ip-forward=false and a bridge made here
+// (DOCKER_BRIDGE, DOCKER_SUBNET), removed when it stops: it leaves the host's
+// iptables (FORWARD policy), ip_forward and other links as they are, so the
+// other network tests run the same beside it. `docker run -p` still works:
+// without iptables, docker-proxy (its userland proxy) listens on the host port
+// and connects to the container's address on that bridge, which the host
+// reaches directly (no forwarding, no NAT). Containers that need no network
+// run with --network none.
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { command, firstMissing, root, type Missing } from "./require.js";
+
+/** The bridge dockerd's containers are on (its default network), and the host's address on it. */
+export const DOCKER_BRIDGE = "tessera-dk0";
+export const DOCKER_SUBNET = "172.31.253.1/24";
 
 /** Debian's Docker 20.10 client: /usr/local/bin/docker (a newer CLI without a daemon) may come first on PATH. */
 export const DOCKER_CLI = "/usr/bin/docker";
@@ -75,6 +82,11 @@ export function dockerMissing(): Missing {
     () => command("dockerd") && "no dockerd command (apt-get install docker.io)",
     () => (existsSync(DOCKER_CLI) ? null : `no ${DOCKER_CLI} (apt-get install docker.io)`),
     () => command("runc"),
+    () => command("ip"),
+    () =>
+      existsSync("/usr/sbin/docker-proxy") || command("docker-proxy") === null
+        ? null
+        : "no docker-proxy (apt-get install docker.io)",
   );
 }
 
@@ -98,6 +110,17 @@ export async function startDocker(): Promise<Docker> {
   const host = `unix://${sock}`;
   const log = join(dir, "dockerd.log");
   writeFileSync(log, "");
+  // A bridge of our own (a leftover from a killed run is replaced): dockerd leaves a bridge it did not make alone.
+  spawnSync("ip", ["link", "del", DOCKER_BRIDGE], { stdio: "ignore" });
+  for (const args of [
+    ["link", "add", DOCKER_BRIDGE, "type", "bridge"],
+    ["addr", "add", DOCKER_SUBNET, "dev", DOCKER_BRIDGE],
+    ["link", "set", DOCKER_BRIDGE, "up"],
+  ]) {
+    const r = spawnSync("ip", args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr.trim()}`);
+  }
+  const removeBridge = () => spawnSync("ip", ["link", "del", DOCKER_BRIDGE], { stdio: "ignore" });
   const child = spawn(
     "dockerd",
     [
@@ -111,7 +134,7 @@ export async function startDocker(): Promise<Docker> {
       host,
       "--iptables=false",
       "--ip-forward=false",
-      "--bridge=none",
+      `--bridge=${DOCKER_BRIDGE}`,
       "--storage-driver=overlay2",
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
@@ -140,6 +163,7 @@ export async function startDocker(): Promise<Docker> {
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
     cleanOutside();
+    removeBridge();
   };
   const up = await waitFor(() => child.exitCode === null && run(["version"], { timeout: 10_000 }).status === 0, 60_000);
   if (!up) {

@@ -36,18 +36,21 @@ void tender_open_devices(struct tender *t) {
         d->kind = m->kind;
         memcpy(d->name, m->name, sizeof d->name);
         d->fd = -1;
+        d->peer_fd = -1;
         d->handle = -1;
         size_t len = strlen(opt->name) + strlen(opt->value) + 16;
         d->given = malloc(len);
         if (d->given == NULL) tender_fail(t, TENDER_EXIT_ERROR, "out of memory");
         snprintf(d->given, len, "--%s %s=%s", m->kind == TESSERA_DEVICE_NET ? "net" : "block", opt->name, opt->value);
-        if (m->kind == TESSERA_DEVICE_NET) host_tap_open(t, d, opt->ifname);
+        if (m->kind == TESSERA_DEVICE_NET && opt->user) host_user_open(t, d);
+        else if (m->kind == TESSERA_DEVICE_NET) host_tap_open(t, d, opt->ifname);
         else {
             if (opt->create_size) host_disk_create(t, d, opt->value, opt->create_size);
             host_disk_open(t, d, opt->value);
         }
     }
     ds->console_armed = true;
+    host_publish_listen(t);
 }
 
 size_t tender_device_fds(const struct tender *t, uint8_t kind, int *fds, size_t cap) {

@@ -43,6 +43,18 @@ int32_t host_disk_flush(struct tender *t, struct tender_device *d);
 #define HOST_SLOT_SIZE 1536u
 void host_tap_open(struct tender *t, struct tender_device *d, const char *ifname);
 
+/* A user net device's socketpair (user.c). */
+void host_user_open(struct tender *t, struct tender_device *d);
+
+/* --publish (publish.c, listen.c): parse one, give the ports a user device, listen on them. */
+void host_parse_publish(struct tender *t, const char *spec);
+void host_apply_publish(struct tender *t);
+void host_publish_listen(struct tender *t);
+/* `ADDR:PORT` of `p` with `port` (IPv6 in brackets), for messages. */
+void host_publish_where(const struct tender_publish *p, uint16_t port, char *out, size_t cap);
+
+/* A net device's buffers (the read-ahead ring) and random MAC, once d->mtu is set (net.c). */
+void host_net_setup(struct tender *t, struct tender_device *d);
 /* Received frames (net.c): read ahead into the device's ring, and taken from it. */
 void host_net_drain(struct tender_device *d);
 void host_net_maybe_drain(struct tender_device *d);

@@ -34,6 +34,7 @@ void tender_check_devices(struct tender *t) {
     const struct tender_options *o = &t->options;
     const struct tender_image *img = &t->image;
     static const uint8_t kinds[] = {TESSERA_DEVICE_NET, TESSERA_DEVICE_BLOCK};
+    host_apply_publish(t);
     for (size_t k = 0; k < 2; k++) {
         for (size_t i = 0; i < o->device_count; i++) {
             const struct tender_device_option *d = &o->devices[i];
@@ -44,6 +45,17 @@ void tender_check_devices(struct tender *t) {
                         kind_name(d->kind), d->name, d->value, kind_name(d->kind), d->name, list);
         }
     }
+    /* One gateway per tender: the user backend for one net device. */
+    const struct tender_device_option *user = NULL;
+    for (size_t i = 0; i < o->device_count; i++) {
+        const struct tender_device_option *d = &o->devices[i];
+        if (!d->user) continue;
+        if (user)
+            tender_fail(t, TENDER_EXIT_ERROR,
+                        "--net %s=user: %s gives the user backend to one net device (%s has it already)", d->name,
+                        t->prog, user->name);
+        user = d;
+    }
     for (size_t i = 0; i < img->device_count; i++) {
         const struct tessera_note_device *m = &img->devices[i];
         bool given = false;
@@ -52,6 +64,8 @@ void tender_check_devices(struct tender *t) {
         if (!given)
             tender_fail(t, TENDER_EXIT_ERROR, "the image needs %s device \"%s\": give it with --%s %s=%s",
                         kind_name(m->kind), m->name, kind_name(m->kind), m->name,
-                        m->kind == TESSERA_DEVICE_NET ? "tap:IFNAME" : "FILE");
+                        m->kind == TESSERA_DEVICE_BLOCK         ? "FILE"
+                        : t->target == TESSERA_TARGET_SPT ? "tap:IFNAME (or user, or --publish HOSTPORT:GUESTPORT)"
+                                                          : "tap:IFNAME");
     }
 }

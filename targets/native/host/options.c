@@ -1,5 +1,6 @@
-/* options.c: the tender's command line: [--mem MiB] [--net NAME=tap:IFNAME]...
- * [--block NAME=FILE]... [--block-create NAME=SIZE]... IMAGE [-- CMDLINE...]. */
+/* options.c: the tender's command line: [--mem MiB] [--net NAME=tap:IFNAME|NAME=user]...
+ * [--publish [ADDR:]HOSTPORT:GUESTPORT]... [--block NAME=FILE]... [--block-create NAME=SIZE]... IMAGE
+ * [-- CMDLINE...] (user and --publish: spt only). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +9,9 @@
 #include "host.h"
 
 static void usage(const struct tender *t, FILE *to) {
+    const bool user = t->target == TESSERA_TARGET_SPT;
     fprintf(to,
-            "usage: %s [--mem MiB] [--net NAME=tap:IFNAME]... [--block NAME=FILE]...\n"
+            "usage: %s [--mem MiB] [--net NAME=tap:IFNAME%s]...%s [--block NAME=FILE]...\n"
             "       [--block-create NAME=SIZE]... IMAGE [-- CMDLINE...]\n"
             "\n"
             "Runs a native Tessera image (tessera build APP --target %s). Its exit status\n"
@@ -19,8 +21,8 @@ static void usage(const struct tender *t, FILE *to) {
             "                        container with a memory limit, the limit less\n"
             "                        16 MiB for the tender, at most %u)\n"
             "  --net NAME=tap:IFNAME give the image its net device NAME: the Linux TAP\n"
-            "                        device IFNAME (user-mode networking, switch: and\n"
-            "                        --publish need the Node tender: run the .wasm)\n"
+            "                        device IFNAME\n"
+            "%s"
             "  --block NAME=FILE     give the image its block device NAME, backed by FILE\n"
             "                        (tessera disk create FILE SIZE)\n"
             "  --block-create NAME=SIZE  if block device NAME's file is missing, create\n"
@@ -30,8 +32,18 @@ static void usage(const struct tender *t, FILE *to) {
             "\n"
             "Words after -- form the image's command line (at most %u bytes).\n"
             "Every device in the image's manifest must be given.\n",
-            t->prog, t->target == TESSERA_TARGET_HVT ? "hvt" : "spt", TESSERA_MEM_MIN_MIB, TESSERA_MEM_MAX_MIB,
-            TESSERA_MEM_DEFAULT_MIB, TESSERA_MEM_MAX_MIB, TESSERA_CMDLINE_MAX);
+            t->prog, user ? "|NAME=user" : "", user ? " [--publish [ADDR:]HOSTPORT:GUESTPORT]..." : "",
+            user ? "spt" : "hvt", TESSERA_MEM_MIN_MIB, TESSERA_MEM_MAX_MIB, TESSERA_MEM_DEFAULT_MIB,
+            TESSERA_MEM_MAX_MIB,
+            user ? "  --net NAME=user       user-mode networking: no root, no TAP device; a\n"
+                   "                        gateway gives the guest 10.0.2.15 by DHCP\n"
+                   "  --publish [ADDR:]HOSTPORT:GUESTPORT  host TCP connections to ADDR:HOSTPORT\n"
+                   "                        (ADDR 127.0.0.1 unless given; 0.0.0.0: every\n"
+                   "                        address; HOSTPORT 0: any free port) reach the\n"
+                   "                        guest's GUESTPORT through the user network\n"
+                 : "                        (user-mode networking and --publish: tessera-spt,\n"
+                   "                        or the Node tender)\n",
+            TESSERA_CMDLINE_MAX);
 }
 
 bool host_valid_name(const char *name, size_t len) {
@@ -81,12 +93,16 @@ static void parse_device(struct tender *t, uint8_t kind, const char *arg) {
     d->kind = kind;
     memcpy(d->name, arg, name_len);
     d->value = eq + 1;
-    if (kind == TESSERA_DEVICE_NET) {
+    if (kind == TESSERA_DEVICE_NET && strcmp(d->value, "user") == 0 && t->target == TESSERA_TARGET_SPT) {
+        d->user = true;
+    } else if (kind == TESSERA_DEVICE_NET) {
         if (strncmp(d->value, "tap:", 4) != 0)
-            tender_fail(t, TENDER_EXIT_USAGE,
-                        "--net %s: %s supports only tap:IFNAME; user-mode networking, switch: and --publish need the "
-                        "Node tender: build a .wasm (tessera build APP) and run it with tessera run",
-                        arg, t->prog);
+            tender_fail(t, TENDER_EXIT_USAGE, "--net %s: %s", arg,
+                        t->target == TESSERA_TARGET_SPT
+                            ? "tessera-spt supports tap:IFNAME and user; switch: needs the Node tender: build a .wasm "
+                              "(tessera build APP) and run it with tessera run"
+                            : "tessera-hvt supports only tap:IFNAME; user-mode networking and --publish need "
+                              "tessera-spt (--target spt) or the Node tender (a .wasm)");
         const char *ifname = d->value + 4;
         size_t n = strlen(ifname);
         bool ok = n >= 1 && n <= TENDER_IFNAME_MAX;
@@ -207,10 +223,12 @@ void tender_parse_options(struct tender *t, int argc, char **argv) {
                 tender_fail(t, TENDER_EXIT_USAGE, "--block-create %s: at most %u in all", v, TESSERA_MAX_DEVICES);
             parse_create(t, v, &creates[ncreates++]);
         } else if ((v = option_value(t, argc, argv, &i, "--publish")) != NULL) {
-            tender_fail(t, TENDER_EXIT_USAGE,
-                        "--publish %s: %s supports only tap:IFNAME networking; user-mode networking and --publish "
-                        "need the Node tender: build a .wasm (tessera build APP) and run it with tessera run",
-                        v, t->prog);
+            if (t->target != TESSERA_TARGET_SPT)
+                tender_fail(t, TENDER_EXIT_USAGE,
+                            "--publish %s: %s supports only tap:IFNAME networking; user-mode networking and --publish "
+                            "need tessera-spt (tessera build APP --target spt) or the Node tender (a .wasm)",
+                            v, t->prog);
+            host_parse_publish(t, v);
         } else if (arg[0] == '-' && arg[1] != '\0') {
             tender_fail(t, TENDER_EXIT_USAGE, "unknown option %s (see %s --help)", arg, t->prog);
         } else if (o->image != NULL) {

@@ -4,10 +4,8 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -47,14 +45,5 @@ void host_tap_open(struct tender *t, struct tender_device *d, const char *ifname
     }
     d->fd = fd;
     d->mtu = TAP_MTU;
-    _Static_assert(TAP_MTU + 14 <= HOST_SLOT_SIZE, "a frame fits a ring slot");
-    d->frame = malloc(HOST_FRAME_MAX);
-    d->ring = malloc((size_t)HOST_RING_SLOTS * HOST_SLOT_SIZE);
-    d->ring_len = malloc(HOST_RING_SLOTS * sizeof d->ring_len[0]);
-    if (d->frame == NULL || d->ring == NULL || d->ring_len == NULL)
-        tender_fail(t, TENDER_EXIT_ERROR, "%s: out of memory", d->given);
-    /* A random locally administered unicast MAC: 02:xx:xx:xx:xx:xx. */
-    if (getrandom(d->mac, sizeof d->mac, 0) != (ssize_t)sizeof d->mac)
-        tender_fail(t, TENDER_EXIT_ERROR, "%s: cannot draw a MAC address: %s", d->given, strerror(errno));
-    d->mac[0] = (uint8_t)((d->mac[0] & 0xfc) | 0x02);
+    host_net_setup(t, d);
 }

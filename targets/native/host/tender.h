@@ -43,14 +43,28 @@
 #define TENDER_MAX_SEGMENTS 16
 #define TENDER_MAX_REGIONS (TENDER_MAX_SEGMENTS + 4)
 #define TENDER_HEAP_ALIGN 65536u /* heap_base and heap_size: whole wasm pages */
+#define TENDER_MAX_PUBLISH 32 /* --publish options */
 
 /* --net NAME=tap:IFNAME and --block NAME=FILE, as given. */
 struct tender_device_option {
     uint8_t kind;                   /* TESSERA_DEVICE_NET or TESSERA_DEVICE_BLOCK */
     char name[TENDER_NAME_MAX + 1]; /* NUL-terminated */
     const char *value;              /* the text after '=' (argv memory) */
-    char ifname[TENDER_IFNAME_MAX + 1]; /* net: the TAP interface */
+    char ifname[TENDER_IFNAME_MAX + 1]; /* net: the TAP interface ("" for user) */
+    bool user;                      /* net: --net NAME=user (user-mode networking: the gateway, spt only) */
     uint64_t create_size;           /* block: --block-create NAME=SIZE, bytes of blocks; 0 if not given */
+};
+
+/* --publish [ADDR:]HOSTPORT:GUESTPORT (publish.c), and its listening socket (listen.c). */
+struct tender_publish {
+    const char *spec;   /* as given (argv memory), for messages */
+    int family;         /* AF_INET or AF_INET6 */
+    uint8_t addr[16];   /* the address to listen on (4 bytes for AF_INET) */
+    char host[48];      /* its text as given, without brackets: 127.0.0.1, ::1 */
+    uint16_t host_port; /* 0: any free port */
+    uint16_t guest_port;
+    int fd;             /* listening socket (non-blocking), -1 until bound */
+    uint16_t bound_port; /* the port listened on (the one picked for 0) */
 };
 
 struct tender_options {
@@ -59,6 +73,8 @@ struct tender_options {
     bool mem_given;     /* --mem was given */
     size_t device_count;
     struct tender_device_option devices[TESSERA_MAX_DEVICES];
+    size_t publish_count;
+    struct tender_publish publish[TENDER_MAX_PUBLISH];
     size_t cmdline_len; /* words after `--`, joined by single spaces, no NUL */
     char cmdline[TESSERA_CMDLINE_MAX];
 };
@@ -125,6 +141,7 @@ struct tender_device {
     char name[TENDER_NAME_MAX + 1];
     char *given; /* "--block storage=disk.img", for messages (malloc) */
     int fd;
+    int peer_fd; /* a user net device: the gateway's end of the socketpair whose other end is fd; else -1 */
     int handle; /* -1 until the guest acquires it */
     /* net */
     uint8_t mac[6];
@@ -168,8 +185,9 @@ struct tender {
 
 void tender_init(struct tender *t, const char *prog, uint32_t target);
 
-/* Parses `[--mem MiB] [--net NAME=tap:IFNAME]... [--block NAME=FILE]...
- * [--block-create NAME=SIZE]... IMAGE [-- CMDLINE...]` and --help; without
+/* Parses `[--mem MiB] [--net NAME=tap:IFNAME|NAME=user]... [--publish [ADDR:]HOSTPORT:GUESTPORT]...
+ * [--block NAME=FILE]... [--block-create NAME=SIZE]... IMAGE [-- CMDLINE...]` and --help (user and --publish: spt
+ * only; hvt refuses them); without
  * --mem, sizes guest memory from the cgroup's memory limit (cgroup.c). Prints usage and exits 0 on --help; prints a
  * message and exits TENDER_EXIT_USAGE on bad input. */
 void tender_parse_options(struct tender *t, int argc, char **argv);
@@ -179,12 +197,16 @@ void tender_parse_options(struct tender *t, int argc, char **argv);
  * devices) and computes t->layout. Exits TENDER_EXIT_ERROR with a message. */
 void tender_load_image(struct tender *t);
 
-/* The Node tender's rules: every manifest device given, with the right kind,
- * nothing given that is not in the manifest. Exits TENDER_EXIT_ERROR. */
+/* The Node tender's rules: --publish goes to the one net device no --net names
+ * (it gets the user backend), or to the one --net NAME=user; every manifest
+ * device given, with the right kind, nothing given that is not in the
+ * manifest. Exits TENDER_EXIT_ERROR. */
 void tender_check_devices(struct tender *t);
 
-/* Attaches the TAP devices, opens and locks the disk files, notes whether
- * stdin is open. Exits TENDER_EXIT_ERROR (after releasing locks taken). */
+/* Attaches the TAP devices, makes the socketpairs of user devices, opens and
+ * locks the disk files, notes whether stdin is open, then listens on every
+ * --publish (printing `publishing ...` lines). Exits TENDER_EXIT_ERROR (after
+ * releasing locks taken). */
 void tender_open_devices(struct tender *t);
 
 /* Tells the library where guest memory is: guest address g is host address
@@ -231,6 +253,13 @@ _Noreturn void tender_fail(struct tender *t, int status, const char *fmt, ...)
  * that whoever started the tender sees the same signal (exit 128+sig if the
  * signal does not end it). Async-signal-safe. */
 _Noreturn void tender_die_by_signal(int sig);
+
+/* The user net device (the one whose frames go to the gateway), or NULL. */
+struct tender_device *tender_user_device(struct tender *t);
+
+/* Closes the fds only the gateway uses (the user device's peer end, the
+ * listening sockets): for the guest and supervisor processes. */
+void tender_close_gateway_fds(struct tender *t);
 
 /* Removes every disk lock this process took (for a supervisor process). */
 void tender_release_locks(struct tender *t);

@@ -27,10 +27,24 @@ int main(int argc, char **argv) {
      * SIGKILL): the sandboxed child cannot unlink files.
      */
     pid_t parent = getpid();
+    pid_t gateway = spt_start_gateway(&t);
     pid_t child = fork();
-    if (child < 0) tender_fail(&t, TENDER_EXIT_ERROR, "cannot start the guest process: %s", strerror(errno));
-    if (child > 0) spt_supervise(&t, child, starter);
+    if (child < 0) {
+        if (gateway > 0) kill(gateway, SIGKILL);
+        tender_fail(&t, TENDER_EXIT_ERROR, "cannot start the guest process: %s", strerror(errno));
+    }
+    if (child > 0) {
+        /* The link and the listening sockets are the gateway's and the guest's business, not the supervisor's. */
+        struct tender_device *user = tender_user_device(&t);
+        if (user) {
+            close(user->fd);
+            user->fd = -1;
+        }
+        tender_close_gateway_fds(&t);
+        spt_supervise(&t, child, gateway, starter);
+    }
     t.devices.release_locks = false;
+    tender_close_gateway_fds(&t); /* the guest keeps its end of the link only */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(TENDER_EXIT_ERROR);
     spt_map_memory(&t);
     spt_sandbox(&t);

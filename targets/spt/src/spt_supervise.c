@@ -1,5 +1,6 @@
-/* spt_supervise.c: the parent process: waits for the guest, forwards signals,
- * removes the disk locks, and ends as the guest ended. */
+/* spt_supervise.c: the parent process: waits for the guest (and the gateway,
+ * with a user net device), forwards signals, removes the disk locks, and ends
+ * as the guest ended. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -40,7 +41,30 @@ static const char *crash_name(int sig) {
     }
 }
 
-_Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t starter) {
+/* Waits for `pid` (EINTR: again). */
+static void reap(struct tender *t, pid_t pid, int *status) {
+    while (waitpid(pid, status, 0) < 0) {
+        if (errno != EINTR) {
+            const char *why = strerror(errno);
+            tender_fail(t, TENDER_EXIT_ERROR, "lost the guest process: %s", why);
+        }
+    }
+}
+
+/* The gateway ended before the guest: the guest has no network any more, so it is stopped. */
+static _Noreturn void gateway_ended(struct tender *t, pid_t child, int status) {
+    char how[64];
+    if (WIFEXITED(status)) snprintf(how, sizeof how, "with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+        snprintf(how, sizeof how, "by SIGSYS: a system call outside its seccomp filter");
+    else snprintf(how, sizeof how, "by signal %d", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    guest_pid = 0;
+    kill(child, SIGKILL);
+    reap(t, child, &status);
+    tender_fail(t, TENDER_EXIT_ERROR, "the user-mode network's gateway ended %s; the guest was stopped", how);
+}
+
+_Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t gateway, pid_t starter) {
     /*
      * As PID 1 of a PID namespace (a container's entrypoint) this process gets
      * no default signal actions: a signal it has no handler for is dropped.
@@ -70,11 +94,23 @@ _Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t starter) {
         if (getppid() != starter) forward(SIGTERM);
     }
     int status;
-    while (waitpid(child, &status, 0) < 0) {
-        if (errno != EINTR) {
+    for (;;) {
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0 && errno == EINTR) continue;
+        if (pid < 0) {
             const char *why = strerror(errno);
             tender_fail(t, TENDER_EXIT_ERROR, "lost the guest process: %s", why);
         }
+        if (pid == child) break;
+        if (pid != gateway || gateway <= 0) continue;
+        /* Status 0: the gateway saw the guest's end of the link close, so the guest is gone or going. */
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) gateway = 0;
+        else gateway_ended(t, child, status);
+    }
+    if (gateway > 0) {
+        int gw_status;
+        kill(gateway, SIGKILL);
+        reap(t, gateway, &gw_status);
     }
     tender_release_locks(t);
     if (WIFEXITED(status)) _exit(WEXITSTATUS(status));

@@ -13,7 +13,7 @@ import { ImageError, parseNativeImage, type NativeImage } from "@tessera/image";
 import { tesseraModules } from "../build/compile.js";
 import { CliError } from "../errors.js";
 
-/** What `tessera run` passes on to a native tender. */
+/** What `tessera run` passes on to a native tender (--publish and --net NAME=user to tessera-spt only). */
 export interface NativeRun {
   memMiB?: number;
   net: Record<string, string>;
@@ -57,6 +57,7 @@ export function tenderArgs(file: string, opts: NativeRun): string[] {
   if (opts.memMiB !== undefined) args.push("--mem", String(opts.memMiB));
   for (const [name, value] of Object.entries(opts.net)) args.push("--net", `${name}=${value}`);
   for (const [name, value] of Object.entries(opts.block)) args.push("--block", `${name}=${value}`);
+  for (const spec of opts.publish) args.push("--publish", spec);
   args.push(file);
   if (opts.cmdline.length) args.push("--", ...opts.cmdline);
   return args;
@@ -64,15 +65,17 @@ export function tenderArgs(file: string, opts: NativeRun): string[] {
 
 /** Runs `file` (already read as `image`) on its tender; resolves to the exit status. */
 export async function runNative(file: string, image: NativeImage, opts: NativeRun): Promise<number> {
-  if (opts.publish.length)
+  // tessera-spt has user-mode networking (--publish, --net NAME=user) of its own; tessera-hvt only TAP devices.
+  const user = image.target === "spt";
+  if (opts.publish.length && !user)
     throw new CliError(
-      `--publish ${opts.publish[0]}: a native image has only tap: networks for now; --publish needs the Node.js tender (build a .wasm: tessera build APP)`,
+      `--publish ${opts.publish[0]}: tessera-hvt has only tap: networks; --publish needs tessera-spt (tessera build APP --target spt) or the Node.js tender (a .wasm)`,
       2,
     );
   for (const [name, value] of Object.entries(opts.net))
-    if (!value.startsWith("tap:"))
+    if (!value.startsWith("tap:") && !(user && value === "user"))
       throw new CliError(
-        `--net ${name}=${value}: a native image takes only tap:IFNAME networks; user and switch networks need the Node.js tender (build a .wasm: tessera build APP)`,
+        `--net ${name}=${value}: a native image takes tap:IFNAME networks${user ? " and user" : ""}; ${user ? "switch networks need" : "user and switch networks need tessera-spt or"} the Node.js tender (build a .wasm: tessera build APP)`,
         2,
       );
   const tender = tenderPath(image.target);

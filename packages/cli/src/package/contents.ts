@@ -54,14 +54,19 @@ export function imageSpec(c: Contents): { spec: ImageSpec; notes: string[] } {
   for (const name of blocks)
     args.push("--block", `${name}=${DATA_DIR}/${name}.img`, "--block-create", `${name}=${settings.disks.get(name)}`);
   if (nets.length) {
-    // The Node tender's user-mode networking, spelled as `tessera run` spells it: each port the image
-    // serves is listened on in the container and spliced to the same port of the guest.
-    for (const p of settings.ports) args.push("--publish", `${p}:${p}`);
-    notes.push(
-      `note: ${c.file} opens net device ${nets.join(", ")}: tessera-spt has no user-mode networking yet, so this container stops at start saying so until it does (docs/containers.md)`,
-    );
-    if (!settings.ports.length)
+    // tessera-spt's user-mode networking, spelled as `tessera run` spells it: each port the image serves is
+    // listened on in the container, on every address (docker run -p forwards to the container's own address,
+    // not its loopback), and spliced to the same port of the guest. Without ports the one net device still
+    // gets the user network (the guest has an address, and nothing reaches it).
+    for (const p of settings.ports) args.push("--publish", `0.0.0.0:${p}:${p}`);
+    if (!settings.ports.length) {
+      if (nets.length === 1) args.push("--net", `${nets[0]}=user`);
       notes.push(`note: no ports given: add the ports the image serves with --port (e.g. --port 80)`);
+    }
+    if (nets.length > 1)
+      notes.push(
+        `note: ${c.file} opens net devices ${nets.join(", ")}: tessera-spt gives the user network to one net device, so this container stops at start saying which has none`,
+      );
   } else if (settings.ports.length) {
     throw new CliError(`package: --port ${settings.ports[0]}: ${c.file} opens no net device, so it serves no port`, 2);
   }
