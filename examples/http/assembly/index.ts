@@ -18,7 +18,6 @@ import { Assets } from "@tessera/runtime/assembly/assets";
 import { heapUsage } from "@tessera/runtime/assembly/usage";
 import { line } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";
-import { TcpState } from "@tessera/net/assembly/tcp/state";
 import { HttpHandler, HttpLimits, HttpRequest, HttpResponse, HttpServer, Router } from "@tessera/http/assembly";
 
 const SECOND: i64 = 1_000_000_000;
@@ -141,15 +140,13 @@ class Health extends HttpHandler {
     const s = server!;
     const st = stack!;
     const heap = heapUsage();
-    const conns = st.iface.tcp.connections;
-    let timeWait = 0; // connections we closed first linger 2*MSL (4 minutes) in TIME-WAIT
-    for (let i = 0; i < conns.length; i++) if (conns[i].state == TcpState.TimeWait) timeWait++;
+    const tcp = st.iface.tcp; // connections we closed first linger 2*MSL (4 minutes) in TIME-WAIT, as records
     healthAt = scratch;
     healthText = HEALTH;
     put(<u64>((st.loop.now() - started) / SECOND));
     put(s.connections);
-    put(conns.length);
-    put(timeWait);
+    put(<u64>tcp.count);
+    put(<u64>tcp.timeWaitCount);
     put(s.accepted);
     put(requests);
     put(heap.used);

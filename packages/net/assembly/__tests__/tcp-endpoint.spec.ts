@@ -5,9 +5,10 @@
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { Pair } from "@tessera/net/assembly/__tests__/memory-wire";
 import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
-import { TcpAcceptor } from "@tessera/net/assembly/tcp/endpoint";
+import { TcpAcceptor, TCP_TIME_WAIT_BYTES } from "@tessera/net/assembly/tcp/endpoint";
+import { Timestamps } from "@tessera/net/assembly/tcp/timestamps";
 import { CloseReason, TcpConfig, TcpState, tcpStateName } from "@tessera/net/assembly/tcp/state";
-import { TcpPacket, TcpRepr, TCP_ACK, TCP_RST, TCP_SYN } from "@tessera/net/assembly/wire/tcp";
+import { TcpPacket, TcpRepr, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "@tessera/net/assembly/wire/tcp";
 import { Interface } from "@tessera/net/assembly/iface/interface";
 import { IP_PROTOCOL_TCP } from "@tessera/net/assembly/wire/ipv4";
 
@@ -551,6 +552,98 @@ test("TIME-WAIT reuse: a new SYN above RCV.NXT from the same port reopens the se
   expect<bool>(s2 !== s1, true, "a new connection");
   expect<bool>(s2.iss - s1.iss < 0x80000000, true, "the new ISS is past the old one");
   expect<i32>(acceptor.asked, 2);
+});
+
+test("TIME-WAIT as a record: the connection leaves the endpoint, and the record answers as it would (RFC 9293 §3.10.7.4)", () => {
+  const pair = new Pair();
+  pair.a.tcp.config.timestamps = new Timestamps();
+  pair.b.tcp.config.timestamps = new Timestamps();
+  pair.b.tcp.config.msl = SECOND;
+  pair.b.tcp.listen(80, new Acceptor());
+  const c1 = pair.a.tcp.connect(B_IP, 80, new Counting(), 0, 40000)!;
+  settle(pair, 0);
+  const s1 = pair.b.tcp.find(B_IP, 80, A_IP, 40000)!;
+  s1.handler = null; // the application lets go as it closes, as the HTTP server does
+  s1.close(MS); // the server closes first: it ends in TIME-WAIT
+  settle(pair, MS);
+  expect<string>(tcpStateName(s1.state), "TIME-WAIT");
+  expect<string>(tcpStateName(c1.state), "CLOSED");
+  expect<bool>(pair.b.tcp.find(B_IP, 80, A_IP, 40000) == null, true, "the connection left the table");
+  expect<i32>(pair.b.tcp.connections.length, 0);
+  expect<i32>(pair.b.tcp.count, 1, "its record took its place");
+  expect<i32>(pair.b.tcp.timeWaitCount, 1);
+  const r = pair.b.tcp.findTimeWait(B_IP, 80, A_IP, 40000)!;
+  expect<u32>(r.rcvNxt, s1.rcvNxt);
+  expect<u32>(r.sndNxt, s1.sndNxt);
+  expect<bool>(r.conn == null, true, "no handler: the record alone");
+  expect<i64>(r.expires, MS + 2 * SECOND);
+  expect<bool>(r.timestamps, true);
+  expect<u64>(pair.b.tcp.memoryUsed, TCP_TIME_WAIT_BYTES);
+  const ts = changetype<Timestamps>(s1.timestamps);
+  expect<u32>(r.tsRecent, ts.recent);
+
+  const inj = new Injector();
+  const q = inj.repr;
+  q.srcPort = 40000;
+  q.dstPort = 80;
+  q.window = 8000;
+  const out = new Array<TcpRepr>();
+  // The peer's FIN again (our ACK was lost): ACKed with the connection's numbers and clock; 2 MSL starts over.
+  q.flags = TCP_FIN | TCP_ACK;
+  q.seqNumber = r.rcvNxt - 1;
+  q.ackNumber = r.sndNxt;
+  inj.send(pair.b, A_IP, B_IP, SECOND);
+  takeSegments(pair, out);
+  expect<i32>(out.length, 1, "the FIN is ACKed");
+  expect<u32>(out[0].flags, TCP_ACK);
+  expect<u32>(out[0].seqNumber, r.sndNxt);
+  expect<u32>(out[0].ackNumber, r.rcvNxt);
+  expect<bool>(out[0].options.hasTimestamps, true);
+  expect<u32>(out[0].options.tsVal, ts.clock(SECOND), "TSval on the connection's clock");
+  expect<u32>(out[0].options.tsEcr, ts.recent, "TSecr: TS.Recent");
+  expect<i64>(r.expires, 3 * SECOND, "2 MSL from the FIN again");
+  // A FIN at any other sequence number is ACKed and restarts nothing.
+  q.seqNumber = r.rcvNxt + 1000;
+  inj.send(pair.b, A_IP, B_IP, 2 * SECOND);
+  out.length = 0;
+  takeSegments(pair, out);
+  expect<i32>(out.length, 1, "ACKed");
+  expect<i64>(r.expires, 3 * SECOND, "not restarted");
+  // A RST is ignored (RFC 1337), exact or not; an ACK in the window needs nothing; one far out gets an ACK.
+  q.flags = TCP_RST;
+  q.seqNumber = r.rcvNxt;
+  inj.send(pair.b, A_IP, B_IP, 2 * SECOND);
+  q.seqNumber = r.rcvNxt + 100;
+  inj.send(pair.b, A_IP, B_IP, 2 * SECOND);
+  q.flags = TCP_ACK;
+  q.seqNumber = r.rcvNxt;
+  inj.send(pair.b, A_IP, B_IP, 2 * SECOND);
+  out.length = 0;
+  takeSegments(pair, out);
+  expect<i32>(out.length, 0, "RSTs ignored, an acceptable ACK unanswered");
+  expect<bool>(pair.b.tcp.findTimeWait(B_IP, 80, A_IP, 40000) === r, true, "still in TIME-WAIT");
+  q.seqNumber = r.rcvNxt + 1_000_000;
+  inj.send(pair.b, A_IP, B_IP, 2 * SECOND);
+  takeSegments(pair, out);
+  expect<i32>(out.length, 1, "an unacceptable segment is ACKed");
+  // A SYN at or below RCV.NXT cannot reopen it: challenge ACKs, at most challengeAckLimit a second.
+  q.flags = TCP_SYN;
+  q.seqNumber = r.rcvNxt - 5;
+  out.length = 0;
+  for (let i = 0; i < 30; i++) inj.send(pair.b, A_IP, B_IP, 2 * SECOND + <i64>i * 10 * MS);
+  takeSegments(pair, out);
+  expect<i32>(out.length, <i32>pair.b.tcp.config.challengeAckLimit, "rate limited");
+  for (let i = 0; i < out.length; i++) expect<u32>(out[i].flags, TCP_ACK);
+  // ICMP: counted, and ignored (nothing is in flight).
+  expect<bool>(pair.b.tcp.icmpError(B_IP, 80, A_IP, 40000, r.sndNxt - 1, 3, 3, 0, 2 * SECOND), true);
+  expect<u64>(pair.b.tcp.icmpErrors, 1);
+  expect<i32>(pair.b.tcp.timeWaitCount, 1);
+  // 2 MSL after the FIN again, the record goes.
+  expect<i64>(pair.b.pollAt(), 3 * SECOND);
+  settle(pair, 3 * SECOND);
+  expect<i32>(pair.b.tcp.count, 0, "TIME-WAIT over");
+  expect<i32>(pair.b.tcp.timeWaitCount, 0);
+  expect<u64>(pair.b.tcp.memoryUsed, 0);
 });
 
 test("a RST with a valid sequence number and no connection is not answered", () => {

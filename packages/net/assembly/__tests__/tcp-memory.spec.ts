@@ -1,5 +1,5 @@
-// What TCP state costs: a connection in TIME-WAIT keeps no buffers (its handful of variables only),
-// a half-open one allocates none, a CLOSED one gives its rings back at once; the endpoint's memory
+// What TCP state costs: a connection in TIME-WAIT leaves a record of about 100 bytes in its place
+// (the connection too only while its handler is set), a half-open one allocates no buffers, a CLOSED one gives its rings back at once; the endpoint's memory
 // budget (`TcpConfig.memory`) refuses new connections rather than let the heap run out; a flood of
 // spoofed SYNs through the interface leaves memory bounded while a real client gets through.
 
@@ -10,7 +10,7 @@ import { Interface } from "@tessera/net/assembly/iface/interface";
 import { IP_PROTOCOL_TCP } from "@tessera/net/assembly/wire/ipv4";
 import { TcpPacket, TcpRepr, TCP_SYN } from "@tessera/net/assembly/wire/tcp";
 import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
-import { TcpAcceptor, TCP_CONNECTION_BYTES } from "@tessera/net/assembly/tcp/endpoint";
+import { TcpAcceptor, TCP_CONNECTION_BYTES, TCP_TIME_WAIT_BYTES } from "@tessera/net/assembly/tcp/endpoint";
 import { CloseReason, setDefaultTcpMemory, TcpConfig, TcpState, tcpStateName } from "@tessera/net/assembly/tcp/state";
 
 const A_IP: u32 = 0x0a000001;
@@ -21,15 +21,20 @@ const MS: i64 = 1_000_000;
 const request = new StaticArray<u8>(100);
 const response = new StaticArray<u8>(1000);
 
-/** An HTTP/1.0-like server: reads the request, answers, closes first (so its end goes to TIME-WAIT). */
+/**
+ * An HTTP/1.0-like server: reads the request, answers, closes first (so its end goes to TIME-WAIT),
+ * and lets go of the connection as it closes (`letGo`, as the HTTP server does) or keeps hearing it.
+ */
 class Server extends TcpHandler {
   served: i32 = 0;
+  letGo: bool = true;
   buf: StaticArray<u8> = new StaticArray<u8>(2048);
   readable(conn: TcpConnection, now: i64): void {
     let n: u32 = 0;
     while (conn.read(changetype<usize>(this.buf), 2048) > 0) n++;
     if (n > 0 && conn.writable() > 0) {
       conn.write(changetype<usize>(response), 1000);
+      if (this.letGo) conn.handler = null;
       conn.close(now);
       this.served++;
     }
@@ -95,7 +100,7 @@ function exchanges(pair: Pair, client: Client, n: i32, now: i64): void {
   settle(pair, now + MS);
 }
 
-test("TIME-WAIT keeps no buffers: each entry costs a small record, not its rings", () => {
+test("TIME-WAIT keeps a record of what it needs, about 100 bytes an entry; the connection only while its handler is set", () => {
   const pair = new Pair();
   httpConfig(pair.a.tcp.config);
   const acceptor = new Acceptor();
@@ -110,17 +115,37 @@ test("TIME-WAIT keeps no buffers: each entry costs a small record, not its rings
   expect<i32>(acceptor.server.served, 8 + n);
   expect<i32>(client.closes, 8 + n, "the client's ends are CLOSED");
   expect<i32>(pair.b.tcp.count, n, "the server's ends are in TIME-WAIT");
-  const c = pair.b.tcp.connections[0];
-  expect<string>(tcpStateName(c.state), "TIME-WAIT");
+  expect<i32>(pair.b.tcp.timeWaitCount, n);
+  expect<i32>(pair.b.tcp.connections.length, 0, "as records: the connections have left the endpoint");
+  expect<u64>(pair.b.tcp.memoryUsed, <u64>n * TCP_TIME_WAIT_BYTES, "the budget counts the records");
   const perEntry = <i32>((used() - base) / n);
-  expect<bool>(
-    c.sendBuffer.allocated || c.recvBuffer.allocated,
-    false,
-    "TIME-WAIT holds no ring (" + perEntry.toString() + " bytes each)",
-  );
   settle(pair, 60 * SECOND);
   expect<i32>(pair.b.tcp.count, 0, "TIME-WAIT over");
-  expect<bool>(perEntry < 1536, true, "heap per TIME-WAIT entry: " + perEntry.toString() + " bytes");
+  expect<u64>(pair.b.tcp.memoryUsed, 0);
+  expect<bool>(perEntry < 128, true, "heap per TIME-WAIT entry: " + perEntry.toString() + " bytes");
+  expect<bool>(
+    perEntry <= <i32>TCP_TIME_WAIT_BYTES,
+    true,
+    "the budget counts what a record takes: " +
+      perEntry.toString() +
+      " bytes, counted " +
+      TCP_TIME_WAIT_BYTES.toString(),
+  );
+  // A server that keeps its handler set hears `closed` when TIME-WAIT ends, so the record keeps
+  // the connection (without its rings) until then, and the budget counts both.
+  acceptor.server.letGo = false;
+  const base2 = used();
+  exchanges(pair, client, n, 61 * SECOND);
+  expect<i32>(pair.b.tcp.count, n);
+  expect<u64>(pair.b.tcp.memoryUsed, <u64>n * (TCP_TIME_WAIT_BYTES + TCP_CONNECTION_BYTES));
+  const perKept = <i32>((used() - base2) / n);
+  expect<bool>(
+    perKept <= <i32>(TCP_TIME_WAIT_BYTES + TCP_CONNECTION_BYTES),
+    true,
+    "heap per TIME-WAIT entry that keeps its connection: " + perKept.toString() + " bytes",
+  );
+  settle(pair, 120 * SECOND);
+  expect<i32>(pair.b.tcp.count, 0, "TIME-WAIT over");
 });
 
 test("a half-open connection allocates no buffers, and a CLOSED one gives its rings back at once", () => {
@@ -248,7 +273,11 @@ test("the memory budget: connect past it returns null, after the oldest TIME-WAI
   conns[0].close(2 * MS); // a closes first: its end stays in TIME-WAIT, without its rings
   settle(pair, 2 * MS);
   expect<string>(tcpStateName(conns[0].state), "TIME-WAIT");
-  expect<u64>(pair.a.tcp.memoryUsed, 2 * PER + TCP_CONNECTION_BYTES);
+  expect<u64>(
+    pair.a.tcp.memoryUsed,
+    2 * PER + TCP_TIME_WAIT_BYTES + TCP_CONNECTION_BYTES,
+    "its record, and the connection it keeps for the handler, without its rings",
+  );
   const fourth = pair.a.connectTcp(B_IP, 80, client, 3 * MS);
   expect<bool>(fourth != null, true, "room, once the TIME-WAIT connection is reclaimed");
   expect<u64>(pair.a.tcp.timeWaitReclaimed, 1);
@@ -329,7 +358,16 @@ test("the memory budget counts a listener's stateBytes with each connection it a
   c.close(3 * MS);
   settle(pair, 3 * MS);
   expect<string>(tcpStateName(server.state), "TIME-WAIT");
-  expect<u64>(server.charged, TCP_CONNECTION_BYTES, "in TIME-WAIT: neither rings nor state");
+  expect<u64>(server.charged, 0, "out of the table: its record took its place");
+  expect<u64>(
+    pair.b.tcp.memoryUsed,
+    TCP_TIME_WAIT_BYTES + TCP_CONNECTION_BYTES,
+    "in TIME-WAIT: the record and the connection it keeps for the handler, neither rings nor state",
+  );
+  server.handler = null; // the application lets go
+  pair.b.poll(4 * MS);
+  expect<u64>(pair.b.tcp.memoryUsed, TCP_TIME_WAIT_BYTES, "the record alone");
+  expect<string>(tcpStateName(server.state), "TIME-WAIT");
 });
 
 /** A seeded xorshift generator. */

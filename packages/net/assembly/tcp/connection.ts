@@ -68,10 +68,6 @@ export class TcpConnection extends TcpControlBlock {
   charged: u64 = 0;
   /** Bytes of the application's own state for this connection, counted with it against the budget while it is open (its listener's `stateBytes`). */
   stateBytes: u64 = 0;
-  /** The endpoint's queue of connections in TIME-WAIT (tcp/time-wait.ts): the next one to enter it. */
-  nextTimeWait: TcpConnection | null = null;
-  /** The endpoint's queue of connections in TIME-WAIT: the one that entered it before. */
-  prevTimeWait: TcpConnection | null = null;
 
   constructor(
     /** The tunables (shared by an endpoint's connections). */

@@ -30,6 +30,7 @@ import { Scoreboard } from "./scoreboard";
 import { TcpTimestamps } from "./timestamps";
 import { RttEstimator } from "./rtt";
 import { CloseReason, TcpConfig, TcpState } from "./state";
+import { TcpTuple } from "./tuple";
 
 /** The MSS assumed when a SYN carries none (RFC 9293 §3.7.1). */
 export const TCP_DEFAULT_MSS: u32 = 536;
@@ -46,17 +47,9 @@ const MAX_SHIFT: u32 = 14;
  * The variables of one connection; see `TcpConnection`. The fields past the counters are the
  * machinery's: an application may read them, and never writes them.
  */
-export abstract class TcpControlBlock {
+export abstract class TcpControlBlock extends TcpTuple {
   /** The RFC 9293 state. */
   state: TcpState = TcpState.Closed;
-  /** Local address. */
-  localAddr: u32 = 0;
-  /** Local port. */
-  localPort: u32 = 0;
-  /** Remote address (0 while listening). */
-  remoteAddr: u32 = 0;
-  /** Remote port (0 while listening). */
-  remotePort: u32 = 0;
   /** Nagle's algorithm (RFC 896): hold a small segment while data is unacknowledged. */
   nagle: bool = this.config.nagle;
   /** Keepalive idle time (ns) before the first probe; 0 is off. */
@@ -205,7 +198,9 @@ export abstract class TcpControlBlock {
     readonly config: TcpConfig,
     /** Our MSS: the largest payload we send and advertise (MTU - 40). */
     readonly mss: u32,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The window scale we offer: the least shift that lets the window cover the receive buffer. */
   wsOffer(): u32 {

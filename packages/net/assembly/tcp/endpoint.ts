@@ -19,10 +19,11 @@
 // ephemeral ports RFC 6056 algorithm 3 (a keyed hash of the remote end offsets a counter), both keyed
 // from the host's `entropy` call.
 //
-// Memory: a connection in TIME-WAIT or CLOSED holds no buffers; `TcpConfig.memory` (the endpoint's)
-// bounds what connections may hold, counted in `memoryUsed`; connections in TIME-WAIT are queued
-// oldest first (time-wait.ts), so that the oldest gives up its place in O(1) when the table or the
-// budget is full.
+// TIME-WAIT: a connection that enters it leaves the endpoint, and a record of what TIME-WAIT needs
+// (time-wait.ts: about 100 bytes) takes its place in the table until 2*MSL ends; the records are
+// queued oldest first, so that the oldest gives up its place in O(1) when the table or the budget
+// is full. Memory: `TcpConfig.memory` (the endpoint's) bounds what connections and records may
+// hold, counted in `memoryUsed`; a connection in CLOSED holds no buffers.
 
 import { Ipv4Output } from "../iface/output";
 import { Drop } from "../wire/drop";
@@ -30,17 +31,18 @@ import { IP_PROTOCOL_TCP } from "../wire/ipv4";
 import { TcpPacket, TcpRepr, TCP_ACK, TCP_MAX_HEADER_LEN, TCP_RST, TCP_SYN } from "../wire/tcp";
 import { seqLt } from "../wire/seq";
 import { TcpConnection, TcpEmitter, TcpHandler } from "./connection";
-import { NEVER } from "./control-block";
+import { enterClosed, NEVER } from "./control-block";
 import { resetFor } from "./segment";
-import { TcpConfig, tcpMemory, TcpState } from "./state";
+import { CloseReason, TcpConfig, tcpMemory, TcpState } from "./state";
 import { SipHash, splitmix64 } from "./siphash";
-import { TimeWaitQueue } from "./time-wait";
+import { TCP_TIME_WAIT_BYTES, TimeWait, TimeWaitQueue } from "./time-wait";
 import { TcpTable } from "./table";
 import { cookieFor, cookieReturned, cookieSyn } from "./syn-cookies";
 import { random64 } from "../entropy";
 import { TcpAcceptor, TcpListener } from "./listener";
 
 export { TcpAcceptor, TcpListener } from "./listener";
+export { TCP_TIME_WAIT_BYTES, TimeWait } from "./time-wait";
 
 /** What a connection costs the memory budget besides its rings: its objects, about 1.2 KB (tcp-memory.spec.ts). */
 export const TCP_CONNECTION_BYTES: u64 = 1280;
@@ -49,7 +51,7 @@ export const TCP_CONNECTION_BYTES: u64 = 1280;
 export class TcpEndpoint extends TcpEmitter {
   /** The tunables of every connection (a listener may have its own). */
   readonly config: TcpConfig = new TcpConfig();
-  /** Live connections, in no particular order (CLOSED ones are removed). */
+  /** Live connections, in no particular order (those that reach CLOSED or TIME-WAIT are removed). */
   readonly connections: Array<TcpConnection> = new Array<TcpConnection>();
   /** Segments to a port nobody listens on, answered with RST. */
   resets: u64 = 0;
@@ -57,7 +59,7 @@ export class TcpEndpoint extends TcpEmitter {
   tableFull: u64 = 0;
   /** Connections refused because they would pass the memory budget (`config.memory`). */
   memoryRefused: u64 = 0;
-  /** Bytes the connections count against the memory budget: their rings, and `TCP_CONNECTION_BYTES` each. */
+  /** Bytes counted against the memory budget: `TCP_CONNECTION_BYTES` and the rings of each connection, `TCP_TIME_WAIT_BYTES` each TIME-WAIT record. */
   memoryUsed: u64 = 0;
   /** ICMP errors passed to a connection (which ignores those quoting a sequence number not in flight). */
   icmpErrors: u64 = 0;
@@ -65,11 +67,12 @@ export class TcpEndpoint extends TcpEmitter {
   icmpIgnored: u64 = 0;
   /** The most connections at once (SYNs beyond it get cookies; `connect` returns null). */
   maxConnections: i32 = 1024;
-  /** TIME-WAIT connections dropped early to make room in a full table or budget. */
+  /** TIME-WAIT records dropped early to make room in a full table or budget. */
   timeWaitReclaimed: u64 = 0;
   private readonly timeWait: TimeWaitQueue = new TimeWaitQueue();
   private readonly listeners: Array<TcpListener> = new Array<TcpListener>();
   private readonly woken: Array<TcpConnection> = new Array<TcpConnection>();
+  private readonly ended: Array<TcpConnection> = new Array<TcpConnection>(); // (poll's: TIME-WAIT over)
   private readonly packet: TcpPacket = new TcpPacket();
   private readonly repr: TcpRepr = new TcpRepr();
   private readonly reply: TcpRepr = new TcpRepr();
@@ -111,19 +114,31 @@ export class TcpEndpoint extends TcpEmitter {
 
   // ---- the table --------------------------------------------------------
 
-  /** Connections in TIME-WAIT. */
+  /** Connections in TIME-WAIT (their records). */
   get timeWaitCount(): i32 {
     return this.timeWait.size;
   }
 
-  /** Connections in the table. */
+  /** Connections in the table, TIME-WAIT records included. */
   get count(): i32 {
     return this.table.size;
   }
 
-  /** The connection with this 4-tuple, or null. */
+  /** The connection with this 4-tuple, or null (null for one in TIME-WAIT: see `findTimeWait`). */
   find(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): TcpConnection | null {
-    return this.table.find(localAddr, localPort, remoteAddr, remotePort);
+    const e = this.table.find(localAddr, localPort, remoteAddr, remotePort);
+    return e && !(e instanceof TimeWait) ? changetype<TcpConnection>(e) : null;
+  }
+
+  /** The TIME-WAIT record of this 4-tuple, or null. */
+  findTimeWait(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): TimeWait | null {
+    const e = this.table.find(localAddr, localPort, remoteAddr, remotePort);
+    return e instanceof TimeWait ? changetype<TimeWait>(e) : null;
+  }
+
+  // Whether a connection or a TIME-WAIT record has this 4-tuple.
+  private taken(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): bool {
+    return this.table.find(localAddr, localPort, remoteAddr, remotePort) != null;
   }
 
   // Adds a connection whose 4-tuple is set and not in the table; counts its cost against the budget.
@@ -149,7 +164,37 @@ export class TcpEndpoint extends TcpEmitter {
     if (!this.table.remove(conn)) return; // not here
     this.memoryUsed -= conn.charged;
     conn.charged = 0;
-    this.timeWait.remove(conn);
+  }
+
+  // `conn` (in the table) has entered TIME-WAIT, and its ACK of the peer's FIN has gone: a record
+  // takes its place in the table and the queue, and the connection leaves the endpoint. The record
+  // keeps the connection only while it has a handler to tell when TIME-WAIT ends (and keeps its
+  // time: the connection no longer ends TIME-WAIT on its own).
+  private retire(conn: TcpConnection): void {
+    const r = new TimeWait(conn);
+    conn.rtoDeadline = NEVER;
+    this.table.replace(conn, r);
+    this.memoryUsed -= conn.charged;
+    conn.charged = 0; // (out of the table: `poll` drops it from `connections`)
+    let bytes = TCP_TIME_WAIT_BYTES;
+    if (conn.handler) {
+      r.conn = conn;
+      bytes += <u32>TCP_CONNECTION_BYTES + (conn.recvBuffer.allocated ? conn.recvBuffer.capacity : 0); // (data unread)
+    }
+    r.charged = bytes;
+    this.memoryUsed += bytes;
+    this.timeWait.push(r);
+  }
+
+  // Ends TIME-WAIT for `r` now: takes it out of the table, the queue and the budget; returns the connection it kept, if any.
+  private drop(r: TimeWait): TcpConnection | null {
+    if (!this.table.remove(r)) return null; // (gone already)
+    this.timeWait.remove(r);
+    this.memoryUsed -= r.charged;
+    r.charged = 0;
+    const c = r.conn;
+    r.conn = null;
+    return c;
   }
 
   // ---- listening and connecting ------------------------------------------
@@ -174,7 +219,7 @@ export class TcpEndpoint extends TcpEmitter {
     const local = this.ip.config.cidr.addr;
     let port = localPort;
     if (port == 0) port = this.ephemeral(local, remoteAddr, remotePort);
-    else if (this.find(local, port, remoteAddr, remotePort)) return null;
+    else if (this.taken(local, port, remoteAddr, remotePort)) return null;
     if (port == 0) return null;
     const conn = new TcpConnection(this.config, this, this.mss());
     conn.handler = handler;
@@ -185,7 +230,7 @@ export class TcpEndpoint extends TcpEmitter {
   }
 
   // Whether the table and the memory budget have room for one more connection with `config`'s
-  // buffers and `state` bytes of the application's. When they have not, the oldest connections in TIME-WAIT
+  // buffers and `state` bytes of the application's. When they have not, the oldest TIME-WAIT records
   // give up their place (as Linux does when its TIME-WAIT buckets overflow): TIME-WAIT only guards
   // its own 4-tuple against old duplicates, and must not lock everyone else out for 2*MSL.
   private admits(config: TcpConfig, now: i64, state: u64 = 0): bool {
@@ -193,11 +238,12 @@ export class TcpEndpoint extends TcpEmitter {
     const need = TCP_CONNECTION_BYTES + state + config.sendBuffer + config.recvBuffer; // its rings, once both fill
 
     while (this.table.size >= this.maxConnections || (limit != 0 && this.memoryUsed + need > limit)) {
-      const c = this.timeWait.oldest;
-      if (!c) return false;
-      if (c.state == TcpState.TimeWait) this.timeWaitReclaimed++; // (else it has just expired)
-      c.abort(now); // no RST from TIME-WAIT; its handler hears Aborted
-      this.unplace(c); // out of the table and the queue now; `poll` drops it from `connections`
+      const r = this.timeWait.oldest;
+      if (!r) return false;
+      const kept = r.conn;
+      if (now < r.expires && !(kept && kept.state == TcpState.Closed)) this.timeWaitReclaimed++; // (else it has just ended)
+      const c = this.drop(r);
+      if (c) c.abort(now); // no RST from TIME-WAIT; its handler hears Aborted
     }
     return true;
   }
@@ -214,7 +260,7 @@ export class TcpEndpoint extends TcpEmitter {
     const offset = <u32>this.sip.tuple(local, 0, remoteAddr, remotePort, 2);
     for (let tries = 0; tries < 16384; tries++) {
       const p = 49152 + ((offset + this.nextEphemeral++) & 16383);
-      if (!this.find(local, p, remoteAddr, remotePort) && !this.listenerOn(p)) return p;
+      if (!this.taken(local, p, remoteAddr, remotePort) && !this.listenerOn(p)) return p;
     }
     return 0;
   }
@@ -237,17 +283,26 @@ export class TcpEndpoint extends TcpEmitter {
     const seg = this.repr;
     const r = seg.parse(this.packet.wrap(ptr, len), src, dst);
     if (r != Drop.Ok) return this.ip.counters.drop(r);
-    let conn = this.find(dst, seg.dstPort, src, seg.srcPort);
+    const e = this.table.find(dst, seg.dstPort, src, seg.srcPort);
+    let conn: TcpConnection | null = null;
     let issFloor: u32 = 0;
-    if (conn && conn.state == TcpState.Closed) {
-      this.unplace(conn); // closed since the last poll: as good as gone
-      conn = null;
-    } else if (conn && conn.reopens(seg) && this.listenerOn(seg.dstPort)) {
+    if (e instanceof TimeWait) {
+      const r = changetype<TimeWait>(e);
+      if (!r.reopens(seg) || !this.listenerOn(seg.dstPort)) {
+        const reply = r.arrives(seg, now, this.reply);
+        if (reply) this.send(dst, src, reply, now);
+        return;
+      }
       // A new SYN above RCV.NXT ends TIME-WAIT (RFC 1122 §4.2.2.13); the new ISS goes past the old space.
-      issFloor = conn.sndNxt + 0x20000;
-      conn.abort(now); // no RST from TIME-WAIT; its handler hears Aborted
-      this.unplace(conn);
-      conn = null;
+      issFloor = r.sndNxt + 0x20000;
+      const c = this.drop(r);
+      if (c) c.abort(now); // no RST from TIME-WAIT; its handler hears Aborted
+    } else if (e) {
+      conn = changetype<TcpConnection>(e);
+      if (conn.state == TcpState.Closed) {
+        this.unplace(conn); // closed since the last poll: as good as gone
+        conn = null;
+      }
     }
     if (!conn && dst == this.ip.config.cidr.addr) {
       const l = this.listenerOn(seg.dstPort);
@@ -270,11 +325,12 @@ export class TcpEndpoint extends TcpEmitter {
     const was = conn.state;
     const reply = conn.process(seg, src, dst, now);
     if (reply) this.send(dst, src, reply, now);
-    if (conn.state == TcpState.TimeWait && was != TcpState.TimeWait) this.timeWait.push(conn);
     if (was == TcpState.SynReceived && conn.handler == null && conn.state != TcpState.SynReceived)
       this.completed(conn, now);
     conn.dispatch(now);
-    if (conn.charged != 0) this.recount(conn); // (still in the table)
+    if (conn.charged == 0) return; // (no longer in the table)
+    if (conn.state == TcpState.TimeWait) this.retire(conn);
+    else this.recount(conn);
   }
 
   // A SYN for a listener: a half-open connection if the backlog has room, else a SYN cookie (or an eviction).
@@ -392,12 +448,14 @@ export class TcpEndpoint extends TcpEmitter {
     mtu: u32,
     now: i64,
   ): bool {
-    const conn = this.find(localAddr, localPort, remoteAddr, remotePort);
-    if (!conn || conn.state == TcpState.Closed) {
+    const e = this.table.find(localAddr, localPort, remoteAddr, remotePort);
+    if (!e || (!(e instanceof TimeWait) && changetype<TcpConnection>(e).state == TcpState.Closed)) {
       this.icmpIgnored++;
       return false;
     }
     this.icmpErrors++;
+    if (e instanceof TimeWait) return true; // nothing in flight: TIME-WAIT ignores it
+    const conn = changetype<TcpConnection>(e);
     conn.icmpError(code, type, mtu, now, <i64>seq);
     conn.dispatch(now);
     return true;
@@ -428,11 +486,12 @@ export class TcpEndpoint extends TcpEmitter {
 
   /**
    * Dispatches the connections the application woke (wrote, read or closed outside a callback) and
-   * those with a timer due by `now`, then forgets CLOSED connections. Idle connections cost a
-   * `pollAt` each, not a `dispatch`.
+   * those with a timer due by `now`, then forgets CLOSED connections; ends TIME-WAIT records due by
+   * `now`. Idle connections cost a `pollAt` each, not a `dispatch`.
    */
   poll(now: i64): void {
     this.flush(now);
+    this.expire(now);
     const cs = this.connections;
     let w = 0;
     let halfOpenClosed = false;
@@ -440,6 +499,7 @@ export class TcpEndpoint extends TcpEmitter {
     // that a later connection's callback closes is forgotten at the next poll, which is due at once.)
     for (let i = 0; i < cs.length; i++) {
       const c = unchecked(cs[i]);
+      if (c.charged == 0) continue; // out of the table: in TIME-WAIT (its record took its place), or dropped
       if (c.pollAt() <= now) c.dispatch(now);
       if (c.state != TcpState.Closed) unchecked((cs[w++] = c));
       else {
@@ -454,14 +514,45 @@ export class TcpEndpoint extends TcpEmitter {
     }
   }
 
-  /** The earliest time `poll` has something to do: now if a connection has CLOSED since the last `poll`, which forgets it. */
+  // Ends the TIME-WAIT records due by `now`, and those whose connection the application aborted;
+  // lets go of a connection whose application let go of it (its handler null). The handlers of
+  // the connections whose TIME-WAIT ended hear `closed` last, when the queue is walked.
+  private expire(now: i64): void {
+    const ended = this.ended;
+    for (let r = this.timeWait.oldest; r;) {
+      const next = r.next;
+      const c = r.conn;
+      if (now >= r.expires || (c && c.state == TcpState.Closed)) {
+        this.drop(r);
+        if (c && c.state != TcpState.Closed) ended.push(c);
+      } else if (c && c.handler == null) {
+        r.conn = null; // the application let go: the record alone is left
+        this.memoryUsed -= r.charged - TCP_TIME_WAIT_BYTES;
+        r.charged = TCP_TIME_WAIT_BYTES;
+      }
+      r = next;
+    }
+    for (let i = 0; i < ended.length; i++) enterClosed(unchecked(ended[i]), CloseReason.Normal, now);
+    ended.length = 0;
+  }
+
+  /**
+   * The earliest time `poll` has something to do: now if a connection has CLOSED or left the table
+   * since the last `poll`, which forgets it.
+   */
   pollAt(): i64 {
     let t = NEVER;
     const cs = this.connections;
     for (let i = 0, n = cs.length; i < n; i++) {
       const c = unchecked(cs[i]);
-      if (c.state == TcpState.Closed) return 0;
+      if (c.state == TcpState.Closed || c.charged == 0) return 0;
       t = min(t, c.pollAt());
+    }
+    for (let r = this.timeWait.oldest; r;) {
+      const c = r.conn;
+      if (c && (c.state == TcpState.Closed || c.handler == null)) return 0;
+      t = min(t, r.expires);
+      r = r.next;
     }
     return t;
   }

@@ -1,15 +1,15 @@
-// The endpoint's connections by 4-tuple: open addressing with linear probing on a keyed hash
-// (SipHash) of the 4-tuple, grown by doubling (at most half full), entries removed by backward
-// shifting (no tombstones). A lookup allocates nothing, and a peer that does not know the key
-// cannot aim its 4-tuples at one run.
+// The endpoint's connections and TIME-WAIT records (time-wait.ts) by 4-tuple: open addressing
+// with linear probing on a keyed hash (SipHash) of the 4-tuple, grown by doubling (at most half
+// full), entries removed by backward shifting (no tombstones). A lookup allocates nothing, and a
+// peer that does not know the key cannot aim its 4-tuples at one run.
 
-import { TcpConnection } from "./connection";
 import { SipHash } from "./siphash";
+import { TcpTuple } from "./tuple";
 
-/** Connections by 4-tuple: a power-of-two number of slots, at most half used. */
+/** Connections and TIME-WAIT records by 4-tuple: a power-of-two number of slots, at most half used. */
 export class TcpTable {
-  private slots: StaticArray<TcpConnection | null> = new StaticArray<TcpConnection | null>(64);
-  /** Connections in the table. */
+  private slots: StaticArray<TcpTuple | null> = new StaticArray<TcpTuple | null>(64);
+  /** Entries in the table. */
   size: i32 = 0;
 
   constructor(
@@ -21,8 +21,8 @@ export class TcpTable {
     return (<i32>this.sip.tuple(localAddr, localPort, remoteAddr, remotePort, 0)) & (this.slots.length - 1);
   }
 
-  /** The connection with this 4-tuple, or null. */
-  find(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): TcpConnection | null {
+  /** The entry with this 4-tuple, or null. */
+  find(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): TcpTuple | null {
     const slots = this.slots;
     const mask = slots.length - 1;
     for (let i = this.home(localAddr, localPort, remoteAddr, remotePort), n = 0; n <= mask; i = (i + 1) & mask, n++) {
@@ -39,28 +39,38 @@ export class TcpTable {
     return null;
   }
 
-  /** Adds a connection whose 4-tuple is set and not in the table. */
-  add(conn: TcpConnection): void {
+  /** Adds an entry whose 4-tuple is set and not in the table. */
+  add(conn: TcpTuple): void {
     if ((this.size + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     this.place(conn);
     this.size++;
   }
 
   /** Takes `conn` out; false if it was not in the table. */
-  remove(conn: TcpConnection): bool {
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    let i = this.home(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort);
-    for (;;) {
-      const c = unchecked(slots[i]);
-      if (!c) return false; // not here
-      if (c === conn) break;
-      i = (i + 1) & mask;
-    }
-    unchecked((slots[i] = null));
+  remove(conn: TcpTuple): bool {
+    const i = this.slotOf(conn);
+    if (i < 0) return false;
+    unchecked((this.slots[i] = null));
     this.size--;
     this.shiftBack(i);
     return true;
+  }
+
+  /** Puts `entry`, with the same 4-tuple, in the place of `old`, which is in the table. */
+  replace(old: TcpTuple, entry: TcpTuple): void {
+    unchecked((this.slots[this.slotOf(old)] = entry));
+  }
+
+  // The slot that holds `conn`, or -1.
+  private slotOf(conn: TcpTuple): i32 {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = this.home(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort);
+    for (let c = unchecked(slots[i]); c; c = unchecked(slots[i])) {
+      if (c === conn) return i;
+      i = (i + 1) & mask;
+    }
+    return -1; // not here
   }
 
   // Backward shift: moves later entries of the run into the hole at `i` unless their home lies after it.
@@ -79,12 +89,12 @@ export class TcpTable {
     }
   }
 
-  /** The key changed: every connection moves to its new slot. */
+  /** The key changed: every entry moves to its new slot. */
   rekeyed(): void {
     this.rehash(this.slots.length);
   }
 
-  private place(conn: TcpConnection): void {
+  private place(conn: TcpTuple): void {
     const slots = this.slots;
     const mask = slots.length - 1;
     let i = this.home(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort);
@@ -94,7 +104,7 @@ export class TcpTable {
 
   private rehash(size: i32): void {
     const old = this.slots;
-    this.slots = new StaticArray<TcpConnection | null>(size);
+    this.slots = new StaticArray<TcpTuple | null>(size);
     for (let i = 0, n = old.length; i < n; i++) {
       const c = unchecked(old[i]);
       if (c) this.place(c);

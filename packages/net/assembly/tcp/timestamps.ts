@@ -14,6 +14,8 @@ const PAWS_IDLE: i64 = 24 * 24 * 3600 * 1000 * MS; // RFC 7323 §5.5: TS.Recent 
 export class TcpTimestamps {
   /** Both ends sent the option on their SYN. */
   ok: bool = false;
+  /** The peer's latest valid TSval (TS.Recent; 0 while off). */
+  recent: u32 = 0;
 
   /** The instance for a new connection (off: this one, shared). */
   create(): TcpTimestamps {
@@ -22,6 +24,11 @@ export class TcpTimestamps {
 
   /** Starts the clock from `offset`. */
   start(offset: u32): void {}
+
+  /** Our TSval at `now` (0 while off). */
+  clock(now: i64): u32 {
+    return 0;
+  }
 
   /** Puts the option on our SYN (`active`) or SYN-ACK sent at `now`, if offered. */
   offer(options: TcpOptions, now: i64, active: bool): void {}
@@ -54,8 +61,6 @@ export class TcpTimestamps {
  * ACK we sent (§4.3). A config's instance only makes its connections' (`create`).
  */
 export class Timestamps extends TcpTimestamps {
-  /** The peer's latest valid TSval (TS.Recent). */
-  recent: u32 = 0;
   /** Segments PAWS rejected. */
   rejected: u64 = 0;
   private recentAt: i64 = 0; // when TS.Recent was set
