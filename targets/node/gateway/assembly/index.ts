@@ -204,6 +204,9 @@ export function gw_release(id: i32): void {
   const relay = relays[id];
   if (!relay) return;
   relay.released = true;
+  // Let go of the connection, so that its TIME-WAIT is a small record, not the whole connection (tcp/time-wait.ts).
+  const conn = conns[id];
+  if (conn) conn.handler = null;
   relays[id] = null;
   conns[id] = null;
   freeIds.push(id);
