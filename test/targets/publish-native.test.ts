@@ -329,6 +329,28 @@ describe.skipIf(why !== null)("the processes: supervisor, guest and gateway", ()
     }
   }, 30_000);
 
+  test("a host connection that arrives before the guest has its address waits for its DHCP lease", async () => {
+    const t = new Spt(["--publish", "0:80", httpSpt]);
+    try {
+      // Connect the moment the port is listened on (the line comes before the guest starts).
+      const answer = await new Promise<{ early: boolean; bytes: Buffer }>((resolve, reject) => {
+        const look = () => {
+          const port = published(t.text).get(80);
+          if (!port) return;
+          t.child.stderr!.off("data", look);
+          const early = !/dhcp:/.test(t.text);
+          raw(port, get("/healthz")).then(({ bytes }) => resolve({ early, bytes }), reject);
+        };
+        t.child.stderr!.on("data", look);
+      });
+      expect(answer.early, t.text).toBe(true);
+      expect(answer.bytes.toString()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok uptime=/);
+      expect(t.text).toMatch(/dhcp: 10\.0\.2\.15/);
+    } finally {
+      await t.stop();
+    }
+  }, 30_000);
+
   test("a gateway that dies stops the guest; the tender says so and exits 1", async () => {
     const t = new Spt(["--publish", "0:80", httpSpt]);
     try {

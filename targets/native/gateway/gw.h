@@ -51,6 +51,7 @@ struct gw;
 struct gw_splice {
     int fd;             /* the host socket; -1 once closed */
     int id;             /* the gateway's connection to the guest; -1 before connect and once released */
+    int first_id;       /* the id it was given (kept after release), -1 if none: the loop's index forgets it */
     uint16_t guest_port;
     int64_t started;    /* when it was accepted (ns), for the wait for the guest's address */
     bool connected;     /* the guest accepted the gateway's connection */

@@ -45,21 +45,18 @@ static _Noreturn void fail(struct loop *l, const char *what, int e) {
     _exit(GW_EXIT_FAILED);
 }
 
-/* The splice that has gateway id `id`, kept in by_id while it holds the id. */
-static void index_ids(struct loop *l) {
-    memset(l->by_id, 0, sizeof l->by_id);
-    for (size_t i = 0; i < l->nsplices; i++)
-        if (l->splices[i]->id >= 0) l->by_id[l->splices[i]->id] = l->splices[i];
+/* by_id[id] is the splice that was given gateway id `id` last (set when it is given one, cleared when that
+ * splice is freed); an event for `id` goes to it only while it still holds the id. */
+static void index_id(struct loop *l, struct gw_splice *s) {
+    if (s->id >= 0) l->by_id[s->id] = s;
 }
 
 /* The gateway's events, to their splices, until none is left (handling one may raise more). */
 static void settle(struct loop *l, int64_t now) {
     int32_t id, kind, arg;
-    index_ids(l);
     while (gw_next_event(l->g, &id, &kind, &arg)) {
         struct gw_splice *s = id >= 0 && id < GW_MAX_IDS ? l->by_id[id] : NULL;
         if (s && s->id == id) gw_splice_event(l->g, s, kind, arg, now);
-        if (s && s->id != id) l->by_id[id] = NULL;
     }
     gw_link_flush(l->g);
 }
@@ -81,7 +78,7 @@ static void accept_all(struct loop *l, const struct gw_listener *ls, int64_t now
         }
         l->splices[l->nsplices++] = s;
         gw_splice_start(l->g, s, fd, ls->guest_port, now);
-        if (s->id >= 0) l->by_id[s->id] = s;
+        index_id(l, s);
     }
 }
 
@@ -105,6 +102,7 @@ static void sweep(struct loop *l) {
     for (size_t i = 0; i < l->nsplices; i++) {
         struct gw_splice *s = l->splices[i];
         if (gw_splice_done(s)) {
+            if (s->first_id >= 0 && l->by_id[s->first_id] == s) l->by_id[s->first_id] = NULL;
             gw_splice_free(s);
             free(s);
         } else {
@@ -161,8 +159,11 @@ _Noreturn void gw_run(struct gw *g, const struct gw_listener *listeners, size_t 
             for (size_t i = 0; i < l->nlisteners; i++)
                 if (l->fds[1 + i].revents & POLLIN) accept_all(l, &listeners[i], now);
         }
-        for (size_t i = 0; i < l->nsplices; i++)
-            if (gw_splice_waiting(l->splices[i])) gw_splice_connect(g, l->splices[i], now);
+        for (size_t i = 0; i < l->nsplices; i++) {
+            if (!gw_splice_waiting(l->splices[i])) continue;
+            gw_splice_connect(g, l->splices[i], now);
+            index_id(l, l->splices[i]);
+        }
         if (gw_poll_at(g) <= now) gw_poll(g, now);
         settle(l, now);
         sweep(l);

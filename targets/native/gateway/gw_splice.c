@@ -112,12 +112,14 @@ void gw_splice_connect(struct gw *g, struct gw_splice *s, int64_t now) {
         return;
     }
     s->id = id;
+    s->first_id = id;
 }
 
 void gw_splice_start(struct gw *g, struct gw_splice *s, int fd, uint16_t guest_port, int64_t now) {
     memset(s, 0, sizeof *s);
     s->fd = fd;
     s->id = -1;
+    s->first_id = -1;
     s->guest_port = guest_port;
     s->started = now;
     int on = 1;
