@@ -21,10 +21,11 @@ int main(int argc, char **argv) {
     tender_check_devices(&t);
     tender_open_devices(&t);
     /*
-     * The guest runs in a child process; this one only waits for it. The disk
-     * locks hold this process's pid and are removed here when the child is
-     * gone, however it ended (exit, panic, trap, SIGSYS from the sandbox,
-     * SIGKILL): the sandboxed child cannot unlink files.
+     * The guest runs in a child process, and with a user net device the
+     * gateway in another (spt_gateway.c), forked first; this one only waits.
+     * The disk locks hold this process's pid and are removed here when the
+     * guest is gone, however it ended (exit, panic, trap, SIGSYS from the
+     * sandbox, SIGKILL): the sandboxed child cannot unlink files.
      */
     pid_t parent = getpid();
     pid_t gateway = spt_start_gateway(&t);

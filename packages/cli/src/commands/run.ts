@@ -28,7 +28,7 @@ export const spec: CommandSpec = {
     net: {
       value: "NAME=BACKEND",
       repeat: true,
-      help: "give the image its net device NAME: tap:IFNAME (a Linux TAP device; the only kind a native image takes), switch:SWITCH (see tessera switch) or user (user-mode networking: no root, a gateway in the tender; the guest gets 10.0.2.15 by DHCP)",
+      help: "give the image its net device NAME: tap:IFNAME (a Linux TAP device), switch:SWITCH (see tessera switch; not for native images) or user (user-mode networking: no root, a gateway in the tender; the guest gets 10.0.2.15 by DHCP; not on tessera-hvt)",
     },
     publish: {
       value: "[ADDR:]HOSTPORT:GUESTPORT",
@@ -46,7 +46,7 @@ export const spec: CommandSpec = {
     "Every device in the image's manifest must be given; see them with `tessera inspect IMAGE`.",
     "With --publish, e.g. `tessera run http.wasm --publish 8080:80`, leave ip= off the command line: the guest gets its address by DHCP.",
     "A trap or panic in the guest exits with status 255.",
-    "A native image (.spt, .hvt) runs on tessera-spt or tessera-hvt, with tap: networks only.",
+    "A native image (.spt, .hvt) runs on tessera-spt or tessera-hvt: tap: networks on both, user and --publish on tessera-spt.",
   ],
 };
 
