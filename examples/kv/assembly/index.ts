@@ -11,7 +11,7 @@
 //   GET    /kv/<key>                       200 with the value, or 404
 //   DELETE /kv/<key>                       204, or 404
 //   GET    /kv?prefix=<p>                  200: the keys that start with p, one a line
-//   GET    /healthz                        200: keys, bytes live and free, writes and flushes
+//   GET    /healthz                        200: keys, bytes live and free, writes and flushes, heap, memory, collections
 //
 // Keys are the path after /kv/, percent-decoded (so any bytes), at most
 // MAX_KEY_SIZE (else 414); values at most MAX_VALUE_SIZE (else 413). A full
@@ -28,6 +28,7 @@
 
 import { Args, exit } from "@tessera/runtime/assembly";
 import { mainLoop, run } from "@tessera/runtime/assembly/loop";
+import { heapUsage } from "@tessera/runtime/assembly/usage";
 import { line } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";
 import { HttpHandler, HttpLimits, HttpRequest, HttpResponse, HttpServer, Router } from "@tessera/http/assembly";
@@ -187,6 +188,12 @@ class Health extends HttpHandler {
           g.writes.toString() +
           " flushes=" +
           g.flushes.toString() +
+          " heap=" +
+          heapUsage().used.toString() +
+          " memory=" +
+          ((<u64>memory.size()) << 16).toString() +
+          " gc=" +
+          mainLoop().collector.count.toString() +
           "\n",
       );
   }
