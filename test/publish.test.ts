@@ -3,7 +3,6 @@
 // its address from the gateway's DHCP server), and Node sockets on loopback
 // as the host's clients.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { arpProbeGuest, guest } from "../targets/node/test/guest.js";
 import { TESSERA, tessera } from "./helpers/cli.js";
 import { BackgroundTessera } from "./helpers/netns.js";
+import { seeded, sha256 } from "./helpers/bytes.js";
 
 const NET = '{"version":1,"devices":[{"name":"service","kind":"net"}]}';
 const TWO_NETS = '{"version":1,"devices":[{"name":"lan","kind":"net"},{"name":"wan","kind":"net"}]}';
@@ -23,21 +23,6 @@ let image = "";
 let echo: BackgroundTessera | null = null;
 /** Host port of each published guest port. */
 const hostPort = new Map<number, number>();
-
-/** `n` bytes from a seeded xorshift32 generator: the same bytes for the same seed, run after run. */
-function seeded(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i + 4 <= n; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b.writeUInt32LE(x >>> 0, i);
-  }
-  return b;
-}
-
-const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 interface Exchange {
   /** What came back, in order. */

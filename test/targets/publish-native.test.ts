@@ -9,7 +9,6 @@
 // dies stops the guest, SIGTERM ends all three. Errors: a bad --publish, a host
 // port in use, in one line each.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,6 +19,7 @@ import { siteFiles } from "../helpers/http-site.js";
 import { BackgroundTessera } from "../helpers/netns.js";
 import { command, firstMissing, need } from "../helpers/require.js";
 import { buildFor, targetMissing, tenderBinary } from "../helpers/targets.js";
+import { seeded, sha256 } from "../helpers/bytes.js";
 
 const why = need(
   "user-mode networking on tessera-spt",
@@ -70,21 +70,6 @@ function raw(port: number, request: string | Buffer, ms = 20_000): Promise<{ byt
 /** The request for `path`: HTTP/1.1, the connection closed after the answer. */
 const get = (path: string, method = "GET", extra = "") =>
   `${method} ${path} HTTP/1.1\r\nHost: localhost\r\n${extra}Connection: close\r\n\r\n`;
-
-const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-/** `n` bytes from a seeded xorshift32 generator. */
-function seeded(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i + 4 <= n; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b.writeUInt32LE(x >>> 0, i);
-  }
-  return b;
-}
 
 /** ab's answer counts and rate for `n` requests `c` at a time. */
 function ab(port: number, n: number, c: number, keepAlive: boolean) {
