@@ -32,9 +32,9 @@ describe.each(suiteTargets())("on %s", (target: Target, missing: Missing) => {
   let guest: BackgroundTessera | null = null;
 
   /** Starts the image with `mem` MiB and waits until it answers a ping. */
-  function boot(mem: number): void {
+  function boot(mem: number, ...args: string[]): void {
     guest = new BackgroundTessera(
-      ["run", image, "--mem", String(mem), "--net", "service=tap:tsh0", "--", "ip=10.97.0.2/24"],
+      ["run", image, "--mem", String(mem), "--net", "service=tap:tsh0", "--", "ip=10.97.0.2/24", ...args],
       { netns: ns.name },
     );
     expect(ns.waitForPing("10.97.0.2", 30), `the unikernel never answered a ping; it said: ${guest.output}`).toBe(true);
@@ -116,7 +116,10 @@ describe.each(suiteTargets())("on %s", (target: Target, missing: Missing) => {
     `${hold} keep-alive connections at once, ${CYCLES} times: the heap returns to its baseline after each`,
     async () => {
       await halt();
-      boot(64);
+      // A loaded machine can drop SYNs at the TAP device; a client's retry 15 or 31 s later then
+      // finds the first connections closed for 30 s of idleness (CI saw 879 of 1,000 still open).
+      // The test is about memory, not idle timeouts: they stay open for 10 minutes here.
+      boot(64, "idle=600");
       checkHold(
         ns.run(process.execPath, [holdScript(dir), ...holdArgs("10.97.0.2", 80, hold)], undefined, 230_000),
         hold,

@@ -167,6 +167,8 @@ export function _start(): void {
   const port = <u32>Args.int("port", 80, 1, 65535);
   const limits = new HttpLimits();
   limits.maxConnections = <i32>Args.int("conns", 1024, 1, 1 << 20);
+  // A connection with nothing to do is closed after this many seconds.
+  limits.idleTimeout = Args.int("idle", 30, 1, 86400) * 1_000_000_000;
   // Requests are small and the files are static: small TCP buffers let a thousand connections fit.
   const tcp = st.iface.tcp.config;
   tcp.recvBuffer = 4096;
