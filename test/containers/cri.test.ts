@@ -34,6 +34,7 @@ import { firstMissing, need } from "../helpers/require.js";
 import { buildFor, targetMissing } from "../helpers/targets.js";
 
 const HTTP_IMAGE = "docker.io/tessera-test/http:1";
+const MEMORY_IMAGE = "docker.io/tessera-test/memory-limit:1";
 
 /** A TCP port nothing listens on now. */
 function freePort(): Promise<number> {
@@ -89,27 +90,36 @@ describe("Kubernetes' path: containerd's CRI (runtime.v1), runc, CNI bridge + ho
   );
   let cri: Cri;
   let dir = "";
+  const archives: string[] = [];
   beforeAll(async () => {
     if (why) return;
     dir = mkdtempSync(join(tmpdir(), "tessera-cri-test-"));
-    const image = buildFor("examples/http", "spt", join(dir, "out"));
-    const archive = join(dir, "http.tar");
-    const r = tessera(["package", image, "-t", "tessera-test/http:1", "-o", archive, "--app", "examples/http"]);
-    expect(r.status, r.stderr).toBe(0);
+    for (const [app, tag, options] of [
+      ["examples/http", "tessera-test/http:1", ["--app", "examples/http"]],
+      ["test/fixtures/memory-limit", "tessera-test/memory-limit:1", []],
+    ] as const) {
+      const image = buildFor(app, "spt", join(dir, "out"));
+      const archive = join(dir, `${tag.replace(/\W/g, "-")}.tar`);
+      const r = tessera(["package", image, "-t", tag, "-o", archive, ...options]);
+      expect(r.status, r.stderr).toBe(0);
+      archives.push(archive);
+    }
     cri = await startCri();
-    const imported = cri.ctr(["images", "import", archive]);
-    expect(imported.status, imported.stderr).toBe(0);
+    for (const archive of archives) {
+      const imported = cri.ctr(["images", "import", archive]);
+      expect(imported.status, imported.stderr).toBe(0);
+    }
   }, 600_000);
   afterAll(async () => {
     await cri?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
-  test.skipIf(why !== null)("the CRI answers runtime.v1 and has both images imported with ctr", async () => {
+  test.skipIf(why !== null)("the CRI answers runtime.v1 and sees the images imported with ctr", async () => {
     const v = await cri.client.call("runtime", "Version", { version: "v1" });
     expect(v.runtimeName).toBe("containerd");
     expect(v.runtimeApiVersion).toBe("v1");
-    for (const name of [PAUSE_IMAGE, HTTP_IMAGE]) {
+    for (const name of [PAUSE_IMAGE, HTTP_IMAGE, MEMORY_IMAGE]) {
       // The CRI learns of an image ctr imported from containerd's events: a moment after.
       let status: { image: CriImage | null } = { image: null };
       for (let i = 0; i < 40 && !status.image; i++, await sleep(250))
@@ -243,5 +253,103 @@ describe("Kubernetes' path: containerd's CRI (runtime.v1), runc, CNI bridge + ho
       }
     },
     300_000,
+  );
+  /** A pod (no ports) for the tests below: its id and config. */
+  async function runPod(name: string) {
+    const config = {
+      metadata: { name, uid: randomUUID(), namespace: "tessera-test", attempt: 0 },
+      hostname: name,
+      logDirectory: join(cri.dir, "logs", name),
+      linux: {},
+    };
+    const { podSandboxId } = await cri.client.call("runtime", "RunPodSandbox", { config }, 120_000);
+    return { podSandboxId: podSandboxId as string, config };
+  }
+
+  async function removePod(podSandboxId: string) {
+    await cri.client.call("runtime", "StopPodSandbox", { podSandboxId }, 60_000);
+    await cri.client.call("runtime", "RemovePodSandbox", { podSandboxId }, 60_000);
+  }
+
+  test.skipIf(why !== null)(
+    "resources.limits.memory (the CRI's memory_limit_in_bytes) sizes guest memory: 64 MiB gives the guest 48",
+    async () => {
+      const call = cri.client.call.bind(cri.client);
+      const pod = await runPod("memory");
+      try {
+        const { containerId } = await call("runtime", "CreateContainer", {
+          podSandboxId: pod.podSandboxId,
+          config: {
+            metadata: { name: "memory", attempt: 0 },
+            image: { image: MEMORY_IMAGE },
+            logPath: "memory/0.log",
+            linux: { resources: { memoryLimitInBytes: 64 << 20 } },
+          },
+          sandboxConfig: pod.config,
+        });
+        await call("runtime", "StartContainer", { containerId });
+        let status: ContainerStatus | undefined;
+        for (let i = 0; i < 300; i++, await sleep(100)) {
+          status = (await call<{ status: ContainerStatus }>("runtime", "ContainerStatus", { containerId })).status;
+          if (status.state === "CONTAINER_EXITED") break;
+        }
+        expect(status?.state).toBe("CONTAINER_EXITED");
+        const log = readFileSync(status?.logPath as string, "utf8");
+        expect(status?.exitCode, log).toBe(0);
+        const limit = Number(/memory: limit (\d+)/.exec(log)?.[1]);
+        // The heap is guest memory (the limit less the tender's 16 MiB) less the image, the boot page and the stack.
+        expect(limit, log).toBeGreaterThan(44 << 20);
+        expect(limit, log).toBeLessThanOrEqual(48 << 20);
+        expect(log).toContain("grown: size");
+        await call("runtime", "RemoveContainer", { containerId });
+      } finally {
+        await removePod(pod.podSandboxId);
+      }
+    },
+    120_000,
+  );
+
+  test.skipIf(why !== null)(
+    "StopContainer ends the http container at once, five times over",
+    async () => {
+      const call = cri.client.call.bind(cri.client);
+      const pod = await runPod("stops");
+      const ip = (await call<{ status: PodSandboxStatus }>("runtime", "PodSandboxStatus", pod)).status.network?.ip;
+      const times: number[] = [];
+      try {
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const { containerId } = await call("runtime", "CreateContainer", {
+            podSandboxId: pod.podSandboxId,
+            config: {
+              metadata: { name: "http", attempt },
+              image: { image: HTTP_IMAGE },
+              logPath: `http/${attempt}.log`,
+            },
+            sandboxConfig: pod.config,
+          });
+          await call("runtime", "StartContainer", { containerId });
+          let answered = false;
+          for (let i = 0; i < 100 && !(answered = get(`http://${ip}/healthz`) !== null); i++) await sleep(100);
+          expect(answered, `attempt ${attempt}: the pod answered`).toBe(true);
+          const t = performance.now();
+          await call("runtime", "StopContainer", { containerId, timeout: 10 }, 30_000);
+          times.push(performance.now() - t);
+          const { status } = await call<{ status: ContainerStatus }>("runtime", "ContainerStatus", { containerId });
+          expect([status.state, status.exitCode]).toEqual(["CONTAINER_EXITED", 143]);
+          await call("runtime", "RemoveContainer", { containerId });
+          expect(get(`http://${ip}/healthz`), "nothing answers once it is stopped").toBe(null);
+        }
+      } finally {
+        await removePod(pod.podSandboxId);
+      }
+      const sorted = [...times].sort((a, b) => a - b);
+      console.log(
+        `StopContainer (timeout 10 s) x5: median ${sorted[2].toFixed(0)} ms, max ${sorted[4].toFixed(0)} ms ` +
+          `(${times.map((t) => t.toFixed(0)).join(", ")})`,
+      );
+      expect(sorted[4]).toBeLessThan(5000); // a behaviour bound: the CRI would kill after 10 s
+      expect((await call("runtime", "ListPodSandbox", {})).items).toEqual([]);
+    },
+    180_000,
   );
 });
