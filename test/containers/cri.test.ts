@@ -61,19 +61,21 @@ function dropForwarded(): { packets(): number; remove(): void } {
     ["-s", CRI_SUBNET, ...tag, "-j", "DROP"],
     ["-d", CRI_SUBNET, ...tag, "-j", "DROP"],
   ];
+  const remove = () => {
+    for (const r of rules) spawnSync("iptables", ["-D", "FORWARD", ...r], { stdio: "ignore" });
+  };
   for (const r of rules) {
     const added = spawnSync("iptables", ["-I", "FORWARD", "1", ...r], { encoding: "utf8" });
+    if (added.status !== 0) remove();
     expect(added.status, added.stderr).toBe(0);
   }
   return {
+    remove,
     packets: () =>
       spawnSync("iptables-save", ["-c", "-t", "filter"], { encoding: "utf8" })
         .stdout.split("\n")
         .filter((l) => l.includes("tessera-cri-test"))
         .reduce((n, l) => n + Number(/^\[(\d+):/.exec(l)?.[1] ?? 0), 0),
-    remove: () => {
-      for (const r of rules) spawnSync("iptables", ["-D", "FORWARD", ...r]);
-    },
   };
 }
 

@@ -375,7 +375,11 @@ export async function startCri(): Promise<Cri> {
     ["link", "set", CRI_BRIDGE, "up"],
   ]) {
     const r = spawnSync("ip", args, { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr.trim()}`);
+    if (r.status !== 0) {
+      spawnSync("ip", ["link", "del", CRI_BRIDGE], { stdio: "ignore" });
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`ip ${args.join(" ")}: ${r.stderr.trim()}`);
+    }
   }
   const log = join(dir, "containerd.log");
   writeFileSync(log, "");
