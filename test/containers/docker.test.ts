@@ -45,8 +45,9 @@ function freePort(): Promise<number> {
 /** The images: app, tag, extra package options. */
 const APPS = {
   hello: { app: "examples/hello", tag: "tessera-test/hello:1", options: [] as string[] },
-  http: { app: "examples/http", tag: "tessera-test/http:1", options: ["--app", "examples/http"] },
-  kv: { app: "examples/kv", tag: "tessera-test/kv:1", options: ["--app", "examples/kv"] },
+  // Their ports and disks come from the images' manifests (tessera build records package.json's), as a user's would.
+  http: { app: "examples/http", tag: "tessera-test/http:1", options: [] as string[] },
+  kv: { app: "examples/kv", tag: "tessera-test/kv:1", options: [] as string[] },
   crashy: { app: "test/fixtures/crashy", tag: "tessera-test/crashy:1", options: [] },
   memory: { app: "test/fixtures/memory-limit", tag: "tessera-test/memory-limit:1", options: [] },
   disk: { app: "test/fixtures/disk-hold", tag: "tessera-test/disk-hold:1", options: ["--disk", "storage=1M"] },

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { gunzip, sha256, untar } from "../../packages/oci/src/index.js";
-import { tessera } from "../helpers/cli.js";
+import { ROOT, tessera } from "../helpers/cli.js";
 import { firstMissing, need, root } from "../helpers/require.js";
 import { buildFor, targetMissing, tenderBinary } from "../helpers/targets.js";
 import { staticTender, staticTenderMissing } from "../helpers/package.js";
@@ -154,6 +154,43 @@ describe("tessera package", () => {
       writeFileSync(join(app, "package.json"), JSON.stringify({ name: "disk-hold", tessera: { ports: "80" } }));
       oneLine(tessera(["package", image, "-t", "t/disk:2"]), 1, /tessera\.ports must be a list of TCP ports/);
     },
+  );
+
+  test.skipIf(why !== null)(
+    "tessera build records the app's ports and disks in the image, so the image alone is enough",
+    () => {
+      const app = join(dir, "kv-app");
+      mkdirSync(join(app, "assembly"), { recursive: true });
+      copyFileSync(join(ROOT, "test/fixtures/disk-hold/assembly/index.ts"), join(app, "assembly/index.ts"));
+      writeFileSync(
+        join(app, "package.json"),
+        JSON.stringify({ name: "kv-app", tessera: { disks: { storage: "8M" } } }),
+      );
+      const built = tessera(["build", app, "--target", "spt", "-o", join(dir, "elsewhere")]);
+      expect(built.status, built.stderr).toBe(0);
+      const image = join(dir, "elsewhere", "kv-app.spt");
+      const inspect = tessera(["inspect", image]);
+      expect(inspect.stdout).toContain("disks: storage 8 MiB");
+      const out = join(dir, "kv-app.tar");
+      const r = tessera(["package", image, "-t", "t/kv-app:1", "-o", out]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`ports and disks from ${image}'s manifest`);
+      const { config } = contents(out);
+      expect(config.config.Entrypoint).toContain("storage=8388608");
+      // A port for an app with no net device, or a disk size for a device it does not open, is refused at build time.
+      const refused = (settings: Record<string, unknown>, pattern: RegExp) => {
+        writeFileSync(join(app, "package.json"), JSON.stringify({ name: "kv-app", tessera: settings }));
+        const r = tessera(["build", app, "--target", "spt", "-o", join(dir, "elsewhere")]);
+        expect(r.status, r.stderr).toBe(1);
+        expect(r.stderr.trim().split("\n").at(-1)).toMatch(pattern);
+      };
+      refused(
+        { ports: [80] },
+        /kv-app\/package\.json: tessera\.ports: the app opens no net device, so it serves no port$/,
+      );
+      refused({ disks: { logs: "8M" } }, /tessera\.disks: logs: the app opens no block device "logs"/);
+    },
+    300_000,
   );
 
   test.skipIf(why !== null)("each bad input is one line that says what to do", () => {

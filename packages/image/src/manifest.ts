@@ -1,4 +1,7 @@
-// The device manifest carried in `tessera.manifest`: parse and validate.
+// The device manifest carried in `tessera.manifest`: parse and validate. Besides
+// the devices it may say how the app is served, from its package.json's
+// `tessera` field: the TCP ports it listens on and the sizes of its disks, so
+// that `tessera package` needs only the image.
 import { DEVICE_KINDS, DEVICE_NAME_PATTERN, MAX_DEVICES } from "@tessera/abi";
 import { ImageError } from "./errors.js";
 
@@ -15,6 +18,46 @@ export interface Device {
 export interface Manifest {
   version: 1;
   devices: Device[];
+  /** The TCP ports the app serves, sorted, each once (absent: not said). */
+  ports?: number[];
+  /** Sizes in bytes for its block devices' disks, by device name (absent: not said). */
+  disks?: Record<string, number>;
+}
+
+/** The most ports a manifest may list. */
+export const MAX_PORTS = 64;
+/** A disk's size is a whole number of these, at most MAX_DISK_BYTES. */
+export const DISK_BLOCK = 4096;
+export const MAX_DISK_BYTES = 2 ** 40;
+
+function parsePorts(value: unknown): number[] {
+  if (!Array.isArray(value) || value.length > MAX_PORTS)
+    throw new ImageError(`manifest ports must be a list of at most ${MAX_PORTS} TCP ports`);
+  for (const p of value)
+    if (!Number.isInteger(p) || p < 1 || p > 65535)
+      throw new ImageError(`manifest port ${JSON.stringify(p)} must be a whole number from 1 to 65535`);
+  return [...new Set(value as number[])].sort((a, b) => a - b);
+}
+
+function parseDisks(value: unknown, devices: Device[]): Record<string, number> {
+  if (!isObject(value)) throw new ImageError("manifest disks must map block device names to sizes in bytes");
+  const out: Record<string, number> = {};
+  for (const name of Object.keys(value).sort()) {
+    const size = value[name];
+    if (!devices.some((d) => d.name === name && d.kind === "block"))
+      throw new ImageError(`manifest gives a disk size for "${name}", which is not one of its block devices`);
+    if (
+      !Number.isInteger(size) ||
+      (size as number) < DISK_BLOCK ||
+      (size as number) % DISK_BLOCK ||
+      (size as number) > MAX_DISK_BYTES
+    )
+      throw new ImageError(
+        `manifest disk "${name}": ${JSON.stringify(size)} must be a whole number of ${DISK_BLOCK}-byte blocks, at least one and at most 1 TiB`,
+      );
+    out[name] = size as number;
+  }
+  return out;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -57,5 +100,8 @@ export function parseManifest(json: string | unknown): Manifest {
     }
     return { name, kind: kind as DeviceKind };
   });
-  return { version: 1, devices };
+  const manifest: Manifest = { version: 1, devices };
+  if (value.ports !== undefined) manifest.ports = parsePorts(value.ports);
+  if (value.disks !== undefined) manifest.disks = parseDisks(value.disks, devices);
+  return manifest;
 }

@@ -38,4 +38,24 @@ describe("parseManifest", () => {
     );
     expect(parseManifest({ version: 1, devices: many.slice(0, 63) }).devices).toHaveLength(63);
   });
+  it("carries the ports an app serves and its disks' sizes, checked", () => {
+    const devices = [
+      { name: "service", kind: "net" },
+      { name: "storage", kind: "block" },
+    ];
+    const m = parseManifest({ version: 1, devices, ports: [8080, 80, 80], disks: { storage: 64 << 20 } });
+    expect(m.ports).toEqual([80, 8080]);
+    expect(m.disks).toEqual({ storage: 67108864 });
+    expect(parseManifest({ version: 1, devices }).ports).toBeUndefined();
+    expect(() => parseManifest({ version: 1, devices, ports: [0] })).toThrow("manifest port 0 must be a whole number");
+    expect(() => parseManifest({ version: 1, devices, ports: "80" })).toThrow(/ports must be a list/);
+    expect(() => parseManifest({ version: 1, devices, ports: Array.from({ length: 65 }, (_, i) => i + 1) })).toThrow(
+      /at most 64/,
+    );
+    expect(() => parseManifest({ version: 1, devices, disks: { service: 4096 } })).toThrow(
+      'manifest gives a disk size for "service", which is not one of its block devices',
+    );
+    expect(() => parseManifest({ version: 1, devices, disks: { storage: 4097 } })).toThrow(/4096-byte blocks/);
+    expect(() => parseManifest({ version: 1, devices, disks: { storage: 2 ** 41 } })).toThrow(/at most 1 TiB/);
+  });
 });

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { CliError } from "../errors.js";
+import { parseDisk, parsePort } from "../package/settings.js";
 
 /** The memory managers AssemblyScript offers. */
 export const RUNTIMES = ["stub", "minimal", "incremental"] as const;
@@ -37,6 +38,10 @@ export interface App {
   assets?: string | null;
   /** Whether the embedded files carry their modification times (off by default: builds stay reproducible). */
   assetsLastModified?: boolean;
+  /** The TCP ports it serves (`tessera.ports`), for the manifest; undefined if not said. */
+  ports?: number[];
+  /** Its disks' sizes in bytes by block device name (`tessera.disks`: `{ "storage": "64M" }`); undefined if not said. */
+  disks?: Record<string, number>;
 }
 
 /** Reads the app at `path` (a directory with package.json and assembly/index.ts). */
@@ -49,7 +54,7 @@ export function loadApp(path: string): App {
   const pkgFile = join(dir, "package.json");
   if (!existsSync(pkgFile))
     throw new CliError(`${shown}: no package.json, so this is not an app (create one with: tessera new DIR)`);
-  let pkg: { name?: unknown; tessera?: { runtime?: unknown; assets?: unknown } };
+  let pkg: { name?: unknown; tessera?: { runtime?: unknown; assets?: unknown; ports?: unknown; disks?: unknown } };
   try {
     pkg = JSON.parse(readFileSync(pkgFile, "utf8"));
   } catch (e) {
@@ -82,5 +87,23 @@ export function loadApp(path: string): App {
     runtime: runtime as Runtime,
     assets: assetsDir === null ? null : resolve(dir, assetsDir),
     assetsLastModified: lastModified,
+    ...serviceSettings(`${shown}/package.json`, pkg.tessera ?? {}),
   };
+}
+
+/** `tessera.ports` and `tessera.disks`, checked as `tessera package --port` and `--disk` check theirs. */
+function serviceSettings(file: string, t: { ports?: unknown; disks?: unknown }): Pick<App, "ports" | "disks"> {
+  const out: Pick<App, "ports" | "disks"> = {};
+  if (t.ports !== undefined) {
+    if (!Array.isArray(t.ports)) throw new CliError(`${file}: tessera.ports must be a list of TCP ports, e.g. [80]`);
+    out.ports = [...new Set(t.ports.map((p) => parsePort(String(p), `${file}: tessera.ports:`)))].sort((a, b) => a - b);
+  }
+  if (t.disks !== undefined) {
+    if (typeof t.disks !== "object" || t.disks === null || Array.isArray(t.disks))
+      throw new CliError(`${file}: tessera.disks must map block device names to sizes, e.g. { "storage": "64M" }`);
+    out.disks = {};
+    for (const [name, size] of Object.entries(t.disks))
+      out.disks[name] = Number(parseDisk(`${name}=${String(size)}`, `${file}: tessera.disks:`)[1]);
+  }
+  return out;
 }

@@ -95,8 +95,15 @@ export function findDeviceUses(sources: unknown[]): DeviceUse[] {
   return uses;
 }
 
-/** The manifest for the device uses; throws an Error with a one-line reason if a use is not acceptable. */
-export function manifestOf(uses: DeviceUse[]): Manifest {
+/**
+ * The manifest for the device uses, with the ports and disk sizes the app's package.json gives (`service`);
+ * throws an Error with a one-line reason if a use is not acceptable.
+ */
+export function manifestOf(
+  uses: DeviceUse[],
+  service: Pick<Manifest, "ports" | "disks"> = {},
+  packageJson = "package.json",
+): Manifest {
   const devices: Manifest["devices"] = [];
   for (const u of uses) {
     if (u.name === null)
@@ -110,5 +117,19 @@ export function manifestOf(uses: DeviceUse[]): Manifest {
       );
     if (!same) devices.push({ name: u.name, kind: u.kind });
   }
-  return { version: 1, devices };
+  const manifest: Manifest = { version: 1, devices };
+  if (service.ports !== undefined) {
+    if (service.ports.length && !devices.some((d) => d.kind === "net"))
+      throw new Error(`${packageJson}: tessera.ports: the app opens no net device, so it serves no port`);
+    manifest.ports = service.ports;
+  }
+  if (service.disks !== undefined) {
+    for (const name of Object.keys(service.disks))
+      if (!devices.some((d) => d.name === name && d.kind === "block"))
+        throw new Error(
+          `${packageJson}: tessera.disks: ${name}: the app opens no block device "${name}" (BlockDevice.open("${name}"))`,
+        );
+    manifest.disks = service.disks;
+  }
+  return manifest;
 }

@@ -111,7 +111,7 @@ export default async function build(argv: string[]): Promise<number> {
     );
   let manifest;
   try {
-    manifest = manifestOf(devices);
+    manifest = manifestOf(devices, app, `${shown}/package.json`);
   } catch (e) {
     throw new CliError((e as Error).message);
   }

@@ -34,20 +34,21 @@ export const spec: CommandSpec = {
     port: {
       value: "PORT",
       repeat: true,
-      help: "a TCP port the image serves (ExposedPorts), e.g. 80; also tessera.ports in package.json",
+      help: "a TCP port the image serves (ExposedPorts), e.g. 80; besides those its app's package.json lists in tessera.ports",
     },
     disk: {
       value: "NAME=SIZE",
       repeat: true,
-      help: "the size of block device NAME's disk, e.g. storage=64M; also tessera.disks in package.json",
+      help: "the size of block device NAME's disk, e.g. storage=64M (over the app's tessera.disks)",
     },
     app: {
       value: "DIR",
-      help: "read ports and disks from DIR/package.json (default: a package.json beside IMAGE named like it)",
+      help: "also read ports and disks from DIR/package.json (default: a package.json beside IMAGE named like it)",
     },
   },
   notes: [
-    "A disk is the file /data/NAME.img on the image's /data volume, created at its size when missing.",
+    "The ports and disks of the app's package.json (tessera.ports, tessera.disks) are in the image: tessera build",
+    "records them. A disk is the file /data/NAME.img on the image's /data volume, created at its size when missing.",
     "The archive holds an OCI image layout and docker's manifest.json: docker load -i FILE, podman load -i FILE,",
     "ctr images import FILE and skopeo inspect oci-archive:FILE all read it. See docs/containers.md.",
   ],
@@ -142,13 +143,14 @@ export default async function packageCommand(argv: string[]): Promise<number> {
   if (engine !== undefined && output !== undefined)
     throw new CliError(`package: give -o FILE or --load ${engine}, not both`, 2);
   const file = args.positionals[0];
+  const { bytes, image } = readImage(file);
   const settings = packageSettings(
     file,
     args.values.get("app")?.[0],
     args.values.get("port") ?? [],
     args.values.get("disk") ?? [],
+    image.manifest,
   );
-  const { bytes, image } = readImage(file);
   const name = basename(file, extname(file));
   const tender = staticTender();
   const { spec: imageContents, notes } = imageSpec({

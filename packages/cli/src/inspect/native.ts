@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { serviceLines } from "./service.js";
 import type { NativeImage } from "@tessera/image";
 import { bars, packageOf, type SizeRow } from "./report.js";
 
@@ -15,6 +16,9 @@ export interface NativeReport {
   target: "spt" | "hvt";
   abiVersion: number;
   devices: NativeImage["manifest"]["devices"];
+  /** The TCP ports and disk sizes the manifest carries (absent if it does not say). */
+  ports?: number[];
+  disks?: Record<string, number>;
   segments: { address: string; flags: string; role: string; fileBytes: number; memoryBytes: number }[];
   packages: SizeRow[];
   functions: SizeRow[];
@@ -35,6 +39,8 @@ export function nativeReport(file: string, size: number, image: NativeImage, app
     target: image.target,
     abiVersion: image.abiVersion,
     devices: image.manifest.devices,
+    ports: image.manifest.ports,
+    disks: image.manifest.disks,
     segments: image.segments.map((s) => ({
       address: `0x${s.vaddr.toString(16)}`,
       flags: s.flags,
@@ -53,6 +59,7 @@ export function formatNativeReport(r: NativeReport, top = 15): string {
   const out = [
     `${r.file}: ${r.size} bytes, native image for tessera-${r.target}, Tessera ABI v${r.abiVersion}`,
     `devices: ${r.devices.length ? r.devices.map((d) => `${d.name} (${d.kind})`).join(", ") : "none"}`,
+    ...serviceLines(r),
     "",
     "segments:",
     ...r.segments.map(

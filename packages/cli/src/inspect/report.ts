@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { formatFuncType, parseManifest, SECTION_NAMES, type Image, type Manifest } from "@tessera/image";
+import { serviceLines } from "./service.js";
 
 /** Bytes attributed to one thing. */
 export interface SizeRow {
@@ -156,6 +157,7 @@ export function formatReport(r: Report, top = 15): string {
   lines.push(
     `devices: ${r.manifest === null ? "(no valid manifest)" : devices.length ? devices.map((d) => `${d.name} (${d.kind})`).join(", ") : "none"}`,
   );
+  if (r.manifest) lines.push(...serviceLines(r.manifest));
   if (r.memory)
     lines.push(
       `memory: ${r.memory.initialPages} page(s) of 64 KiB at start${r.memory.maximumPages === null ? ", no maximum" : `, at most ${r.memory.maximumPages}`}`,
