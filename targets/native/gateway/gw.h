@@ -7,17 +7,23 @@
  * the published ports' listening sockets and the host connections, each
  * spliced to a TCP connection from the gateway to the guest, both ways, with
  * backpressure, FIN and RST passed on (as targets/node/src/net/user-worker.ts
- * does on the Node tender). The wire format of frames and events stays in the
- * gateway program; this C is the socket side only.
+ * does on the Node tender); and the guest's own connections and datagrams
+ * (NAT): a host connection opened without blocking for each SYN the gateway
+ * holds (its outcome answers the SYN), spliced the same way, and a UDP socket
+ * for each of the gateway's UDP flows. The wire format of frames, events, DNS
+ * and the NAT's bounds stay in the gateway program; this C is the socket side
+ * only.
  *
  *   gw_rt.c      the wasm2c runtime for an ordinary process: memory, traps, tables
- *   gw_core.c    the instance, its imports (frames out, events, abort, seed), the link to the guest
- *   gw_splice.c  one host connection and the gateway's connection for it
- *   gw_loop.c    the poll loop: link, listeners, host connections, timers
+ *   gw_core.c    the instance, its imports (frames out, events, host sockets, abort, seed), the link to the guest
+ *   gw_splice.c  one host connection (published, or the guest's own) and the gateway's connection for it
+ *   gw_udp.c     the UDP flows' sockets
+ *   gw_loop.c    the poll loop: link, listeners, host connections, UDP flows, timers
  */
 #ifndef TESSERA_GW_H
 #define TESSERA_GW_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +37,11 @@
 #define GW_MAX_SPLICES 4096
 /* Gateway connection ids are below this (the gateway reuses released ids). */
 #define GW_MAX_IDS 4096
+/* The NAT's bounds (the gateway program enforces them): the guest's own TCP connections, and UDP flows, at once. */
+#define GW_MAX_OUTBOUND 512
+#define GW_MAX_UDP_FLOWS 256
+/* What the resolver reads of the hosts file and resolv.conf at most (the gateway's buffer). */
+#define GW_FILE_MAX GW_BUF
 /* Frames for the guest held while the link is full, at most (as the Node tender's worker). */
 #define GW_BACKLOG_MAX 16384u
 /* How long a host connection waits for the guest to have an address, and how often it asks. */
@@ -44,6 +55,8 @@ enum { GW_CONNECTED = 1, GW_READABLE = 2, GW_WRITABLE = 3, GW_CLOSED = 4 };
 enum { GW_CLOSE_NORMAL = 0 };
 /* gw_connect's failures. */
 enum { GW_FULL = -1, GW_NOT_UP = -2 };
+/* gw_tcp_opened's results: the host's connection was made, refused, or failed otherwise. */
+enum { GW_OPEN_MADE = 0, GW_OPEN_REFUSED = 1, GW_OPEN_FAILED = 2 };
 
 struct gw;
 
@@ -55,6 +68,7 @@ struct gw_splice {
     uint16_t guest_port;
     int64_t started;    /* when it was accepted (ns), for the wait for the guest's address */
     bool connected;     /* the guest accepted the gateway's connection */
+    bool opening;       /* the guest's own connection: the host socket is still connecting */
     bool host_ended;    /* the host sent FIN */
     bool fin_sent;      /* ... and the gateway passed it on */
     bool guest_ended;   /* the guest sent FIN and the host socket was shut down for writing */
@@ -69,7 +83,9 @@ struct gw_listener {
 };
 
 /* Instantiates the gateway on `link` (non-blocking) for tender `t` (its name prefixes messages); exits
- * GW_EXIT_FAILED if it cannot. Before any sandbox: it maps the gateway's memory. */
+ * GW_EXIT_FAILED if it cannot. Before any sandbox: it maps the gateway's memory, and hands the resolver
+ * the hosts file and resolv.conf (t's --hosts-file and --resolv-conf, or the host's own: missing ones
+ * are empty, given ones must be readable). */
 struct gw *gw_open(const struct tender *t, int link);
 
 /* Runs the loop with `listeners` (non-blocking listening sockets); returns never: the gateway ends when the
@@ -93,6 +109,10 @@ int32_t gw_read(struct gw *g, int32_t id, uint32_t cap, int64_t now);
 void gw_close(struct gw *g, int32_t id, int64_t now);
 void gw_abort(struct gw *g, int32_t id, int64_t now);
 void gw_release(struct gw *g, int32_t id);
+int32_t gw_tcp_opened(struct gw *g, int32_t id, int32_t result, int64_t now); /* 1: goes on; 0: id released */
+void gw_udp_in(struct gw *g, int32_t flow, uint32_t addr, uint16_t port, uint32_t len, int64_t now);
+/* The host connections the gateway asked for (host.tcp_open), oldest first: false if none. */
+bool gw_next_open(struct gw *g, int32_t *id, uint32_t *addr, uint16_t *port);
 /* The link: frames the guest has not taken yet; sends them while it has room. */
 bool gw_link_backlogged(const struct gw *g);
 void gw_link_flush(struct gw *g);
@@ -112,5 +132,15 @@ bool gw_splice_watch(struct gw *g, const struct gw_splice *s, short *events);
 void gw_splice_ready(struct gw *g, struct gw_splice *s, short revents, int64_t now);
 bool gw_splice_done(const struct gw_splice *s);
 void gw_splice_free(struct gw_splice *s);
+/* The host's side of the guest's connection `id` to `addr:port` (host order): a non-blocking connect. */
+void gw_splice_open(struct gw *g, struct gw_splice *s, int32_t id, uint32_t addr, uint16_t port, int64_t now);
+
+/* UDP flows (gw_udp.c): host.udp_send and host.udp_close, and their sockets in the loop's poll set. */
+void gw_udp_send(struct gw *g, int32_t flow, uint32_t addr, uint16_t port, const uint8_t *data, uint32_t len);
+void gw_udp_close(int32_t flow);
+/* Adds the flows' sockets to `fds` (room for GW_MAX_UDP_FLOWS); how many, their flows in `flows`. */
+size_t gw_udp_watch(struct pollfd *fds, int32_t *flows);
+/* Flow `flow`'s socket is readable: its datagrams to the gateway. */
+void gw_udp_ready(struct gw *g, int32_t flow, int64_t now);
 
 #endif /* TESSERA_GW_H */

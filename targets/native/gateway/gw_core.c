@@ -5,6 +5,10 @@
  *                                held (GW_BACKLOG_MAX frames at most) while
  *                                the link is full, and sent in order later
  *   host.event(id, kind, arg)    queued, for the loop to hand to the splice
+ *   host.tcp_open(id, addr, port)  queued, for the loop to open the host's side of
+ *                                the guest's connection `id` (gw_splice_open)
+ *   host.udp_send(flow, addr, port, ptr, len)  sent at once on the flow's socket (gw_udp.c)
+ *   host.udp_close(flow)         the flow's socket closed
  *   env.abort(msg, file, l, c)   the gateway's own abort: a message, then exit
  *   env.seed()                   Math.random's seed, from getrandom
  *
@@ -12,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -48,6 +53,9 @@ struct gw {
     /* events not yet handled: (id, kind, arg) */
     int32_t *events;
     size_t event_head, event_count, event_cap;
+    /* host connections asked for and not yet opened: (id, addr, port), as events */
+    int32_t *opens;
+    size_t open_head, open_count, open_cap;
 };
 
 static _Noreturn void out_of_memory(const struct gw *g) {
@@ -97,34 +105,72 @@ int gw_link_fd(const struct gw *g) {
     return g->link;
 }
 
-void w2c_host_event(struct w2c_host *h, u32 id, u32 kind, u32 arg) {
-    struct gw *g = h->gw;
-    if (g->event_head > 0 && g->event_head + g->event_count + 3 > g->event_cap) {
-        memmove(g->events, g->events + g->event_head, g->event_count * sizeof *g->events);
-        g->event_head = 0;
+/* A queue of triples: events, and host connections to open. */
+struct triples {
+    int32_t **data;
+    size_t *head, *count, *cap;
+};
+
+static void push3(struct gw *g, struct triples q, int32_t a, int32_t b, int32_t c) {
+    if (*q.head > 0 && *q.head + *q.count + 3 > *q.cap) {
+        memmove(*q.data, *q.data + *q.head, *q.count * sizeof **q.data);
+        *q.head = 0;
     }
-    if (g->event_head + g->event_count + 3 > g->event_cap) {
-        size_t cap = g->event_cap ? g->event_cap * 2 : 3 * 256;
-        int32_t *e = realloc(g->events, cap * sizeof *e);
+    if (*q.head + *q.count + 3 > *q.cap) {
+        size_t cap = *q.cap ? *q.cap * 2 : 3 * 256;
+        int32_t *e = realloc(*q.data, cap * sizeof *e);
         if (e == NULL) out_of_memory(g);
-        g->events = e;
-        g->event_cap = cap;
+        *q.data = e;
+        *q.cap = cap;
     }
-    int32_t *e = g->events + g->event_head + g->event_count;
-    e[0] = (int32_t)id, e[1] = (int32_t)kind, e[2] = (int32_t)arg;
-    g->event_count += 3;
+    int32_t *e = *q.data + *q.head + *q.count;
+    e[0] = a, e[1] = b, e[2] = c;
+    *q.count += 3;
+}
+
+static bool take3(struct triples q, int32_t *a, int32_t *b, int32_t *c) {
+    if (*q.count == 0) {
+        *q.head = 0;
+        return false;
+    }
+    const int32_t *e = *q.data + *q.head;
+    *a = e[0], *b = e[1], *c = e[2];
+    *q.head += 3;
+    *q.count -= 3;
+    return true;
+}
+
+#define EVENTS(g) ((struct triples){&(g)->events, &(g)->event_head, &(g)->event_count, &(g)->event_cap})
+#define OPENS(g) ((struct triples){&(g)->opens, &(g)->open_head, &(g)->open_count, &(g)->open_cap})
+
+void w2c_host_event(struct w2c_host *h, u32 id, u32 kind, u32 arg) {
+    push3(h->gw, EVENTS(h->gw), (int32_t)id, (int32_t)kind, (int32_t)arg);
 }
 
 bool gw_next_event(struct gw *g, int32_t *id, int32_t *kind, int32_t *arg) {
-    if (g->event_count == 0) {
-        g->event_head = 0;
-        return false;
-    }
-    const int32_t *e = g->events + g->event_head;
-    *id = e[0], *kind = e[1], *arg = e[2];
-    g->event_head += 3;
-    g->event_count -= 3;
+    return take3(EVENTS(g), id, kind, arg);
+}
+
+void w2c_host_tcp_open(struct w2c_host *h, u32 id, u32 addr, u32 port) {
+    push3(h->gw, OPENS(h->gw), (int32_t)id, (int32_t)addr, (int32_t)port);
+}
+
+bool gw_next_open(struct gw *g, int32_t *id, uint32_t *addr, uint16_t *port) {
+    int32_t a, p;
+    if (!take3(OPENS(g), id, &a, &p)) return false;
+    *addr = (uint32_t)a;
+    *port = (uint16_t)p;
     return true;
+}
+
+void w2c_host_udp_send(struct w2c_host *h, u32 flow, u32 addr, u32 port, u32 ptr, u32 len) {
+    const uint8_t *data = wasm_range(h->gw, ptr, len);
+    if (data != NULL) gw_udp_send(h->gw, (int32_t)flow, addr, (uint16_t)port, data, len);
+}
+
+void w2c_host_udp_close(struct w2c_host *h, u32 flow) {
+    (void)h;
+    gw_udp_close((int32_t)flow);
 }
 
 /* An AssemblyScript string (UTF-16, its byte length in the word before it) as ASCII, into `out`. */
@@ -160,6 +206,30 @@ f64 w2c_env_seed(struct w2c_env *e) {
     return (f64)r + 1;
 }
 
+/* Reads `given` (or else `fallback`, which may be missing) into the gateway's buffer: its first GW_FILE_MAX bytes;
+ * how many. A given file that cannot be read ends the gateway with a message (options.c checked it already). */
+static uint32_t read_file(struct gw *g, const char *given, const char *fallback, const char *flag) {
+    int fd = open(given ? given : fallback, O_RDONLY | O_CLOEXEC);
+    ssize_t r = 0;
+    uint32_t n = 0;
+    if (fd >= 0) {
+        while (n < GW_FILE_MAX) {
+            r = read(fd, gw_io(g) + n, GW_FILE_MAX - n);
+            if (r > 0) n += (uint32_t)r;
+            else if (r < 0 && errno == EINTR) continue;
+            else break;
+        }
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    if ((fd < 0 || r < 0) && given) {
+        host_say(g->t, "%s %s: cannot read it: %s", flag, given, strerror(errno));
+        _exit(GW_EXIT_FAILED);
+    }
+    return fd < 0 || r < 0 ? 0 : n;
+}
+
 struct gw *gw_open(const struct tender *t, int link) {
     struct gw *g = calloc(1, sizeof *g);
     if (g == NULL) {
@@ -174,12 +244,16 @@ struct gw *gw_open(const struct tender *t, int link) {
     if (g->backlog == NULL) out_of_memory(g);
     gw_rt_init(t);
     wasm2c_gateway_instantiate(&g->inst, &g->env, &g->host);
-    w2c_gateway_gw_init(&g->inst, GW_MAX_CONNECTIONS);
+    w2c_gateway_gw_init(&g->inst, GW_MAX_CONNECTIONS, GW_MAX_OUTBOUND, GW_MAX_UDP_FLOWS);
     g->buf = w2c_gateway_gw_buffer(&g->inst);
     if (wasm_range(g, g->buf, GW_BUF) == NULL) {
         host_say(t, "the user-mode network's gateway has no %u-byte buffer", GW_BUF);
         _exit(GW_EXIT_FAILED);
     }
+    uint32_t n = read_file(g, t->options.hosts_file, "/etc/hosts", "--hosts-file");
+    if (n > 0) w2c_gateway_gw_hosts(&g->inst, n);
+    n = read_file(g, t->options.resolv_conf, "/etc/resolv.conf", "--resolv-conf");
+    if (n > 0) w2c_gateway_gw_resolv_conf(&g->inst, n);
     return g;
 }
 
@@ -230,4 +304,12 @@ void gw_abort(struct gw *g, int32_t id, int64_t now) {
 
 void gw_release(struct gw *g, int32_t id) {
     w2c_gateway_gw_release(&g->inst, (u32)id);
+}
+
+int32_t gw_tcp_opened(struct gw *g, int32_t id, int32_t result, int64_t now) {
+    return (int32_t)w2c_gateway_gw_tcp_opened(&g->inst, (u32)id, (u32)result, (u64)now);
+}
+
+void gw_udp_in(struct gw *g, int32_t flow, uint32_t addr, uint16_t port, uint32_t len, int64_t now) {
+    w2c_gateway_gw_udp_in(&g->inst, (u32)flow, addr, port, len, (u64)now);
 }

@@ -5,7 +5,9 @@
  *     FRAMES_PER_TURN a turn); frames held for it go out when it has room;
  *   - the listening sockets of the published ports: each connection accepted
  *     becomes a splice (gw_splice.c), or is reset when GW_MAX_SPLICES are open;
- *   - the host connections, for what each splice is waiting for;
+ *   - the host connections, for what each splice is waiting for (the guest's
+ *     own, opened when the gateway asks, for their connect to finish first);
+ *   - the UDP flows' sockets (gw_udp.c);
  *
  * with a timeout at the gateway's next timer (gw_poll_at: retransmission,
  * TIME-WAIT, ARP, DHCP), or sooner while a host connection waits for the
@@ -35,9 +37,10 @@ struct loop {
     struct gw_splice *splices[GW_MAX_SPLICES];
     size_t nsplices;
     struct gw_splice *by_id[GW_MAX_IDS];
-    /* this turn's poll set: link, listeners, then splices[watched[i]] */
-    struct pollfd fds[1 + TENDER_MAX_PUBLISH + GW_MAX_SPLICES];
+    /* this turn's poll set: link, listeners, splices[watched[i]], then UDP flows udp[i] */
+    struct pollfd fds[1 + TENDER_MAX_PUBLISH + GW_MAX_SPLICES + GW_MAX_UDP_FLOWS];
     struct gw_splice *watched[GW_MAX_SPLICES];
+    int32_t udp[GW_MAX_UDP_FLOWS];
 };
 
 static _Noreturn void fail(struct loop *l, const char *what, int e) {
@@ -51,9 +54,27 @@ static void index_id(struct loop *l, struct gw_splice *s) {
     if (s->id >= 0) l->by_id[s->id] = s;
 }
 
+/* Host connections for the guest's own: a splice each, or (GW_MAX_SPLICES open) a RST for the guest's SYN. */
+static void open_all(struct loop *l, int64_t now) {
+    int32_t id;
+    uint32_t addr;
+    uint16_t port;
+    while (gw_next_open(l->g, &id, &addr, &port)) {
+        struct gw_splice *s = l->nsplices < GW_MAX_SPLICES && id < GW_MAX_IDS ? malloc(sizeof *s) : NULL;
+        if (s == NULL) {
+            gw_tcp_opened(l->g, id, GW_OPEN_FAILED, now);
+            continue;
+        }
+        l->splices[l->nsplices++] = s;
+        gw_splice_open(l->g, s, id, addr, port, now);
+        index_id(l, s);
+    }
+}
+
 /* The gateway's events, to their splices, until none is left (handling one may raise more). */
 static void settle(struct loop *l, int64_t now) {
     int32_t id, kind, arg;
+    open_all(l, now);
     while (gw_next_event(l->g, &id, &kind, &arg)) {
         struct gw_splice *s = id >= 0 && id < GW_MAX_IDS ? l->by_id[id] : NULL;
         if (s && s->id == id) gw_splice_event(l->g, s, kind, arg, now);
@@ -141,6 +162,9 @@ _Noreturn void gw_run(struct gw *g, const struct gw_listener *listeners, size_t 
             l->watched[nwatched++] = l->splices[i];
             l->fds[n++] = (struct pollfd){.fd = l->splices[i]->fd, .events = events};
         }
+        size_t splices_end = n;
+        size_t nudp = gw_udp_watch(l->fds + n, l->udp);
+        n += nudp;
         int64_t wait = timeout_ns(l, now);
         struct timespec ts = {.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000};
         int r = ppoll(l->fds, n, wait < 0 ? NULL : &ts, NULL);
@@ -155,6 +179,9 @@ _Noreturn void gw_run(struct gw *g, const struct gw_listener *listeners, size_t 
                 short rev = l->fds[1 + l->nlisteners + i].revents;
                 if (rev) gw_splice_ready(g, l->watched[i], rev, now);
             }
+            settle(l, now);
+            for (size_t i = 0; i < nudp; i++)
+                if (l->fds[splices_end + i].revents) gw_udp_ready(g, l->udp[i], now);
             settle(l, now);
             for (size_t i = 0; i < l->nlisteners; i++)
                 if (l->fds[1 + i].revents & POLLIN) accept_all(l, &listeners[i], now);

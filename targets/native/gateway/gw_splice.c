@@ -15,9 +15,17 @@
  *
  * A connection that arrives before the guest has an address waits for one,
  * up to GW_CONNECT_WAIT_NS; one the guest refuses (RST) is reset.
+ *
+ * The guest's own connections (the gateway's NAT) start the other way round:
+ * the gateway holds the guest's SYN and asks for a host connection
+ * (gw_splice_open: a non-blocking connect); when it is made (writable,
+ * SO_ERROR 0) the gateway answers the SYN (gw_tcp_opened), and the splice
+ * goes on as a published port's; when it fails the guest gets a RST, and the
+ * splice is done.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -127,6 +135,47 @@ void gw_splice_start(struct gw *g, struct gw_splice *s, int fd, uint16_t guest_p
     gw_splice_connect(g, s, now);
 }
 
+void gw_splice_open(struct gw *g, struct gw_splice *s, int32_t id, uint32_t addr, uint16_t port, int64_t now) {
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    s->id = id;
+    s->first_id = id;
+    s->guest_port = port;
+    s->started = now;
+    s->opening = true;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int e = errno;
+    if (fd >= 0) {
+        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr)};
+        if (connect(fd, (struct sockaddr *)&to, sizeof to) == 0 || errno == EINPROGRESS) {
+            s->fd = fd;
+            return; /* the loop watches it for POLLOUT */
+        }
+        e = errno;
+        close(fd);
+    }
+    s->opening = false;
+    gw_tcp_opened(g, id, e == ECONNREFUSED ? GW_OPEN_REFUSED : GW_OPEN_FAILED, now); /* releases the id */
+    s->id = -1;
+}
+
+/* The host socket of an opening splice is writable, or failed: the outcome answers the guest's SYN. */
+static void opened(struct gw *g, struct gw_splice *s, int64_t now) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    s->opening = false;
+    if (err == 0) {
+        int on = 1;
+        setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+        if (gw_tcp_opened(g, s->id, GW_OPEN_MADE, now)) return;
+    } else {
+        gw_tcp_opened(g, s->id, err == ECONNREFUSED ? GW_OPEN_REFUSED : GW_OPEN_FAILED, now);
+    }
+    s->id = -1; /* released by the gateway */
+    close_host(s);
+}
+
 bool gw_splice_waiting(const struct gw_splice *s) {
     return s->fd >= 0 && s->id < 0;
 }
@@ -154,6 +203,10 @@ void gw_splice_event(struct gw *g, struct gw_splice *s, int32_t kind, int32_t ar
 bool gw_splice_watch(struct gw *g, const struct gw_splice *s, short *events) {
     if (s->fd < 0) return false;
     *events = 0;
+    if (s->opening) {
+        *events = POLLOUT;
+        return true;
+    }
     if (s->out_len > 0) *events |= POLLOUT;
     if (s->id >= 0 && s->connected && !s->host_ended) {
         if (gw_writable(g, s->id) > 0) *events |= POLLIN;
@@ -202,6 +255,10 @@ static void to_host(struct gw *g, struct gw_splice *s, int64_t now) {
 
 void gw_splice_ready(struct gw *g, struct gw_splice *s, short revents, int64_t now) {
     if (s->fd < 0) return;
+    if (s->opening) {
+        if (revents & (POLLOUT | POLLERR | POLLHUP)) opened(g, s, now);
+        return;
+    }
     if (revents & POLLERR) {
         host_failed(g, s, now);
         return;

@@ -1,10 +1,12 @@
 /* options.c: the tender's command line: [--mem MiB] [--net NAME=tap:IFNAME|NAME=user]...
- * [--publish [ADDR:]HOSTPORT:GUESTPORT]... [--block NAME=FILE]... [--block-create NAME=SIZE]... IMAGE
- * [-- CMDLINE...] (user and --publish: spt only). */
+ * [--publish [ADDR:]HOSTPORT:GUESTPORT]... [--hosts-file FILE] [--resolv-conf FILE] [--block NAME=FILE]...
+ * [--block-create NAME=SIZE]... IMAGE [-- CMDLINE...] (user, --publish, --hosts-file, --resolv-conf: spt only). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host.h"
 
@@ -36,11 +38,18 @@ static void usage(const struct tender *t, FILE *to) {
             user ? "spt" : "hvt", TESSERA_MEM_MIN_MIB, TESSERA_MEM_MAX_MIB, TESSERA_MEM_DEFAULT_MIB,
             TESSERA_MEM_MAX_MIB,
             user ? "  --net NAME=user       user-mode networking: no root, no TAP device; a\n"
-                   "                        gateway gives the guest 10.0.2.15 by DHCP\n"
+                   "                        gateway gives the guest 10.0.2.15 and the DNS\n"
+                   "                        server 10.0.2.3 by DHCP; the guest reaches any\n"
+                   "                        address through the host's sockets (10.0.2.2:\n"
+                   "                        the host's 127.0.0.1)\n"
                    "  --publish [ADDR:]HOSTPORT:GUESTPORT  host TCP connections to ADDR:HOSTPORT\n"
                    "                        (ADDR 127.0.0.1 unless given; 0.0.0.0: every\n"
                    "                        address; HOSTPORT 0: any free port) reach the\n"
                    "                        guest's GUESTPORT through the user network\n"
+                   "  --hosts-file FILE     the hosts file whose names the user network's DNS\n"
+                   "                        server, 10.0.2.3, answers (default /etc/hosts)\n"
+                   "  --resolv-conf FILE    the resolv.conf whose nameservers 10.0.2.3 forwards\n"
+                   "                        other names to (default /etc/resolv.conf)\n"
                  : "                        (user-mode networking and --publish: tessera-spt,\n"
                    "                        or the Node tender)\n",
             TESSERA_CMDLINE_MAX);
@@ -229,6 +238,17 @@ void tender_parse_options(struct tender *t, int argc, char **argv) {
                             "need tessera-spt (tessera build APP --target spt) or the Node tender (a .wasm)",
                             v, t->prog);
             host_parse_publish(t, v);
+        } else if ((v = option_value(t, argc, argv, &i, "--hosts-file")) != NULL ||
+                   (v = option_value(t, argc, argv, &i, "--resolv-conf")) != NULL) {
+            bool hosts = strcmp(arg, "--hosts-file") == 0 || strncmp(arg, "--hosts-file=", 13) == 0;
+            if (t->target != TESSERA_TARGET_SPT)
+                tender_fail(t, TENDER_EXIT_USAGE, "%s %s: %s has no user-mode network (tessera-spt has)",
+                            hosts ? "--hosts-file" : "--resolv-conf", v, t->prog);
+            if (access(v, R_OK) != 0)
+                tender_fail(t, TENDER_EXIT_USAGE, "%s %s: cannot read it: %s", hosts ? "--hosts-file" : "--resolv-conf",
+                            v, strerror(errno));
+            if (hosts) o->hosts_file = v;
+            else o->resolv_conf = v;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             tender_fail(t, TENDER_EXIT_USAGE, "unknown option %s (see %s --help)", arg, t->prog);
         } else if (o->image != NULL) {

@@ -75,6 +75,8 @@ struct tender_options {
     struct tender_device_option devices[TESSERA_MAX_DEVICES];
     size_t publish_count;
     struct tender_publish publish[TENDER_MAX_PUBLISH];
+    const char *hosts_file;  /* --hosts-file: the user network's resolver's hosts file (NULL: /etc/hosts) */
+    const char *resolv_conf; /* --resolv-conf: its nameservers (NULL: /etc/resolv.conf) */
     size_t cmdline_len; /* words after `--`, joined by single spaces, no NUL */
     char cmdline[TESSERA_CMDLINE_MAX];
 };

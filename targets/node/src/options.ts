@@ -17,6 +17,13 @@ export interface RunOptions {
   publish?: string[];
   /** How long a connection to a published port waits for the guest to have an address, in ms. Default 10000. */
   publishWaitMs?: number;
+  /**
+   * The hosts file the user-mode network's resolver (10.0.2.3) answers names from. Default /etc/hosts
+   * (none if it is missing); a file given here must be readable.
+   */
+  hostsFile?: string;
+  /** The resolv.conf whose nameservers the resolver forwards other names to. Default /etc/resolv.conf. */
+  resolvConf?: string;
   /** Block devices by manifest name, value = file. */
   block?: Record<string, string>;
   /** Receives console output; default: written to fd 1. The bytes are a copy. */

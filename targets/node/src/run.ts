@@ -71,7 +71,10 @@ export async function runImage(bytes: Uint8Array, opts: RunOptions = {}): Promis
     if (polled.length) netIo = await NetIo.start(polled, doorbell);
     for (const d of net.values()) {
       if (!isUser(d)) continue;
-      const user = await UserNet.start(d, d.name === publishOn ? publish : [], doorbell, opts.publishWaitMs);
+      const user = await UserNet.start(d, d.name === publishOn ? publish : [], doorbell, opts.publishWaitMs, {
+        hostsFile: opts.hostsFile,
+        resolvConf: opts.resolvConf,
+      });
       users.push(user);
       for (const l of user.listening) stderr(new TextEncoder().encode(`tessera: ${describeListening(l)}\n`));
     }

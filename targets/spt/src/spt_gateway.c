@@ -8,6 +8,9 @@
  *   - the other end of the socketpair and the listening sockets of the
  *     published ports (bound by the supervisor before the fork, so that a
  *     port in use stops the tender before anything starts); no disk, no TAP;
+ *   - the hosts file and resolv.conf (--hosts-file, --resolv-conf, or the
+ *     host's own), read once by gw_open before the filter, for the resolver
+ *     at 10.0.2.3;
  *   - SIGINT, SIGTERM, SIGQUIT and SIGHUP ignored (a terminal's Ctrl-C goes to
  *     the guest, and the supervisor ends the gateway when the guest is gone),
  *     and SIGKILL when the supervisor dies;
@@ -15,17 +18,21 @@
  *     mapped, before the first frame:
  *
  *       ppoll, clock_gettime, getrandom     the loop, its clock, Math.random's seed
- *       recvfrom, sendto                    frames on the link; bytes on host connections
+ *       recvfrom, sendto                    frames on the link; bytes on host connections;
+ *                                           the guest's datagrams on the UDP flows' sockets
  *       accept4                             the listening sockets only
- *       setsockopt, getsockopt, shutdown    TCP_NODELAY, SO_LINGER (a reset); FIN to the host
- *       close                               host connections
+ *       socket (AF_INET only), connect      the guest's own connections and UDP flows (NAT)
+ *       setsockopt, getsockopt, shutdown    TCP_NODELAY, SO_LINGER (a reset), SO_ERROR (a
+ *                                           connect's outcome); FIN to the host
+ *       close                               host connections, UDP flows
  *       write                               fd 2 only: its messages
  *       brk, mmap (never PROT_EXEC),        malloc (host connections' buffers, frames held
  *       munmap, mremap, madvise             for the guest)
  *       exit_group, restart_syscall
  *
- *     No open, no socket, no connect, no exec: it cannot reach a file or make a
- *     new connection (outbound NAT, later, will add socket and connect).
+ *     No open, no exec, no bind or listen: it cannot reach a file, and the
+ *     sockets it makes can only connect or send out (as the guest could
+ *     through any NAT); the guest's own filter is unchanged.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,6 +41,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -56,6 +64,9 @@ static void sandbox(struct tender *t, const struct gw_listener *ls, size_t n) {
     spt_bpf_allow(&f, __NR_sendto);
     spt_bpf_allow(&f, __NR_clock_gettime);
     spt_bpf_allow_fds(&f, __NR_accept4, fds, n);
+    int inet = AF_INET; /* socket's first argument, compared as the fds are */
+    spt_bpf_allow_fds(&f, __NR_socket, &inet, 1);
+    spt_bpf_allow(&f, __NR_connect);
     spt_bpf_allow(&f, __NR_setsockopt);
     spt_bpf_allow(&f, __NR_getsockopt);
     spt_bpf_allow(&f, __NR_shutdown);

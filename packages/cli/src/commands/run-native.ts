@@ -19,6 +19,9 @@ export interface NativeRun {
   net: Record<string, string>;
   block: Record<string, string>;
   publish: string[];
+  /** The files the user network's resolver reads instead of /etc/hosts and /etc/resolv.conf. */
+  hostsFile?: string;
+  resolvConf?: string;
   /** The words after `--`. */
   cmdline: string[];
 }
@@ -58,6 +61,8 @@ export function tenderArgs(file: string, opts: NativeRun): string[] {
   for (const [name, value] of Object.entries(opts.net)) args.push("--net", `${name}=${value}`);
   for (const [name, value] of Object.entries(opts.block)) args.push("--block", `${name}=${value}`);
   for (const spec of opts.publish) args.push("--publish", spec);
+  if (opts.hostsFile !== undefined) args.push("--hosts-file", opts.hostsFile);
+  if (opts.resolvConf !== undefined) args.push("--resolv-conf", opts.resolvConf);
   args.push(file);
   if (opts.cmdline.length) args.push("--", ...opts.cmdline);
   return args;
@@ -70,6 +75,13 @@ export async function runNative(file: string, image: NativeImage, opts: NativeRu
   if (opts.publish.length && !user)
     throw new CliError(
       `--publish ${opts.publish[0]}: tessera-hvt has only tap: networks; --publish needs tessera-spt (tessera build APP --target spt) or the Node.js tender (a .wasm)`,
+      2,
+    );
+  const resolverFile =
+    opts.hostsFile !== undefined ? "--hosts-file" : opts.resolvConf !== undefined ? "--resolv-conf" : "";
+  if (resolverFile && !user)
+    throw new CliError(
+      `${resolverFile}: tessera-hvt has no user-mode network; it needs tessera-spt (tessera build APP --target spt) or the Node.js tender (a .wasm)`,
       2,
     );
   for (const [name, value] of Object.entries(opts.net))

@@ -18,7 +18,7 @@ import { parseDevices, parseMem, parsePublishes } from "./run-options.js";
 export const spec: CommandSpec = {
   name: "run",
   usage:
-    "tessera run IMAGE [--mem MiB] [--net NAME=BACKEND]... [--publish [ADDR:]HOSTPORT:GUESTPORT]... [--block NAME=FILE]... [-- CMDLINE...]",
+    "tessera run IMAGE [--mem MiB] [--net NAME=BACKEND]... [--publish [ADDR:]HOSTPORT:GUESTPORT]... [--hosts-file FILE] [--resolv-conf FILE] [--block NAME=FILE]... [-- CMDLINE...]",
   summary: "Boot a unikernel image. Its exit status becomes this command's exit status.",
   positionals: ["IMAGE"],
   required: 1,
@@ -28,12 +28,20 @@ export const spec: CommandSpec = {
     net: {
       value: "NAME=BACKEND",
       repeat: true,
-      help: "give the image its net device NAME: tap:IFNAME (a Linux TAP device), switch:SWITCH (see tessera switch; not for native images) or user (user-mode networking: no root, a gateway in the tender; the guest gets 10.0.2.15 by DHCP; not on tessera-hvt)",
+      help: "give the image its net device NAME: tap:IFNAME (a Linux TAP device), switch:SWITCH (see tessera switch; not for native images) or user (user-mode networking: no root, a gateway in the tender; the guest gets 10.0.2.15 by DHCP and DNS server 10.0.2.3, and reaches any address through the host's sockets, 10.0.2.2 being the host's 127.0.0.1; not on tessera-hvt)",
     },
     publish: {
       value: "[ADDR:]HOSTPORT:GUESTPORT",
       repeat: true,
       help: "listen on ADDR:HOSTPORT (ADDR default 127.0.0.1; HOSTPORT 0: any free port) and connect each host TCP connection to the guest's GUESTPORT, with user-mode networking (implies --net NAME=user for an image with one net device)",
+    },
+    "hosts-file": {
+      value: "FILE",
+      help: "with user-mode networking: the hosts file whose names the DNS server 10.0.2.3 answers (default /etc/hosts)",
+    },
+    "resolv-conf": {
+      value: "FILE",
+      help: "with user-mode networking: the resolv.conf whose nameservers 10.0.2.3 forwards other names to (default /etc/resolv.conf)",
     },
     block: {
       value: "NAME=FILE",
@@ -66,13 +74,23 @@ export default async function run(argv: string[]): Promise<number> {
   const net = parseDevices("net", args.values.get("net") ?? []);
   const block = parseDevices("block", args.values.get("block") ?? []);
   const publish = parsePublishes(args.values.get("publish") ?? []);
+  const hostsFile = args.values.get("hosts-file")?.[0];
+  const resolvConf = args.values.get("resolv-conf")?.[0];
   const file = args.positionals[0];
   if (startsAsElf(file)) {
     const image = readNative(file, new Uint8Array(readFileSync(file)));
-    return runNative(file, image, { memMiB, net, block, publish, cmdline: args.rest });
+    return runNative(file, image, { memMiB, net, block, publish, hostsFile, resolvConf, cmdline: args.rest });
   }
   try {
-    const { status } = await runFile(args.positionals[0], { cmdline, memMiB, net, block, publish });
+    const { status } = await runFile(args.positionals[0], {
+      cmdline,
+      memMiB,
+      net,
+      block,
+      publish,
+      hostsFile,
+      resolvConf,
+    });
     return status;
   } catch (e) {
     if (e instanceof TenderError) throw new CliError(e.message);

@@ -109,7 +109,8 @@ export class Interface extends Ipv4Output {
     else this.counters.drop(Drop.Unsupported);
   }
 
-  private receiveArp(ptr: usize, len: u32, now: i64): void {
+  /** An ARP message of `len` bytes at `ptr` (a gateway overrides it to answer for more addresses than its own). */
+  protected receiveArp(ptr: usize, len: u32, now: i64): void {
     const arp = this.arpRepr;
     const r = arp.parse(this.arpPacket.wrap(ptr, len));
     if (r != Drop.Ok) return this.counters.drop(r);
@@ -134,7 +135,7 @@ export class Interface extends Ipv4Output {
     const dst = repr.dstAddr;
     const configured = cidr.addr != 0;
     // Unconfigured (waiting for DHCP), we take broadcasts and whatever is addressed to our MAC.
-    if (configured && dst != cidr.addr && dst != 0xffffffff && dst != cidr.broadcast())
+    if (configured && !this.receivesFor(dst) && dst != 0xffffffff && dst != cidr.broadcast())
       return this.counters.drop(Drop.NotForUs);
     let payload = ip.payloadPtr();
     let payloadLen = ip.payloadLen();
@@ -167,6 +168,16 @@ export class Interface extends Ipv4Output {
           now,
         );
     }
+  }
+
+  /**
+   * Whether a unicast datagram to `dst` is ours to take: `dst` is our address. An interface that
+   * routes for others (a user-mode network's gateway, which translates the guest's connections to
+   * any address into its host's sockets) overrides it to take every destination; UDP, TCP and ICMP
+   * then see the datagram's own destination.
+   */
+  protected receivesFor(dst: u32): bool {
+    return dst == this.config.cidr.addr;
   }
 
   private receiveIcmp(src: u32, dst: u32, ptr: usize, len: u32, now: i64): void {
@@ -223,7 +234,12 @@ export class Interface extends Ipv4Output {
     return true;
   }
 
-  private receiveUdp(src: u32, dst: u32, ipPtr: usize, ptr: usize, len: u32, now: i64): void {
+  /**
+   * A UDP datagram from `src` to `dst`, `len` bytes at `ptr` (`ipPtr`: its IP header, or 0 if it was
+   * reassembled): to the socket bound on its port. A gateway overrides it to forward the datagrams
+   * that are for other addresses.
+   */
+  protected receiveUdp(src: u32, dst: u32, ipPtr: usize, ptr: usize, len: u32, now: i64): void {
     const udp = this.udpRepr;
     const r = udp.parse(this.udp.wrap(ptr, len), src, dst);
     if (r != Drop.Ok) return this.counters.drop(r);
@@ -294,6 +310,15 @@ export class Interface extends Ipv4Output {
     udp.payloadLen = len;
     udp.emit(this.udp.wrap(out, UDP_HEADER_LEN + len), src, dstAddr);
     return this.sendIpv4(src, dstAddr, IP_PROTOCOL_UDP, out, UDP_HEADER_LEN + len, now);
+  }
+
+  /**
+   * Uses `endpoint` for TCP from now on, in place of the one `tcp` makes on first use: call it before
+   * anything touches `tcp`. For a subclass of TcpEndpoint (a gateway's, whose `unmatched` opens
+   * connections for any address); images that never call it carry none of this.
+   */
+  useTcp(endpoint: TcpEndpoint): void {
+    this.tcpTransport = new TcpTransport(endpoint);
   }
 
   /** Listens for TCP connections on `port`; null if it is taken or out of range. */

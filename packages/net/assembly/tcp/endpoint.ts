@@ -314,14 +314,7 @@ export class TcpEndpoint extends TcpEmitter {
         }
       }
     }
-    if (!conn) {
-      this.ip.counters.drop(Drop.NotForUs);
-      if (dst == this.ip.config.cidr.addr && resetFor(seg, this.reply)) {
-        this.resets++;
-        this.send(dst, src, this.reply, now);
-      }
-      return;
-    }
+    if (!conn) return this.unmatched(seg, src, dst, now);
     const was = conn.state;
     const reply = conn.process(seg, src, dst, now);
     if (reply) this.send(dst, src, reply, now);
@@ -331,6 +324,39 @@ export class TcpEndpoint extends TcpEmitter {
     if (conn.charged == 0) return; // (no longer in the table)
     if (conn.state == TcpState.TimeWait) this.retire(conn);
     else this.recount(conn);
+  }
+
+  /**
+   * A segment from `src` to `dst` that no connection, TIME-WAIT record or listener took: counted, and
+   * answered with a RST when it was addressed to us. A gateway's endpoint overrides it to open
+   * connections to any address (see `open`).
+   */
+  protected unmatched(seg: TcpRepr, src: u32, dst: u32, now: i64): void {
+    this.ip.counters.drop(Drop.NotForUs);
+    if (dst == this.ip.config.cidr.addr && resetFor(seg, this.reply)) {
+      this.resets++;
+      this.send(dst, src, this.reply, now);
+    }
+  }
+
+  /**
+   * Answers a SYN from `src` to `dst` that no listener took, at a time of the caller's choosing: a
+   * user-mode network's gateway holds a guest's SYN until its host's own connection to `dst` is made,
+   * then calls this (or answers with a RST, as a refused host connection was). Makes a connection in
+   * SYN-RECEIVED with `handler` and sends its SYN-ACK; the handler hears `connected` at the handshake's
+   * final ACK. Null if the 4-tuple is taken, or (counted) the table or the memory budget is full.
+   */
+  open(syn: TcpRepr, src: u32, dst: u32, handler: TcpHandler, now: i64): TcpConnection | null {
+    if (this.taken(dst, syn.dstPort, src, syn.srcPort)) return null;
+    if (!this.admits(this.config, now)) return this.refuse();
+    const conn = new TcpConnection(this.config, this, this.mss());
+    conn.handler = handler;
+    conn.listen(dst, syn.dstPort, this.iss(dst, syn.dstPort, src, syn.srcPort, now));
+    conn.process(syn, src, dst, now);
+    if (conn.state != TcpState.SynReceived) return null;
+    this.insert(conn);
+    conn.dispatch(now);
+    return conn;
   }
 
   // A SYN for a listener: a half-open connection if the backlog has room, else a SYN cookie (or an eviction).
@@ -563,7 +589,8 @@ export class TcpEndpoint extends TcpEmitter {
     return this.send(conn.localAddr, conn.remoteAddr, segment, now);
   }
 
-  private send(src: u32, dst: u32, segment: TcpRepr, now: i64): bool {
+  /** Sends `segment` from `src` to `dst` (a connection's, or one that answers for no connection). */
+  protected send(src: u32, dst: u32, segment: TcpRepr, now: i64): bool {
     const out = changetype<usize>(this.buffer);
     const len = segment.bufferLen();
     segment.emit(this.packet.wrap(out, len), src, dst);

@@ -22,6 +22,8 @@ export class DhcpLease {
     readonly server: u32,
     /** Lease time in seconds (option 51). */
     readonly leaseTime: u32,
+    /** The DNS server (option 6), or 0 for none. */
+    readonly dns: u32 = 0,
   ) {}
 }
 
@@ -109,7 +111,8 @@ export class DhcpServer extends UdpHandler {
     out.rebindingTime = 0;
     out.subnetMask = nak ? 0 : lease.mask;
     out.router = nak ? 0 : lease.server;
-    out.dnsServerCount = 0; // no DNS on this network (yet)
+    out.dnsServerCount = nak || lease.dns == 0 ? 0 : 1;
+    out.dnsServers[0] = lease.dns;
     out.maxMessageSize = 0;
     out.clientIdentifier = 0;
     out.parameterCount = 0;

@@ -1,38 +1,60 @@
 // The user-mode network's gateway: Tessera's own stack (packages/net) on the
 // tender's side of a guest's net device. It is not a Tessera image: it runs
-// in the tender's gateway worker (targets/node/src/net/user-worker.ts) with
-// an interface of its own, where the host hands it the guest's frames and
-// host connections' bytes, and it hands back frames for the guest and events.
+// in the tender's gateway worker (targets/node/src/net/user-worker.ts) or, on
+// the native tenders, translated to C in the gateway's process
+// (targets/native/gateway), with an interface of its own, where the host hands
+// it the guest's frames, host connections' bytes and datagrams, and it hands
+// back frames for the guest, events and requests for host sockets.
 //
 // The network is slirp's: the gateway is 10.0.2.2, the guest 10.0.2.15/24,
-// given by the DHCP server here. The interface answers ARP and ping for the
-// gateway; each published host connection becomes a TCP connection from the
-// gateway to the guest's port.
+// given by the DHCP server here with the resolver 10.0.2.3 (resolver.ts) as its
+// DNS server. The interface answers ARP and ping for the gateway; each published
+// host connection becomes a TCP connection from the gateway to the guest's
+// port; the guest's own connections and datagrams to any address leave through
+// host sockets (nat.ts, udp-flows.ts), 10.0.2.2 standing for the host's 127.0.0.1.
 //
-// Imports (module "host", see host.ts):
-//   frame_out(ptr, len) -> i32     a frame for the guest
-//   event(id, kind, arg)           connection `id`: CONNECTED, READABLE, WRITABLE or CLOSED (arg: CloseReason)
+// Imports (module "host", see host.ts): frame_out, event, tcp_open, udp_send, udp_close.
 // Exports: gw_init, gw_buffer, gw_frame_in, gw_poll, gw_poll_at, gw_guest_up, gw_connect, gw_write, gw_read,
-// gw_close, gw_abort, gw_release, gw_stat. Times are ns on the host's monotonic clock.
+// gw_close, gw_abort, gw_release, gw_tcp_opened, gw_udp_in, gw_hosts, gw_resolv_conf, gw_stat. Times are ns on
+// the host's monotonic clock.
 
-import { Interface } from "@tessera/net/assembly/iface/interface";
 import { Link } from "@tessera/net/assembly/iface/link";
 import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
 import { CloseReason } from "@tessera/net/assembly/tcp/state";
+import { DNS_PORT } from "@tessera/net/assembly/wire/dns";
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "@tessera/net/assembly/wire/ethernet";
 import { load16, load32 } from "@tessera/net/assembly/wire/bytes";
+import { TcpRepr } from "@tessera/net/assembly/wire/tcp";
 import { DhcpLease, DhcpServer } from "./dhcp-server";
-import { event, frame_out } from "./host";
+import { event, frame_out, tcp_open, udp_close, udp_send } from "./host";
+import {
+  GATEWAY_ADDR,
+  GatewayInterface,
+  GUEST_ADDR,
+  hostAddress,
+  NatEndpoint,
+  Outbound,
+  RESOLVER_ADDR,
+  SYN_MAX,
+} from "./nat";
+import { Answer, Resolver } from "./resolver";
+import { FlowTable } from "./udp-flows";
 
-/** The gateway's address: 10.0.2.2. */
-export const GATEWAY_ADDR: u32 = 0x0a000202;
-/** The guest's address: 10.0.2.15. */
-export const GUEST_ADDR: u32 = 0x0a00020f;
+export { GATEWAY_ADDR, GUEST_ADDR } from "./nat";
 const PREFIX: u32 = 24;
 /** The gateway's MAC address, 52:55:0a:00:02:02 (locally administered, as slirp's). */
 const GATEWAY_MAC: u64 = 0x52550a000202;
 const MTU: u32 = 1500;
 const MS: i64 = 1_000_000;
+const SECOND: i64 = 1_000_000_000;
+/** How long a guest's SYN waits for the host's connection to be made (then the guest hears nothing more). */
+const OPEN_TIMEOUT: i64 = 20 * SECOND;
+/** How long a UDP flow may be idle; a flow to the resolver, once answered, much less. */
+const UDP_IDLE: i64 = 60 * SECOND;
+const DNS_IDLE: i64 = 10 * SECOND;
+/** gw_tcp_opened's results. */
+const OPENED = 0;
+const OPEN_REFUSED = 1;
 
 const EVENT_CONNECTED = 1;
 const EVENT_READABLE = 2;
@@ -57,7 +79,11 @@ class HostLink extends Link {
 class Relay extends TcpHandler {
   released: bool = false;
 
-  constructor(readonly id: i32) {
+  constructor(
+    readonly id: i32,
+    /** The guest opened it (NAT), rather than a published port's host connection. */
+    readonly outbound: bool = false,
+  ) {
     super();
   }
 
@@ -78,21 +104,142 @@ class Relay extends TcpHandler {
   }
 }
 
-const iface = new Interface(new HostLink(), GATEWAY_MAC, MTU);
-const dhcp = new DhcpServer(iface, new DhcpLease(GUEST_ADDR, <u32>(0xffffffff << (32 - PREFIX)), GATEWAY_ADDR, 86400));
+// A guest's SYN held while the host connects (nat.ts): the segment's bytes, to answer it later.
+class PendingOpen {
+  readonly bytes: StaticArray<u8> = new StaticArray<u8>(<i32>SYN_MAX);
+  len: u32 = 0;
+  constructor(
+    readonly id: i32,
+    readonly src: u32,
+    readonly srcPort: u32,
+    readonly dst: u32,
+    readonly dstPort: u32,
+    readonly deadline: i64,
+  ) {}
+}
+
+const iface = new GatewayInterface(new HostLink(), GATEWAY_MAC, MTU);
+const nat = new NatEndpoint(iface);
+iface.useTcp(nat);
+const dhcp = new DhcpServer(
+  iface,
+  new DhcpLease(GUEST_ADDR, <u32>(0xffffffff << (32 - PREFIX)), GATEWAY_ADDR, 86400, RESOLVER_ADDR),
+);
+const resolver = new Resolver();
+let flows = new FlowTable(0);
 // Frames in, and bytes between the host and a connection, pass through here.
 const io = new StaticArray<u8>(65536);
 const conns = new Array<TcpConnection | null>();
 const relays = new Array<Relay | null>();
 const freeIds = new Array<i32>();
+const pending = new Array<PendingOpen>();
+const expired = new Array<i32>();
 let guestSeen = false;
+let maxOutbound: i32 = 0;
+let outboundLive: i32 = 0;
+let outboundOpened: u64 = 0;
+let outboundFull: u64 = 0;
+let hostRefused: u64 = 0;
+let hostFailed: u64 = 0;
 
-/** Sets up the interface (10.0.2.2/24), TCP's tunables and the DHCP server. */
-export function gw_init(maxConnections: i32): void {
+// Sends the guest's datagrams out through the host, and holds its SYNs while the host connects.
+class Nat extends Outbound {
+  datagram(src: u32, srcPort: u32, dst: u32, dstPort: u32, ptr: usize, len: u32, now: i64): void {
+    if (dst == RESOLVER_ADDR) {
+      if (dstPort == DNS_PORT) this.resolve(src, srcPort, ptr, len, now);
+      return;
+    }
+    let f = flows.find(srcPort, dst, dstPort);
+    if (!f) {
+      f = flows.add(srcPort, dst, dstPort);
+      if (!f) return; // full: dropped, counted
+      f.guestAddr = src;
+      f.hostAddr = hostAddress(dst);
+      f.hostPort = dstPort;
+      f.idle = UDP_IDLE;
+    }
+    f.lastUsed = now;
+    udp_send(f.id, f.hostAddr, f.hostPort, ptr, len);
+  }
+
+  // A query to the resolver: answered here, or forwarded to a nameserver (the next one when the guest asks again unanswered).
+  private resolve(src: u32, srcPort: u32, ptr: usize, len: u32, now: i64): void {
+    const a = resolver.answer(ptr, len);
+    if (a == Answer.Answered) {
+      iface.sendUdpFrom(
+        RESOLVER_ADDR,
+        DNS_PORT,
+        src,
+        srcPort,
+        changetype<usize>(resolver.reply),
+        resolver.replyLength,
+        now,
+      );
+      return;
+    }
+    if (a != Answer.Forward) return;
+    const servers = resolver.nameservers;
+    let f = flows.find(srcPort, RESOLVER_ADDR, DNS_PORT);
+    if (!f) {
+      f = flows.add(srcPort, RESOLVER_ADDR, DNS_PORT);
+      if (!f) return;
+      f.guestAddr = src;
+      f.resolver = true;
+      f.idle = DNS_IDLE;
+    } else if (!f.answered) {
+      f.server = (f.server + 1) % servers.length;
+    }
+    f.answered = false;
+    f.hostAddr = unchecked(servers[f.server]);
+    f.hostPort = DNS_PORT;
+    f.lastUsed = now;
+    udp_send(f.id, f.hostAddr, f.hostPort, ptr, len);
+  }
+
+  syn(seg: TcpRepr, src: u32, dst: u32, ptr: usize, len: u32, now: i64): void {
+    for (let i = 0; i < pending.length; i++) {
+      const p = unchecked(pending[i]);
+      if (p.srcPort == seg.srcPort && p.dstPort == seg.dstPort && p.dst == dst && p.src == src) return; // sent again
+    }
+    if (dst == RESOLVER_ADDR || outboundLive >= maxOutbound) {
+      if (dst != RESOLVER_ADDR) outboundFull++;
+      nat.reset(src, dst, ptr, len, now);
+      return;
+    }
+    const id = freeIds.length > 0 ? freeIds.pop() : conns.length;
+    const relay = new Relay(id, true);
+    if (id == conns.length) {
+      conns.push(null);
+      relays.push(relay);
+    } else {
+      conns[id] = null;
+      relays[id] = relay;
+    }
+    const p = new PendingOpen(id, src, seg.srcPort, dst, seg.dstPort, now + OPEN_TIMEOUT);
+    memory.copy(changetype<usize>(p.bytes), ptr, len);
+    p.len = len;
+    pending.push(p);
+    outboundLive++;
+    outboundOpened++;
+    tcp_open(id, hostAddress(dst), seg.dstPort);
+  }
+}
+
+const outbound = new Nat();
+iface.outbound = outbound;
+nat.outbound = outbound;
+
+/**
+ * Sets up the interface (10.0.2.2/24), TCP's tunables, the DHCP server, and the bounds of the NAT:
+ * TCP connections in all (`maxConnections`), the guest's own among them (`outbound`), UDP flows (`udpFlows`).
+ */
+export function gw_init(maxConnections: i32, outbound: i32, udpFlows: i32): void {
   iface.config.cidr.addr = GATEWAY_ADDR;
   iface.config.cidr.prefixLen = PREFIX;
   const tcp = iface.tcp;
   tcp.maxConnections = maxConnections;
+  maxOutbound = outbound;
+  flows = new FlowTable(udpFlows);
   const c = tcp.config;
   // 64 KiB each way: larger windows put more frames in flight than the 256-frame rings to and
   // from the guest hold, and the drops cost more than the windows gain (measured: 100 MiB echo
@@ -104,6 +251,16 @@ export function gw_init(maxConnections: i32): void {
   c.rtoMin = 200 * MS;
   c.msl = 1000 * MS;
   dhcp.start();
+}
+
+/** The hosts file's text, `len` bytes in the buffer (read by the host before any sandbox). */
+export function gw_hosts(len: u32): void {
+  resolver.readHosts(changetype<usize>(io), min(len, <u32>io.length));
+}
+
+/** resolv.conf's text, `len` bytes in the buffer: its nameservers get the queries the hosts file cannot answer. */
+export function gw_resolv_conf(len: u32): void {
+  resolver.readResolvConf(changetype<usize>(io), min(len, <u32>io.length));
 }
 
 /** The shared buffer (64 KiB) for gw_frame_in, gw_write and gw_read. */
@@ -124,14 +281,27 @@ export function gw_frame_in(len: u32, now: i64): void {
   iface.receive(p, len, now);
 }
 
-/** Runs the timers that are due (retransmission, TIME-WAIT, ARP) and forgets closed connections. */
+/** Runs the timers that are due (retransmission, TIME-WAIT, ARP, held SYNs, idle UDP flows) and forgets closed connections. */
 export function gw_poll(now: i64): void {
   iface.poll(now);
+  // The host's connections that took too long: the host closes them (and releases their ids) at this event.
+  let w = 0;
+  for (let i = 0; i < pending.length; i++) {
+    const p = unchecked(pending[i]);
+    if (now >= p.deadline) event(p.id, EVENT_CLOSED, <i32>CloseReason.TimedOut);
+    else unchecked((pending[w++] = p));
+  }
+  pending.length = w;
+  flows.expire(now, expired);
+  for (let i = 0; i < expired.length; i++) udp_close(unchecked(expired[i]));
+  expired.length = 0;
 }
 
 /** When gw_poll next has something to do (i64.MAX_VALUE: nothing). */
 export function gw_poll_at(): i64 {
-  return iface.pollAt();
+  let at = min(iface.pollAt(), flows.expiresAt());
+  for (let i = 0; i < pending.length; i++) at = min(at, unchecked(pending[i]).deadline);
+  return at;
 }
 
 /** Whether the guest has an address: it was ACKed by DHCP, or has sent from 10.0.2.15. */
@@ -199,10 +369,62 @@ export function gw_abort(id: i32, now: i64): void {
   conn.dispatch(now);
 }
 
+/**
+ * The host's connection for the guest's connection `id` (tcp_open) is made (`result` 0), refused (1)
+ * or failed (2): the guest's SYN is answered with a SYN-ACK, or a RST. Returns 1 if the connection
+ * goes on (events follow, as for gw_connect's), 0 if it does not: `id` is released already, and the
+ * host closes its socket.
+ */
+export function gw_tcp_opened(id: i32, result: i32, now: i64): i32 {
+  let p: PendingOpen | null = null;
+  for (let i = 0; i < pending.length; i++) {
+    if (unchecked(pending[i]).id == id) {
+      p = unchecked(pending[i]);
+      pending.splice(i, 1);
+      break;
+    }
+  }
+  if (!p) return 0; // given up on already (the host heard CLOSED)
+  const bytes = changetype<usize>(p.bytes);
+  if (result == OPENED) {
+    const conn = nat.accept(p.src, p.dst, bytes, p.len, relays[id]!, now);
+    if (conn) {
+      conns[id] = conn;
+      return 1;
+    }
+    outboundFull++; // the gateway's table or memory budget: the guest got a RST
+  } else {
+    nat.reset(p.src, p.dst, bytes, p.len, now);
+    if (result == OPEN_REFUSED) hostRefused++;
+    else hostFailed++;
+  }
+  gw_release(id);
+  return 0;
+}
+
+/** A datagram for UDP flow `flow` from the host's `addr:port`, `len` bytes in the buffer: to the guest. */
+export function gw_udp_in(flow: i32, addr: u32, port: u32, len: u32, now: i64): void {
+  const f = flows.get(flow);
+  if (!f || len > <u32>io.length) return;
+  if (f.resolver) {
+    if (port != DNS_PORT || resolver.nameservers.indexOf(addr) < 0) {
+      flows.strangers++;
+      return;
+    }
+    f.answered = true;
+  } else if (addr != f.hostAddr || port != f.hostPort) {
+    flows.strangers++;
+    return;
+  }
+  f.lastUsed = now;
+  iface.sendUdpFrom(f.addr, f.port, f.guestAddr, f.guestPort, changetype<usize>(io), len, now);
+}
+
 /** The host is done with `id`: no more events for it, and the id may be reused (the connection may linger, e.g. in TIME-WAIT). */
 export function gw_release(id: i32): void {
   const relay = relays[id];
   if (!relay) return;
+  if (relay.outbound) outboundLive--;
   relay.released = true;
   // Let go of the connection, so that its TIME-WAIT is a small record, not the whole connection (tcp/time-wait.ts).
   const conn = conns[id];
@@ -212,7 +434,13 @@ export function gw_release(id: i32): void {
   freeIds.push(id);
 }
 
-/** Counters for tests and logs: 0 offers, 1 acks, 2 naks, 3 TCP connections, 4 RSTs sent to closed ports, 5 frames in, 6 frames out. */
+/**
+ * Counters for tests and logs: 0 offers, 1 acks, 2 naks, 3 TCP connections, 4 RSTs sent to closed
+ * ports, 5 frames in, 6 frames out; the NAT's: 7 outbound connections opened, 8 refused for a full
+ * table (RST), 9 refused by the host (RST), 10 outbound connections now, 11 UDP flows opened, 12 UDP
+ * datagrams dropped for a full table, 13 UDP flows now, 14 DNS queries answered here, 15 forwarded,
+ * 16 nameservers, 17 names from the hosts file, 18 failed on the host otherwise (RST: unreachable...).
+ */
 export function gw_stat(which: i32): i64 {
   switch (which) {
     case 0:
@@ -229,6 +457,30 @@ export function gw_stat(which: i32): i64 {
       return <i64>iface.counters.rxFrames;
     case 6:
       return <i64>iface.counters.txFrames;
+    case 7:
+      return <i64>outboundOpened;
+    case 8:
+      return <i64>outboundFull;
+    case 9:
+      return <i64>hostRefused;
+    case 10:
+      return outboundLive;
+    case 11:
+      return <i64>flows.opened;
+    case 12:
+      return <i64>flows.full;
+    case 13:
+      return flows.size;
+    case 14:
+      return <i64>resolver.answered;
+    case 15:
+      return <i64>resolver.forwarded;
+    case 16:
+      return resolver.nameservers.length;
+    case 17:
+      return resolver.hostCount;
+    case 18:
+      return <i64>hostFailed;
     default:
       return -1;
   }

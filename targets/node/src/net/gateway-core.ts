@@ -1,8 +1,11 @@
 // The user-mode network's gateway program (targets/node/gateway, AssemblyScript
 // built into gateway.wasm by scripts/build-gateway.mjs) behind a TypeScript
 // face. It is Tessera's own network stack: DHCP server, ARP, ping and TCP for
-// 10.0.2.2 on the guest's link. This wrapper does no I/O: frames for the guest
-// go to `frameOut`, connection events are queued until `takeEvents`.
+// 10.0.2.2 on the guest's link, the resolver 10.0.2.3 and the NAT of the
+// guest's own connections and datagrams. This wrapper does no I/O: frames for
+// the guest go to `frameOut`, connection events, host connections to open and
+// UDP flows ended are queued until `takeEvents`, `takeOpens`, `takeUdpClosed`;
+// datagrams for the host go to `udpOut`.
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { TenderError } from "../errors.js";
@@ -25,9 +28,44 @@ export const FULL = -1;
 /** `read`: the guest closed its direction and everything has been read. */
 export const EOF = null;
 
+/** `tcpOpened`'s results: the host's connection was made, refused (ECONNREFUSED), or failed otherwise. */
+export const GwOpen = { Made: 0, Refused: 1, Failed: 2 } as const;
+
+/** The NAT's bounds by default: the guest's own TCP connections, and its UDP flows, at once. */
+export const MAX_OUTBOUND = 512;
+export const MAX_UDP_FLOWS = 256;
+
+/** A host TCP connection the gateway asks for: the guest's connection `id` to `addr:port` (dotted IPv4). */
+export interface GwOpenRequest {
+  id: number;
+  addr: string;
+  port: number;
+}
+
+/** Where the gateway's UDP flows send: `flow`'s socket sends `data` (a view, valid during the call) to `addr:port`. */
+export type UdpOut = (flow: number, addr: string, port: number, data: Uint8Array) => void;
+
+/** A dotted IPv4 address from its number (host order). */
+export function ipv4Text(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** An IPv4 address as a number (host order), or -1 if `text` is not one. */
+export function ipv4Number(text: string): number {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return -1;
+  const o = m.slice(1).map(Number);
+  if (o.some((x) => x > 255)) return -1;
+  return ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0;
+}
+
 interface Exports {
   memory: WebAssembly.Memory;
-  gw_init(maxConnections: number): void;
+  gw_init(maxConnections: number, outbound: number, udpFlows: number): void;
+  gw_hosts(len: number): void;
+  gw_resolv_conf(len: number): void;
+  gw_tcp_opened(id: number, result: number, now: bigint): number;
+  gw_udp_in(flow: number, addr: number, port: number, len: number, now: bigint): void;
   gw_buffer(): number;
   gw_frame_in(len: number, now: bigint): void;
   gw_poll(now: bigint): void;
@@ -69,10 +107,40 @@ export function gatewayModule(path?: string): WebAssembly.Module {
   return module;
 }
 
+/** The gateway's counters. */
+export interface GatewayStats {
+  offers: number;
+  acks: number;
+  naks: number;
+  connections: number;
+  resets: number;
+  rx: number;
+  tx: number;
+  /** The guest's own TCP connections: opened, refused for a full table, refused by the host, failed, open now. */
+  outboundOpened: number;
+  outboundFull: number;
+  hostRefused: number;
+  hostFailed: number;
+  outbound: number;
+  /** UDP flows opened, datagrams dropped for a full table, flows now. */
+  udpFlowsOpened: number;
+  udpFull: number;
+  udpFlows: number;
+  /** DNS queries answered by the resolver itself, and forwarded; nameservers and hosts-file names it has. */
+  dnsAnswered: number;
+  dnsForwarded: number;
+  nameservers: number;
+  hostNames: number;
+}
+
 /** One instance of the gateway program. */
 export class GatewayCore {
   /** Events not yet taken, as [id, kind, arg] triples. */
   private events: number[] = [];
+  /** Host connections to open, not yet taken. */
+  private opens: GwOpenRequest[] = [];
+  /** UDP flows ended, not yet taken. */
+  private udpClosed: number[] = [];
   private readonly x: Exports;
   private readonly buf: number;
 
@@ -82,7 +150,20 @@ export class GatewayCore {
    */
   constructor(
     frameOut: (frame: Uint8Array) => void,
-    opts: { module?: WebAssembly.Module; maxConnections?: number; now?: () => bigint } = {},
+    opts: {
+      module?: WebAssembly.Module;
+      maxConnections?: number;
+      /** The guest's own TCP connections at once (default MAX_OUTBOUND). */
+      maxOutbound?: number;
+      /** UDP flows at once (default MAX_UDP_FLOWS). */
+      maxUdpFlows?: number;
+      /** Where datagrams for the host go (default: dropped). */
+      udpOut?: UdpOut;
+      /** The hosts file's and resolv.conf's text, for the resolver at 10.0.2.3. */
+      hosts?: Uint8Array;
+      resolvConf?: Uint8Array;
+      now?: () => bigint;
+    } = {},
   ) {
     if (opts.now) this.now = opts.now;
     let memory: WebAssembly.Memory | null = null;
@@ -99,6 +180,10 @@ export class GatewayCore {
           return 1;
         },
         event: (id: number, kind: number, arg: number) => void this.events.push(id, kind, arg),
+        tcp_open: (id: number, addr: number, port: number) => void this.opens.push({ id, addr: ipv4Text(addr), port }),
+        udp_send: (flow: number, addr: number, port: number, ptr: number, len: number) =>
+          opts.udpOut?.(flow, ipv4Text(addr), port, new Uint8Array(memory!.buffer, ptr, len)),
+        udp_close: (flow: number) => void this.udpClosed.push(flow),
       },
       env: {
         abort: (msg: number, file: number, line: number, col: number) => {
@@ -109,8 +194,10 @@ export class GatewayCore {
     });
     this.x = instance.exports as unknown as Exports;
     memory = this.x.memory;
-    this.x.gw_init(opts.maxConnections ?? 1024);
+    this.x.gw_init(opts.maxConnections ?? 1024, opts.maxOutbound ?? MAX_OUTBOUND, opts.maxUdpFlows ?? MAX_UDP_FLOWS);
     this.buf = this.x.gw_buffer();
+    if (opts.hosts?.length) this.x.gw_hosts(this.copyIn(opts.hosts));
+    if (opts.resolvConf?.length) this.x.gw_resolv_conf(this.copyIn(opts.resolvConf));
   }
 
   /** The clock the gateway runs on (ns). */
@@ -118,6 +205,13 @@ export class GatewayCore {
 
   private io(len: number): Uint8Array {
     return new Uint8Array(this.x.memory.buffer, this.buf, len);
+  }
+
+  // Copies up to BUFFER bytes into the gateway's buffer; how many.
+  private copyIn(data: Uint8Array): number {
+    const n = Math.min(data.length, BUFFER);
+    this.io(n).set(data.subarray(0, n));
+    return n;
   }
 
   /** Hands the gateway a frame from the guest. */
@@ -184,6 +278,35 @@ export class GatewayCore {
     this.x.gw_release(id);
   }
 
+  /**
+   * The host's connection for the guest's connection `id` was made (GwOpen.Made), refused or failed:
+   * true if it goes on (its events follow), false if not (`id` is released already: close the socket).
+   */
+  tcpOpened(id: number, result: number): boolean {
+    return this.x.gw_tcp_opened(id, result, this.now()) !== 0;
+  }
+
+  /** A datagram for UDP flow `flow` from the host's `addr:port` (dotted IPv4): to the guest. */
+  udpIn(flow: number, addr: string, port: number, data: Uint8Array): void {
+    const a = ipv4Number(addr);
+    if (a < 0 || data.length > BUFFER) return;
+    this.x.gw_udp_in(flow, a, port, this.copyIn(data), this.now());
+  }
+
+  /** The host connections the gateway asked for since the last call. */
+  takeOpens(): GwOpenRequest[] {
+    const o = this.opens;
+    this.opens = [];
+    return o;
+  }
+
+  /** The UDP flows that ended since the last call: close their sockets. */
+  takeUdpClosed(): number[] {
+    const c = this.udpClosed;
+    this.udpClosed = [];
+    return c;
+  }
+
   /** The events since the last call, as [id, kind, arg] triples. */
   takeEvents(): number[] {
     const e = this.events;
@@ -191,9 +314,29 @@ export class GatewayCore {
     return e;
   }
 
-  /** Counters: DHCP offers, acks and naks, live TCP connections, RSTs to closed ports, frames in and out. */
-  stats(): { offers: number; acks: number; naks: number; connections: number; resets: number; rx: number; tx: number } {
+  /** Counters: DHCP, TCP, frames, and the NAT's and resolver's (see gw_stat in the gateway's index.ts). */
+  stats(): GatewayStats {
     const s = (i: number) => Number(this.x.gw_stat(i));
-    return { offers: s(0), acks: s(1), naks: s(2), connections: s(3), resets: s(4), rx: s(5), tx: s(6) };
+    return {
+      offers: s(0),
+      acks: s(1),
+      naks: s(2),
+      connections: s(3),
+      resets: s(4),
+      rx: s(5),
+      tx: s(6),
+      outboundOpened: s(7),
+      outboundFull: s(8),
+      hostRefused: s(9),
+      outbound: s(10),
+      udpFlowsOpened: s(11),
+      udpFull: s(12),
+      udpFlows: s(13),
+      dnsAnswered: s(14),
+      dnsForwarded: s(15),
+      nameservers: s(16),
+      hostNames: s(17),
+      hostFailed: s(18),
+    };
   }
 }

@@ -12,10 +12,28 @@
 //
 // A host connection that arrives before the guest has an address waits for
 // one (up to connectWaitMs); a guest that refuses it (RST) resets it.
+//
+// Outbound (the gateway's NAT): a guest's SYN to any address makes the gateway
+// ask for a host connection (takeOpens); it is opened here without blocking,
+// and its outcome answers the guest's SYN (tcpOpened: SYN-ACK, or RST when
+// refused); then it is spliced as above. The guest's UDP flows each get a
+// dgram socket here, made on their first datagram and closed when the gateway
+// says the flow has ended; replies go back to the gateway (udpIn).
 import { writeSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
-import { EOF, FULL, GatewayCore, gatewayModule, GwCloseReason, GwEvent, NOT_UP } from "./gateway-core.js";
+import {
+  EOF,
+  FULL,
+  GatewayCore,
+  gatewayModule,
+  GwCloseReason,
+  GwEvent,
+  GwOpen,
+  NOT_UP,
+  type GwOpenRequest,
+} from "./gateway-core.js";
 import { hostPortText, type Publish } from "./publish.js";
 import type { GatewayReady, GatewayWorkerData, Listening } from "./user.js";
 import { RingEnd } from "./user-ring.js";
@@ -74,7 +92,37 @@ function ringDoorbell(): void {
   Atomics.notify(doorbell, 0);
 }
 
-const core = new GatewayCore(frameOut, { module: gatewayModule(data.wasm) });
+// ---- UDP flows ---------------------------------------------------------------
+
+const udpSockets = new Map<number, UdpSocket>();
+
+function udpOut(flow: number, addr: string, port: number, datagram: Uint8Array): void {
+  let sock = udpSockets.get(flow);
+  if (!sock) {
+    const s = createSocket("udp4");
+    s.on("message", (msg, from) => {
+      if (udpSockets.get(flow) !== s) return;
+      core.udpIn(flow, from.address, from.port, msg);
+      settle();
+    });
+    s.on("error", () => {}); // e.g. ECONNREFUSED from an ICMP error: the guest hears nothing, as from a lost datagram
+    udpSockets.set(flow, s);
+    sock = s;
+  }
+  sock.send(Buffer.from(datagram), port, addr, () => {});
+}
+
+function udpClose(flow: number): void {
+  udpSockets.get(flow)?.close();
+  udpSockets.delete(flow);
+}
+
+const core = new GatewayCore(frameOut, {
+  module: gatewayModule(data.wasm),
+  udpOut,
+  hosts: data.hosts,
+  resolvConf: data.resolvConf,
+});
 
 // ---- host connections ------------------------------------------------------
 
@@ -96,10 +144,14 @@ class Splice {
   /** The gateway's connection closed normally; bytes may still wait for the host socket's room. */
   private gatewayDone = false;
   private readonly started = Date.now();
+  /** An outbound connection whose host socket is still connecting. */
+  private opening = false;
 
+  /** A published port's host connection to `guestPort`; or, with `outboundId`, the host's side of the guest's own connection. */
   constructor(
     private readonly sock: Socket,
     private readonly guestPort: number,
+    outboundId = -1,
   ) {
     sock.setNoDelay(true);
     sock.on("data", (b: Buffer) => {
@@ -116,7 +168,34 @@ class Splice {
       this.hostClosed(hadError);
       settle();
     });
-    this.connect();
+    if (outboundId < 0) {
+      this.connect();
+      return;
+    }
+    this.id = outboundId;
+    this.opening = true;
+    splices.set(outboundId, this);
+    let code = "";
+    sock.once("error", (e: NodeJS.ErrnoException) => (code = e.code ?? ""));
+    sock.once("connect", () => {
+      this.opening = false;
+      if (!core.tcpOpened(this.id, GwOpen.Made)) this.forget(); // the id is released already
+      settle();
+    });
+    // Failed before it connected: the guest's SYN is answered with a RST.
+    sock.once("close", () => {
+      if (!this.opening || this.id < 0) return;
+      this.opening = false;
+      core.tcpOpened(this.id, code === "ECONNREFUSED" ? GwOpen.Refused : GwOpen.Failed);
+      this.forget();
+    });
+  }
+
+  // Drops the id without releasing it (the gateway has), and the host socket.
+  private forget(): void {
+    splices.delete(this.id);
+    this.id = -1;
+    if (!this.sock.destroyed) this.sock.destroy();
   }
 
   private connect(): void {
@@ -222,7 +301,7 @@ class Splice {
   }
 
   private hostClosed(hadError: boolean): void {
-    if (this.id < 0) return;
+    if (this.id < 0 || this.opening) return;
     // Both directions finished: the gateway's connection ends by itself (LAST-ACK or TIME-WAIT).
     if (!hadError && this.finSent && this.guestEnded) this.release();
     else {
@@ -248,6 +327,8 @@ let timerAt = Infinity;
 // After anything happened: pass the gateway's events on, deliver frames, rearm the gateway's timer.
 function settle(): void {
   for (;;) {
+    for (const o of core.takeOpens()) openHost(o);
+    for (const flow of core.takeUdpClosed()) udpClose(flow);
     const ev = core.takeEvents();
     if (ev.length === 0) break;
     for (let i = 0; i < ev.length; i += 3) splices.get(ev[i])?.event(ev[i + 1], ev[i + 2]);
@@ -267,6 +348,12 @@ function settle(): void {
       core.poll();
       settle();
     }, Math.ceil(wait));
+}
+
+// A host connection for the guest's connection `o.id`, without blocking (Splice takes it from there).
+function openHost(o: GwOpenRequest): void {
+  const sock = connect({ host: o.addr, port: o.port, allowHalfOpen: true });
+  new Splice(sock, o.port, o.id);
 }
 
 // Frames from the guest: everything waiting, then wait for the guest's thread to ring.

@@ -2,7 +2,10 @@
 // The guest's link ends in a gateway inside the tender: Tessera's own network
 // stack (gateway-core.ts) on a worker thread (user-worker.ts), which has its
 // own event loop for the host's sockets and the gateway's timers while the
-// guest's thread sleeps in `yield`. Frames cross in shared memory:
+// guest's thread sleeps in `yield`: published ports in, the guest's own TCP
+// connections and UDP datagrams out (NAT), and a resolver at 10.0.2.3 that
+// answers from the hosts file and forwards to resolv.conf's nameservers.
+// Frames cross in shared memory:
 //
 //   guest thread  -- net_write: toGateway ring, ring `bell` -->  gateway worker
 //   guest thread  <-- device.ring (net_read), ring doorbell  --  gateway worker
@@ -12,6 +15,7 @@
 // room and then drops the frame, as the switch backend does; frames for the
 // guest that find its ring full wait in the worker (nothing is dropped there).
 import type { Worker } from "node:worker_threads";
+import { readFileSync } from "node:fs";
 import { RESULTS } from "@tessera/abi";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -87,6 +91,29 @@ export interface GatewayWorkerData {
   publish: Publish[];
   /** How long a host connection waits for the guest to have an address, in ms. */
   connectWaitMs: number;
+  /** The hosts file's and resolv.conf's text, for the gateway's resolver (10.0.2.3). */
+  hosts: Uint8Array;
+  resolvConf: Uint8Array;
+}
+
+/** The files the gateway's resolver reads: the host's own unless given (--hosts-file, --resolv-conf). */
+export interface ResolverFiles {
+  hostsFile?: string;
+  resolvConf?: string;
+}
+
+/** The host's hosts file and resolv.conf, which the gateway's resolver reads unless others are given. */
+export const HOSTS_FILE = "/etc/hosts";
+export const RESOLV_CONF = "/etc/resolv.conf";
+
+// A file the resolver reads: a given one must be there; the host's own may be missing (then it is empty).
+function readResolverFile(given: string | undefined, fallback: string, flag: string): Uint8Array {
+  try {
+    return readFileSync(given ?? fallback);
+  } catch (e) {
+    if (given === undefined) return new Uint8Array(0);
+    throw new TenderError(`${flag} ${given}: cannot read it (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
 }
 
 /** The worker's first message. */
@@ -117,7 +144,11 @@ export class UserNet {
     publish: Publish[],
     doorbell: Int32Array,
     connectWaitMs = 10_000,
+    files: ResolverFiles = {},
   ): Promise<UserNet> {
+    // Read now, before the guest starts, as the native tenders read them before their sandbox.
+    const hosts = readResolverFile(files.hostsFile, HOSTS_FILE, "--hosts-file");
+    const resolvConf = readResolverFile(files.resolvConf, RESOLV_CONF, "--resolv-conf");
     const { Worker } = await import("node:worker_threads");
     const require = createRequire(import.meta.url);
     let script: string;
@@ -136,6 +167,8 @@ export class UserNet {
       bell: device.bell,
       publish,
       connectWaitMs,
+      hosts,
+      resolvConf,
     };
     const worker = new Worker(pathToFileURL(script), { workerData: data, execArgv: [], stdout: false, stderr: false });
     const ready = await new Promise<GatewayReady>((resolve) => {
