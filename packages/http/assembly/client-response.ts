@@ -49,6 +49,50 @@ export abstract class HttpResponseHandler {
   abstract done(res: ClientResponse, ok: bool): void;
 }
 
+/**
+ * Hears a response whole: the body is collected as it arrives and `received` is called once, with the body as
+ * text (UTF-8; empty if the request failed). Up to `maxBytes` of body are kept; the rest is dropped and
+ * `truncated` set. For bodies an app reads as a whole: a JSON answer, a value from a key-value store.
+ */
+export abstract class TextResponseHandler extends HttpResponseHandler {
+  /** The most body bytes kept (1 MiB unless set). */
+  maxBytes: u32 = 1 << 20;
+  /** Whether body bytes past `maxBytes` were dropped. */
+  truncated: bool = false;
+  private buf: StaticArray<u8> | null = null;
+  private len: u32 = 0;
+
+  /** The response is complete (`ok`, `text` its body) or the request failed (`res.error` says why). */
+  abstract received(res: ClientResponse, ok: bool, text: string): void;
+
+  body(res: ClientResponse, ptr: usize, len: u32): void {
+    const room = this.maxBytes - this.len;
+    if (len > room) {
+      this.truncated = true;
+      len = room;
+    }
+    let buf = this.buf;
+    const need = this.len + len;
+    if (!buf || <u32>buf.length < need) {
+      const grown = new StaticArray<u8>(
+        <i32>min<u32>(this.maxBytes, max<u32>(need, buf ? (<u32>buf.length) << 1 : 256)),
+      );
+      if (buf) memory.copy(changetype<usize>(grown), changetype<usize>(buf), this.len);
+      this.buf = buf = grown;
+    }
+    memory.copy(changetype<usize>(buf) + this.len, ptr, len);
+    this.len = need;
+  }
+
+  done(res: ClientResponse, ok: bool): void {
+    const buf = this.buf;
+    const text = ok && buf ? String.UTF8.decodeUnsafe(changetype<usize>(buf), this.len) : "";
+    this.buf = null;
+    this.len = 0;
+    this.received(res, ok, text);
+  }
+}
+
 /** The response being received. */
 export class ClientResponse {
   /** The status code (0 until the head arrived). */

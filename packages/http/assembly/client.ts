@@ -23,7 +23,7 @@ import { CloseReason, TcpState } from "@tessera/net/assembly/tcp/state";
 import { ClientFailure, ClientResponse, HttpResponseHandler, ReadOutcome, ResponseReader } from "./client-response";
 import { ResponseWriter } from "./response";
 
-export { ClientFailure, ClientResponse, HttpResponseHandler } from "./client-response";
+export { ClientFailure, ClientResponse, HttpResponseHandler, TextResponseHandler } from "./client-response";
 
 const SECOND: i64 = 1_000_000_000;
 const NEVER: i64 = i64.MAX_VALUE;
@@ -69,7 +69,7 @@ export class HttpClient extends TcpHandler {
   private outEnd: u32 = 0;
   private bodyPtr: usize = 0; // the request body still to write
   private bodyLeft: u32 = 0;
-  private keep: ArrayBuffer | null = null;
+  private keep: ArrayBuffer | null = null; // the body `post` or `put` encoded, until done
   private stage: Stage = Stage.Idle;
   private deadline: i64 = NEVER; // the stage's: the connection's, then the response's
   private resolver: DnsResolver | null = null;
@@ -134,8 +134,16 @@ export class HttpClient extends TcpHandler {
   post(path: string, contentType: string, body: string, handler: HttpResponseHandler, now: i64 = -1): bool {
     if (this.handler) return false;
     const b = String.UTF8.encode(body);
-    this.keep = b; // until it is written
+    this.keep = b; // until done
     return this.request("POST", path, contentType, changetype<usize>(b), <u32>b.byteLength, handler, now);
+  }
+
+  /** PUT `body` (UTF-8) to `path` as `contentType`. */
+  put(path: string, contentType: string, body: string, handler: HttpResponseHandler, now: i64 = -1): bool {
+    if (this.handler) return false;
+    const b = String.UTF8.encode(body);
+    this.keep = b; // until done: a PUT is idempotent, so it may be sent again on a new connection
+    return this.request("PUT", path, contentType, changetype<usize>(b), <u32>b.byteLength, handler, now);
   }
 
   /**
@@ -347,7 +355,6 @@ export class HttpClient extends TcpHandler {
       this.bodyPtr += k;
       this.bodyLeft -= k;
     }
-    this.keep = null;
   }
 
   // Arms the stack's timer for `pollAt` (nothing without a stack: the caller polls).

@@ -167,6 +167,8 @@ export class HttpResponse {
   done: bool = false;
   /** Whether the connection stays open afterwards (decided when the response is committed). */
   keepAlive: bool = true;
+  /** Counts the exchanges this object has served: the server reuses it for the connection's next request, and for another connection after a close. */
+  exchange: u32 = 0;
   private tcp: TcpConnection | null = null;
   private readonly buf: StaticArray<u8>;
   private readonly w: ResponseWriter = new ResponseWriter();
@@ -194,6 +196,7 @@ export class HttpResponse {
   /** Prepares for the next request on `tcp` (the server calls this). */
   reset(tcp: TcpConnection | null, version: u32, keepAlive: bool, headOnly: bool): void {
     this.tcp = tcp;
+    this.exchange++;
     this.version = version;
     this.keepAlive = keepAlive;
     this.headOnly = headOnly;
@@ -205,6 +208,13 @@ export class HttpResponse {
     this.text = "";
     this.source = null;
     this.remaining = 0;
+  }
+
+  /**
+   * This response, to finish after `handle` returned (when a client's answer or a timer comes): see `Deferred`.
+   */
+  defer(): Deferred {
+    return new Deferred(this);
   }
 
   /** Sets the status code (100..999; the reason phrase is the standard one). */
@@ -462,4 +472,24 @@ function utf8Encode(text: string, from: i32, ptr: usize, cap: u32): u64 {
     i += units;
   }
   return ((<u64>i) << 32) | n;
+}
+
+/**
+ * A response to finish later, from `res.defer()` in `handle`: `response` is the response while it is still
+ * that request's and unsent, and null once the client went away (the server has then reused the object for
+ * another request, which must not get this answer). Copy what you need of the request (its body, its path)
+ * before `handle` returns: the request is valid only until then.
+ */
+export class Deferred {
+  private readonly exchange: u32;
+
+  constructor(private readonly res: HttpResponse) {
+    this.exchange = res.exchange;
+  }
+
+  /** The response to finish, or null if the request is gone (or already answered). */
+  get response(): HttpResponse | null {
+    const res = this.res;
+    return res.exchange == this.exchange && !res.sent ? res : null;
+  }
 }

@@ -10,3 +10,4 @@ export * from "./exchange";
 export * from "./router";
 export * from "./server";
 export * from "./client";
+export * from "./pool";

@@ -3,7 +3,13 @@
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { Pair } from "@tessera/net/assembly/__tests__/memory-wire";
 import { BodySource, HttpHandler, HttpRequest, HttpResponse } from "@tessera/http/assembly/exchange";
-import { ClientFailure, ClientResponse, HttpClient, HttpResponseHandler } from "@tessera/http/assembly/client";
+import {
+  ClientFailure,
+  ClientResponse,
+  HttpClient,
+  HttpResponseHandler,
+  TextResponseHandler,
+} from "@tessera/http/assembly/client";
 import { Router } from "@tessera/http/assembly/router";
 import { HttpLimits, HttpServer } from "@tessera/http/assembly/server";
 import { MS, settle } from "@tessera/http/assembly/__tests__/peer";
@@ -79,7 +85,7 @@ class Setup {
   client: HttpClient;
   constructor(limits: HttpLimits = new HttpLimits()) {
     const r = new Router();
-    r.get("/", new Hello()).post("/echo", new Echo()).get("/big", new Big());
+    r.get("/", new Hello()).post("/echo", new Echo()).put("/echo", new Echo()).get("/big", new Big());
     const server = new HttpServer(r, limits);
     const pair = new Pair();
     this.server = server;
@@ -116,6 +122,45 @@ test("POST sends the body with its type and Content-Length", () => {
   expect<bool>(a.ok, true);
   expect<string>(a.text, "hello server");
   expect<string>(a.contentType!, "text/plain");
+});
+
+/** Keeps what `received` was given. */
+class Text extends TextResponseHandler {
+  calls: i32 = 0;
+  ok: bool = false;
+  status: u32 = 0;
+  text: string = "";
+  received(res: ClientResponse, ok: bool, text: string): void {
+    this.calls++;
+    this.ok = ok;
+    this.status = res.status;
+    this.text = text;
+  }
+}
+
+test("PUT sends its body; a TextResponseHandler hears the whole body as text, once", () => {
+  const s = new Setup();
+  const a = new Text();
+  let note = "";
+  for (let i = 0; i < 1600; i++) note += "café ☕ "; // 16 KB in several segments: characters split between them
+  expect<bool>(s.client.put("/echo", "text/plain; charset=utf-8", note, a, 0), true);
+  for (let t: i64 = 1; t < 1000 && a.calls == 0; t++) settle(s.pair, t * MS);
+  expect<i32>(a.calls, 1);
+  expect<bool>(a.ok, true);
+  expect<u32>(a.status, 200);
+  expect<bool>(a.text == note, true, "the same text back");
+  expect<bool>(a.truncated, false);
+  const b = new Text();
+  b.maxBytes = 1000;
+  s.client.get("/big", b, 2000 * MS);
+  for (let t: i64 = 2001; t < 9000 && b.calls == 0; t++) settle(s.pair, t * MS);
+  expect<bool>(b.ok, true);
+  expect<bool>(b.truncated, true, "1 MiB kept to 1000 bytes");
+  const c = new Text();
+  s.client.get("/nope", c, 9000 * MS);
+  for (let t: i64 = 9001; t < 9100 && c.calls == 0; t++) settle(s.pair, t * MS);
+  expect<bool>(c.ok, true, "an error status is an answer");
+  expect<u32>(c.status, 404);
 });
 
 test("a 1 MiB chunked response arrives intact", () => {

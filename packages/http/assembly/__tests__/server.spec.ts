@@ -1,7 +1,14 @@
 // The server over the in-memory wire: keep-alive, pipelining, bodies, routing, limits, timeouts, streaming.
 
 import { expect, runTests, test } from "@tessera/test/assembly";
-import { BodySource, HttpHandler, HttpRequest, HttpResponse, utf8Length } from "@tessera/http/assembly/exchange";
+import {
+  BodySource,
+  Deferred,
+  HttpHandler,
+  HttpRequest,
+  HttpResponse,
+  utf8Length,
+} from "@tessera/http/assembly/exchange";
 import { Router } from "@tessera/http/assembly/router";
 import { HttpLimits, HttpServer } from "@tessera/http/assembly/server";
 import { Loop } from "@tessera/runtime/assembly/loop";
@@ -414,6 +421,36 @@ test("a response finished later (outside any callback) goes out, then the next p
   later.pending!.status(202).send("done");
   settle(f.pair, 2 * MS);
   expect<string>(f.peer.text(), "HTTP/1.1 202 Accepted\r\nContent-Length: 4\r\n\r\ndone" + HI);
+});
+
+/** Answers later through `res.defer()`, as an app waiting for another service does. */
+class Deferring extends HttpHandler {
+  deferred: Deferred[] = [];
+  handle(req: HttpRequest, res: HttpResponse): void {
+    this.deferred.push(res.defer());
+  }
+}
+
+test("a deferred response is null once its client went away, so another client's request never gets its answer", () => {
+  const later = new Deferring();
+  const r = router();
+  r.get("/later", later);
+  const f = new Fixture(r);
+  expect<string>(f.exchange("GET /later HTTP/1.1\r\nHost: x\r\n\r\n"), "");
+  expect<bool>(later.deferred[0].response !== null, true, "still the request's");
+  f.peer.conn!.abort(MS);
+  settle(f.pair, MS);
+  expect<bool>(later.deferred[0].response === null, true, "the client is gone");
+  const other = new RawPeer();
+  f.pair.b.connectTcp(SERVER_IP, 80, other, 2 * MS);
+  settle(f.pair, 2 * MS);
+  other.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
+  settle(f.pair, 2 * MS);
+  expect<bool>(later.deferred[0].response === null, true, "not the new request's either");
+  later.deferred[1].response!.status(202).send("done");
+  expect<bool>(later.deferred[1].response === null, true, "answered");
+  settle(f.pair, 3 * MS);
+  expect<string>(other.text(), "HTTP/1.1 202 Accepted\r\nContent-Length: 4\r\n\r\ndone");
 });
 
 /** Checks that `text` from `at` is `n` bytes of `pattern`, decoding chunks if `chunked`; returns where it ended. */
