@@ -2,7 +2,7 @@
 // GatewayCore, no worker and no sockets): the frames a guest would send go in,
 // the frames it would get back are checked field by field. Needs `npm run build`.
 import { beforeEach, describe, expect, test } from "vitest";
-import { FULL, GatewayCore, GwCloseReason, GwEvent, NOT_UP } from "../src/net/gateway-core.js";
+import { FULL, GatewayCore, GwCloseReason, GwEvent, GwOpen, NOT_UP } from "../src/net/gateway-core.js";
 
 const GUEST_MAC = [0x02, 0x11, 0x22, 0x33, 0x44, 0x55];
 const GATEWAY_MAC = [0x52, 0x55, 0x0a, 0x00, 0x02, 0x02];
@@ -274,5 +274,146 @@ describe("the gateway's interface and TCP", () => {
     expect(small.connect(80)).toBe(0);
     expect(small.connect(80)).toBe(1);
     expect(small.connect(80)).toBe(FULL);
+  });
+});
+
+describe("the gateway's NAT and resolver", () => {
+  const arpFor = (targetIp: number[]) =>
+    eth(BROADCAST, 0x0806, [0, 1, 8, 0, 6, 4, 0, 1, ...GUEST_MAC, ...GUEST, 0, 0, 0, 0, 0, 0, ...targetIp]);
+  const toGateway = (ip: number[]) => Uint8Array.from([...GATEWAY_MAC, ...GUEST_MAC, 8, 0, ...ip]);
+
+  /** A SYN from the guest's `sport` to `dst:dport` with sequence number `seq` and an MSS option. */
+  function syn(dst: number[], sport: number, dport: number, seq: number): Uint8Array {
+    const seg = [...be16(sport), ...be16(dport), ...be32(seq), 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, 0, 0, 0, 0];
+    seg.push(2, 4, 0x05, 0xb4);
+    const c = l4sum(GUEST, dst, 6, seg);
+    seg[16] = c >> 8;
+    seg[17] = c & 0xff;
+    return toGateway(ipv4(GUEST, dst, 6, seg));
+  }
+
+  /** A frame's IPv4 source and destination, and its TCP flags, ports and numbers. */
+  function tcpOf(f: Uint8Array) {
+    const dv = new DataView(f.buffer, f.byteOffset);
+    const t = 14 + (f[14] & 15) * 4;
+    return {
+      src: [...f.subarray(26, 30)],
+      dst: [...f.subarray(30, 34)],
+      sport: dv.getUint16(t),
+      dport: dv.getUint16(t + 2),
+      ack: dv.getUint32(t + 8),
+      flags: f[t + 13],
+    };
+  }
+
+  /** A gateway that knows the guest's MAC (it asked for 10.0.2.2). */
+  function nat(opts: ConstructorParameters<typeof GatewayCore>[1] = {}) {
+    const out: Uint8Array[] = [];
+    const g = new GatewayCore((f) => void out.push(f.slice()), { now: () => clock, ...opts });
+    g.frameIn(arpFor(GW));
+    out.length = 0;
+    return { g, out };
+  }
+
+  test("a SYN to any address is held until the host's connection is made, then answered from that address", () => {
+    const { g, out } = nat();
+    g.frameIn(syn([93, 184, 216, 34], 40000, 80, 1000));
+    expect(out).toEqual([]); // nothing until the host has connected
+    const [open] = g.takeOpens();
+    expect(open).toMatchObject({ addr: "93.184.216.34", port: 80 });
+    g.frameIn(syn([93, 184, 216, 34], 40000, 80, 1000)); // sent again meanwhile: still one
+    expect(g.takeOpens()).toEqual([]);
+    expect(g.tcpOpened(open.id, GwOpen.Made)).toBe(true);
+    const r = tcpOf(out[0]);
+    expect(r).toMatchObject({ src: [93, 184, 216, 34], dst: GUEST, sport: 80, dport: 40000, ack: 1001 });
+    expect(r.flags).toBe(0x12); // SYN-ACK
+    expect(g.stats()).toMatchObject({ outboundOpened: 1, outbound: 1 });
+  });
+
+  test("10.0.2.2 is the host's 127.0.0.1; a refused host connection is a RST to the guest's SYN", () => {
+    const { g, out } = nat();
+    g.frameIn(syn(GW, 40001, 5432, 7));
+    const [open] = g.takeOpens();
+    expect(open).toMatchObject({ addr: "127.0.0.1", port: 5432 });
+    expect(g.tcpOpened(open.id, GwOpen.Refused)).toBe(false);
+    const r = tcpOf(out[0]);
+    expect(r).toMatchObject({ src: GW, sport: 5432, dport: 40001, ack: 8, flags: 0x14 }); // RST+ACK
+    expect(g.stats()).toMatchObject({ hostRefused: 1, outbound: 0 });
+  });
+
+  test("beyond its bound of the guest's connections, a SYN is answered with a RST and counted", () => {
+    const { g, out } = nat({ maxOutbound: 1 });
+    g.frameIn(syn([10, 9, 9, 9], 40002, 80, 1));
+    g.frameIn(syn([10, 9, 9, 9], 40003, 80, 1));
+    expect(g.takeOpens().length).toBe(1);
+    expect(tcpOf(out[0]).flags).toBe(0x14);
+    expect(g.stats()).toMatchObject({ outboundFull: 1, outbound: 1 });
+  });
+
+  test("a held SYN the host does not answer is given up after 20 s: CLOSED (timed out) for its id", () => {
+    const { g } = nat();
+    g.frameIn(syn([10, 9, 9, 9], 40004, 80, 1));
+    const [open] = g.takeOpens();
+    clock += 20_000_000_000n;
+    g.poll();
+    expect(g.takeEvents()).toEqual([open.id, GwEvent.Closed, GwCloseReason.TimedOut]);
+    g.release(open.id);
+    expect(g.stats().outbound).toBe(0);
+  });
+
+  test("UDP: a flow per (guest port, address, port), replies from that address only; bounded, idle flows closed", () => {
+    const sent: [number, string, number, string][] = [];
+    const { g, out } = nat({
+      maxUdpFlows: 1,
+      udpOut: (flow, addr, port, d) => void sent.push([flow, addr, port, Buffer.from(d).toString()]),
+    });
+    g.frameIn(toGateway(udp(GUEST, GW, 5000, 9999, [...Buffer.from("a")])));
+    g.frameIn(toGateway(udp(GUEST, [10, 1, 1, 1], 5000, 53, [...Buffer.from("b")]))); // a second flow: full
+    expect(sent).toEqual([[0, "127.0.0.1", 9999, "a"]]);
+    expect(g.stats()).toMatchObject({ udpFlows: 1, udpFull: 1 });
+    g.udpIn(0, "127.0.0.2", 9999, Buffer.from("stranger"));
+    expect(out).toEqual([]);
+    g.udpIn(0, "127.0.0.1", 9999, Buffer.from("reply"));
+    const [reply] = out;
+    expect([...reply.subarray(26, 30)]).toEqual(GW);
+    expect(Buffer.from(reply.subarray(42)).toString()).toBe("reply");
+    clock += 61_000_000_000n;
+    g.poll();
+    expect(g.takeUdpClosed()).toEqual([0]);
+    expect(g.stats().udpFlows).toBe(0);
+  });
+
+  /** A DNS query for `name` (type `type`) from the guest's port 3333 to 10.0.2.3. */
+  function query(name: string, type = 1): Uint8Array {
+    const q = [0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+    for (const l of name.split(".")) q.push(l.length, ...Buffer.from(l));
+    q.push(0, 0, type, 0, 1);
+    return toGateway(udp(GUEST, [10, 0, 2, 3], 3333, 53, q));
+  }
+
+  test("10.0.2.3 answers ARP, and A queries from the hosts file; other names go to resolv.conf's nameserver", () => {
+    const sent: [string, number][] = [];
+    const { g, out } = nat({
+      hosts: Buffer.from("127.0.0.1 localhost\n# x\n::1 ip6-localhost\n172.18.0.5\tweb web.local # c\n"),
+      resolvConf: Buffer.from("search x\nnameserver 127.0.0.11\nnameserver ::1\n"),
+      udpOut: (_flow, addr, port) => void sent.push([addr, port]),
+    });
+    expect(g.stats()).toMatchObject({ hostNames: 3, nameservers: 1 });
+    g.frameIn(arpFor([10, 0, 2, 3]));
+    expect([...out[0].subarray(28, 32)]).toEqual([10, 0, 2, 3]); // is-at, from 10.0.2.3
+    out.length = 0;
+    g.frameIn(query("WEB"));
+    const r = out[0];
+    expect([...r.subarray(26, 30)]).toEqual([10, 0, 2, 3]);
+    const dns = r.subarray(42);
+    expect([...dns.subarray(0, 4)]).toEqual([0x12, 0x34, 0x85, 0x80]); // id; QR AA RD RA, NOERROR
+    expect([...dns.subarray(6, 8)]).toEqual([0, 1]); // one answer
+    expect([...dns.subarray(dns.length - 4)]).toEqual([172, 18, 0, 5]);
+    g.frameIn(query("web", 28)); // AAAA: the name is known, no IPv6 address: NODATA
+    expect([...out[1].subarray(42 + 6, 42 + 8)]).toEqual([0, 0]);
+    expect(sent).toEqual([]);
+    g.frameIn(query("api"));
+    expect(sent).toEqual([["127.0.0.11", 53]]);
+    expect(g.stats()).toMatchObject({ dnsAnswered: 2, dnsForwarded: 1 });
   });
 });
