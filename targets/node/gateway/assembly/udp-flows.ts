@@ -34,7 +34,7 @@ export class Flow {
   ) {}
 }
 
-/** The flows, by id and by (guest port, address, port). */
+/** The flows, by id; found by (guest port, address, port) by a walk (a table of a few hundred at most). */
 export class FlowTable {
   /** Flows opened. */
   opened: u64 = 0;
@@ -44,7 +44,6 @@ export class FlowTable {
   strangers: u64 = 0;
 
   private readonly byId: Array<Flow | null> = new Array<Flow | null>();
-  private readonly byKey: Map<u64, Flow> = new Map<u64, Flow>();
   private readonly freeIds: Array<i32> = new Array<i32>();
   private live: i32 = 0;
 
@@ -58,14 +57,14 @@ export class FlowTable {
     return this.live;
   }
 
-  @inline private static key(guestPort: u32, addr: u32, port: u32): u64 {
-    return ((<u64>guestPort) << 48) | ((<u64>addr) << 16) | (<u64>port);
-  }
-
   /** The flow of the guest's `guestPort` to `addr:port`, or null. */
   find(guestPort: u32, addr: u32, port: u32): Flow | null {
-    const k = FlowTable.key(guestPort, addr, port);
-    return this.byKey.has(k) ? this.byKey.get(k) : null;
+    const fs = this.byId;
+    for (let i = 0, n = fs.length; i < n; i++) {
+      const f = unchecked(fs[i]);
+      if (f && f.guestPort == guestPort && f.addr == addr && f.port == port) return f;
+    }
+    return null;
   }
 
   /** The flow with this id, or null. */
@@ -86,7 +85,6 @@ export class FlowTable {
     f.port = port;
     if (id == this.byId.length) this.byId.push(f);
     else unchecked((this.byId[id] = f));
-    this.byKey.set(FlowTable.key(guestPort, addr, port), f);
     this.live++;
     this.opened++;
     return f;
@@ -94,7 +92,6 @@ export class FlowTable {
 
   /** Forgets `f`; its id may be given again. */
   remove(f: Flow): void {
-    this.byKey.delete(FlowTable.key(f.guestPort, f.addr, f.port));
     unchecked((this.byId[f.id] = null));
     this.freeIds.push(f.id);
     this.live--;
