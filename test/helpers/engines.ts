@@ -240,16 +240,57 @@ export interface Podman {
   stop(): Promise<void>;
 }
 
+/** The netavark chains in iptables' `table` (filter, nat). */
+function netavarkChains(table: string): Set<string> {
+  const rules = spawnSync("iptables", ["-t", table, "-S"], { encoding: "utf8" }).stdout ?? "";
+  return new Set([...rules.matchAll(/^-N (NETAVARK\S*)$/gm)].map((m) => m[1]));
+}
+
+/**
+ * What netavark (podman's network backend, for containers on a network of their own: podman-compose's) leaves in
+ * the host: its iptables chains, and ip_forward turned on. Returns the undoing of it: the chains that were not
+ * there before are emptied and removed (with the rules in the built-in chains that jump to them), and ip_forward
+ * is set back.
+ */
+function netavarkLeftovers(): () => void {
+  const forward = "/proc/sys/net/ipv4/ip_forward";
+  const wasForwarding = existsSync(forward) ? readFileSync(forward, "utf8").trim() : null;
+  const tables = ["filter", "nat"];
+  const before = new Map(tables.map((t) => [t, command("iptables") === null ? netavarkChains(t) : new Set<string>()]));
+  return () => {
+    if (command("iptables") === null)
+      for (const table of tables) {
+        const added = [...netavarkChains(table)].filter((c) => !before.get(table)?.has(c));
+        if (!added.length) continue;
+        const rules = spawnSync("iptables", ["-t", table, "-S"], { encoding: "utf8" }).stdout ?? "";
+        for (const rule of rules.split("\n"))
+          if (
+            /^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) /.test(rule) &&
+            added.some((c) => rule.endsWith(`-j ${c}`))
+          )
+            spawnSync("sh", ["-c", `iptables -t ${table} ${rule.replace(/^-A/, "-D")}`]);
+        for (const chain of added) spawnSync("iptables", ["-t", table, "-F", chain]);
+        for (const chain of added) spawnSync("iptables", ["-t", table, "-X", chain]);
+      }
+    if (wasForwarding !== null) writeFileSync(forward, `${wasForwarding}\n`);
+  };
+}
+
 /**
  * Podman here: runc (crun refuses these hybrid cgroups), cgroupfs (no
  * systemd), and nofile/nproc limits of 1024 (podman cannot raise its own
  * without CAP_SYS_RESOURCE), in a containers.conf that CONTAINERS_CONF names.
+ * Networks (podman-compose makes one) are netavark's, their files in the
+ * temporary directory; netavark publishes ports (`-p`) with iptables DNAT
+ * rules and turns ip_forward on, which stop() undoes.
  */
 export function startPodman(): Podman {
   const dir = mkdtempSync(join(tmpdir(), "tessera-podman-"));
-  const cleanOutside = outsidePaths(["/var/lib/containers"]);
+  const cleanOutside = outsidePaths(["/var/lib/containers", "/run/containers/networks"]);
+  const cleanNetavark = netavarkLeftovers();
   const conf = join(dir, "containers.conf");
   mkdirSync(join(dir, "tmp"));
+  mkdirSync(join(dir, "networks"));
   writeFileSync(
     conf,
     [
@@ -259,6 +300,8 @@ export function startPodman(): Podman {
       'runtime = "runc"',
       'cgroup_manager = "cgroupfs"',
       'events_logger = "file"',
+      "[network]",
+      `network_config_dir = "${join(dir, "networks")}"`,
       "",
     ].join("\n"),
   );
@@ -277,9 +320,11 @@ export function startPodman(): Podman {
   const stop = async () => {
     run(["rm", "-a", "-f"]);
     run(["rmi", "-a", "-f"]);
+    run(["network", "prune", "-f"]);
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
     cleanOutside();
+    cleanNetavark();
   };
   // `tessera package --load podman` runs plain `podman load`: a wrapper first on PATH gives it this storage.
   const real = spawnSync("sh", ["-c", "command -v podman"], { encoding: "utf8" }).stdout.trim();
