@@ -350,6 +350,26 @@ describe("the gateway's NAT and resolver", () => {
     expect(g.stats()).toMatchObject({ outboundFull: 1, outbound: 1 });
   });
 
+  test("collects its garbage at the end of poll: 3,000 refused connections take no more memory than the first 300", () => {
+    const { g, out } = nat();
+    let after300 = 0;
+    for (let i = 0; i < 3000; i++) {
+      g.frameIn(syn(GW, 20000 + i, 5432, i));
+      const [open] = g.takeOpens();
+      expect(g.tcpOpened(open.id, GwOpen.Refused)).toBe(false);
+      out.length = 0;
+      clock += 20_000_000n; // 20 ms: past the 10 ms between collections
+      expect(g.pollIn()).not.toBeNull(); // it asks to be polled to collect
+      g.poll();
+      if (i === 299) after300 = g.stats().memoryBytes;
+    }
+    const s = g.stats();
+    expect(s.hostRefused).toBe(3000);
+    expect(s.collections).toBeGreaterThanOrEqual(3000);
+    // Linear memory never shrinks: had nothing been freed, 2,700 more connections would have grown it.
+    expect(s.memoryBytes).toBe(after300);
+  });
+
   test("a held SYN the host does not answer is given up after 20 s: CLOSED (timed out) for its id", () => {
     const { g } = nat();
     g.frameIn(syn([10, 9, 9, 9], 40004, 80, 1));

@@ -229,11 +229,23 @@ const outbound = new Nat();
 iface.outbound = outbound;
 nat.outbound = outbound;
 
+// Garbage. The gateway runs on AssemblyScript's minimal runtime (half the code of the incremental one, which
+// keeps a shadow stack of every reference in a local): it collects only when told, and marks from globals
+// alone. Everything the gateway keeps is reachable from the globals above, and the hosts (the Node tender's
+// worker, tessera-spt's gateway process) call no export from inside an import (they queue the events), so at
+// the end of gw_poll no function of the gateway is running: that is where it collects, at most every
+// COLLECT_GAP, once some export may have allocated. gw_poll_at asks to be called then.
+const COLLECT_GAP: i64 = 10 * MS;
+let garbage = false;
+let collectAt: i64 = i64.MIN_VALUE;
+let collections: u64 = 0;
+
 /**
  * Sets up the interface (10.0.2.2/24), TCP's tunables, the DHCP server, and the bounds of the NAT:
  * TCP connections in all (`maxConnections`), the guest's own among them (`outbound`), UDP flows (`udpFlows`).
  */
 export function gw_init(maxConnections: i32, outbound: i32, udpFlows: i32): void {
+  garbage = true;
   iface.config.cidr.addr = GATEWAY_ADDR;
   iface.config.cidr.prefixLen = PREFIX;
   const tcp = iface.tcp;
@@ -255,11 +267,13 @@ export function gw_init(maxConnections: i32, outbound: i32, udpFlows: i32): void
 
 /** The hosts file's text, `len` bytes in the buffer (read by the host before any sandbox). */
 export function gw_hosts(len: u32): void {
+  garbage = true;
   resolver.readHosts(changetype<usize>(io), min(len, <u32>io.length));
 }
 
 /** resolv.conf's text, `len` bytes in the buffer: its nameservers get the queries the hosts file cannot answer. */
 export function gw_resolv_conf(len: u32): void {
+  garbage = true;
   resolver.readResolvConf(changetype<usize>(io), min(len, <u32>io.length));
 }
 
@@ -270,6 +284,7 @@ export function gw_buffer(): usize {
 
 /** A frame from the guest, `len` bytes in the buffer. */
 export function gw_frame_in(len: u32, now: i64): void {
+  garbage = true;
   if (len > <u32>io.length) return;
   const p = changetype<usize>(io);
   if (!guestSeen && len >= 14 + 20) {
@@ -295,12 +310,19 @@ export function gw_poll(now: i64): void {
   flows.expire(now, expired);
   for (let i = 0; i < expired.length; i++) udp_close(unchecked(expired[i]));
   expired.length = 0;
+  if (now >= collectAt) {
+    __collect();
+    collections++;
+    garbage = false;
+    collectAt = now + COLLECT_GAP;
+  } else garbage = true; // the timers that ran may have allocated
 }
 
 /** When gw_poll next has something to do (i64.MAX_VALUE: nothing). */
 export function gw_poll_at(): i64 {
   let at = min(iface.pollAt(), flows.expiresAt());
   for (let i = 0; i < pending.length; i++) at = min(at, unchecked(pending[i]).deadline);
+  if (garbage) at = min(at, collectAt);
   return at;
 }
 
@@ -311,6 +333,7 @@ export function gw_guest_up(): bool {
 
 /** Opens a connection to the guest's `port`; its id, or -2 (the guest has no address yet) or -1 (table full). */
 export function gw_connect(port: u32, now: i64): i32 {
+  garbage = true;
   if (!gw_guest_up()) return NOT_UP;
   const id = freeIds.length > 0 ? freeIds.pop() : conns.length;
   const relay = new Relay(id);
@@ -332,6 +355,7 @@ export function gw_connect(port: u32, now: i64): i32 {
 
 /** Queues `len` bytes from the buffer on connection `id`; returns how many it took. */
 export function gw_write(id: i32, len: u32, now: i64): u32 {
+  garbage = true;
   const conn = conns[id]!;
   const n = conn.write(changetype<usize>(io), min(len, <u32>io.length));
   if (n > 0) conn.dispatch(now);
@@ -345,6 +369,7 @@ export function gw_writable(id: i32): u32 {
 
 /** Moves up to `cap` received bytes of connection `id` to the buffer; returns how many, or -1 at the end. */
 export function gw_read(id: i32, cap: u32, now: i64): i32 {
+  garbage = true;
   const conn = conns[id]!;
   const n = conn.read(changetype<usize>(io), min(cap, <u32>io.length));
   if (n > 0) {
@@ -356,6 +381,7 @@ export function gw_read(id: i32, cap: u32, now: i64): i32 {
 
 /** Closes our direction of connection `id`: a FIN follows the queued bytes. */
 export function gw_close(id: i32, now: i64): void {
+  garbage = true;
   const conn = conns[id]!;
   conn.close(now);
   conn.dispatch(now);
@@ -363,6 +389,7 @@ export function gw_close(id: i32, now: i64): void {
 
 /** Resets connection `id` (a RST goes to the guest) and releases it, as gw_release: no event tells of it. */
 export function gw_abort(id: i32, now: i64): void {
+  garbage = true;
   const conn = conns[id]!;
   gw_release(id);
   conn.abort(now);
@@ -376,6 +403,7 @@ export function gw_abort(id: i32, now: i64): void {
  * host closes its socket.
  */
 export function gw_tcp_opened(id: i32, result: i32, now: i64): i32 {
+  garbage = true;
   let p: PendingOpen | null = null;
   for (let i = 0; i < pending.length; i++) {
     if (unchecked(pending[i]).id == id) {
@@ -404,6 +432,7 @@ export function gw_tcp_opened(id: i32, result: i32, now: i64): i32 {
 
 /** A datagram for UDP flow `flow` from the host's `addr:port`, `len` bytes in the buffer: to the guest. */
 export function gw_udp_in(flow: i32, addr: u32, port: u32, len: u32, now: i64): void {
+  garbage = true;
   const f = flows.get(flow);
   if (!f || len > <u32>io.length) return;
   if (f.resolver) {
@@ -422,6 +451,7 @@ export function gw_udp_in(flow: i32, addr: u32, port: u32, len: u32, now: i64): 
 
 /** The host is done with `id`: no more events for it, and the id may be reused (the connection may linger, e.g. in TIME-WAIT). */
 export function gw_release(id: i32): void {
+  garbage = true;
   const relay = relays[id];
   if (!relay) return;
   if (relay.outbound) outboundLive--;
@@ -439,7 +469,8 @@ export function gw_release(id: i32): void {
  * ports, 5 frames in, 6 frames out; the NAT's: 7 outbound connections opened, 8 refused for a full
  * table (RST), 9 refused by the host (RST), 10 outbound connections now, 11 UDP flows opened, 12 UDP
  * datagrams dropped for a full table, 13 UDP flows now, 14 DNS queries answered here, 15 forwarded,
- * 16 nameservers, 17 names from the hosts file, 18 failed on the host otherwise (RST: unreachable...).
+ * 16 nameservers, 17 names from the hosts file, 18 failed on the host otherwise (RST: unreachable...),
+ * 19 garbage collections, 20 bytes of linear memory.
  */
 export function gw_stat(which: i32): i64 {
   switch (which) {
@@ -481,6 +512,10 @@ export function gw_stat(which: i32): i64 {
       return resolver.hostCount;
     case 18:
       return <i64>hostFailed;
+    case 19:
+      return <i64>collections;
+    case 20:
+      return (<i64>memory.size()) << 16;
     default:
       return -1;
   }

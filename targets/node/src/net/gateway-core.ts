@@ -131,6 +131,9 @@ export interface GatewayStats {
   dnsForwarded: number;
   nameservers: number;
   hostNames: number;
+  /** Garbage collections so far (at the end of poll), and the bytes of the gateway's linear memory. */
+  collections: number;
+  memoryBytes: number;
 }
 
 /** One instance of the gateway program. */
@@ -337,6 +340,8 @@ export class GatewayCore {
       nameservers: s(16),
       hostNames: s(17),
       hostFailed: s(18),
+      collections: s(19),
+      memoryBytes: s(20),
     };
   }
 }
