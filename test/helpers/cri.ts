@@ -31,6 +31,8 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  openSync,
+  closeSync,
   rmSync,
   rmdirSync,
   writeFileSync,
@@ -383,8 +385,10 @@ export async function startCri(): Promise<Cri> {
   }
   const log = join(dir, "containerd.log");
   writeFileSync(log, "");
-  const child: ChildProcess = spawn("containerd", ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
-  child.stderr?.on("data", (d: Buffer) => writeFileSync(log, d, { flag: "a" }));
+  // Its log straight into the file: a pipe that no one reads while the caller waits in spawnSync would block it.
+  const logFd = openSync(log, "a");
+  const child: ChildProcess = spawn("containerd", ["-c", config], { stdio: ["ignore", "ignore", logFd] });
+  closeSync(logFd);
   const ctr = (args: string[]): Ran => {
     const r = spawnSync("ctr", ["-a", sock, "-n", "k8s.io", ...args], { encoding: "utf8", timeout: 120_000 });
     return { status: r.status, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error ? String(r.error) : "") };

@@ -15,7 +15,7 @@
 // reaches directly (no forwarding, no NAT). Containers that need no network
 // run with --network none.
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { command, firstMissing, root, type Missing } from "./require.js";
@@ -54,6 +54,12 @@ function unmountUnder(dir: string): void {
     .filter((m): m is string => !!m && (m === dir || m.startsWith(`${dir}/`)))
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) spawnSync("umount", ["-l", m]);
+}
+
+/** The bridges dockerd makes for user-defined networks: br-<12 hex digits of the network's id>. */
+function dockerBridges(): Set<string> {
+  const r = spawnSync("ip", ["-o", "link", "show", "type", "bridge"], { encoding: "utf8" });
+  return new Set([...(r.stdout ?? "").matchAll(/^\d+: (br-[0-9a-f]{12})[:@]/gm)].map((m) => m[1]));
 }
 
 /** Waits for `ready` to return true, up to `ms`; false if it never did. */
@@ -121,6 +127,7 @@ export async function startDocker(): Promise<Docker> {
     if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr.trim()}`);
   }
   const removeBridge = () => spawnSync("ip", ["link", "del", DOCKER_BRIDGE], { stdio: "ignore" });
+  const logFd = openSync(log, "a");
   const child = spawn(
     "dockerd",
     [
@@ -137,9 +144,11 @@ export async function startDocker(): Promise<Docker> {
       `--bridge=${DOCKER_BRIDGE}`,
       "--storage-driver=overlay2",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // Its log straight into the file: through a pipe, a caller blocked in spawnSync (docker run ...) would not
+    // read it, and dockerd, blocked writing its log, would never answer (it hung at the 46th container so).
+    { stdio: ["ignore", "ignore", logFd] },
   );
-  child.stderr?.on("data", (d: Buffer) => writeFileSync(log, d, { flag: "a" }));
+  closeSync(logFd);
   const env = {
     ...process.env,
     DOCKER_HOST: host,
@@ -156,14 +165,19 @@ export async function startDocker(): Promise<Docker> {
         maxBuffer: 64 << 20,
       }),
     );
+  const bridgesBefore = dockerBridges();
   const stop = async () => {
     const ids = run(["ps", "-aq"]).stdout.split("\n").filter(Boolean);
     if (ids.length) run(["rm", "-f", ...ids]);
+    // User-defined networks are bridges (br-<id>) that outlive a dockerd whose data root is gone.
+    run(["network", "prune", "-f"]);
     await stopChild(child, 20_000);
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
     cleanOutside();
     removeBridge();
+    for (const b of dockerBridges())
+      if (!bridgesBefore.has(b)) spawnSync("ip", ["link", "del", b], { stdio: "ignore" });
   };
   const up = await waitFor(() => child.exitCode === null && run(["version"], { timeout: 10_000 }).status === 0, 60_000);
   if (!up) {
