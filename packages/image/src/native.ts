@@ -1,4 +1,4 @@
-// Native images (.spt, .hvt): static x86_64 ELF files whose section
+// Native images (.spt, .hvt, .virtio-x86_64): static x86_64 ELF files whose section
 // .note.tessera carries the ABI version, the target and the manifest (see
 // targets/native/include/tessera_native.h): the notes' writer, and a strict,
 // bounds-checked reader of the whole file.
@@ -8,7 +8,7 @@ import { parseManifest, type Manifest } from "./manifest.js";
 import { concat } from "./write.js";
 
 /** The native targets and their numbers in the target note. */
-export const NATIVE_TARGETS = { spt: 1, hvt: 2 } as const;
+export const NATIVE_TARGETS = { spt: 1, hvt: 2, "virtio-x86_64": 3 } as const;
 export type NativeTarget = keyof typeof NATIVE_TARGETS;
 
 // The notes' owner, their types and the device record, as in tessera_native.h.
@@ -68,8 +68,8 @@ export interface NativeImage {
   entry: bigint;
   /** The PT_LOAD segments. */
   segments: { vaddr: bigint; fileSize: number; memSize: number; flags: string }[];
-  /** Function symbols with a size, biggest first: the wasm functions and the runtime's. */
-  functions: { name: string; size: number }[];
+  /** Function symbols with a size, biggest first: the wasm functions and the runtime's (`wasm` false, name `(runtime) SYMBOL`). */
+  functions: { name: string; size: number; address: bigint; wasm: boolean }[];
 }
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
@@ -192,7 +192,8 @@ export function parseNativeImage(bytes: Uint8Array): NativeImage {
       const size = Number(v.getBigUint64(at + 16, true));
       if ((info & 0xf) !== 2 || size === 0) continue; // STT_FUNC
       const sym = str(symtab.link, v.getUint32(at, true));
-      functions.push({ name: wasmNameOf(sym) ?? `(runtime) ${sym}`, size });
+      const wasm = sym.startsWith("w2c_app_") ? wasmNameOf(sym) : null;
+      functions.push({ name: wasm ?? `(runtime) ${sym}`, size, address: v.getBigUint64(at + 8, true), wasm: !!wasm });
     }
     functions.sort((a, b) => b.size - a.size);
   }

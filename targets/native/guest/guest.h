@@ -22,6 +22,10 @@ void tessera_native_call(uint32_t nr, void* args);
  * wasm function that trapped; never returns. */
 __attribute__((noreturn)) void tessera_native_trap(const char* reason, uint64_t pc);
 
+/* Memory the linear memory has just taken in: rt.c calls it before the guest
+ * sees it. A no-op (weak) where the tender hands over zeroed memory. */
+void tessera_memory_taken(uint8_t* from, uint64_t len);
+
 /* The generated code's entry, wasm2c'd with module name "app". */
 void tessera_app_run(void);
 

@@ -58,6 +58,12 @@ bool wasm_rt_is_initialized(void) { return true; }
 
 uint64_t tessera_memory_limit;
 
+/* Called with memory the linear memory has just taken in (when it is made and
+ * on every growth), before the guest can see it. The tenders hand over zeroed
+ * memory, so this does nothing; the virtio boot stub, whose RAM the firmware
+ * may have written, zeroes it (guest/virtio-x86_64/memory.c). */
+__attribute__((weak)) void tessera_memory_taken(uint8_t* from, uint64_t len) { (void)from, (void)len; }
+
 static void publish_size(uint64_t size) {
   /* The tender checks every wasm range against this. */
   *(volatile uint64_t*)&tessera_boot->heap_used = size;
@@ -76,6 +82,7 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint64_t initial, uint64_t max
   m->size = initial * page_size;
   m->data_end = m->data + m->size;
   m->is64 = false;
+  tessera_memory_taken(m->data, m->size);
   tessera_memory_limit = m->max_pages * page_size; /* what wasm_rt_grow_memory enforces */
   publish_size(m->size);
 }
@@ -83,7 +90,8 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint64_t initial, uint64_t max
 uint64_t wasm_rt_grow_memory(wasm_rt_memory_t* m, uint64_t delta) {
   uint64_t old = m->pages, pages = old + delta;
   if (pages < old || pages > m->max_pages) return (uint64_t)-1;
-  /* The pages past the old end have never been written: still zero. */
+  /* The pages past the old end have never been written: still zero (or zeroed now). */
+  tessera_memory_taken(m->data + m->size, delta * m->page_size);
   m->pages = pages;
   m->size = pages * m->page_size;
   m->data_end = m->data + m->size;

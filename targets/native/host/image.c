@@ -15,7 +15,10 @@
 #define IMAGE_MAX_BYTES (1ull << 30)
 
 static const char *target_name(uint32_t target) {
-    return target == TESSERA_TARGET_SPT ? "spt" : target == TESSERA_TARGET_HVT ? "hvt" : "?";
+    return target == TESSERA_TARGET_SPT   ? "spt"
+           : target == TESSERA_TARGET_HVT ? "hvt"
+           : target == TESSERA_TARGET_VIRTIO_X86_64 ? "virtio-x86_64"
+                                          : "?";
 }
 
 /* True if [off, off+len) lies inside a file of `size` bytes. */
@@ -211,9 +214,14 @@ static void find_notes(struct tender *t, const Elf64_Ehdr *eh, const Elf64_Shdr 
                     "%s: image was built for Tessera ABI v%u; this host speaks v%u (rebuild it with this version of "
                     "tessera)",
                     path, t->image.abi_version, TESSERA_ABI_VERSION);
-    if (!seen.target || (t->image.target != TESSERA_TARGET_SPT && t->image.target != TESSERA_TARGET_HVT))
+    if (!seen.target || (t->image.target != TESSERA_TARGET_SPT && t->image.target != TESSERA_TARGET_HVT &&
+                         t->image.target != TESSERA_TARGET_VIRTIO_X86_64))
         tender_fail(t, TENDER_EXIT_ERROR, "%s: image has no valid Tessera target note; it was not built with tessera "
                     "build", path);
+    if (t->image.target == TESSERA_TARGET_VIRTIO_X86_64)
+        tender_fail(t, TENDER_EXIT_ERROR,
+                    "%s: this image was built for virtio-x86_64: a VMM boots it (tessera run starts QEMU), not a tender",
+                    path);
     if (t->image.target != t->target) {
         const char *want = target_name(t->image.target);
         tender_fail(t, TENDER_EXIT_ERROR, "%s: this image was built for %s: run it with tessera-%s (or tessera run)",

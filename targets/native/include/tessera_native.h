@@ -112,7 +112,7 @@ _Static_assert(sizeof(struct tessera_boot) == 128, "tessera_boot layout");
 /* desc: the manifest's devices: u32 count, then per device a
  * struct tessera_note_device. */
 #define TESSERA_NOTE_DEVICES 2
-/* desc: u32, the target the image was built for (TESSERA_TARGET_SPT/HVT). */
+/* desc: u32, the target the image was built for (TESSERA_TARGET_SPT/HVT/VIRTIO_X86_64). */
 #define TESSERA_NOTE_TARGET 3
 /* desc: the manifest as UTF-8 JSON, exactly the .wasm's tessera.manifest. */
 #define TESSERA_NOTE_MANIFEST 4
@@ -129,6 +129,8 @@ _Static_assert(sizeof(struct tessera_note_device) == 40, "tessera_note_device la
 #define TESSERA_DEVICE_BLOCK 2
 #define TESSERA_TARGET_SPT 1
 #define TESSERA_TARGET_HVT 2
+/* Booted by a VMM (QEMU) itself, with the boot stub in guest/virtio-x86_64 answering the calls. */
+#define TESSERA_TARGET_VIRTIO_X86_64 3
 
 /* The PT_INTERP every native image carries, so that the host kernel refuses
  * to run the file by mistake (`./hello.spt` fails: no such interpreter). */

@@ -1,14 +1,18 @@
 /**
  * The native pipeline: a finished `.wasm` image becomes a static x86_64 ELF
- * for the spt or hvt tender. wasm2c (from the npm `wabt` package) translates
- * the module to C; gcc compiles it freestanding with the guest runtime
- * (targets/native/guest), the ABI bindings (packages/abi/native) and a note
- * that carries the manifest, and links it with guest/image.ld.
+ * for the spt or hvt tender, or for a VMM to boot (virtio-x86_64). wasm2c
+ * (from the npm `wabt` package) translates the module to C; gcc compiles it
+ * freestanding with the guest runtime (targets/native/guest), the ABI
+ * bindings (packages/abi/native) and a note that carries the manifest, and
+ * links it with guest/image.ld. A virtio-x86_64 image also has the boot stub
+ * (guest/virtio-x86_64), is linked with its virtio.ld, and is linked twice:
+ * the second time with a table of its functions' addresses and names, which
+ * the stub reads for trap reports (a VMM loads no symbol table).
  *
  * @module
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeNativeNotes, parseNativeImage, type Manifest, type NativeTarget } from "@tessera/image";
@@ -43,6 +47,30 @@ export interface NativeResult {
 function notesAsm(bytes: Uint8Array): string {
   const lines = ['\t.section .note.tessera,"a",@note', "\t.balign 4"];
   for (let i = 0; i < bytes.length; i += 16) lines.push(`\t.byte ${[...bytes.subarray(i, i + 16)].join(",")}`);
+  lines.push('\t.section .note.GNU-stack,"",@progbits', "");
+  return lines.join("\n");
+}
+
+/**
+ * The function table a virtio-x86_64 image carries in section
+ * .tessera.symbols (the layout symbols.c reads): a header, entries sorted by
+ * address, then the names (wasm names decoded, control bytes escaped).
+ */
+export function symbolsAsm(functions: { name: string; address: bigint; size: number; wasm: boolean }[]): string {
+  const sorted = [...functions].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  const names: number[] = [];
+  const entries: [bigint, number, number][] = [];
+  for (const f of sorted) {
+    const name = f.wasm ? f.name : f.name.replace(/^\(runtime\) /, "");
+    const safe = name.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+    entries.push([f.address, f.size, names.length | (f.wasm ? 0x80000000 : 0)]);
+    names.push(...new TextEncoder().encode(safe), 0);
+  }
+  const header = 16 + 16 * entries.length;
+  const lines = ['\t.section .tessera.symbols,"a",@progbits', "\t.balign 8"];
+  lines.push(`\t.long 0x4d595354, ${entries.length}, ${header}, ${names.length}`);
+  for (const [address, size, name] of entries) lines.push(`\t.quad ${address}`, `\t.long ${size}, ${name >>> 0}`);
+  for (let i = 0; i < names.length; i += 32) lines.push(`\t.byte ${names.slice(i, i + 32).join(",")}`);
   lines.push('\t.section .note.GNU-stack,"",@progbits', "");
   return lines.join("\n");
 }
@@ -123,33 +151,61 @@ export function buildNative(b: NativeBuild): NativeResult {
     // The generated C is valid but not warning-free (unused helpers, and
     // recursion gcc can prove endless); our own C is held to -Werror.
     run("gcc", [...common, "-w", "-c", join(tmp, "app.c"), "-o", join(tmp, "app.o")], "compiling the translated image");
-    const runtime = ["rt.c", "start.c", "instance.c", "interp.c", `call_${b.target}.c`].map((f) => join(guest, f));
-    run(
-      "gcc",
-      [
-        ...common,
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-nostdlib",
-        "-static",
-        "-no-pie",
-        "-Wl,--gc-sections",
-        "-Wl,-z,noexecstack",
-        "-Wl,-z,max-page-size=4096",
-        "-Wl,--build-id=none",
-        "-Wl,-T," + join(guest, "image.ld"),
-        ...runtime,
-        join(abi, "native", "bindings.c"),
-        join(tmp, "notes.S"),
-        join(tmp, "app.o"),
-        "-lgcc",
-        "-o",
-        join(tmp, "image.elf"),
-      ],
-      "linking the native image",
-    );
-    const elf = readFileSync(join(tmp, "image.elf"));
+    const virtio = b.target === "virtio-x86_64";
+    const stub = join(guest, "virtio-x86_64");
+    const runtime = [
+      ...["rt.c", "start.c", "instance.c", "interp.c"].map((f) => join(guest, f)),
+      ...(virtio
+        ? readdirSync(stub)
+            .filter((f) => f.endsWith(".c") || f.endsWith(".S"))
+            .sort()
+            .map((f) => join(stub, f))
+        : [join(guest, `call_${b.target}.c`)]),
+    ];
+    const link = (symbols: string[], out: string) =>
+      run(
+        "gcc",
+        [
+          ...common,
+          ...(virtio ? ["-I", stub] : []),
+          "-Wall",
+          "-Wextra",
+          "-Werror",
+          "-nostdlib",
+          "-static",
+          "-no-pie",
+          "-Wl,--gc-sections",
+          "-Wl,-z,noexecstack",
+          "-Wl,-z,max-page-size=4096",
+          "-Wl,--build-id=none",
+          "-Wl,-T," + (virtio ? join(stub, "virtio.ld") : join(guest, "image.ld")),
+          ...runtime,
+          join(abi, "native", "bindings.c"),
+          join(tmp, "notes.S"),
+          ...symbols,
+          join(tmp, "app.o"),
+          "-lgcc",
+          "-o",
+          out,
+        ],
+        "linking the native image",
+      );
+    link([], join(tmp, "image.elf"));
+    let elf = readFileSync(join(tmp, "image.elf"));
+    if (virtio) {
+      // The function table goes into the last segment: the second link must
+      // leave every other byte where the first put it, or the table would lie.
+      const first = parseNativeImage(elf);
+      writeFileSync(join(tmp, "symbols.S"), symbolsAsm(first.functions));
+      link([join(tmp, "symbols.S")], join(tmp, "image2.elf"));
+      elf = readFileSync(join(tmp, "image2.elf"));
+      const second = parseNativeImage(elf);
+      const moved = first.functions.find(
+        (f, i) => second.functions[i]?.address !== f.address || second.functions[i]?.name !== f.name,
+      );
+      if (moved || second.functions.length !== first.functions.length)
+        throw new CliError(`linking the native image: adding the symbol table moved ${moved?.name ?? "a function"}`);
+    }
     rmSync(b.out, { force: true });
     writeFileSync(b.out, elf);
     // Not executable: the tender runs it, not the host kernel.

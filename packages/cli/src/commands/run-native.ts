@@ -90,6 +90,7 @@ export async function runNative(file: string, image: NativeImage, opts: NativeRu
         `--net ${name}=${value}: a native image takes tap:IFNAME networks${user ? " and user" : ""}; ${user ? "switch networks need" : "user and switch networks need tessera-spt or"} the Node.js tender (build a .wasm: tessera build APP)`,
         2,
       );
+  if (image.target === "virtio-x86_64") throw new CliError(`${file}: a virtio-x86_64 image boots under QEMU`);
   const tender = tenderPath(image.target);
   const child = spawn(tender, tenderArgs(file, opts), { stdio: "inherit" });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);

@@ -12,13 +12,14 @@ import { runFile, TenderError } from "@tessera/node";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
 import { CliError } from "../errors.js";
 import { readNative, runNative } from "./run-native.js";
+import { ACCELS, checkVirtioImage, MACHINES, runVirtio, type Accel, type Machine } from "./run-virtio.js";
 import { parseDevices, parseMem, parsePublishes } from "./run-options.js";
 
 /** The command's usage. */
 export const spec: CommandSpec = {
   name: "run",
   usage:
-    "tessera run IMAGE [--mem MiB] [--net NAME=BACKEND]... [--publish [ADDR:]HOSTPORT:GUESTPORT]... [--hosts-file FILE] [--resolv-conf FILE] [--block NAME=FILE]... [-- CMDLINE...]",
+    "tessera run IMAGE [--mem MiB] [--net NAME=BACKEND]... [--publish [ADDR:]HOSTPORT:GUESTPORT]... [--hosts-file FILE] [--resolv-conf FILE] [--block NAME=FILE]... [--machine microvm|q35] [--accel auto|kvm|tcg] [--dry-run] [-- CMDLINE...]",
   summary: "Boot a unikernel image. Its exit status becomes this command's exit status.",
   positionals: ["IMAGE"],
   required: 1,
@@ -48,6 +49,15 @@ export const spec: CommandSpec = {
       repeat: true,
       help: "give the image its block device NAME, backed by FILE (a disk from tessera disk create)",
     },
+    machine: {
+      value: "microvm|q35",
+      help: "virtio-x86_64 images: the QEMU machine to boot (default microvm)",
+    },
+    accel: {
+      value: "auto|kvm|tcg",
+      help: "virtio-x86_64 images: QEMU's accelerator; auto (default) is KVM when /dev/kvm is usable and the CPU has VT-x or AMD-V, else TCG",
+    },
+    "dry-run": { help: "virtio-x86_64 images: print the QEMU command line instead of running it" },
   },
   notes: [
     "Words after -- form the image's command line, e.g. `tessera run hello.wasm -- name=x`.",
@@ -55,6 +65,7 @@ export const spec: CommandSpec = {
     "With --publish, e.g. `tessera run http.wasm --publish 8080:80`, leave ip= off the command line: the guest gets its address by DHCP.",
     "A trap or panic in the guest exits with status 255.",
     "A native image (.spt, .hvt) runs on tessera-spt or tessera-hvt: tap: networks on both, user and --publish on tessera-spt.",
+    "A virtio-x86_64 image boots under qemu-system-x86_64 (apt-get install qemu-system-x86), its console on stdout; no devices yet.",
   ],
 };
 
@@ -77,10 +88,38 @@ export default async function run(argv: string[]): Promise<number> {
   const hostsFile = args.values.get("hosts-file")?.[0];
   const resolvConf = args.values.get("resolv-conf")?.[0];
   const file = args.positionals[0];
+  const machine = args.values.get("machine")?.[0];
+  const accel = args.values.get("accel")?.[0];
+  const dryRun = args.flags.has("dry-run");
+  if (machine !== undefined && !(MACHINES as readonly string[]).includes(machine))
+    throw new CliError(`--machine ${machine}: give ${MACHINES.join(" or ")}`, 2);
+  if (accel !== undefined && !(ACCELS as readonly string[]).includes(accel))
+    throw new CliError(`--accel ${accel}: give ${ACCELS.join(", ")}`, 2);
+  const virtioOnly = machine !== undefined ? "--machine" : accel !== undefined ? "--accel" : dryRun ? "--dry-run" : "";
   if (startsAsElf(file)) {
     const image = readNative(file, new Uint8Array(readFileSync(file)));
+    if (image.target === "virtio-x86_64") {
+      checkVirtioImage(file, image, {
+        net: Object.keys(net).length,
+        block: Object.keys(block).length,
+        publish: publish.length,
+      });
+      if (hostsFile !== undefined || resolvConf !== undefined)
+        throw new CliError(
+          `${hostsFile !== undefined ? "--hosts-file" : "--resolv-conf"}: virtio-x86_64 images have no network yet`,
+          2,
+        );
+      return runVirtio(
+        file,
+        { memMiB, machine: (machine ?? "microvm") as Machine, accel: (accel ?? "auto") as Accel, cmdline: args.rest },
+        dryRun,
+      );
+    }
+    if (virtioOnly)
+      throw new CliError(`${virtioOnly}: only for virtio-x86_64 images (this one is for ${image.target})`, 2);
     return runNative(file, image, { memMiB, net, block, publish, hostsFile, resolvConf, cmdline: args.rest });
   }
+  if (virtioOnly) throw new CliError(`${virtioOnly}: only for virtio-x86_64 images`, 2);
   try {
     const { status } = await runFile(args.positionals[0], {
       cmdline,

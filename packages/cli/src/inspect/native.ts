@@ -13,7 +13,7 @@ import { bars, packageOf, type SizeRow } from "./report.js";
 export interface NativeReport {
   file: string;
   size: number;
-  target: "spt" | "hvt";
+  target: NativeImage["target"];
   abiVersion: number;
   devices: NativeImage["manifest"]["devices"];
   /** The TCP ports and disk sizes the manifest carries (absent if it does not say). */
@@ -57,7 +57,7 @@ export function nativeReport(file: string, size: number, image: NativeImage, app
 export function formatNativeReport(r: NativeReport, top = 15): string {
   const code = r.functions.reduce((n, f) => n + f.bytes, 0);
   const out = [
-    `${r.file}: ${r.size} bytes, native image for tessera-${r.target}, Tessera ABI v${r.abiVersion}`,
+    `${r.file}: ${r.size} bytes, ${r.target === "virtio-x86_64" ? "native image for virtio-x86_64 (booted by QEMU with -kernel)" : `native image for tessera-${r.target}`}, Tessera ABI v${r.abiVersion}`,
     `devices: ${r.devices.length ? r.devices.map((d) => `${d.name} (${d.kind})`).join(", ") : "none"}`,
     ...serviceLines(r),
     "",
