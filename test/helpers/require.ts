@@ -30,6 +30,7 @@ const PACKAGES: Record<string, string> = {
   prlimit: "util-linux",
   unshare: "util-linux",
   mount: "mount",
+  "qemu-system-x86_64": "qemu-system-x86",
 };
 
 /** Root: the network namespaces, TAP devices, mounts and other users the tests make. */

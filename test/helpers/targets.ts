@@ -44,12 +44,12 @@ export function slowCalls(target: Target): boolean {
 }
 
 /** The image file name of app `name` built for `target`. */
-export function imageName(name: string, target: Target): string {
+export function imageName(name: string, target: Target | "virtio-x86_64"): string {
   return `${name}.${target === "node" ? "wasm" : target}`;
 }
 
 /** Builds the app in `app` (relative to the repository) for `target` into `dir`; returns the image's path. */
-export function buildFor(app: string, target: Target, dir: string): string {
+export function buildFor(app: string, target: Target | "virtio-x86_64", dir: string): string {
   const built = tessera(["build", app, "-o", dir, ...(target === "node" ? [] : ["--target", target])]);
   expect(built.status, built.stderr).toBe(0);
   const name = JSON.parse(readFileSync(join(ROOT, app, "package.json"), "utf8")).name.replace(/^@[^/]+\//, "");

@@ -1,0 +1,188 @@
+// --target virtio-x86_64, stage 1: the boot stub under QEMU (TCG, as CI has
+// no usable KVM): hello boots on -M microvm and -M q35 and prints its command
+// line, the exit status comes back whole through tessera run, traps and
+// panics are reported on the console with the wasm function's name, a sleep
+// waits without spinning, the hostile guest gets EINVAL for every bad range
+// and cannot crash the stub, and tessera run's --dry-run and its missing-QEMU
+// error. No devices yet (see docs/virtio.md).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { TESSERA, tessera } from "../helpers/cli.js";
+import { command, firstMissing, gcc, need } from "../helpers/require.js";
+import { buildFor } from "../helpers/targets.js";
+
+const QEMU = "qemu-system-x86_64";
+// The flags tessera run gives QEMU, for the runs that bypass it (the hostile
+// guest's manifest names devices, which tessera run refuses for now).
+const QEMU_FLAGS = [
+  ...["-M", "microvm", "-accel", "tcg", "-cpu", "max", "-m", "64M", "-nodefaults", "-no-user-config"],
+  ...["-display", "none", "-serial", "stdio", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"],
+];
+
+let dir = "";
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "tessera-virtio-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `tessera run IMAGE --accel tcg ...args` (TCG: the same run on every machine). */
+function run(image: string, args: string[]) {
+  return tessera(["run", image, "--accel", "tcg", ...args]);
+}
+
+describe("virtio-x86_64 images", () => {
+  const noGcc = need("building virtio-x86_64 images", gcc());
+  let hello = "";
+  let crashy = "";
+  let sleeper = "";
+  let hostile = "";
+  beforeAll(() => {
+    if (noGcc) return;
+    hello = buildFor("examples/hello", "virtio-x86_64", dir);
+    crashy = buildFor("test/fixtures/crashy", "virtio-x86_64", dir);
+    sleeper = buildFor("test/fixtures/sleeper", "virtio-x86_64", dir);
+    hostile = buildFor("test/fixtures/hostile", "virtio-x86_64", dir);
+  }, 180_000);
+
+  test.skipIf(noGcc !== null)("tessera inspect reads the image: target, notes, segments", () => {
+    const r = tessera(["inspect", hello]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/native image for virtio-x86_64 \(booted by QEMU with -kernel\), Tessera ABI v2/);
+    expect(r.stdout).toMatch(/^devices: none$/m);
+    // text R+X, rodata R, data R+W, and the function names' read-only segment; none W+X
+    expect(r.stdout).toMatch(/0x100000\s+r-x\s+code/);
+    expect(r.stdout).not.toMatch(/rwx/);
+  });
+
+  test.skipIf(noGcc !== null)("--dry-run prints the QEMU command line", () => {
+    const r = tessera(["run", hello, "--dry-run", "--accel", "tcg", "--", "name=x", "it's"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^\\S*${QEMU} -M microvm -accel tcg -cpu max -m 64M -nodefaults -no-user-config -display none -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -chardev file,id=tessera-status,path=\\S+ -device isa-debugcon,iobase=0x4f0,chardev=tessera-status -kernel ${hello} -append 'name=x it'\\\\''s'\\n$`,
+      ),
+    );
+    const q35 = tessera(["run", hello, "--dry-run", "--machine", "q35", "--mem", "128", "--accel", "tcg"]);
+    expect(q35.stdout).toMatch(/ -M q35 .* -m 128M /);
+    expect(q35.stdout).not.toMatch(/-append/);
+  });
+
+  test.skipIf(noGcc !== null)("without qemu-system-x86_64 on PATH: one line naming the Debian package", () => {
+    const r = spawnSync(process.execPath, [TESSERA, "run", hello], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: "/nonexistent" },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `tessera: ${QEMU} is not installed (or not on PATH): virtio-x86_64 images boot under QEMU; install it with: apt-get install qemu-system-x86\n`,
+    );
+  });
+
+  test.skipIf(noGcc !== null)("an image whose manifest names devices is refused, naming them", () => {
+    const r = run(hostile, []);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /uses net device service, block device storage, and virtio-x86_64 images have no device drivers yet/,
+    );
+    expect(run(hello, ["--net", "service=tap:tap0"]).stderr).toMatch(
+      /--net: virtio-x86_64 images have no device drivers yet/,
+    );
+  });
+
+  describe("under QEMU", () => {
+    const why = need(
+      "the virtio-x86_64 boot tests",
+      firstMissing(gcc, () => command(QEMU)),
+    );
+
+    test.skipIf(why !== null).each(["microvm", "q35"])(
+      "hello boots on -M %s, prints its greeting and command line, and exits 0",
+      (machine) => {
+        const r = run(hello, ["--machine", machine, "--", "name=x", "bare"]);
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(
+          /^Hello from Tessera!\nargs: name=x bare\nwall clock: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\n$/,
+        );
+        // The CMOS RTC, read once to the second: within a minute of the host's clock.
+        const clock = Date.parse(/wall clock: (\S+)/.exec(r.stdout)![1]);
+        expect(Math.abs(clock - Date.now())).toBeLessThan(60_000);
+      },
+      30_000,
+    );
+
+    test.skipIf(why !== null)(
+      "the exit status comes back whole, 128..254 too",
+      () => {
+        for (const status of [0, 7, 200, 254]) {
+          const r = run(crashy, ["--", `exit=${status}`]);
+          expect(r.status, r.stdout + r.stderr).toBe(status);
+        }
+      },
+      30_000,
+    );
+
+    const ends: [string, RegExp][] = [
+      ["trap", /^tessera: trap: unreachable in assembly\/index\/explode$/m],
+      ["recurse", /^tessera: trap: call stack exhausted in assembly\/index\/deeper$/m],
+      ["oob", /^tessera: trap: memory access out of bounds in assembly\/index\/_start$/m],
+      ["divide", /^tessera: trap: divide by zero in assembly\/index\/_start$/m],
+      ["assert", /^panic: the assert argument was given at assembly\/index\.ts:\d+:\d+$/m],
+    ];
+    test.skipIf(why !== null).each(ends)(
+      "%s: reported on the console with the wasm function's name, status 255",
+      (arg, line) => {
+        const r = run(crashy, ["--", arg]);
+        expect(r.stdout).toMatch(line);
+        expect(r.status).toBe(255);
+      },
+      30_000,
+    );
+
+    test.skipIf(why !== null)(
+      "a 2 s sleep takes about 2 s, and QEMU's CPU time stays low: yield halts, it does not spin",
+      () => {
+        // sh's `times`: the CPU time of its children, QEMU's included (tessera run waits for it).
+        const started = Date.now();
+        const r = spawnSync(
+          "sh",
+          ["-c", '"$0" "$1" run "$2" --accel tcg -- ms=2000 && times', process.execPath, TESSERA, sleeper],
+          { encoding: "utf8", timeout: 60_000 },
+        );
+        const wall = (Date.now() - started) / 1000;
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/^sleeper: slept 20\d\d ms$/m);
+        const children = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/m.exec(r.stdout.trim().split("\n").pop()!)!;
+        const cpu = Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4]);
+        console.log(`virtio-x86_64: a 2 s sleep took ${wall.toFixed(2)} s, ${cpu.toFixed(2)} s of CPU (node and QEMU)`);
+        expect(wall).toBeGreaterThanOrEqual(2);
+        expect(wall).toBeLessThan(12);
+        // A spinning guest would burn about the whole 2 s (TCG runs it flat out).
+        expect(cpu).toBeLessThan(1.2);
+      },
+      60_000,
+    );
+
+    test.skipIf(why !== null)(
+      "the hostile guest: every bad range and handle gets EINVAL, the stub carries on",
+      () => {
+        const r = spawnSync(QEMU, [...QEMU_FLAGS, "-kernel", hostile, "-append", "n=20000 devices=none"], {
+          encoding: "utf8",
+          timeout: 120_000,
+        });
+        const out = `${r.stdout}${r.stderr}`;
+        expect(out).toMatch(/hostile: memory \d+ bytes, 20000 calls per ABI function/);
+        const summary = /hostile: (\d+) bad calls, (\d+) failures/.exec(out);
+        expect(summary, out).not.toBeNull();
+        expect(Number(summary![1])).toBeGreaterThanOrEqual(12 * 20000);
+        expect(summary![2], out).toBe("0");
+        // isa-debug-exit: exit(0) is QEMU status (0 << 1) | 1
+        expect(r.status, out).toBe(1);
+      },
+      120_000,
+    );
+  });
+});
