@@ -2,9 +2,9 @@
 // no usable KVM): hello boots on -M microvm and -M q35 and prints its command
 // line, the exit status comes back whole through tessera run, traps and
 // panics are reported on the console with the wasm function's name, a sleep
-// waits without spinning, the hostile guest gets EINVAL for every bad range
-// and cannot crash the stub, and tessera run's --dry-run and its missing-QEMU
-// error. No devices yet (see docs/virtio.md).
+// waits without spinning and console input wakes it, the hostile guest gets
+// EINVAL for every bad range and cannot crash the stub, and tessera run's
+// --dry-run and its missing-QEMU error. No devices yet (see docs/virtio.md).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,12 +39,14 @@ describe("virtio-x86_64 images", () => {
   let crashy = "";
   let sleeper = "";
   let hostile = "";
+  let consoleWait = "";
   beforeAll(() => {
     if (noGcc) return;
     hello = buildFor("examples/hello", "virtio-x86_64", dir);
     crashy = buildFor("test/fixtures/crashy", "virtio-x86_64", dir);
     sleeper = buildFor("test/fixtures/sleeper", "virtio-x86_64", dir);
     hostile = buildFor("test/fixtures/hostile", "virtio-x86_64", dir);
+    consoleWait = buildFor("test/fixtures/console-wait", "virtio-x86_64", dir);
   }, 180_000);
 
   test.skipIf(noGcc !== null)("tessera inspect reads the image: target, notes, segments", () => {
@@ -162,6 +164,22 @@ describe("virtio-x86_64 images", () => {
         expect(wall).toBeLessThan(12);
         // A spinning guest would burn about the whole 2 s (TCG runs it flat out).
         expect(cpu).toBeLessThan(1.2);
+      },
+      60_000,
+    );
+
+    test.skipIf(why !== null)(
+      "console input ends yield's sleep: the UART's interrupt, not a poll",
+      () => {
+        // Two pieces of input a second apart: yield returns once for each, and
+        // not in between (its deadline is 20 s away).
+        const feed = '(sleep 1; printf "hello\\n"; sleep 1; printf q; sleep 1) | "$0" "$1" run "$2" --accel tcg';
+        const r = spawnSync("sh", ["-c", feed, process.execPath, TESSERA, consoleWait], {
+          encoding: "utf8",
+          timeout: 60_000,
+        });
+        expect(r.stdout).toBe("hello\nq");
+        expect(r.status, r.stderr).toBe(2);
       },
       60_000,
     );
