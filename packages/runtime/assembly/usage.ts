@@ -3,6 +3,7 @@
 // so this walks the allocator's blocks instead.
 
 import { ROOT } from "~lib/rt/tlsf";
+import { fail } from "./abort";
 
 // TLSF's layout in AssemblyScript 0.28 (std/assembly/rt/tlsf.ts, common.ts):
 // every block starts with a usize `mmInfo`, its payload size with two tag
@@ -66,6 +67,7 @@ export function heapUsage(): HeapUsage {
     }
     block += size;
   }
-  assert(block == tail && tail < end, "heapUsage: the allocator's blocks are not laid out as expected");
+  // A panic without assert's file and line: its message says where (and the image is smaller by their text).
+  if (block != tail || tail >= end) fail("heapUsage: the allocator's blocks are not laid out as expected");
   return last;
 }

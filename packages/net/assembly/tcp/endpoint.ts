@@ -446,13 +446,13 @@ export class TcpEndpoint extends TcpEmitter {
     const l = this.listenerOn(conn.localPort);
     if (l) l.prune(); // no longer half-open: the backlog must not hold it (nor its memory) until the next SYN
     const handler = l ? l.acceptor.accept(conn.remoteAddr, conn.remotePort, now) : null;
-    if (!handler) {
+    if (!l || !handler) {
       if (l) l.refused++;
       conn.abort(now);
       return;
     }
     conn.handler = handler;
-    conn.stateBytes = l!.stateBytes;
+    conn.stateBytes = l.stateBytes;
     handler.connected(conn, now);
     if (conn.readable() > 0 || conn.finReceived) handler.readable(conn, now);
   }
