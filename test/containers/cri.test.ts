@@ -223,7 +223,7 @@ describe("Kubernetes' path: containerd's CRI (runtime.v1), runc, CNI bridge + ho
         expect(stopMs).toBeLessThan(5000); // a behaviour bound: the CRI kills after the 10 s timeout given
         // The container's log, in the CRI's format (TIME STREAM TAG LINE): the guest's console.
         const log = readFileSync(stopped.status.logPath, "utf8");
-        expect(log).toMatch(/^\S+ stdout F http: serving 6 paths on port 80$/m);
+        expect(log).toMatch(/^\S+ stdout F \d+\.\d{6} info  http: serving 6 paths port=80$/m);
         expect(log).toMatch(/^\S+ stderr F tessera-spt: publishing http:\/\/127\.0\.0\.1:80 .*-> guest port 80$/m);
         console.log(
           `CRI pod ${ip} (hostPort ${hostPort}): RunPodSandbox ${runPodMs.toFixed(0)} ms; create+start to the first ` +

@@ -167,7 +167,9 @@ describe("docker (Debian's Docker 20.10)", () => {
             expect(got.stdout, `${path} ${args.join(" ")}`).toBe(want.stdout);
           }
         const logs = run("logs", id);
-        expect(logs.stdout).toMatch(/^http: serving 6 paths on port 80\ndhcp: 10\.0\.2\.15\/24 gw 10\.0\.2\.2/);
+        expect(logs.stdout).toMatch(
+          /^\d+\.\d{6} info  http: serving 6 paths port=80\n\d+\.\d{6} info  dhcp: 10\.0\.2\.15\/24 gw 10\.0\.2\.2/,
+        );
         expect(logs.stderr).toBe("tessera-spt: publishing http://127.0.0.1:80 (on every address) -> guest port 80\n");
         const start = performance.now();
         ok(run("stop", id));

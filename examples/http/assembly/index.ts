@@ -10,20 +10,21 @@
 //   npm start    (tessera run build/http.wasm --publish 8080:80: http://localhost:8080, no root)
 //   tessera run http.wasm --net service=tap:tap0 -- ip=10.0.0.2/24
 //
-// Arguments: port= (default 80), conns= (connections at once, default 1024).
+// Arguments: port= (default 80), conns= (connections at once, default 1024), log=debug (a line per request).
 
 import { Args } from "@tessera/runtime/assembly";
 import { run } from "@tessera/runtime/assembly/loop";
 import { Assets } from "@tessera/runtime/assembly/assets";
 import { heapUsage } from "@tessera/runtime/assembly/usage";
-import { line } from "@tessera/console/assembly";
+import { log } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";
 import { HttpHandler, HttpLimits, HttpRequest, HttpResponse, HttpServer, Router } from "@tessera/http/assembly";
 
 const SECOND: i64 = 1_000_000_000;
 
-let server: HttpServer | null = null;
-let stack: Stack | null = null;
+// Set in _start, before any request comes (so read without a null check).
+let server = changetype<HttpServer>(0);
+let stack = changetype<Stack>(0);
 let started: i64 = 0;
 let requests: u64 = 0;
 
@@ -43,14 +44,6 @@ const TEXT = memory.data<u8>([
   0x6e, 0x6f, 0x2d, 0x73, 0x74, 0x6f, 0x72, 0x65,
   // NOT_FOUND: "not found\n"
   0x6e, 0x6f, 0x74, 0x20, 0x66, 0x6f, 0x75, 0x6e, 0x64, 0x0a,
-  // SERVING: "http: serving "
-  0x68, 0x74, 0x74, 0x70, 0x3a, 0x20, 0x73, 0x65, 0x72, 0x76, 0x69, 0x6e, 0x67, 0x20,
-  // ON_PORT: " paths on port "
-  0x20, 0x70, 0x61, 0x74, 0x68, 0x73, 0x20, 0x6f, 0x6e, 0x20, 0x70, 0x6f, 0x72, 0x74, 0x20,
-  // PORT: "http: port "
-  0x68, 0x74, 0x74, 0x70, 0x3a, 0x20, 0x70, 0x6f, 0x72, 0x74, 0x20,
-  // TAKEN: " is taken"
-  0x20, 0x69, 0x73, 0x20, 0x74, 0x61, 0x6b, 0x65, 0x6e,
   // HEALTH: "ok uptime=#s open=# tcp=# timewait=# served=# requests=# heap=# pages=# gc=#\n#"
   0x6f, 0x6b, 0x20, 0x75, 0x70, 0x74, 0x69, 0x6d, 0x65, 0x3d, 0x00, 0x73, 0x20, 0x6f, 0x70, 0x65, 0x6e, 0x3d, 0x00,
   0x20, 0x74, 0x63, 0x70, 0x3d, 0x00, 0x20, 0x74, 0x69, 0x6d, 0x65, 0x77, 0x61, 0x69, 0x74, 0x3d, 0x00, 0x20, 0x73,
@@ -64,11 +57,12 @@ const PLAIN = TEXT + 19;
 const NO_CACHE = TEXT + 44;
 const NO_STORE = TEXT + 52;
 const NOT_FOUND = TEXT + 60;
-const SERVING = TEXT + 70;
-const ON_PORT = TEXT + 84;
-const PORT = TEXT + 99;
-const TAKEN = TEXT + 110;
-const HEALTH = TEXT + 119;
+const HEALTH = TEXT + 70;
+
+/** At log=debug, a line per request: its path and the status answered. */
+function logRequest(req: HttpRequest, status: u32): void {
+  log.debug("http: request").bytes("path", req.pathPtr, req.pathLen).int("status", status).end();
+}
 
 /**
  * Whether the request's If-None-Match names the ETag of `len` bytes at `etag`,
@@ -96,6 +90,7 @@ class Files extends HttpHandler {
     requests++;
     const i = Assets.find(req.pathPtr, req.pathLen);
     if (i < 0) {
+      logRequest(req, 404);
       res.status(404).headerBytes("content-type", PLAIN, 25).sendStatic(NOT_FOUND, 10);
       return;
     }
@@ -108,7 +103,9 @@ class Files extends HttpHandler {
       .headerBytes("etag", etag, etagLen)
       .headerBytes("cache-control", NO_CACHE, 8);
     if (compressed) res.headerBytes("vary", ACCEPT_ENCODING, 15);
-    if (matches(req, etag, etagLen)) res.status(304).end();
+    const notModified = matches(req, etag, etagLen);
+    logRequest(req, notModified ? 304 : 200);
+    if (notModified) res.status(304).end();
     else if (gzip) res.headerBytes("content-encoding", GZIP, 4).sendStatic(Assets.gzipPtr(i), Assets.gzipLength(i));
     else res.sendStatic(Assets.ptr(i), Assets.length(i));
   }
@@ -137,8 +134,9 @@ function put(n: u64): void {
 class Health extends HttpHandler {
   handle(req: HttpRequest, res: HttpResponse): void {
     requests++;
-    const s = server!;
-    const st = stack!;
+    logRequest(req, 200);
+    const s = server;
+    const st = stack;
     const heap = heapUsage();
     const tcp = st.iface.tcp; // connections we closed first linger 2*MSL (4 minutes) in TIME-WAIT, as records
     healthAt = scratch;
@@ -154,7 +152,7 @@ class Health extends HttpHandler {
     put(st.loop.collector.count);
     text(); // the newline
     const n = <i32>(healthAt - scratch);
-    const body = new ArrayBuffer(n);
+    const body = changetype<ArrayBuffer>(__new(n, idof<ArrayBuffer>())); // n <= HEALTH_MAX: no length check needed
     memory.copy(changetype<usize>(body), scratch, n);
     res.headerBytes("content-type", PLAIN, 25).headerBytes("cache-control", NO_STORE, 8).sendBytes(body);
   }
@@ -175,13 +173,15 @@ export function _start(): void {
   tcp.sendBuffer = 16384;
   const router = new Router().get("/healthz", new Health());
   router.get("/*", new Files());
-  server = HttpServer.listen(st, port, router, limits);
-  if (!server) {
-    line.bytes(PORT, 11).int(port).bytes(TAKEN, 9).nl();
+  const listening = HttpServer.listen(st, port, router, limits);
+  if (!listening) {
+    log.error("http: port taken").int("port", port).end();
     return;
   }
   // Up to 256 handshakes wait half-open; beyond that (a burst, or a SYN flood) SYN cookies answer.
-  server!.listener!.backlog = 256;
-  line.bytes(SERVING, 14).int(Assets.count).bytes(ON_PORT, 15).int(port).nl();
+  server = listening;
+  const listener = listening.listener;
+  if (listener) listener.backlog = 256;
+  log.info("http: serving").num(Assets.count).text("paths").int("port", port).end();
   run();
 }

@@ -24,12 +24,12 @@
 // A blank device (a new disk file) gets an empty store; a device that holds
 // anything else that is not a store is refused, never formatted.
 //
-// Arguments: port= (default 80).
+// Arguments: port= (default 80), log=debug (a line per request) or log=warn (only failures).
 
 import { Args, exit } from "@tessera/runtime/assembly";
 import { mainLoop, run } from "@tessera/runtime/assembly/loop";
 import { heapUsage } from "@tessera/runtime/assembly/usage";
-import { line } from "@tessera/console/assembly";
+import { log } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";
 import { HttpHandler, HttpLimits, HttpRequest, HttpResponse, HttpServer, Router } from "@tessera/http/assembly";
 import {
@@ -56,7 +56,19 @@ function statusOf(e: StoreError): u32 {
   return 500;
 }
 
+/** At log=debug, a line per request: its method, its path and the size of its body. */
+function logRequest(req: HttpRequest): void {
+  log
+    .debug("kv: request")
+    .bytes("method", req.head.base + req.head.methodStart, req.head.methodLen)
+    .bytes("path", req.pathPtr, req.pathLen)
+    .int("body", req.bodyLength)
+    .end();
+}
+
+/** Answers `code` with `text`; a failure of the store or the device (5xx) is logged too. */
 function fail(res: HttpResponse, code: u32, text: string): void {
+  if (code >= 500) log.warn("kv: request failed").int("status", code).str("why", text).end();
   res
     .status(code)
     .header("content-type", "text/plain; charset=utf-8")
@@ -125,6 +137,7 @@ abstract class Reader extends HttpHandler {
 /** GET, PUT and DELETE of one key. */
 class Entry extends Reader {
   handle(req: HttpRequest, res: HttpResponse): void {
+    logRequest(req);
     const s = store!;
     const g = group!;
     const key = keyOf(req, res);
@@ -155,6 +168,7 @@ class Entry extends Reader {
 /** GET /kv?prefix=: the keys with the prefix, percent-encoded, one a line. */
 class List extends Reader {
   handle(req: HttpRequest, res: HttpResponse): void {
+    logRequest(req);
     if (!store!.hasStaged) this.read(req, res);
     else group!.afterDurable(new Read(this, req, res));
   }
@@ -172,6 +186,7 @@ class List extends Reader {
 /** GET /healthz: `ok` and the store's numbers. */
 class Health extends HttpHandler {
   handle(req: HttpRequest, res: HttpResponse): void {
+    logRequest(req);
     const s = store!;
     const g = group!;
     res
@@ -202,12 +217,12 @@ class Health extends HttpHandler {
 export function _start(): void {
   const mounted = Store.open(BlockDevice.open("storage"));
   if (!mounted.store) {
-    line.str("kv: cannot mount the store: ").str(mounted.message).nl();
+    log.error("kv: cannot mount the store:").text(mounted.message).end();
     exit(1);
   }
   store = mounted.store;
   group = new GroupCommit(mounted.store!);
-  if (mounted.damaged) line.str("kv: the store was damaged; mounted its last good state: ").str(mounted.message).nl();
+  if (mounted.damaged) log.warn("kv: the store was damaged; mounted its last good state:").text(mounted.message).end();
   const stack = Stack.open("service");
   const port = <u32>Args.int("port", 80, 1, 65535);
   const limits = new HttpLimits();
@@ -222,10 +237,10 @@ export function _start(): void {
     .put("/kv/*", entry)
     .delete("/kv/*", entry);
   if (!HttpServer.listen(stack, port, router, limits)) {
-    line.str("kv: port ").int(port).str(" is taken").nl();
+    log.error("kv: port taken").int("port", port).end();
     exit(1);
   }
-  line.str("kv: ").int(store!.count).str(" keys; serving on port ").int(port).nl();
+  log.info("kv:").num(store!.count).text("keys; serving on port").num(port).end();
   // The store's keys and values are most of the heap, and every collection marks all of them (some
   // 40 ms at 16,000 keys): let the collector's share of the time (5%) pace it, not its 50 ms floor.
   mainLoop().collector.maxGap = 1_000_000_000;

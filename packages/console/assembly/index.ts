@@ -1,4 +1,5 @@
-// The console: text output without allocation, log levels, and input.
+// The console: text output without allocation, the logger (levels from the command line, a time and a level on
+// each line, key=value fields), and input.
 
 import { console_read, AGAIN, OK, CONSOLE_READY_BIT } from "@tessera/abi/assembly";
 import { flush, putAscii, putByte, putBytes, putInt, putString, putUint } from "@tessera/runtime/assembly/out";
@@ -70,70 +71,7 @@ export class Line {
 /** The console's line builder. */
 export const line = changetype<Line>(memory.data(4));
 
-/** Log levels, most severe first. */
-export enum Level {
-  Error = 0,
-  Warn = 1,
-  Info = 2,
-  Debug = 3,
-}
-
-/**
- * A logger that prefixes each line with its level and drops lines below its
- * threshold. Set the threshold from the command line with `log=debug`.
- */
-export class Log {
-  constructor(public level: Level = Level.Info) {}
-
-  /** Sets the level from a name (`error`, `warn`, `info`, `debug`); false if unknown. */
-  setLevelByName(name: string): bool {
-    if (name == "error") this.level = Level.Error;
-    else if (name == "warn") this.level = Level.Warn;
-    else if (name == "info") this.level = Level.Info;
-    else if (name == "debug") this.level = Level.Debug;
-    else return false;
-    return true;
-  }
-
-  /** Whether a line at `level` would be written. */
-  enabled(level: Level): bool {
-    return level <= this.level;
-  }
-
-  /** Writes `[level] message` if `level` is enabled. */
-  write(level: Level, message: string): void {
-    if (!this.enabled(level)) return;
-    putString(
-      level == Level.Error
-        ? "[error] "
-        : level == Level.Warn
-          ? "[warn] "
-          : level == Level.Info
-            ? "[info] "
-            : "[debug] ",
-    );
-    putString(message);
-    putByte(0x0a);
-    flush();
-  }
-
-  /** Logs at the error level. */
-  error(message: string): void {
-    this.write(Level.Error, message);
-  }
-  /** Logs at the warn level. */
-  warn(message: string): void {
-    this.write(Level.Warn, message);
-  }
-  /** Logs at the info level. */
-  info(message: string): void {
-    this.write(Level.Info, message);
-  }
-  /** Logs at the debug level. */
-  debug(message: string): void {
-    this.write(Level.Debug, message);
-  }
-}
+export { Level, log, Logger, LogLine } from "./log";
 
 /** The bit of `yield`'s ready set that means console input is waiting. */
 export const CONSOLE_READY: u64 = (<u64>1) << CONSOLE_READY_BIT;

@@ -2,7 +2,7 @@
 // interface over it, a DHCP client when no address is given, and the event
 // loop that feeds frames and time to them.
 
-import { line, println } from "@tessera/console/assembly";
+import { line, log } from "@tessera/console/assembly";
 import { Loop, mainLoop, PrepareHandler, ReadyHandler } from "@tessera/runtime/assembly/loop";
 import { Timer } from "@tessera/runtime/assembly/heap";
 import { NetDevice } from "./device";
@@ -95,21 +95,23 @@ class LeaseLog extends DhcpListener {
 
   leased(client: DhcpClient, now: i64): void {
     const config = client.iface.config;
-    line.str("dhcp: ");
-    putIpv4(config.cidr.addr);
-    line.char(0x2f).uint(config.cidr.prefixLen).str(" gw ");
-    putIpv4(config.gateway);
-    line.str(" dns ");
-    putIpv4(config.dns);
-    line.str(" lease ");
-    if (client.leaseTime == 0xffffffff) line.str("infinite");
-    else line.uint(client.leaseTime).char(0x73);
-    line.nl();
+    // An info line: its time and level from the logger, then the lease written in parts.
+    if (log.info("dhcp: ").on) {
+      putIpv4(config.cidr.addr);
+      line.char(0x2f).uint(config.cidr.prefixLen).str(" gw ");
+      putIpv4(config.gateway);
+      line.str(" dns ");
+      putIpv4(config.dns);
+      line.str(" lease ");
+      if (client.leaseTime == 0xffffffff) line.str("infinite");
+      else line.uint(client.leaseTime).char(0x73);
+      line.nl();
+    }
     this.stack.notify(now);
   }
 
   lost(client: DhcpClient, now: i64): void {
-    println("dhcp: lost the lease; asking again");
+    log.warn("dhcp: lost the lease; asking again").end();
   }
 }
 

@@ -1,26 +1,8 @@
-// The console: log levels, the line builder, and input delivered through the loop until EOF.
+// The console: the line builder, and input delivered through the loop until EOF.
 
-import { InputHandler, Level, line, Log, onInput, println } from "@tessera/console/assembly";
+import { InputHandler, line, onInput, println } from "@tessera/console/assembly";
 import { Loop, run } from "@tessera/runtime/assembly/loop";
 import { expect, runTests, test } from "@tessera/test/assembly";
-
-test("writes lines at or above the logger's level", () => {
-  const log = new Log();
-  log.debug("hidden");
-  log.info("shown");
-  log.level = Level.Warn;
-  log.info("hidden");
-  log.warn("careful");
-  log.error("broken");
-  expect(log.setLevelByName("debug"), true);
-  log.debug("now shown");
-  expect(log.setLevelByName("verbose"), false, "an unknown name");
-  expect(log.level, Level.Debug, "an unknown name changes nothing");
-  log.level = Level.Error;
-  log.warn("hidden");
-  expect(log.enabled(Level.Error), true);
-  expect(log.enabled(Level.Warn), false);
-}).stdout("[info] shown\n[warn] careful\n[error] broken\n[debug] now shown\n");
 
 test("builds lines from parts", () => {
   line.str("é=").int(-3).char(0x20).uint(7, 3).ascii(" ok").nl();
