@@ -55,6 +55,12 @@ export const TARGETS = [
     what: "mounting a KV store from a device image: superblocks, region headers, log replay (packages/block recover.ts)",
   },
   {
+    name: "json",
+    kind: "as",
+    maxLen: 4096,
+    what: "JSON text (packages/json reader.ts), read whole, then written again with JsonWriter and read again",
+  },
+  {
     name: "image-loader",
     kind: "c",
     maxLen: 32768,

@@ -1,3 +1,4 @@
-// @tessera/json: JSON text (RFC 8259). For now a writer; a reader comes later.
+// @tessera/json: JSON text (RFC 8259): a pull reader over bytes where they lie, and a writer.
 
+export * from "./reader";
 export * from "./writer";
