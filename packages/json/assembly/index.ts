@@ -2,3 +2,4 @@
 
 export * from "./reader";
 export * from "./writer";
+export * from "./stream";

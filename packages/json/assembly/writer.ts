@@ -107,6 +107,14 @@ export class JsonWriter {
     return this.parts.join("");
   }
 
+  /** The text written since the last `take` (or since the start), which the writer then forgets; it stays where
+   * it was in the nesting, so writing carries on after it (`JsonBody` streams a response this way). */
+  take(): string {
+    const text = this.parts.join("");
+    this.parts.length = 0;
+    return text;
+  }
+
   private open(bracket: string, closer: string): JsonWriter {
     this.value(bracket);
     this.closers.push(closer);
