@@ -1,6 +1,8 @@
 // notes: a small JSON API that keeps its notes in the kv service (examples/kv), which it finds by name.
 //
-//   POST /api/notes   body: the note's text (at most 4 KiB)   201 {"id":"...","at":MS,"text":"..."}
+//   POST /api/notes   body: the note's text, or {"text":"..."} as application/json (at most 4 KiB)
+//                                                              201 {"id":"...","at":MS,"text":"..."}
+//                     400 {"error":"JSON: expected ':' at byte 9"} for a body that is not JSON, or has no "text"
 //   GET  /api/notes                                            200 {"notes":[{"id":"...","at":MS,"text":"..."},...]}
 //   GET  /healthz                                              200 ok
 //
@@ -18,7 +20,7 @@
 import { Args, exit } from "@tessera/runtime/assembly";
 import { run } from "@tessera/runtime/assembly/loop";
 import { MS, SECOND, wall } from "@tessera/clock/assembly";
-import { line } from "@tessera/console/assembly";
+import { log } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";
 import {
   ClientFailure,
@@ -34,7 +36,7 @@ import {
   Router,
   TextResponseHandler,
 } from "@tessera/http/assembly";
-import { JsonWriter } from "@tessera/json/assembly";
+import { JsonReader, JsonToken, JsonWriter } from "@tessera/json/assembly";
 
 const PREFIX = "notes/";
 const SHOWN = 100;
@@ -68,7 +70,7 @@ function json(res: HttpResponse, code: u32, w: JsonWriter): void {
 
 /** Answers `code` with {"error": why}, and logs it (docker logs). */
 function error(res: HttpResponse, code: u32, why: string): void {
-  line.str("notes: ").str(why).nl();
+  log.warn("notes: request failed").int("status", code).str("why", why).end();
   json(res, code, new JsonWriter().beginObject().key("error").str(why).end());
 }
 
@@ -80,10 +82,30 @@ function kvFailed(res: HttpResponse, r: ClientResponse, ok: bool, body: string):
   error(res, notThere ? 503 : 502, r.error);
 }
 
-/** POST /api/notes: the body, a new note, PUT to kv. */
+/**
+ * The note a JSON body gives, {"text": "..."}, read where the body lies: its text (other members are left out),
+ * or null after answering 400 with what is wrong and where.
+ */
+function textOf(req: HttpRequest, res: HttpResponse): string | null {
+  const r = new JsonReader(req.bodyPtr, req.bodyLength);
+  let text: string | null = null;
+  if (r.next() == JsonToken.ObjectStart)
+    while (r.next() == JsonToken.Key) {
+      if (r.keyIs("text") && r.next() == JsonToken.String) text = r.string();
+      else r.skip();
+    }
+  if (!r.finish()) error(res, 400, r.message);
+  else if (text === null) error(res, 400, 'give {"text": "..."}');
+  return r.failed ? null : text;
+}
+
+/** POST /api/notes: the body (text, or JSON with a "text"), a new note, PUT to kv. */
 class Add extends HttpHandler {
   handle(req: HttpRequest, res: HttpResponse): void {
-    const text = req.bodyText().trim();
+    const type = req.header("content-type");
+    const given = type !== null && type.startsWith("application/json") ? textOf(req, res) : req.bodyText();
+    if (res.sent) return; // 400 for the JSON
+    const text = given!.trim();
     if (text.length == 0) return error(res, 400, "a note needs some text");
     const id = newId();
     const client = kv.take();
@@ -172,9 +194,9 @@ export function _start(): void {
   limits.maxBufferedBody = 4096;
   const router = new Router().post("/api/notes", new Add()).get("/api/notes", new List()).get("/healthz", new Health());
   if (!HttpServer.listen(stack, port, router, limits)) {
-    line.str("notes: port ").int(port).str(" is taken").nl();
+    log.error("notes: port taken").int("port", port).end();
     exit(1);
   }
-  line.str("notes: serving on port ").int(port).str("; notes are kept in kv at ").str(host).nl();
+  log.info("notes: serving").int("port", port).str("kv", host).end();
   run();
 }

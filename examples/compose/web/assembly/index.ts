@@ -13,7 +13,7 @@ import { Args, exit } from "@tessera/runtime/assembly";
 import { run } from "@tessera/runtime/assembly/loop";
 import { Assets } from "@tessera/runtime/assembly/assets";
 import { SECOND } from "@tessera/clock/assembly";
-import { line } from "@tessera/console/assembly";
+import { log } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";
 import {
   ClientFailure,
@@ -78,7 +78,7 @@ class Answer extends TextResponseHandler {
       res.status(r.status).header("cache-control", "no-store").send(body);
       return;
     }
-    line.str("web: ").str(r.error).nl();
+    log.warn("web: not passed on").str("why", r.error).end();
     const notThere =
       r.failure == ClientFailure.Dns || r.failure == ClientFailure.Refused || r.failure == ClientFailure.ConnectTimeout;
     res
@@ -99,9 +99,9 @@ export function _start(): void {
   const api = new Api();
   const router = new Router().get("/api/*", api).post("/api/*", api).get("/*", new Files());
   if (!HttpServer.listen(stack, port, router, limits)) {
-    line.str("web: port ").int(port).str(" is taken").nl();
+    log.error("web: port taken").int("port", port).end();
     exit(1);
   }
-  line.str("web: serving ").int(Assets.count).str(" paths on port ").int(port).str("; /api/* goes to ").str(host).nl();
+  log.info("web: serving").int("paths", Assets.count).int("port", port).str("api", host).end();
   run();
 }
