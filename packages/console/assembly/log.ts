@@ -7,7 +7,8 @@
 //   0.004512 info  http: serving port=80
 //   1.250003 debug request path=/index.html status=200
 //
-// The time is seconds since the image started, from the monotonic clock, to the microsecond: every host has
+// The time is seconds since the first line (an app logs as it starts, so about the time since it started), from
+// the monotonic clock, to the microsecond: every host has
 // that clock (the wall clock may be unset on a board, and it jumps when it is set), and whoever collects the
 // console (docker logs, journald, a serial line) stamps its own wall time on the lines anyway.
 //
@@ -37,13 +38,19 @@ export enum Level {
   Debug = 3,
 }
 
-const boot = clock_monotonic();
+// When the first line was begun: the zero of the lines' times. Read then, not at start-up, so that an image
+// that never logs (hello) neither calls the clock nor carries the code.
+let boot: i64 = -1;
 let threshold: i32 = -1; // the level, -1 until read from the command line
 let writing = false; // whether the line under way is written (it is at or above the level)
 let fixedTime: i64 = -1; // for tests: the time every line shows, in ns since boot
 
-// The levels' names, each padded to 6 characters, in the order of `Level`.
-const NAMES = "error warn  info  debug ";
+// The levels' names, each padded to 6 characters, in the order of `Level`. A function, not a global: a
+// global's string is in every image that imports the console (hello too), a literal only in those that log.
+// @inline
+function levelNames(): string {
+  return "error warn  info  debug ";
+}
 
 // The level given as `log=` on the command line, Info if none; another word stops the image saying what to give.
 function levelFromArgs(): i32 {
@@ -53,8 +60,8 @@ function levelFromArgs(): i32 {
   const n = Args.valueLength(i);
   for (let l = 0; l < 4; l++) {
     let k: u32 = 0;
-    while (k < n && k < 6 && <u32>load<u8>(p + k) == <u32>NAMES.charCodeAt(l * 6 + k)) k++;
-    if (k == n && NAMES.charCodeAt(l * 6 + k) == 0x20) return l;
+    while (k < n && k < 6 && <u32>load<u8>(p + k) == <u32>levelNames().charCodeAt(l * 6 + k)) k++;
+    if (k == n && levelNames().charCodeAt(l * 6 + k) == 0x20) return l;
   }
   collect();
   putBytes(Args.ptr(i), Args.length(i)); // log=...
@@ -229,17 +236,19 @@ export class Logger {
     return this.begin(Level.Debug, message);
   }
 
-  /** Begins a line at `level`: `<seconds since boot> <level> <message>` (a line begun and not ended is ended first). */
+  /** Begins a line at `level`: `<seconds since the first line> <level> <message>` (a line begun and not ended is ended first). */
   begin(level: Level, message: string): LogLine {
     writing = this.enabled(level);
     if (writing) {
-      const ns = fixedTime >= 0 ? fixedTime : clock_monotonic() - boot;
+      const now = clock_monotonic();
+      if (boot < 0) boot = now;
+      const ns = fixedTime >= 0 ? fixedTime : now - boot;
       const us = <u64>ns / 1000;
       putUint(us / 1_000_000);
       putByte(0x2e);
       putUint(us % 1_000_000, 6);
       putByte(0x20);
-      putUtf16(changetype<usize>(NAMES) + level * 12, 12);
+      putUtf16(changetype<usize>(levelNames()) + level * 12, 12);
       putString(message);
     }
     return changetype<LogLine>(0);
