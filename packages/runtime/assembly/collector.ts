@@ -35,7 +35,8 @@
 // from the space that collection freed, and the budget's pace is enough;
 // unless memory is within a sixteenth of that reserve of its limit, where it
 // may not be able to grow at all. And under pressure a collection waits at
-// least as long as the last one took: at most half the time goes to it.
+// least as long as the last one took (at most half the time goes to it),
+// except within half the reserve of the limit, where it waits only `minGap`.
 
 import { clock_monotonic } from "@tessera/abi/assembly";
 import { memoryHeadroom, memoryLimit } from "./memory";
@@ -67,18 +68,22 @@ export class Collector {
 
   /** When the loop should wake up to collect (i64.MAX_VALUE: nothing to collect, or not this runtime). */
   get wakeAt(): i64 {
-    return ASC_RUNTIME == 1 && this.dirty
-      ? max(this.pressed() ? this.last + max(this.minGap, this.took) : this.next, 0)
-      : i64.MAX_VALUE;
+    if (ASC_RUNTIME != 1 || !this.dirty) return i64.MAX_VALUE;
+    const gap = this.pressure();
+    return max(gap >= 0 ? this.last + gap : this.next, 0);
   }
 
-  // Whether memory is within `reserve` parts of its limit and has grown since the last collection, or is so
-  // close to it that it may not grow enough again (a sixteenth of that reserve). Cheap: memory.size and a
-  // cached limit.
-  private pressed(): bool {
+  // Under pressure, how long after the last collection the next may start; -1 if memory is not under pressure.
+  // Pressure: memory within `reserve` parts of its limit and grown since the last collection, or so close to it
+  // that it may not grow enough again (a sixteenth of that reserve). The gap is the last collection's own time
+  // (at most half the time goes to collecting), but only `minGap` within half the reserve, where a few turns'
+  // garbage could take what is left (the gc-loop fixture trapped so: 8 ms collections, 1 MiB a turn). Cheap:
+  // memory.size and a cached limit.
+  private pressure(): i64 {
     const headroom = memoryHeadroom();
     const reserve = memoryLimit() / this.reserve;
-    return headroom < reserve && (memory.size() > this.pagesAtLast || headroom < reserve / 16);
+    if (headroom >= reserve || (memory.size() <= this.pagesAtLast && headroom >= reserve / 16)) return -1;
+    return headroom < reserve / 2 ? this.minGap : max(this.minGap, this.took);
   }
 
   /**
@@ -89,8 +94,11 @@ export class Collector {
    */
   collectIfDue(now: i64): bool {
     if (ASC_RUNTIME != 1 || !this.dirty) return false;
-    // Under pressure, as soon as the last collection's own time has passed (at most half the time collecting).
-    if (now < this.next && !(now >= this.last + max(this.minGap, this.took) && this.pressed())) return false;
+    // Under pressure, as soon as its gap since the last collection has passed.
+    if (now < this.next) {
+      const gap = this.pressure();
+      if (gap < 0 || now < this.last + gap) return false;
+    }
     const start = clock_monotonic();
     __collect();
     const took = clock_monotonic() - start;

@@ -36,7 +36,10 @@ export function finish(wasm: Uint8Array, manifest: Manifest, keepNames: boolean)
   const version = new Uint8Array(4);
   new DataView(version.buffer).setUint32(0, ABI_VERSION, true);
   bytes = addCustomSection(bytes, SECTION_ABI, version);
-  bytes = addCustomSection(bytes, SECTION_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest)));
+  // The wasm image's section names the devices only: the ports and disk sizes are for `tessera package`, which
+  // takes native images, whose notes carry the whole manifest (and a 64 KiB web server has no bytes to spare).
+  const devicesOnly: Manifest = { version: manifest.version, devices: manifest.devices };
+  bytes = addCustomSection(bytes, SECTION_MANIFEST, new TextEncoder().encode(JSON.stringify(devicesOnly)));
   const image = parseImage(bytes);
   checkImage(image);
   for (const kind of ["net", "block"] as const) {
