@@ -5,7 +5,6 @@
 // it back; `down`; `up -d` again and the note is still there (kv's disk is on the named volume); `down -v`, and no
 // container, network or volume of the project is left; the images are removed after.
 import { spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import { dockerMissing, podmanMissing, startDocker, startPodman, type Ran } from
 import { staticTenderMissing } from "../helpers/package.js";
 import { command, firstMissing, need } from "../helpers/require.js";
 import { targetMissing } from "../helpers/targets.js";
+import { freePort } from "../helpers/ports.js";
 
 const FILE = join(ROOT, "examples/compose/docker-compose.yml");
 /** The images the compose file names. */
@@ -39,17 +39,6 @@ function buildImages(engine: "docker" | "podman", env: NodeJS.ProcessEnv): Ran {
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** A TCP port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

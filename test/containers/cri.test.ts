@@ -9,7 +9,6 @@
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -32,20 +31,10 @@ import { siteFiles } from "../helpers/http-site.js";
 import { staticTenderMissing } from "../helpers/package.js";
 import { firstMissing, need } from "../helpers/require.js";
 import { buildFor, targetMissing } from "../helpers/targets.js";
+import { freePort } from "../helpers/ports.js";
 
 const HTTP_IMAGE = "docker.io/tessera-test/http:1";
 const MEMORY_IMAGE = "docker.io/tessera-test/memory-limit:1";
-
-/** A TCP port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -8,7 +8,6 @@
 // and docker run -p PORT:80 reaches examples/http through tessera-spt's
 // user-mode networking. The engines are started here and stopped after (test/helpers/engines.ts).
 import { spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,17 +29,7 @@ import { staticTenderMissing } from "../helpers/package.js";
 import { command, firstMissing, need } from "../helpers/require.js";
 import { buildFor, targetMissing } from "../helpers/targets.js";
 import { BackgroundTessera } from "../helpers/netns.js";
-
-/** A TCP port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "../helpers/ports.js";
 
 /** The images: app, tag, extra package options. */
 const APPS = {
