@@ -7,13 +7,13 @@
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { relative, resolve } from "node:path";
 import type { App } from "./app.js";
 import { ASSETS_MODULE, assetsModule } from "./assets.js";
 import { mergeDataSegments } from "./data.js";
 import { zeroFills } from "./fills.js";
 import { findDeviceUses, type DeviceUse } from "./manifest.js";
+import { appModules } from "./packages.js";
 import { foldStart } from "./start.js";
 
 /** How hard to optimise. */
@@ -42,22 +42,6 @@ export interface Compiled {
 const RUNTIME_HOOKS = "~lib/@tessera/runtime/assembly/abort/";
 const RUNTIME_IMPORT = '\nimport "@tessera/runtime/assembly/abort";\n';
 
-/**
- * The node_modules that holds this installation's @tessera packages: the
- * nearest one above this file that has @tessera/runtime (this file may be
- * bundled, so its own depth in the tree is not fixed).
- */
-export function tesseraModules(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, "node_modules");
-    if (existsSync(join(candidate, "@tessera", "runtime", "package.json"))) return candidate;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find node_modules/@tessera/runtime above the tessera command (reinstall)");
-    dir = up;
-  }
-}
-
 /** The arguments given to asc for `app`. */
 export function ascArgs(app: App, opts: CompileOptions): string[] {
   const args = [
@@ -75,8 +59,8 @@ export function ascArgs(app: App, opts: CompileOptions): string[] {
     `trace=${RUNTIME_HOOKS}tesseraTrace`,
     "--use",
     `seed=${RUNTIME_HOOKS}tesseraSeed`,
-    "--path",
-    tesseraModules(),
+    // Where the app's @tessera packages are, after the node_modules above each file (packages.ts).
+    ...appModules(app.dir).flatMap((dir) => ["--path", dir]),
     // Keeps the name section; the build moves it to a sidecar file for release images.
     "--debug",
     "--disable",

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeNativeNotes, parseNativeImage, type Manifest, type NativeTarget } from "@tessera/image";
 import { CliError } from "../errors.js";
-import { tesseraModules } from "./compile.js";
+import { requireDependency } from "./packages.js";
 
 /** What the pipeline needs to know about one build. */
 export interface NativeBuild {
@@ -96,11 +96,11 @@ function run(cmd: string, args: string[], what: string): void {
 /** Translates, compiles and links one native image. */
 export function buildNative(b: NativeBuild): NativeResult {
   requireGcc(b.target);
-  const modules = tesseraModules();
-  const native = join(modules, "@tessera", "native");
+  // The C that goes with this command's code, from its own dependencies (not the app's).
+  const native = requireDependency("@tessera/native");
   const guest = join(native, "guest");
-  const abi = join(modules, "@tessera", "abi");
-  const wasm2c = join(modules, "wabt", "bin", "wasm2c");
+  const abi = requireDependency("@tessera/abi");
+  const wasm2c = join(requireDependency("wabt"), "bin", "wasm2c");
   if (!existsSync(wasm2c)) throw new CliError(`wasm2c not found at ${wasm2c} (reinstall: npm install)`);
   const tmp = mkdtempSync(join(tmpdir(), "tessera-native-"));
   try {

@@ -1,24 +1,35 @@
 /**
- * `tessera new DIR`: writes a new app that builds and runs at once.
+ * `tessera new DIR`: writes a new app whose package.json depends on the
+ * packages it imports, at this command's version: npm install, then it
+ * builds and runs.
  *
  * @module
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
+import { commandPackage, fromCheckout } from "../build/packages.js";
 import { CliError } from "../errors.js";
 
 /** The command's usage. */
 export const spec: CommandSpec = {
   name: "new",
   usage: "tessera new DIR",
-  summary: "Create a new app in DIR (which must not exist or be empty), ready to build and run.",
+  summary:
+    "Create a new app in DIR (which must not exist or be empty) whose package.json depends on the @tessera packages it imports: npm install in DIR, then build and run it.",
   positionals: ["DIR"],
   required: 1,
   options: {},
 };
 
+/** The packages a new app imports: each is a dependency of the app, at the tessera command's own version. */
+const IMPORTS = ["@tessera/console", "@tessera/runtime"];
+
 function files(name: string): Record<string, string> {
+  const cli = commandPackage();
+  const devDependencies: Record<string, string> = { "@tessera/cli": cli.version };
+  // The compiler the command builds with, for the editor's types (assembly/tsconfig.json).
+  if (cli.dependencies.assemblyscript) devDependencies.assemblyscript = cli.dependencies.assemblyscript;
   return {
     "package.json":
       JSON.stringify(
@@ -27,12 +38,18 @@ function files(name: string): Record<string, string> {
           version: "0.1.0",
           private: true,
           description: "A Tessera unikernel",
+          scripts: {
+            build: "tessera build . -o build",
+            start: `tessera run build/${name}.wasm --`,
+          },
+          dependencies: Object.fromEntries(IMPORTS.map((p) => [p, cli.version])),
+          devDependencies,
           tessera: { runtime: "minimal" },
         },
         null,
         2,
       ) + "\n",
-    "assembly/index.ts": `// ${name}: a Tessera unikernel. Build it with \`tessera build .\`, run it with \`tessera run build/${name}.wasm\`.
+    "assembly/index.ts": `// ${name}: a Tessera unikernel. Build it with \`npm run build\`, run it with \`npm start -- name=you\`.
 
 import { Args } from "@tessera/runtime/assembly";
 import { println } from "@tessera/console/assembly";
@@ -44,15 +61,26 @@ export function _start(): void {
 `,
     "assembly/tsconfig.json":
       JSON.stringify({ extends: "assemblyscript/std/assembly.json", include: ["./**/*.ts"] }, null, 2) + "\n",
-    ".gitignore": "build/\n",
+    ".gitignore": "build/\nnode_modules/\n",
     "README.md": `# ${name}
 
 A Tessera unikernel: an AssemblyScript app compiled into a WebAssembly image.
 
+\`\`\`sh
+npm install                  # the @tessera packages it imports, and the tessera command
+npm run build                # tessera build . -o build: writes build/${name}.wasm
+npm start -- name=you        # tessera run build/${name}.wasm -- name=you, on the Node.js tender
 \`\`\`
-tessera build . -o build
-tessera run build/${name}.wasm -- name=you
+
+As a native image on tessera-spt (Linux on x86_64, with gcc installed):
+
+\`\`\`sh
+npx tessera build . --target spt -o build
+npx tessera run build/${name}.spt -- name=you
 \`\`\`
+
+It depends on each @tessera package it imports; to use another, install it at
+the same version: \`npm install @tessera/net@${cli.version}\`.
 `,
   };
 }
@@ -77,7 +105,10 @@ export default async function create(argv: string[]): Promise<number> {
   }
   const shown = relative(process.cwd(), dir) || ".";
   process.stdout.write(
-    `created ${shown}\nbuild and run it:\n  tessera build ${shown} -o ${shown}/build\n  tessera run ${shown}/build/${name}.wasm -- name=you\n`,
+    fromCheckout()
+      ? // In the repository the command finds the packages in its workspace: no npm install (they are not on a registry).
+        `created ${shown}\nbuild and run it:\n  tessera build ${shown} -o ${shown}/build\n  tessera run ${shown}/build/${name}.wasm -- name=you\n`
+      : `created ${shown}\ninstall its packages, then build and run it:\n  cd ${shown}\n  npm install\n  npx tessera build . -o build\n  npx tessera run build/${name}.wasm -- name=you\n`,
   );
   return 0;
 }

@@ -10,7 +10,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ImageError, isElf, parseNativeImage, type NativeImage } from "@tessera/image";
 import { buildImage, imageArchive, parseReference } from "@tessera/oci";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
@@ -18,6 +17,7 @@ import { CliError } from "../errors.js";
 import { imageSpec } from "../package/contents.js";
 import { packageSettings } from "../package/settings.js";
 import { tenderPath } from "./run-native.js";
+import { commandPackage } from "../build/packages.js";
 
 export const spec: CommandSpec = {
   name: "package",
@@ -56,17 +56,6 @@ export const spec: CommandSpec = {
 
 const say = (line: string) => process.stderr.write(`tessera: ${line}\n`);
 const BUILD_HINT = "build one with: tessera build APP --target spt";
-
-/** The tessera version, from the CLI's package.json (above this module, or above the bundle). */
-function version(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, "package.json");
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
-    if (pkg.name === "@tessera/cli" && pkg.version) return pkg.version;
-  }
-  throw new Error("cannot find the tessera command's package.json (reinstall)");
-}
 
 /** Reads `file` as a native spt image; throws a CliError that says what it is instead. */
 function readImage(file: string): { bytes: Uint8Array; image: NativeImage } {
@@ -160,7 +149,7 @@ export default async function packageCommand(argv: string[]): Promise<number> {
     bytes,
     tender,
     settings,
-    version: version(),
+    version: commandPackage().version,
   });
   const devices = image.manifest.devices.map((d) => `${d.kind} ${d.name}`).join(", ") || "none";
   say(`packaging ${file} (spt, ABI v${image.abiVersion}, devices: ${devices}) as ${ref.name}:${ref.tag}`);

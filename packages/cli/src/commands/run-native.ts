@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { ImageError, parseNativeImage, type NativeImage } from "@tessera/image";
-import { tesseraModules } from "../build/compile.js";
+import { commandPackage, dependencyDir } from "../build/packages.js";
 import { CliError } from "../errors.js";
 
 /** What `tessera run` passes on to a native tender (--publish and --net NAME=user to tessera-spt only). */
@@ -26,10 +26,16 @@ export interface NativeRun {
   cmdline: string[];
 }
 
-/** The path of the tender binary for `target`, from its package's `bin`. */
+/** The path of the tender binary for `target`, from the `bin` of its package (one of the command's dependencies). */
 export function tenderPath(target: "spt" | "hvt"): string {
   const name = `tessera-${target}`;
-  const pkg = join(tesseraModules(), "@tessera", target, "package.json");
+  const dir = dependencyDir(`@tessera/${target}`);
+  // An optional dependency of @tessera/cli, for Linux on x86_64 only.
+  if (dir === null)
+    throw new CliError(
+      `${name} is not installed: it comes with @tessera/${target}, for Linux on x86_64 (npm install @tessera/${target}@${commandPackage().version})`,
+    );
+  const pkg = join(dir, "package.json");
   let bin: string | undefined;
   try {
     bin = (JSON.parse(readFileSync(pkg, "utf8")) as { bin?: Record<string, string> }).bin?.[name];
