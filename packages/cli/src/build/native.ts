@@ -5,9 +5,10 @@
  * freestanding with the guest runtime (targets/native/guest), the ABI
  * bindings (packages/abi/native) and a note that carries the manifest, and
  * links it with guest/image.ld. A virtio-x86_64 image also has the boot stub
- * (guest/virtio-x86_64), is linked with its virtio.ld, and is linked twice:
- * the second time with a table of its functions' addresses and names, which
- * the stub reads for trap reports (a VMM loads no symbol table).
+ * (guest/virtio-x86_64) and the virtio drivers every stub shares
+ * (guest/virtio), is linked with its virtio.ld, and is linked twice: the
+ * second time with a table of its functions' addresses and names, which the
+ * stub reads for trap reports (a VMM loads no symbol table).
  *
  * @module
  */
@@ -153,21 +154,23 @@ export function buildNative(b: NativeBuild): NativeResult {
     run("gcc", [...common, "-w", "-c", join(tmp, "app.c"), "-o", join(tmp, "app.o")], "compiling the translated image");
     const virtio = b.target === "virtio-x86_64";
     const stub = join(guest, "virtio-x86_64");
+    // The virtio drivers every stub shares (guest/virtio), and this one's own code.
+    const drivers = join(guest, "virtio");
+    const sources = (dir: string) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith(".c") || f.endsWith(".S"))
+        .sort()
+        .map((f) => join(dir, f));
     const runtime = [
       ...["rt.c", "start.c", "instance.c", "interp.c"].map((f) => join(guest, f)),
-      ...(virtio
-        ? readdirSync(stub)
-            .filter((f) => f.endsWith(".c") || f.endsWith(".S"))
-            .sort()
-            .map((f) => join(stub, f))
-        : [join(guest, `call_${b.target}.c`)]),
+      ...(virtio ? [...sources(drivers), ...sources(stub)] : [join(guest, `call_${b.target}.c`)]),
     ];
     const link = (symbols: string[], out: string) =>
       run(
         "gcc",
         [
           ...common,
-          ...(virtio ? ["-I", stub] : []),
+          ...(virtio ? ["-I", stub, "-I", drivers] : []),
           "-Wall",
           "-Wextra",
           "-Werror",

@@ -180,4 +180,24 @@ irq_serial:
     pop %rax
     iretq
 
+/* A virtio device's interrupt through the 8259: it only ends a hlt (yield
+ * and the drivers acknowledge the device, then look at its rings). EOI to
+ * the master, and for IRQ 8..15 to the slave first. */
+    .globl irq_master
+irq_master:
+    push %rax
+    mov $0x20, %al
+    outb %al, $0x20
+    pop %rax
+    iretq
+
+    .globl irq_slave
+irq_slave:
+    push %rax
+    mov $0x20, %al
+    outb %al, $0xa0
+    outb %al, $0x20
+    pop %rax
+    iretq
+
     .section .note.GNU-stack, "", @progbits

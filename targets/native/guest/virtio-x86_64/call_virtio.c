@@ -2,9 +2,8 @@
  * call_virtio.c: the ABI's calls on virtio-x86_64, answered inside the image:
  * there is no tender to hand them to. Every range a call carries is checked
  * against the linear memory as it is now (EINVAL outside it, and nothing
- * done), as the tenders' dispatcher does. No devices yet: net_acquire and
- * block_acquire answer EINVAL, as for a name the host does not have, and every
- * other device call EINVAL for a handle never given out.
+ * done), as the tenders' dispatcher does. The device calls go to the virtio
+ * drivers (../virtio/devices.c), which check handles, lengths and offsets.
  */
 #include "guest.h"
 #include "tessera_abi.h"
@@ -97,15 +96,39 @@ static int64_t do_yield(int64_t deadline) {
         uint64_t ready = 0;
         if (console_armed && (inb(0x3f8 + 5) & 1)) ready |= CONSOLE_BIT;
         if (ready) console_armed = false;
+        /* Acknowledges the devices first: an event after this raises their line again, and ends the sleep. */
+        ready |= virtio_ready();
         if (ready || clock_monotonic_ns() >= deadline) return (int64_t)ready;
         timer_sleep_until(deadline);
     }
 }
 
-static int32_t do_acquire(uint32_t name, uint32_t name_len, uint32_t handle_out, uint32_t info_out, uint32_t info) {
-    if (!wasm_range(name, name_len) || !wasm_range(handle_out, 4) || !wasm_range(info_out, info))
-        return TESSERA_EINVAL;
-    return TESSERA_EINVAL; /* no devices yet */
+static int32_t do_acquire(uint8_t kind, uint32_t name, uint32_t name_len, uint32_t handle_out, uint32_t info_out) {
+    uint32_t size = kind == TESSERA_DEVICE_NET ? sizeof(struct tessera_net_info) : sizeof(struct tessera_block_info);
+    const uint8_t *n = wasm_range(name, name_len);
+    uint8_t *h_out = wasm_range(handle_out, 4), *i_out = wasm_range(info_out, size);
+    if (!n || !h_out || !i_out) return TESSERA_EINVAL;
+    uint32_t h = 0;
+    uint8_t info[16];
+    int32_t r = virtio_acquire(kind, n, name_len, &h, info);
+    if (r != TESSERA_OK) return r;
+    put_u32(h_out, h);
+    for (uint32_t i = 0; i < size; i++) i_out[i] = info[i];
+    return TESSERA_OK;
+}
+
+static int32_t do_net_read(const struct tessera_args_net_read *a) {
+    uint8_t *buf = wasm_range(a->ptr, a->cap), *len_out = wasm_range(a->len_out, 4);
+    if (!buf || !len_out) return TESSERA_EINVAL;
+    uint32_t n = 0;
+    int32_t r = virtio_net_read(a->h, buf, a->cap, &n);
+    if (r == TESSERA_OK) put_u32(len_out, n);
+    return r;
+}
+
+static int32_t do_block_io(uint32_t h, int64_t offset, uint32_t ptr, uint32_t len, bool write) {
+    uint8_t *buf = wasm_range(ptr, len);
+    return buf ? virtio_block_io(h, offset, buf, len, write) : TESSERA_EINVAL;
 }
 
 void tessera_native_call(uint32_t nr, void *args) {
@@ -155,29 +178,40 @@ void tessera_native_call(uint32_t nr, void *args) {
     }
     case TESSERA_CALL_NET_ACQUIRE: {
         struct tessera_args_net_acquire *a = args;
-        a->ret = do_acquire(a->name, a->name_len, a->handle_out, a->info_out, sizeof(struct tessera_net_info));
+        a->ret = do_acquire(TESSERA_DEVICE_NET, a->name, a->name_len, a->handle_out, a->info_out);
         return;
     }
     case TESSERA_CALL_BLOCK_ACQUIRE: {
         struct tessera_args_block_acquire *a = args;
-        a->ret = do_acquire(a->name, a->name_len, a->handle_out, a->info_out, sizeof(struct tessera_block_info));
+        a->ret = do_acquire(TESSERA_DEVICE_BLOCK, a->name, a->name_len, a->handle_out, a->info_out);
         return;
     }
-    case TESSERA_CALL_NET_WRITE:
-        ((struct tessera_args_net_write *)args)->ret = TESSERA_EINVAL; /* no handle was given out */
+    case TESSERA_CALL_NET_WRITE: {
+        struct tessera_args_net_write *a = args;
+        const uint8_t *p = wasm_range(a->ptr, a->len);
+        a->ret = p ? virtio_net_write(a->h, p, a->len) : TESSERA_EINVAL;
         return;
-    case TESSERA_CALL_NET_READ:
-        ((struct tessera_args_net_read *)args)->ret = TESSERA_EINVAL;
+    }
+    case TESSERA_CALL_NET_READ: {
+        struct tessera_args_net_read *a = args;
+        a->ret = do_net_read(a);
         return;
-    case TESSERA_CALL_BLOCK_READ:
-        ((struct tessera_args_block_read *)args)->ret = TESSERA_EINVAL;
+    }
+    case TESSERA_CALL_BLOCK_READ: {
+        struct tessera_args_block_read *a = args;
+        a->ret = do_block_io(a->h, a->offset, a->ptr, a->len, false);
         return;
-    case TESSERA_CALL_BLOCK_WRITE:
-        ((struct tessera_args_block_write *)args)->ret = TESSERA_EINVAL;
+    }
+    case TESSERA_CALL_BLOCK_WRITE: {
+        struct tessera_args_block_write *a = args;
+        a->ret = do_block_io(a->h, a->offset, a->ptr, a->len, true);
         return;
-    case TESSERA_CALL_BLOCK_FLUSH:
-        ((struct tessera_args_block_flush *)args)->ret = TESSERA_EINVAL;
+    }
+    case TESSERA_CALL_BLOCK_FLUSH: {
+        struct tessera_args_block_flush *a = args;
+        a->ret = virtio_block_flush(a->h);
         return;
+    }
     case TESSERA_CALL_MEMORY_LIMIT:
         ((struct tessera_args_memory_limit *)args)->ret =
             (int64_t)(tessera_memory_limit ? tessera_memory_limit : tessera_boot->heap_size);

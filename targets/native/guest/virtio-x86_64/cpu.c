@@ -37,7 +37,7 @@ static struct tss tss;
 static struct idt_entry idt[256];
 static uint8_t fault_stack[16384] __attribute__((aligned(16)));
 
-static void set_gate(int vector, uint64_t handler, uint8_t ist) {
+void cpu_set_gate(int vector, uint64_t handler, uint8_t ist) {
     idt[vector] = (struct idt_entry){
         .offset_low = (uint16_t)handler,
         .selector = 0x08,
@@ -65,14 +65,14 @@ void cpu_init(void) {
     virtio_gdt[4] = base >> 32;
     __asm__ volatile("ltr %w0" : : "r"(0x18));
 
-    for (int v = 0; v < 32; v++) set_gate(v, fault_stubs[v], 1);
-    set_gate(VECTOR_TIMER, (uint64_t)(uintptr_t)irq_timer, 0);
-    set_gate(VECTOR_SERIAL, (uint64_t)(uintptr_t)irq_serial, 0);
-    set_gate(VECTOR_SPURIOUS, (uint64_t)(uintptr_t)irq_spurious, 0);
+    for (int v = 0; v < 32; v++) cpu_set_gate(v, fault_stubs[v], 1);
+    cpu_set_gate(VECTOR_TIMER, (uint64_t)(uintptr_t)irq_timer, 0);
+    cpu_set_gate(VECTOR_SERIAL, (uint64_t)(uintptr_t)irq_serial, 0);
+    cpu_set_gate(VECTOR_SPURIOUS, (uint64_t)(uintptr_t)irq_spurious, 0);
     /* The 8259's other vectors (0x20..0x2f after irq.c remaps it) may still
      * arrive spuriously (IRQ 7, 15): they end a hlt like the timer's. */
     for (int v = 0x21; v < 0x30; v++)
-        if (v != VECTOR_SERIAL) set_gate(v, (uint64_t)(uintptr_t)irq_spurious, 0);
+        if (v != VECTOR_SERIAL) cpu_set_gate(v, (uint64_t)(uintptr_t)irq_spurious, 0);
     struct __attribute__((packed)) {
         uint16_t limit;
         uint64_t base;

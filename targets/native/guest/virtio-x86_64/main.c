@@ -1,11 +1,12 @@
 /*
  * main.c: from boot.S's long mode to the app. Reads the PVH start_info, sets
  * up the CPU, lays out memory (below), builds the page tables, sets up the
- * console, interrupts and timer, and enters start.c's tessera_start on the
+ * console, interrupts, timer and virtio devices, and enters start.c's tessera_start on the
  * guest's stack with a boot page of its own, as a tender would have written it.
  *
  *   0x100000            the image: text, rodata, data + bss, symbols
- *   heap_base           the wasm linear memory (64 KiB aligned), up to the guard
+ *   heap_base           the wasm linear memory (64 KiB aligned)
+ *   heap end            the virtio devices' rings and buffers, up to the guard
  *   stack_base - 4 KiB  the guard page, never mapped
  *   stack_base          1 MiB of stack, up to the end of RAM
  */
@@ -44,9 +45,24 @@ __attribute__((noreturn, used)) void virtio_main(uint32_t start_info) {
         machine_fail("memory: the machine's RAM leaves no room for the heap and the 1 MiB stack: give it more (tessera run --mem, QEMU -m)");
     l->heap_size = (l->guard - l->heap_base) / HEAP_ALIGN * HEAP_ALIGN;
     virtio_stack_guard = l->guard;
+    l->mmio = virtio_regions;
+    l->mmio_count = virtio_region_count;
     paging_init(l);
     timer_init();
     irq_init();
+
+    /* The devices' rings and buffers: from the top of the heap's range, which shrinks by as much. */
+    uint64_t top = l->heap_base + l->heap_size;
+    virtio_devices_init(l->heap_base + HEAP_ALIGN, &top);
+    l->heap_size = (top - l->heap_base) / HEAP_ALIGN * HEAP_ALIGN;
+    for (unsigned i = 0; i < virtio_region_count; i++)
+        if (!irq_enable(virtio_regions[i].irq)) {
+            serial_puts("tessera: virtio-mmio device at 0x");
+            serial_hex(virtio_regions[i].base);
+            serial_puts(": its IRQ ");
+            serial_dec(virtio_regions[i].irq);
+            serial_puts(" does not go through the 8259 (1..15 but 2); yield will not wake for it\n");
+        }
 
     boot = (struct tessera_boot){
         .magic = TESSERA_BOOT_MAGIC,

@@ -12,6 +12,7 @@
  *   guard page               not mapped (below the stack)
  *   stack .. end of RAM      read + write
  *   LAPIC (0xfee00000)       read + write, uncached
+ *   virtio-mmio registers    read + write, uncached (where the command line says)
  *   everything else          not mapped
  *
  * A 2 MiB region whose pages are all alike is one large page; a region with a
@@ -52,7 +53,14 @@ static uint64_t flags_at(uint64_t a) {
     if (a >= l->heap_base && a < l->guard) return P | RW | A | D | nx;
     if (a >= l->stack_base && a < l->stack_top) return P | RW | A | D | nx;
     if (a == LAPIC_BASE) return P | RW | PCD | PWT | A | D | nx;
+    for (unsigned i = 0; i < l->mmio_count; i++)
+        if (a + PAGE_4K > l->mmio[i].base && a < l->mmio[i].base + l->mmio[i].size)
+            return P | RW | PCD | PWT | A | D | nx;
     return 0;
+}
+
+static uint64_t region_2m(uint64_t a) {
+    return a & ~(PAGE_2M - 1);
 }
 
 static void map_2m(uint64_t base) {
@@ -83,6 +91,16 @@ void paging_init(const struct virtio_layout *l) {
     for (unsigned g = 0; g < 4; g++) pdpt[g] = (uint64_t)(uintptr_t)pd[g] | TABLE;
     for (uint64_t base = 0; base < l->stack_top; base += PAGE_2M) map_2m(base);
     map_2m(LAPIC_BASE & ~(PAGE_2M - 1));
+    /* The devices' registers (above RAM, below 4 GiB: devices.c checks), each 2 MiB region once. */
+    for (unsigned i = 0; i < l->mmio_count; i++) {
+        uint64_t first = region_2m(l->mmio[i].base), last = region_2m(l->mmio[i].base + l->mmio[i].size - 1);
+        for (uint64_t r = first; r <= last; r += PAGE_2M) {
+            bool done = r < l->stack_top || r == region_2m(LAPIC_BASE);
+            for (unsigned j = 0; j < i && !done; j++)
+                done = r >= region_2m(l->mmio[j].base) && r <= region_2m(l->mmio[j].base + l->mmio[j].size - 1);
+            if (!done) map_2m(r);
+        }
+    }
     uint64_t cr0;
     __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
     __asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | (1u << 16))); /* WP */

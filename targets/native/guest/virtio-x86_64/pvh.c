@@ -2,8 +2,9 @@
  * pvh.c: what the PVH boot protocol hands over: struct hvm_start_info
  * (xen/include/public/arch-x86/hvm/start_info.h), read once at boot while the
  * early page tables still map the low memory it lies in. The command line is
- * copied; the memory map (version 1) gives the end of the RAM the image is
- * loaded in, which bounds the heap and holds the stack.
+ * copied, and the virtio_mmio.device= words the VMM adds are taken out of it;
+ * the memory map (version 1) gives the end of the RAM the image is loaded in,
+ * which bounds the heap and holds the stack.
  */
 #include "tessera_abi.h"
 #include "virtio.h"
@@ -46,7 +47,6 @@ void pvh_read(uint32_t addr) {
         }
         /* A longer command line is refused by tessera run; here, say so rather than cut it silently. */
         m->cmdline_truncated = c[n] != 0;
-        if (n > TESSERA_CMDLINE_MAX) n = TESSERA_CMDLINE_MAX;
         m->cmdline_len = n;
         m->cmdline[n] = 0;
     }
@@ -63,4 +63,12 @@ void pvh_read(uint32_t addr) {
         if (start <= TESSERA_IMAGE_BASE && end >= image_end) m->ram_end = end < FOUR_GIB ? end : FOUR_GIB;
     }
     if (m->ram_end == 0) machine_fail("boot: no RAM region in the memory map holds the image (at 1 MiB)");
+
+    /* The VMM's virtio_mmio.device= words are the stub's, not the app's (virtio/devices.c). */
+    virtio_cmdline_take(m->cmdline, &m->cmdline_len, m->ram_end);
+    if (m->cmdline_len > TESSERA_CMDLINE_MAX) {
+        m->cmdline_truncated = true;
+        m->cmdline_len = TESSERA_CMDLINE_MAX;
+        m->cmdline[TESSERA_CMDLINE_MAX] = 0;
+    }
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "tessera_native.h"
+#include "virtio_dev.h"
 
 /* ---- port and MMIO access ---- */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
@@ -42,8 +43,9 @@ static inline void wrmsr(uint32_t msr, uint64_t v) {
 
 /* ---- the machine, as the boot found it (pvh.c) ---- */
 struct virtio_machine {
+    /* the command line as the app sees it: without the virtio_mmio.device= words (virtio/devices.c) */
     uint64_t ram_end;   /* end of the RAM region the image is in, capped at 4 GiB */
-    char cmdline[4097]; /* the boot command line, NUL-terminated */
+    char cmdline[4096 + 1024 + 1]; /* the boot command line, NUL-terminated */
     uint32_t cmdline_len;
     bool cmdline_truncated;
 };
@@ -64,6 +66,8 @@ int serial_read_byte(void);
 /* ---- the CPU: GDT, TSS, IDT, faults (cpu.c, boot.S) ---- */
 void cpu_init(void);
 bool cpu_has_nx(void);
+/* Points IDT `vector` at `handler` (an interrupt gate, IST `ist`). */
+void cpu_set_gate(int vector, uint64_t handler, uint8_t ist);
 /* The first 32 vectors report the fault and stop; these take interrupts. */
 #define VECTOR_TIMER 0x20
 #define VECTOR_SERIAL 0x24 /* IRQ 4 through the 8259, remapped to 0x20 + 4 */
@@ -78,6 +82,8 @@ struct virtio_layout {
     uint64_t heap_base, heap_size;     /* R+W from heap_base to guard */
     uint64_t guard;                    /* one unmapped page */
     uint64_t stack_base, stack_top;    /* R+W */
+    const struct virtio_mmio_region *mmio; /* R+W, uncached: the virtio devices' registers */
+    unsigned mmio_count;
 };
 void paging_init(const struct virtio_layout *l);
 #define LAPIC_BASE 0xfee00000u
@@ -97,8 +103,10 @@ uint32_t lapic_timer_count(void);
 /* Sleeps with interrupts on until `deadline_ns` (monotonic) or any interrupt; returns at once if it is past. */
 void timer_sleep_until(int64_t deadline_ns);
 
-/* ---- console input through the 8259 (irq.c) ---- */
+/* ---- console input and the devices through the 8259 (irq.c) ---- */
 void irq_init(void);
+/* Unmasks IRQ `irq` (1..15 but 2) and points its vector at an EOI stub; false if it cannot. */
+bool irq_enable(uint32_t irq);
 
 /* ---- entropy (entropy.c) ---- */
 /* Fills buf from RDRAND; false if the CPU has none or it kept failing. */
