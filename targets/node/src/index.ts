@@ -9,7 +9,7 @@ export { TenderError } from "./errors.js";
 export { formatTrap } from "./trap.js";
 export type { RunOptions, RunResult, Timings } from "./options.js";
 export { VirtualSwitch, type SwitchOptions, type SwitchStats } from "./net/switch-host.js";
-export { parsePublish, type Publish } from "./net/publish.js";
+export { applyPublish, parsePublish, type Publish } from "./net/publish.js";
 export { GatewayCore, GATEWAY_ADDR, GUEST_ADDR } from "./net/gateway-core.js";
 export {
   BLOCK_SIZES,
@@ -21,4 +21,4 @@ export {
   readLabel,
   type DiskLabel,
 } from "./block/label.js";
-export { lockHolder } from "./block/lock.js";
+export { lockHolder, lockPath, takeLock } from "./block/lock.js";

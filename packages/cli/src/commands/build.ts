@@ -37,7 +37,7 @@ export const spec: CommandSpec = {
   options: {
     target: {
       value: "TARGET",
-      help: "where the image will run: node (a .wasm for the Node.js tender, default), spt (a native image for the seccomp process tender tessera-spt), hvt (a native image for the KVM tender tessera-hvt) or virtio-x86_64 (a native image with its own boot stub, that QEMU -M microvm or -M q35 boots with -kernel; no devices yet)",
+      help: "where the image will run: node (a .wasm for the Node.js tender, default), spt (a native image for the seccomp process tender tessera-spt), hvt (a native image for the KVM tender tessera-hvt) or virtio-x86_64 (a native image with its own boot stub and virtio-mmio net and block drivers, that QEMU boots with -kernel: -M microvm, or -M q35 for an app without devices)",
     },
     out: { value: "DIR", short: "o", help: "output directory (default: build)" },
     opt: { value: "size|speed", help: "optimise for size (default) or speed" },

@@ -9,13 +9,38 @@
  * isa-debugcon whose output goes to a file here; that byte is the status.
  * With no byte, QEMU's own status says what happened (see `statusOf`).
  *
+ * Devices: each of the image's devices is a virtio-mmio device of QEMU's
+ * microvm (q35 has no virtio-mmio transport), modern (version 2), placed in
+ * the manifest's order in slots 0, 1, ... (virtio-mmio-bus.N): the stub
+ * matches the k-th net (block) device of the manifest with the k-th
+ * virtio-net (virtio-blk) device in address order. microvm writes where they
+ * are on the kernel command line (`virtio_mmio.device=512@0xfeb00000:5`) when
+ * ACPI is off. `--net NAME=tap:IF` is a TAP netdev, `--net NAME=user` and
+ * `--publish` QEMU's own user-mode network (slirp: the guest is 10.0.2.15 by
+ * DHCP, the gateway 10.0.2.2, DNS 10.0.2.3, as with Tessera's gateway), and
+ * `--block NAME=FILE` the disk's blocks (not its label) as a raw drive with a
+ * write cache that a virtio FLUSH empties with fdatasync (cache=writeback).
+ *
  * @module
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants as fsConstants, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  existsSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
+import { createServer, isIPv4 } from "node:net";
 import { constants, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import type { NativeImage } from "@tessera/image";
+import type { Manifest, NativeImage } from "@tessera/image";
+import { applyPublish, lockPath, parsePublish, readLabel, takeLock, TenderError, type Publish } from "@tessera/node";
 import { CliError } from "../errors.js";
 
 /** The QEMU binary and the Debian package it comes in. */
@@ -39,7 +64,19 @@ export interface VirtioRun {
   accel: Accel;
   /** The words after `--`. */
   cmdline: string[];
+  /** The image's devices in the manifest's order, as `virtioDevices` made them (none: no devices). */
+  devices?: VirtioDevice[];
 }
+
+/** One of the image's devices, as QEMU gets it. */
+export type VirtioDevice =
+  | { kind: "net"; name: string; mac: string; tap: string }
+  | { kind: "net"; name: string; mac: string; publish: Publish[] }
+  | { kind: "block"; name: string; file: string; capacity: bigint; blockSize: number };
+
+/** The most devices: microvm's virtio-mmio slots, and what the stub's drivers keep room for. */
+const MAX_SLOTS = 8;
+const MAX_OF_KIND = 4;
 
 /** Why KVM cannot be used here, or null if it can: /dev/kvm read-write and real hardware virtualization. */
 export function kvmUnusable(): string | null {
@@ -71,9 +108,40 @@ export function chooseAccel(accel: Accel): "kvm" | "tcg" {
   return accel;
 }
 
+/** `text` as a QEMU option value (a comma is written twice). */
+function qemuValue(text: string): string {
+  return text.replace(/,/g, ",,");
+}
+
+/** QEMU's arguments for the image's devices, each in its own virtio-mmio slot, in order. */
+function deviceArgs(devices: VirtioDevice[]): string[] {
+  if (devices.length === 0) return [];
+  const args = ["-global", "virtio-mmio.force-legacy=false"];
+  devices.forEach((d, slot) => {
+    const id = `tessera-${d.name}`;
+    const bus = `bus=virtio-mmio-bus.${slot}`;
+    if (d.kind === "block") {
+      args.push(
+        "-drive",
+        `file=${qemuValue(d.file)},if=none,id=${id},format=raw,size=${d.capacity},cache=writeback`,
+        "-device",
+        `virtio-blk-device,drive=${id},logical_block_size=${d.blockSize},physical_block_size=${d.blockSize},${bus}`,
+      );
+      return;
+    }
+    const netdev =
+      "tap" in d
+        ? `tap,id=${id},ifname=${d.tap},script=no,downscript=no`
+        : `user,id=${id}${d.publish.map((p) => `,hostfwd=tcp:${p.host}:${p.hostPort}-:${p.guestPort}`).join("")}`;
+    args.push("-netdev", netdev, "-device", `virtio-net-device,netdev=${id},mac=${d.mac},${bus}`);
+  });
+  return args;
+}
+
 /** QEMU's arguments for `file`, its status byte going to `statusFile`. */
 export function qemuArgs(file: string, opts: VirtioRun, accel: "kvm" | "tcg", statusFile: string): string[] {
-  const machine = opts.machine === "microvm" ? "microvm" : "q35";
+  // acpi=off: microvm then writes its virtio-mmio devices on the command line (with ACPI it describes them there instead).
+  const machine = opts.machine === "microvm" ? "microvm,acpi=off" : "q35";
   const args = [
     "-M",
     machine,
@@ -96,6 +164,7 @@ export function qemuArgs(file: string, opts: VirtioRun, accel: "kvm" | "tcg", st
     `file,id=tessera-status,path=${statusFile}`,
     "-device",
     `isa-debugcon,iobase=${STATUS_PORT},chardev=tessera-status`,
+    ...deviceArgs(opts.devices ?? []),
     "-kernel",
     file,
   ];
@@ -140,21 +209,122 @@ export function statusOf(code: number, statusBytes: Uint8Array): { status: numbe
   return { status: code, message: `${QEMU} failed with status ${code} (its message is above)` };
 }
 
-/** Refuses what a virtio-x86_64 image cannot have yet: devices. */
-export function checkVirtioImage(
-  file: string,
+function describe(manifest: Manifest): string {
+  return manifest.devices.length === 0 ? "none" : manifest.devices.map((d) => `${d.name} (${d.kind})`).join(", ");
+}
+
+/** A random locally administered unicast MAC, 02:xx:xx:xx:xx:xx, as the tenders give. */
+function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = (b[0] & 0xfc) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}
+
+/** The disk file's label: its capacity and block size (what the guest sees), or a CliError with the Node tender's words. */
+function readDisk(name: string, file: string): { capacity: bigint; blockSize: number } {
+  const given = `--block ${name}=${file}`;
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT")
+      throw new CliError(`${given}: file not found (create it with: tessera disk create ${file} 64M)`);
+    throw new CliError(`${given}: ${(e as Error).message}`);
+  }
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile()) throw new CliError(`${given}: not a regular file; give a disk file`);
+    const label = readLabel(fd, st.size);
+    if (typeof label === "string") throw new CliError(`${given}: ${label}`);
+    return { capacity: label.capacity, blockSize: label.blockSize };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The image's devices as QEMU will get them, from --net, --block and
+ * --publish, checked against the manifest as every tender checks them (the
+ * Node tender's words): each device given, nothing else given, net backends
+ * tap:IFNAME or user, block devices Tessera disks.
+ */
+export function virtioDevices(
   image: NativeImage,
-  given: { net: number; block: number; publish: number },
-) {
-  if (given.net || given.block || given.publish)
+  given: { net: Record<string, string>; block: Record<string, string>; publish: string[]; machine: Machine },
+): VirtioDevice[] {
+  const manifest = image.manifest;
+  let net = given.net;
+  let published: string | null = null;
+  const publish = given.publish.map((p) => parsePublish(p));
+  try {
+    ({ net, device: published } = applyPublish(manifest, net, publish));
+  } catch (e) {
+    if (e instanceof TenderError) throw new CliError(e.message);
+    throw e;
+  }
+  const lists = { net, block: given.block };
+  for (const kind of ["net", "block"] as const)
+    for (const [name, value] of Object.entries(lists[kind]))
+      if (!manifest.devices.some((d) => d.name === name && d.kind === kind))
+        throw new CliError(
+          `--${kind} ${name}=${value}: the image has no ${kind} device "${name}" (its devices: ${describe(manifest)})`,
+        );
+  for (const d of manifest.devices)
+    if (!Object.hasOwn(lists[d.kind], d.name))
+      throw new CliError(
+        `the image needs ${d.kind} device "${d.name}": give it with --${d.kind} ${d.name}=${d.kind === "net" ? "tap:IFNAME (or user, or --publish HOSTPORT:GUESTPORT)" : "FILE"}`,
+      );
+  if (manifest.devices.length === 0) return [];
+  if (given.machine !== "microvm")
     throw new CliError(
-      `${given.net ? "--net" : given.block ? "--block" : "--publish"}: virtio-x86_64 images have no device drivers yet; run a device-using app with --target spt or hvt, or as a .wasm`,
+      `--machine ${given.machine}: the image has devices, and QEMU's ${given.machine} has no virtio-mmio transport for them; boot it on microvm (leave --machine out)`,
       2,
     );
-  if (image.manifest.devices.length)
-    throw new CliError(
-      `${file}: the image uses ${image.manifest.devices.map((d) => `${d.kind} device ${d.name}`).join(", ")}, and virtio-x86_64 images have no device drivers yet (build it with --target spt or hvt, or as a .wasm)`,
-    );
+  for (const kind of ["net", "block"] as const)
+    if (manifest.devices.filter((d) => d.kind === kind).length > MAX_OF_KIND || manifest.devices.length > MAX_SLOTS)
+      throw new CliError(
+        `the image has ${manifest.devices.length} devices; a virtio-x86_64 image takes at most ${MAX_OF_KIND} net and ${MAX_OF_KIND} block devices`,
+      );
+  for (const p of publish)
+    if (!isIPv4(p.host))
+      throw new CliError(
+        `--publish ${p.spec}: QEMU's user network publishes on IPv4 addresses only (e.g. 127.0.0.1 or 0.0.0.0)`,
+        2,
+      );
+  return manifest.devices.map((d): VirtioDevice => {
+    if (d.kind === "block")
+      return { kind: "block", name: d.name, file: given.block[d.name], ...readDisk(d.name, given.block[d.name]) };
+    const backend = net[d.name];
+    if (backend === "user")
+      return { kind: "net", name: d.name, mac: randomMac(), publish: d.name === published ? publish : [] };
+    const tap = backend.startsWith("tap:") ? backend.slice(4) : null;
+    if (tap === null || !/^[A-Za-z0-9_.-]{1,15}$/.test(tap))
+      throw new CliError(
+        `--net ${d.name}=${backend}: a virtio-x86_64 image takes tap:IFNAME networks (an interface name of 1-15 letters, digits, _ . -) and user; switch networks need the Node.js tender (build a .wasm: tessera build APP)`,
+        2,
+      );
+    return { kind: "net", name: d.name, mac: randomMac(), tap };
+  });
+}
+
+/** A free TCP port on `host`, for a --publish with host port 0 (QEMU would not say which it took). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (e) => reject(new CliError(`--publish ${host}:0: ${e.message}`)));
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One line for a published port, as the tenders print it. */
+function publishing(p: Publish): string {
+  const web = p.guestPort === 80 || p.guestPort === 8080 || p.guestPort === 8000;
+  const host = p.host === "0.0.0.0" ? "127.0.0.1" : p.host;
+  return `publishing ${web ? "http://" : ""}${host}:${p.hostPort}${p.host === "0.0.0.0" ? " (on every address)" : ""} -> guest port ${p.guestPort}`;
 }
 
 /** Boots `file` under QEMU; resolves to the guest's exit status. With `dryRun`, prints QEMU's command line instead. */
@@ -170,11 +340,30 @@ export async function runVirtio(file: string, opts: VirtioRun, dryRun: boolean):
     throw new CliError(
       `${QEMU} is not installed (or not on PATH): virtio-x86_64 images boot under QEMU; install it with: apt-get install ${QEMU_PACKAGE}`,
     );
+  const devices = opts.devices ?? [];
+  for (const d of devices)
+    if (d.kind === "net" && "publish" in d)
+      for (const p of d.publish) if (p.hostPort === 0) p.hostPort = await freePort(p.host);
+  // Each disk's lock, as a tender takes it: one running guest per disk file.
+  const locks: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), "tessera-qemu-"));
   const statusFile = join(dir, "status");
   try {
+    for (const d of devices) {
+      if (d.kind !== "block") continue;
+      const refused = takeLock(d.file);
+      if (refused) throw new CliError(`--block ${d.name}=${d.file}: ${refused}`);
+      locks.push(lockPath(d.file));
+    }
+    for (const d of devices)
+      if (d.kind === "net" && "publish" in d)
+        for (const p of d.publish) process.stderr.write(`tessera: ${publishing(p)}\n`);
     const child = spawn(qemu, qemuArgs(file, opts, accel, statusFile), { stdio: "inherit" });
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    let forwarded: NodeJS.Signals | null = null;
+    const forward = (signal: NodeJS.Signals) => () => {
+      forwarded = signal;
+      child.kill(signal);
+    };
     const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, forward(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
     try {
@@ -187,6 +376,11 @@ export async function runVirtio(file: string, opts: VirtioRun, dryRun: boolean):
       if (code === null) {
         process.stderr.write(`tessera: ${QEMU} was stopped by ${signal}\n`);
         return 128 + (constants.signals[signal as NodeJS.Signals] ?? 0);
+      }
+      // QEMU ends with status 0 on SIGTERM, SIGINT and SIGHUP: say so as if it was stopped by it.
+      if (forwarded !== null && code === 0) {
+        process.stderr.write(`tessera: ${QEMU} was stopped by ${forwarded}\n`);
+        return 128 + (constants.signals[forwarded as NodeJS.Signals] ?? 0);
       }
       let bytes = new Uint8Array(0);
       try {
@@ -202,5 +396,6 @@ export async function runVirtio(file: string, opts: VirtioRun, dryRun: boolean):
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    for (const lock of locks) rmSync(lock, { force: true });
   }
 }

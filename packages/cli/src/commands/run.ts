@@ -12,7 +12,7 @@ import { runFile, TenderError } from "@tessera/node";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
 import { CliError } from "../errors.js";
 import { readNative, runNative } from "./run-native.js";
-import { ACCELS, checkVirtioImage, MACHINES, runVirtio, type Accel, type Machine } from "./run-virtio.js";
+import { ACCELS, MACHINES, runVirtio, virtioDevices, type Accel, type Machine } from "./run-virtio.js";
 import { parseDevices, parseMem, parsePublishes } from "./run-options.js";
 
 /** The command's usage. */
@@ -65,7 +65,7 @@ export const spec: CommandSpec = {
     "With --publish, e.g. `tessera run http.wasm --publish 8080:80`, leave ip= off the command line: the guest gets its address by DHCP.",
     "A trap or panic in the guest exits with status 255.",
     "A native image (.spt, .hvt) runs on tessera-spt or tessera-hvt: tap: networks on both, user and --publish on tessera-spt.",
-    "A virtio-x86_64 image boots under qemu-system-x86_64 (apt-get install qemu-system-x86), its console on stdout; no devices yet.",
+    "A virtio-x86_64 image boots under qemu-system-x86_64 (apt-get install qemu-system-x86), its console on stdout; its devices are virtio-mmio devices of -M microvm: --net NAME=tap:IFNAME, --net NAME=user and --publish (QEMU's user network), --block NAME=FILE.",
   ],
 };
 
@@ -99,19 +99,16 @@ export default async function run(argv: string[]): Promise<number> {
   if (startsAsElf(file)) {
     const image = readNative(file, new Uint8Array(readFileSync(file)));
     if (image.target === "virtio-x86_64") {
-      checkVirtioImage(file, image, {
-        net: Object.keys(net).length,
-        block: Object.keys(block).length,
-        publish: publish.length,
-      });
       if (hostsFile !== undefined || resolvConf !== undefined)
         throw new CliError(
-          `${hostsFile !== undefined ? "--hosts-file" : "--resolv-conf"}: virtio-x86_64 images have no network yet`,
+          `${hostsFile !== undefined ? "--hosts-file" : "--resolv-conf"}: a virtio-x86_64 image's user network is QEMU's, whose resolver 10.0.2.3 reads the host's own /etc/hosts and /etc/resolv.conf`,
           2,
         );
+      const vm = (machine ?? "microvm") as Machine;
+      const devices = virtioDevices(image, { net, block, publish, machine: vm });
       return runVirtio(
         file,
-        { memMiB, machine: (machine ?? "microvm") as Machine, accel: (accel ?? "auto") as Accel, cmdline: args.rest },
+        { memMiB, machine: vm, accel: (accel ?? "auto") as Accel, cmdline: args.rest, devices },
         dryRun,
       );
     }
