@@ -1,17 +1,19 @@
 // The targets an image can run on, and what each needs on this machine: the
 // shared integration suites run once per target, and one whose target is not
 // here is skipped saying why (under CI: fails saying why; see ./require.ts).
+// virtio-x86_64 (the image boots under QEMU, TCG here) is in the suites that
+// ask for it: hello, echo, http and kv.
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { ROOT, tessera } from "./cli.js";
-import { gcc, kvm, type Missing } from "./require.js";
+import { command, gcc, kvm, type Missing } from "./require.js";
 
-/** Where an image runs: the Node.js tender, the seccomp process tender, the KVM tender. */
-export type Target = "node" | "spt" | "hvt";
+/** Where an image runs: the Node.js tender, the seccomp process tender, the KVM tender, QEMU with the image's own boot stub. */
+export type Target = "node" | "spt" | "hvt" | "virtio-x86_64";
 
-/** Every target, in the order the suites run them. */
+/** Every target with a tender, in the order the suites run them. */
 export const TARGETS: Target[] = ["node", "spt", "hvt"];
 
 /** The built tender binary of a native target (as its package's bin names it). */
@@ -26,6 +28,7 @@ export function targetMissing(target: Target): Missing {
   if (target === "node") return null;
   const noGcc = gcc(); // it builds the native images
   if (noGcc) return noGcc;
+  if (target === "virtio-x86_64") return command("qemu-system-x86_64");
   try {
     if (!existsSync(tenderBinary(target)))
       return `tessera-${target} is not built (apt-get install gcc, then npm run build)`;
@@ -43,13 +46,18 @@ export function slowCalls(target: Target): boolean {
   return target === "hvt" && KVM_EMULATED;
 }
 
+/** True if the whole guest is emulated here: virtio-x86_64 under QEMU's TCG, which tessera run picks where KVM has no VT-x/AMD-V. */
+export function emulatedCpu(target: Target): boolean {
+  return target === "virtio-x86_64" && KVM_EMULATED;
+}
+
 /** The image file name of app `name` built for `target`. */
-export function imageName(name: string, target: Target | "virtio-x86_64"): string {
+export function imageName(name: string, target: Target): string {
   return `${name}.${target === "node" ? "wasm" : target}`;
 }
 
 /** Builds the app in `app` (relative to the repository) for `target` into `dir`; returns the image's path. */
-export function buildFor(app: string, target: Target | "virtio-x86_64", dir: string): string {
+export function buildFor(app: string, target: Target, dir: string): string {
   const built = tessera(["build", app, "-o", dir, ...(target === "node" ? [] : ["--target", target])]);
   expect(built.status, built.stderr).toBe(0);
   const name = JSON.parse(readFileSync(join(ROOT, app, "package.json"), "utf8")).name.replace(/^@[^/]+\//, "");
@@ -59,16 +67,17 @@ export function buildFor(app: string, target: Target | "virtio-x86_64", dir: str
 /**
  * The targets a suite runs on, each with null or what it lacks here; the
  * suite's describe passes that to `need` (./require.js), which skips it, or
- * under CI fails it.
+ * under CI fails it. With `virtio`, virtio-x86_64 last.
  */
-export function suiteTargets(): [Target, Missing][] {
-  return TARGETS.map((t) => [t, targetMissing(t)]);
+export function suiteTargets(opts: { virtio?: boolean } = {}): [Target, Missing][] {
+  return [...TARGETS, ...(opts.virtio ? (["virtio-x86_64"] as const) : [])].map((t) => [t, targetMissing(t)]);
 }
 
 /**
  * Kills the tender running `image` with SIGKILL: the tender itself (a native
- * tender is a child of `tessera run`, and spt's guest a child of that), not
- * only `child`, the `tessera run` that started it. Resolves once `child` has
+ * tender is a child of `tessera run`, and spt's guest a child of that; QEMU,
+ * for virtio-x86_64, whose -kernel names the image), not only `child`, the
+ * `tessera run` that started it. Resolves once `child` has
  * exited and no process runs `image` any more.
  */
 export async function killTender(child: ChildProcess | null, image: string): Promise<void> {

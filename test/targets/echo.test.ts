@@ -21,7 +21,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each(suiteTargets())("on %s", (target: Target, missing: Missing) => {
+describe.each(suiteTargets({ virtio: true }))("on %s", (target: Target, missing: Missing) => {
   const why = need(`the echo suite on ${target}`, netns ?? missing);
   const slow = slowCalls(target);
   const bulk = slow ? 256 * 1024 : 64 << 20;

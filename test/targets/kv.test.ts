@@ -23,7 +23,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each(suiteTargets())("on %s", (target: Target, missing: Missing) => {
+describe.each(suiteTargets({ virtio: true }))("on %s", (target: Target, missing: Missing) => {
   const why = need(`the kv suite on ${target}`, netns ?? missing);
   const slow = slowCalls(target);
   let ns: TapNamespace;
