@@ -22,6 +22,8 @@ import {
   writeLastChunk,
 } from "./response";
 import { statusHasBody, writeStatusLine } from "./status";
+import { CONTENT_TYPE, CONTENT_TYPE_LENGTH, TEXT_PLAIN, TEXT_PLAIN_LENGTH } from "./files-text";
+import { TextBody, utf8Encode, utf8Length } from "./text";
 
 /** Bytes kept in front of the fields for the status line: the longest is "HTTP/1.1 NNN " + reason + CRLF. */
 const RESERVE: u32 = 64;
@@ -241,6 +243,15 @@ export class HttpResponse {
     return this;
   }
 
+  /**
+   * Adds a header field whose name is the `nameLen` bytes at `namePtr` and whose value is the `len` bytes at `ptr`
+   * (a table of names in the data segment costs half what strings do).
+   */
+  field(namePtr: usize, nameLen: u32, ptr: usize, len: u32): HttpResponse {
+    this.fields().fieldBytes(namePtr, nameLen, ptr, len);
+    return this;
+  }
+
   /** Sends `text`, UTF-8 encoded, with a Content-Length. */
   send(text: string): void {
     if (!this.commit(utf8Length(text))) return;
@@ -271,6 +282,14 @@ export class HttpResponse {
     if (this.sent) return;
     this.keep = data;
     this.sendStatic(changetype<usize>(data), <u32>data.byteLength);
+  }
+
+  /** Sends the text of `body` as `text/plain; charset=utf-8`. */
+  sendText(body: TextBody): void {
+    if (this.sent) return;
+    this.fields().fieldBytes(CONTENT_TYPE, CONTENT_TYPE_LENGTH, TEXT_PLAIN, TEXT_PLAIN_LENGTH);
+    this.keep = body.buffer;
+    this.sendStatic(changetype<usize>(body.buffer), body.length);
   }
 
   /**
@@ -326,7 +345,7 @@ export class HttpResponse {
       while (this.textIndex < text.length) {
         const cap = min<u32>(tcp.writable(), <u32>this.buf.length);
         if (cap < 4) return false;
-        const r = utf8Encode(text, this.textIndex, base, cap);
+        const r = utf8Encode(text, this.textIndex, text.length, base, cap);
         this.textIndex = <i32>(r >>> 32);
         tcp.write(base, <u32>r);
       }
@@ -435,43 +454,6 @@ export class HttpResponse {
       if (handler) handler.writable(tcp, 0); // the connection carries on with the next request
     }
   }
-}
-
-/** Bytes of `text` in UTF-8 (lone surrogates count 3 bytes, as they are written). */
-export function utf8Length(text: string): u32 {
-  return <u32>utf8Encode(text, 0, 0, u32.MAX_VALUE);
-}
-
-// Encodes whole characters of `text` from index `from` as UTF-8 at `ptr` while they fit in `cap` bytes (a lone
-// surrogate as 3 bytes, as WTF-8); with `ptr` 0 only counts. Returns the bytes, and in the upper 32 bits the index
-// of the first character not encoded.
-function utf8Encode(text: string, from: i32, ptr: usize, cap: u32): u64 {
-  const s = changetype<usize>(text);
-  const end = text.length;
-  let i = from;
-  let n: u32 = 0;
-  while (i < end) {
-    let c = <u32>load<u16>(s + ((<usize>i) << 1));
-    let units = 1;
-    if (c - 0xd800 < 0x400 && i + 1 < end) {
-      const d = <u32>load<u16>(s + ((<usize>i) << 1), 2);
-      if (d - 0xdc00 < 0x400) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        units = 2;
-      }
-    }
-    const len: u32 = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-    if (n + len > cap) break;
-    if (ptr) {
-      const p = ptr + n;
-      // The lead byte (0xxxxxxx, 110xxxxx, 1110xxxx or 11110xxx), then 10xxxxxx for each further 6 bits.
-      store<u8>(p, len == 1 ? c : (((<u32>0xf0) << (4 - len)) & 0xff) | (c >> (6 * (len - 1))));
-      for (let k: u32 = 1; k < len; k++) store<u8>(p + k, 0x80 | ((c >> (6 * (len - 1 - k))) & 63));
-    }
-    n += len;
-    i += units;
-  }
-  return ((<u64>i) << 32) | n;
 }
 
 /**

@@ -8,11 +8,6 @@
 import {
   bytesEqual,
   bytesEqualNoCase,
-  CONNECTION_CLOSE,
-  CONNECTION_KEEP_ALIVE,
-  CONTENT_LENGTH,
-  HOST,
-  HTTP_1_1,
   isFieldByte,
   isHostByte,
   isOws,
@@ -20,48 +15,38 @@ import {
   isTchar,
   listCount,
   SP,
-  TRANSFER_CHUNKED,
   unitsEqual,
 } from "./chars";
+import {
+  CHUNKED,
+  CHUNKED_LENGTH,
+  CLOSE,
+  CLOSE_LENGTH,
+  CONNECTION,
+  CONNECTION_LENGTH,
+  CONTENT_LENGTH,
+  CONTENT_LENGTH_LENGTH,
+  HOST,
+  HOST_LENGTH,
+  HTTP,
+  HTTP_LENGTH,
+  KEEP_ALIVE,
+  KEEP_ALIVE_LENGTH,
+  Method,
+  METHOD_NAMES,
+  TRANSFER_ENCODING,
+  TRANSFER_ENCODING_LENGTH,
+} from "./tables";
 
-/** A request method, recognised once so routing compares integers. */
-export enum Method {
-  /** A method this enum does not name; compare with `methodIs`. */
-  Other = 0,
-  /** GET */
-  Get,
-  /** HEAD */
-  Head,
-  /** POST */
-  Post,
-  /** PUT */
-  Put,
-  /** DELETE */
-  Delete,
-  /** OPTIONS */
-  Options,
-  /** PATCH */
-  Patch,
-  /** CONNECT */
-  Connect,
-  /** TRACE */
-  Trace,
-}
+export { Method } from "./tables";
 
 const U64_MAX: u64 = 0xffff_ffff_ffff_ffff;
-
-// The names of the methods `Method` names, in its order: a length byte, then the name; a zero length ends them.
-const METHODS: usize = memory.data<u8>([
-  0x03, 0x47, 0x45, 0x54, 0x04, 0x48, 0x45, 0x41, 0x44, 0x04, 0x50, 0x4f, 0x53, 0x54, 0x03, 0x50, 0x55, 0x54, 0x06,
-  0x44, 0x45, 0x4c, 0x45, 0x54, 0x45, 0x07, 0x4f, 0x50, 0x54, 0x49, 0x4f, 0x4e, 0x53, 0x05, 0x50, 0x41, 0x54, 0x43,
-  0x48, 0x07, 0x43, 0x4f, 0x4e, 0x4e, 0x45, 0x43, 0x54, 0x05, 0x54, 0x52, 0x41, 0x43, 0x45, 0x00,
-]);
 
 /** Address of the length byte of `m`'s name in the data segment, the name (ASCII) following it; for
  * `Method.Other` (or a value out of range), a zero length byte. */
 export function methodNameAt(m: Method): usize {
-  let p = METHODS;
-  // Method.Other and negative values walk the whole table, to the zero that ends it.
+  let p = METHOD_NAMES;
+  // Method.Other and values out of range walk the whole table, to the zero that ends it.
   for (let k = <i32>m - 1; k != 0 && load<u8>(p) != 0; k--) p += 1 + <usize>load<u8>(p);
   return p;
 }
@@ -192,6 +177,11 @@ export class RequestHead {
     return this.findUnits(changetype<usize>(name), <u32>name.length, true, from);
   }
 
+  /** `find` for a name of `len` bytes at `name` (a data-segment table's, say). */
+  findBytes(name: usize, len: u32, from: i32 = 0): i32 {
+    return this.findUnits(name, len, false, from);
+  }
+
   /** Whether any field named `name` lists `token` among its comma-separated elements, ignoring case. */
   hasToken(name: string, token: string): bool {
     return this.hasUnits(changetype<usize>(name), <u32>name.length, changetype<usize>(token), <u32>token.length, true);
@@ -246,8 +236,8 @@ export class RequestHead {
         if (this.method != Method.Options) return 400;
       } else {
         // "http" or "https" (any case), "://", the authority up to the path or query.
-        let k = t + 4;
-        if (!unitsEqual(p + t, 4, HTTP_1_1, 4, false, true)) return 400;
+        let k = t + HTTP_LENGTH;
+        if (!unitsEqual(p + t, HTTP_LENGTH, HTTP, HTTP_LENGTH, false, true)) return 400;
         if ((load<u8>(p + k) | 0x20) == 0x73) k++; // s
         if (k + 3 > i || load<u16>(p + k) != 0x2f3a || load<u8>(p + k + 2) != 0x2f) return 400;
         k += 3;
@@ -309,16 +299,17 @@ export class RequestHead {
     const len = this.nameLen(i);
     const p = this.valuePtr(i);
     const n = this.valueLen(i);
-    if (unitsEqual(name, len, HOST, 4, false, true)) {
+    if (unitsEqual(name, len, HOST, HOST_LENGTH, false, true)) {
       this.hosts++;
       for (let k: u32 = 0; k < n; k++) if (!isHostByte(load<u8>(p + k))) return 400; // RFC 9112 §3.2
-    } else if (unitsEqual(name, len, CONNECTION_CLOSE, 10, false, true)) {
-      if (<u32>listCount(p, n, CONNECTION_CLOSE + 12, 5, false)) this.connClose = true;
-      if (<u32>listCount(p, n, CONNECTION_KEEP_ALIVE + 12, 10, false)) this.keepAlive = true; // (for HTTP/1.0)
-    } else if (unitsEqual(name, len, CONTENT_LENGTH, 14, false, true)) return this.contentLengthField(p, n);
-    else if (unitsEqual(name, len, TRANSFER_CHUNKED, 17, false, true)) {
+    } else if (unitsEqual(name, len, CONNECTION, CONNECTION_LENGTH, false, true)) {
+      if (<u32>listCount(p, n, CLOSE, CLOSE_LENGTH, false)) this.connClose = true;
+      if (<u32>listCount(p, n, KEEP_ALIVE, KEEP_ALIVE_LENGTH, false)) this.keepAlive = true; // (for HTTP/1.0)
+    } else if (unitsEqual(name, len, CONTENT_LENGTH, CONTENT_LENGTH_LENGTH, false, true))
+      return this.contentLengthField(p, n);
+    else if (unitsEqual(name, len, TRANSFER_ENCODING, TRANSFER_ENCODING_LENGTH, false, true)) {
       // Transfer-Encoding: counts the codings and which of them are chunked; finish() judges them.
-      const count = listCount(p, n, TRANSFER_CHUNKED + 19, 7, false);
+      const count = listCount(p, n, CHUNKED, CHUNKED_LENGTH, false);
       const codings = <u32>(count >>> 32);
       if (!codings) return 400;
       this.codings += codings;
@@ -354,7 +345,7 @@ export class RequestHead {
 
   private recognise(): Method {
     const p = this.base + this.methodStart;
-    let q = METHODS;
+    let q = METHOD_NAMES;
     let m = <i32>Method.Get;
     for (let k = <u32>load<u8>(q); k != 0; k = load<u8>(q)) {
       if (unitsEqual(p, this.methodLen, q + 1, k, false, false)) return <Method>m;

@@ -6,15 +6,19 @@
 //   Connection: close\r\n               close()            (or keepAlive() for an HTTP/1.0 client)
 //   \r\n                                end() -> bytes written, or 0 if they did not fit or a field was invalid
 
+import { isFieldByte, isTchar } from "./chars";
 import {
   CONNECTION_CLOSE,
+  CONNECTION_CLOSE_LENGTH,
   CONNECTION_KEEP_ALIVE,
-  CONTENT_LENGTH,
+  CONNECTION_KEEP_ALIVE_LENGTH,
+  CONTENT_LENGTH_FIELD,
+  CONTENT_LENGTH_FIELD_LENGTH,
   HTTP_1_1,
-  isFieldByte,
-  isTchar,
+  HTTP_1_1_LENGTH,
   TRANSFER_CHUNKED,
-} from "./chars";
+  TRANSFER_CHUNKED_LENGTH,
+} from "./tables";
 import { writeReason } from "./status";
 
 /** Bytes of the longest chunk header `writeChunkHeader` writes: 8 hex digits and CRLF. */
@@ -39,7 +43,7 @@ export class ResponseWriter {
     this.cap = cap;
     this.len = 0;
     this.failed = status < 100 || status > 999;
-    this.raw(HTTP_1_1, 9);
+    this.raw(HTTP_1_1, HTTP_1_1_LENGTH);
     this.decimal(status);
     this.byte(0x20);
     const n = writeReason(status, this.ptr + this.len, this.cap - this.len);
@@ -68,9 +72,27 @@ export class ResponseWriter {
     return this.field(name, ptr, len, false);
   }
 
+  /** Adds a field whose name is the `nameLen` bytes at `namePtr` and whose value the `len` bytes at `ptr` (checked as `header` checks them). */
+  fieldBytes(namePtr: usize, nameLen: u32, ptr: usize, len: u32): ResponseWriter {
+    if (nameLen == 0) this.failed = true;
+    for (let i: u32 = 0; i < nameLen; i++) {
+      const c = <u32>load<u8>(namePtr + i);
+      if (!isTchar(c)) this.failed = true;
+      else this.byte(c);
+    }
+    this.byte(0x3a);
+    this.byte(0x20);
+    return this.value(ptr, len, false);
+  }
+
   // Adds `name: ` and the value of `n` units at `q`: bytes, or UTF-16 code units (a string's) if `wide`.
   private field(name: string, q: usize, n: u32, wide: bool): ResponseWriter {
     this.name(name);
+    return this.value(q, n, wide);
+  }
+
+  // Appends the value of `n` units at `q` (see `field`) and the CRLF that ends the field.
+  private value(q: usize, n: u32, wide: bool): ResponseWriter {
     for (let i: u32 = 0; i < n; i++) {
       const c = wide ? <u32>load<u16>(q + (i << 1)) : <u32>load<u8>(q + i);
       if (c > 0x7e || !isFieldByte(c)) this.failed = true;
@@ -90,7 +112,7 @@ export class ResponseWriter {
 
   /** Adds `Content-Length: n`. */
   contentLength(n: u64): ResponseWriter {
-    this.raw(CONTENT_LENGTH, 16);
+    this.raw(CONTENT_LENGTH_FIELD, CONTENT_LENGTH_FIELD_LENGTH);
     this.decimal(n);
     this.crlf();
     return this;
@@ -98,19 +120,19 @@ export class ResponseWriter {
 
   /** Adds `Transfer-Encoding: chunked`; then write the body with the chunk helpers below. */
   chunked(): ResponseWriter {
-    this.raw(TRANSFER_CHUNKED, 28);
+    this.raw(TRANSFER_CHUNKED, TRANSFER_CHUNKED_LENGTH);
     return this;
   }
 
   /** Adds `Connection: close`: the server closes after this response. */
   close(): ResponseWriter {
-    this.raw(CONNECTION_CLOSE, 19);
+    this.raw(CONNECTION_CLOSE, CONNECTION_CLOSE_LENGTH);
     return this;
   }
 
   /** Adds `Connection: keep-alive`, which an HTTP/1.0 client needs to keep the connection. */
   keepAlive(): ResponseWriter {
-    this.raw(CONNECTION_KEEP_ALIVE, 24);
+    this.raw(CONNECTION_KEEP_ALIVE, CONNECTION_KEEP_ALIVE_LENGTH);
     return this;
   }
 

@@ -18,7 +18,14 @@ import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection"
 import { TcpAcceptor, TcpListener } from "@tessera/net/assembly/tcp/endpoint";
 import { CloseReason } from "@tessera/net/assembly/tcp/state";
 import { HttpHandler, HttpRequest, HttpResponse } from "./exchange";
-import { CONTINUE_100, EXPECT } from "./chars";
+import {
+  CONTINUE_100,
+  CONTINUE_100_LENGTH,
+  CONTINUE_100_LINE,
+  CONTINUE_100_LINE_LENGTH,
+  EXPECT,
+  EXPECT_LENGTH,
+} from "./tables";
 import { Method } from "./head";
 import { Limits, ParseState, Parser } from "./parser";
 
@@ -26,13 +33,6 @@ const SECOND: i64 = 1_000_000_000;
 const NEVER: i64 = i64.MAX_VALUE;
 /** A collected body's buffer larger than this is let go after its request, not kept for the connection's next. */
 const KEPT_BODY_BUFFER: i32 = 16384;
-
-// "HTTP/1.1 100 Continue\r\n\r\n", in the data segment.
-const CONTINUE_LEN: u32 = 25;
-const CONTINUE: usize = memory.data<u8>([
-  0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e, 0x31, 0x20, 0x31, 0x30, 0x30, 0x20, 0x43, 0x6f, 0x6e, 0x74, 0x69, 0x6e,
-  0x75, 0x65, 0x0d, 0x0a, 0x0d, 0x0a,
-]);
 
 /** The server's limits and sizes: the parser's (`Limits`: head bytes, fields, target, body) and its own. */
 export class HttpLimits extends Limits {
@@ -223,9 +223,9 @@ class ServerConnection extends TcpHandler {
     if (
       head.version == 11 &&
       (head.hasContentLength || head.chunked) &&
-      head.hasTokenBytes(EXPECT, 6, CONTINUE_100, 12)
+      head.hasTokenBytes(EXPECT, EXPECT_LENGTH, CONTINUE_100, CONTINUE_100_LENGTH)
     )
-      tcp.write(CONTINUE, CONTINUE_LEN);
+      tcp.write(CONTINUE_100_LINE, CONTINUE_100_LINE_LENGTH);
   }
 
   private onBody(ptr: usize, len: u32, now: i64): void {
@@ -334,21 +334,16 @@ export class HttpServer extends TcpAcceptor {
     limits: HttpLimits = new HttpLimits(),
   ): HttpServer | null {
     const server = new HttpServer(handler, limits);
-    const listener = stack.listen(port, server);
-    if (!listener) return null;
-    server.listener = listener;
-    listener.stateBytes = limits.connectionBytes(); // TCP's memory budget counts it with each connection
-    server.loop = stack.loop;
-    return server;
+    return server.listenOn(stack.iface, port, stack.loop) ? server : null;
   }
 
   /**
-   * Listens on `port` of `iface`; false if the port is taken. The idle timeouts run on `loop` if given, else call
-   * `poll` (when `pollAt` says), as tests do.
+   * Listens on `port` of `iface`; false if the port is taken. The idle timeouts run on `loop` if given (a stack's:
+   * `server.listenOn(stack.iface, 80, stack.loop)`), else call `poll` (when `pollAt` says), as tests do.
    */
   listenOn(iface: Interface, port: u32, loop: Loop | null = null): bool {
     const listener = iface.listenTcp(port, this);
-    if (listener) listener.stateBytes = this.limits.connectionBytes();
+    if (listener) listener.stateBytes = this.limits.connectionBytes(); // TCP's memory budget counts it with each connection
     this.listener = listener;
     this.loop = loop;
     return this.listener != null;

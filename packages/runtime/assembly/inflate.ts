@@ -3,22 +3,33 @@
 // a bit at a time by counting codes per length, as in Mark Adler's `puff`:
 // no lookup tables to build beyond the counts and the sorted symbols.
 
+// The tables are functions, not globals: a global's data is in every image that imports this file (through
+// @tessera/http's main entry, every image that serves HTTP), a function's only in those that call it.
+
 // Bases and extra bits of the length codes 257..285 and the distance codes 0..29.
-const LENGTH_BASE = memory.data<u16>([
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
-]);
-const LENGTH_EXTRA = memory.data<u8>([
-  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-]);
-const DIST_BASE = memory.data<u16>([
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
-  8193, 12289, 16385, 24577,
-]);
-const DIST_EXTRA = memory.data<u8>([
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-]);
+function lengthBase(): usize {
+  return memory.data<u16>([
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+  ]);
+}
+function lengthExtra(): usize {
+  return memory.data<u8>([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]);
+}
+function distBase(): usize {
+  return memory.data<u16>([
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+    8193, 12289, 16385, 24577,
+  ]);
+}
+function distExtra(): usize {
+  return memory.data<u8>([
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+  ]);
+}
 // The order in which a dynamic block gives the code lengths of the code-length code.
-const CL_ORDER = memory.data<u8>([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
+function clOrder(): usize {
+  return memory.data<u8>([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
+}
 
 // A Huffman code: counts of codes per length (16 u16) then symbols by code (288 u16).
 const CODE_SIZE: usize = (16 + 288) * 2;
@@ -139,10 +150,10 @@ class Inflater {
       if (sym == 256) return true;
       const l = sym - 257;
       if (l >= 29) return false;
-      const len = <u32>load<u16>(LENGTH_BASE + ((<usize>l) << 1)) + this.bits(load<u8>(LENGTH_EXTRA + l));
+      const len = <u32>load<u16>(lengthBase() + ((<usize>l) << 1)) + this.bits(load<u8>(lengthExtra() + l));
       const d = this.decode(this.dist);
       if (d < 0 || d >= 30) return false;
-      const distance = <usize>(load<u16>(DIST_BASE + ((<usize>d) << 1)) + this.bits(load<u8>(DIST_EXTRA + d)));
+      const distance = <usize>(load<u16>(distBase() + ((<usize>d) << 1)) + this.bits(load<u8>(distExtra() + d)));
       if (this.failed || distance > this.out - this.dst || this.out + len > this.dstEnd) return false;
       for (let k: u32 = 0; k < len; k++) store<u8>(this.out + k, load<u8>(this.out + k - distance)); // may overlap
       this.out += len;
@@ -171,7 +182,7 @@ class Inflater {
     if (nlen > 286 || ndist > 30) return false;
     const l = this.lengths;
     memory.fill(l, 0, 19);
-    for (let i: u32 = 0; i < ncode; i++) store<u8>(l + load<u8>(CL_ORDER + i), <u8>this.bits(3));
+    for (let i: u32 = 0; i < ncode; i++) store<u8>(l + load<u8>(clOrder() + i), <u8>this.bits(3));
     if (!this.build(this.lit, l, 19)) return false;
     // The literal/length and distance code lengths, run-length coded with the code-length code.
     for (let i: u32 = 0; i < nlen + ndist;) {

@@ -1,14 +1,8 @@
 // The server over the in-memory wire: keep-alive, pipelining, bodies, routing, limits, timeouts, streaming.
 
 import { expect, runTests, test } from "@tessera/test/assembly";
-import {
-  BodySource,
-  Deferred,
-  HttpHandler,
-  HttpRequest,
-  HttpResponse,
-  utf8Length,
-} from "@tessera/http/assembly/exchange";
+import { BodySource, Deferred, HttpHandler, HttpRequest, HttpResponse } from "@tessera/http/assembly/exchange";
+import { utf8Length } from "@tessera/http/assembly/text";
 import { Router } from "@tessera/http/assembly/router";
 import { HttpLimits, HttpServer } from "@tessera/http/assembly/server";
 import { Loop } from "@tessera/runtime/assembly/loop";
