@@ -4,8 +4,9 @@
 // device on the bridge carries injected frames):
 //   - ApacheBench without keep-alive (what HTTP/1.0 clients, load balancers
 //     and health probes do): 100,000 requests over 100 connections at once in
-//     8 MiB. Every connection the server closes lingers in TIME-WAIT; each
-//     must keep only what TIME-WAIT needs, or the heap runs out.
+//     8 MiB, with two busy loops beside it. Every connection the server closes
+//     lingers in TIME-WAIT; each must keep only what TIME-WAIT needs, or the
+//     heap runs out.
 //   - Slow clients: more connections than the server's table holds, each
 //     dripping a request head a byte at a time; an ordinary client is served
 //     throughout.
@@ -13,6 +14,7 @@
 //     then waits for an ARP answer that never comes); a real client is served
 //     during it and after it.
 // Not on hvt here: KVM emulates every call (~50 us), too slow for these loads.
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,7 +72,16 @@ describe.each(targets)("on %s", (target: Target, missing: Missing) => {
     async () => {
       await boot(8);
       const idle = await ns.settledHeap();
-      const r = ns.ab(100_000, 100, 280_000);
+      // Two busy loops beside it, as a loaded CI machine has: with the guest descheduled, turns grow long
+      // and collections slow, and garbage can outrun a collector paced by the clock (the guest trapped so
+      // in 8 MiB on both tenders, 4 runs of 4, before the collector measured the room left: see collector.ts).
+      const hogs = [0, 1].map(() => spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
+      let r: ReturnType<BridgeNamespace["ab"]>;
+      try {
+        r = ns.ab(100_000, 100, 280_000);
+      } finally {
+        for (const h of hogs) h.kill("SIGKILL");
+      }
       const after = ns.health();
       const heap = await ns.settledHeap();
       const said = `ab: ${r.complete} complete, ${r.failed} failed, ${r.non2xx} not 2xx; heap idle ${idle}, after ${heap}; /healthz ${JSON.stringify(after)}; the unikernel said: ${guest!.output.slice(-2000)}`;

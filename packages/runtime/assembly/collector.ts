@@ -39,7 +39,7 @@
 // except within half the reserve of the limit, where it waits only `minGap`.
 
 import { clock_monotonic } from "@tessera/abi/assembly";
-import { memoryHeadroom, memoryLimit } from "./memory";
+import { memoryLimit, memoryRoom } from "./memory";
 
 /** Collects garbage between the event loop's turns (the `minimal` runtime; a no-op under the others). */
 export class Collector {
@@ -58,7 +58,6 @@ export class Collector {
   private next: i64 = i64.MIN_VALUE;
   private last: i64 = i64.MIN_VALUE / 2; // when the last collection started (loop time)
   private dirty: bool = false;
-  private pagesAtLast: i32 = 0; // memory.size() when the last collection ended
   private took: i64 = 0; // how long the last collection took
 
   /** Notes that a turn ran app code, so there may be garbage. */
@@ -80,10 +79,10 @@ export class Collector {
   // garbage could take what is left (the gc-loop fixture trapped so: 8 ms collections, 1 MiB a turn). Cheap:
   // memory.size and a cached limit.
   private pressure(): i64 {
-    const headroom = memoryHeadroom();
+    const room = memoryRoom();
     const reserve = memoryLimit() / this.reserve;
-    if (headroom >= reserve || (memory.size() <= this.pagesAtLast && headroom >= reserve / 16)) return -1;
-    return headroom < reserve / 2 ? this.minGap : max(this.minGap, this.took);
+    if (room >= reserve) return -1;
+    return room < reserve / 2 ? this.minGap : max(this.minGap, this.took);
   }
 
   /**
@@ -108,7 +107,6 @@ export class Collector {
     this.last = now;
     this.next = now + min(this.maxGap, max(this.minGap, took * this.share));
     this.dirty = false;
-    this.pagesAtLast = memory.size();
     return true;
   }
 }

@@ -3,7 +3,7 @@
 export { Args } from "./args";
 export { exit, fail } from "./abort";
 export { Timer, TimerHeap } from "./heap";
-export { memoryHeadroom, memoryLimit } from "./memory";
+export { memoryHeadroom, memoryLimit, memoryRoom } from "./memory";
 export { CONSOLE_BIT, Loop, mainLoop, PrepareHandler, ReadyHandler, run } from "./loop";
 /** The files embedded in the image at build time. */
 export { Assets } from "./assets";

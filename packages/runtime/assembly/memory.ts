@@ -28,3 +28,23 @@ export function memoryHeadroom(): u64 {
   const max = memoryLimit();
   return max > size ? max - size : 0;
 }
+
+/**
+ * The largest single allocation that can succeed now without a garbage
+ * collection, give or take a factor of two: the allocator's largest free
+ * block (the lower bound of its size class, read from TLSF's first-level
+ * bitmap in O(1)) or what memory can still grow by, whichever is more. Many
+ * small free blocks do not count: they cannot hold a connection's buffers.
+ * Under the `stub` runtime (no allocator to ask), the headroom alone. Call
+ * it once something has been allocated (the allocator's root exists then).
+ */
+export function memoryRoom(): u64 {
+  const headroom = memoryHeadroom();
+  if (ASC_RUNTIME == 0) return headroom;
+  // AssemblyScript 0.28's TLSF (std/assembly/rt/tlsf.ts, `initialize`): the root lies at __heap_base
+  // rounded up to 16 bytes (not imported from there: that module cannot be imported beside the `stub`
+  // runtime), and its first usize is the first-level bitmap: bit i (i >= 1) says there is a free block
+  // of 2^(i+7) to 2^(i+8) bytes, bit 0 one below 256.
+  const map = <u32>load<usize>((__heap_base + 15) & ~15);
+  return max(map ? (<u64>128) << (31 - clz<u32>(map)) : 0, headroom);
+}

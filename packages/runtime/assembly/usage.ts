@@ -2,11 +2,13 @@
 // for leaks. AssemblyScript's memory managers keep their own count private,
 // so this walks the allocator's blocks instead.
 
-import { ROOT } from "~lib/rt/tlsf";
 import { fail } from "./abort";
 
 // TLSF's layout in AssemblyScript 0.28 (std/assembly/rt/tlsf.ts, common.ts):
-// every block starts with a usize `mmInfo`, its payload size with two tag
+// its root lies at __heap_base rounded up to 16 bytes (`initialize`; not
+// imported from there, as that module cannot be imported beside the `stub`
+// runtime, which must still compile an image that imports this file); every
+// block starts with a usize `mmInfo`, its payload size with two tag
 // bits (bit 0: the block is free); blocks lie one after another from just
 // past the root to a zero-size tail block, whose address the root holds at
 // HL_END.
@@ -29,7 +31,7 @@ export class HeapUsage {
   free: usize = 0;
 }
 
-const last = new HeapUsage();
+let last: HeapUsage | null = null; // made on the first call: nothing allocated where nobody asks
 
 /**
  * Counts the allocator's blocks. Under the `incremental` runtime it first
@@ -43,31 +45,32 @@ const last = new HeapUsage();
  * used.
  */
 export function heapUsage(): HeapUsage {
-  last.used = 0;
-  last.blocks = 0;
-  last.free = 0;
+  let u = last;
+  if (!u) last = u = new HeapUsage();
+  u.used = 0;
+  u.blocks = 0;
+  u.free = 0;
   if (ASC_RUNTIME == 0) {
     // the stub runtime (0)
-    last.used = ((<usize>memory.size()) << 16) - __heap_base;
-    return last;
+    u.used = ((<usize>memory.size()) << 16) - __heap_base;
+    return u;
   }
   if (ASC_RUNTIME == 2) __collect(); // incremental; minimal (1) collects only between the loop's turns
-  const root = changetype<usize>(ROOT);
-  if (root == 0) return last; // nothing allocated yet
+  const root = (__heap_base + AL_MASK) & ~AL_MASK;
   const tail = load<usize>(root + HL_END);
   const end = (<usize>memory.size()) << 16;
   let block = ((root + ROOT_SIZE + BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK) - BLOCK_OVERHEAD;
   while (block < tail) {
     const info = load<usize>(block);
     const size = (info & ~TAGS) + BLOCK_OVERHEAD;
-    if (info & FREE) last.free += size;
+    if (info & FREE) u.free += size;
     else {
-      last.used += size;
-      last.blocks++;
+      u.used += size;
+      u.blocks++;
     }
     block += size;
   }
   // A panic without assert's file and line: its message says where (and the image is smaller by their text).
   if (block != tail || tail >= end) fail("heapUsage: the allocator's blocks are not laid out as expected");
-  return last;
+  return u;
 }

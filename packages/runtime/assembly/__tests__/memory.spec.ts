@@ -1,6 +1,7 @@
-// memoryLimit and memoryHeadroom: the host's limit on the linear memory, and what is left of it.
+// memoryLimit, memoryHeadroom and memoryRoom: the host's limit on the linear memory, what is left of it, and the
+// largest allocation that fits now.
 
-import { memoryHeadroom, memoryLimit } from "@tessera/runtime/assembly";
+import { memoryHeadroom, memoryLimit, memoryRoom } from "@tessera/runtime/assembly";
 import { expect, runTests, test } from "@tessera/test/assembly";
 
 function size(): u64 {
@@ -20,6 +21,25 @@ test("the headroom is the limit less what memory holds, and shrinks as memory gr
   const before = memoryHeadroom();
   expect(memory.grow(2) >= 0, true, "memory grows");
   expect(memoryHeadroom(), before - 2 * 65536);
+});
+
+test("the room is at least the headroom; once memory cannot grow, the allocator's largest free block", () => {
+  expect(memoryRoom() >= memoryHeadroom(), true, "room >= headroom");
+  const freed = heap.alloc(1 << 20);
+  heap.free(freed); // a free block of at least 1 MiB
+  expect(
+    memory.grow(<i32>(memoryHeadroom() >> 16)) >= 0,
+    true,
+    "memory grown to its limit (the allocator does not know)",
+  );
+  expect(memoryHeadroom(), <u64>0);
+  const room = memoryRoom();
+  expect(room >= <u64>(1 << 20), true, "the freed MiB is room");
+  expect(room <= size(), true, "no more than memory holds");
+  // Half the room is always allocatable (the allocator looks one size class up); it takes the freed block.
+  const taken = heap.alloc(<usize>(room / 2));
+  expect(memoryRoom() < room || room > <u64>(2 << 20), true, "taking it leaves less room");
+  heap.free(taken);
 });
 
 test("memory grows to the limit and no further", () => {
