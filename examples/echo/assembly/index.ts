@@ -16,14 +16,18 @@
 //   tessera run echo.wasm --net service=tap:tap0 -- ip=10.0.0.2/24
 //   tessera run echo.wasm --net service=switch:lan -- ip=10.0.0.3/24 send=10.0.0.2 count=10
 
-import { Args, exit } from "@tessera/runtime/assembly";
-import { run } from "@tessera/runtime/assembly/loop";
-import { Timer } from "@tessera/runtime/assembly/heap";
+import { Args, exit, run, Timer } from "@tessera/runtime/assembly";
 import { line } from "@tessera/console/assembly";
-import { formatIpv4, parseIpv4, Stack, UdpHandler } from "@tessera/net/assembly";
-import { TcpConnection, TcpHandler } from "@tessera/net/assembly/tcp/connection";
-import { TcpAcceptor } from "@tessera/net/assembly/tcp/endpoint";
-import { CloseReason } from "@tessera/net/assembly/tcp/state";
+import {
+  CloseReason,
+  formatIpv4,
+  parseIpv4,
+  Stack,
+  TcpAcceptor,
+  TcpConnection,
+  TcpHandler,
+  UdpHandler,
+} from "@tessera/net/assembly";
 
 const ECHO_PORT: u32 = 7;
 const DISCARD_PORT: u32 = 9;

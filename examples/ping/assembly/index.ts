@@ -3,9 +3,7 @@
 //
 //   tessera run ping.wasm --net service=tap:tap0 -- ip=10.0.0.2/24 host=10.0.0.1 count=5 interval=200 size=56
 
-import { Args, exit } from "@tessera/runtime/assembly";
-import { run } from "@tessera/runtime/assembly/loop";
-import { Timer } from "@tessera/runtime/assembly/heap";
+import { Args, exit, run, Timer } from "@tessera/runtime/assembly";
 import { line } from "@tessera/console/assembly";
 import { EchoHandler, formatIpv4, parseIpv4, Stack, StackListener } from "@tessera/net/assembly";
 

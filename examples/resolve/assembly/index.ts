@@ -4,11 +4,9 @@
 //   tessera run resolve.wasm --net service=tap:tap0 -- ip=10.0.0.2/24 dns=10.0.0.1 name=example.test
 //   example.test: 10.0.0.42
 
-import { Args, exit } from "@tessera/runtime/assembly";
-import { run } from "@tessera/runtime/assembly/loop";
-import { Timer } from "@tessera/runtime/assembly/heap";
+import { Args, exit, run, Timer } from "@tessera/runtime/assembly";
 import { line } from "@tessera/console/assembly";
-import { dnsErrorName, DnsError, DnsHandler, DnsResolver, formatIpv4, Stack } from "@tessera/net/assembly";
+import { DnsError, dnsErrorName, DnsHandler, DnsResolver, formatIpv4, Stack } from "@tessera/net/assembly";
 
 const USAGE = "resolve: give the address, the DNS server and the name: ip=10.0.0.2/24 dns=10.0.0.1 name=example.com";
 

@@ -1,5 +1,9 @@
 // @tessera/net: the network stack. wire/ holds the wire formats, iface/ the
-// interface (ARP, IPv4, fragments), socket/ the sockets; Stack assembles them.
+// interface (ARP, IPv4, fragments), socket/ the sockets, tcp/ TCP; Stack
+// assembles them. This entry is what an app imports: the stack, its sockets,
+// TCP connections with their handlers, states and tunables, and the wire
+// formats. The rest of tcp/ (segments, timers, recovery, the table) is the
+// package's own machinery.
 
 export * from "./wire/bytes";
 export * from "./wire/drop";
@@ -29,3 +33,8 @@ export * from "./iface/dhcp-client";
 export * from "./wire/seq";
 export * from "./wire/tcp-options";
 export * from "./wire/tcp";
+// TCP as an app sees it: a connection and its handler, listeners, states and tunables.
+export { CloseReason, TcpConfig, TcpState, tcpStateName } from "./tcp/state";
+export { TcpConnection, TcpHandler } from "./tcp/connection";
+export { TcpAcceptor, TcpListener } from "./tcp/listener";
+export { TcpEndpoint } from "./tcp/endpoint";
