@@ -17,6 +17,7 @@ import {
   type Call,
   type Param,
 } from "./table.js";
+import { renderFormats } from "./generate-formats.js";
 
 const BANNER = "Generated from packages/abi/src/table.ts by `npm run generate -w @tessera/abi`. Do not edit.";
 
@@ -258,12 +259,17 @@ export function renderNativeBindings(): string {
   return out.join("\n") + "\n";
 }
 
-/** Every generated file, relative to packages/abi. */
+/**
+ * Every generated file, relative to packages/abi: the ABI's bindings, and the
+ * native image's and the disk label's formats in the packages that use them
+ * (generate-formats.ts).
+ */
 export function renderAll(): Record<string, string> {
   return {
     "assembly/index.ts": renderAssemblyScript(),
     "include/tessera_abi.h": renderCHeader(),
     "native/bindings.c": renderNativeBindings(),
     "src/host.ts": renderHostInterface(),
+    ...renderFormats(),
   };
 }

@@ -1,24 +1,31 @@
 // Native images (.spt, .hvt, .virtio-x86_64): static x86_64 ELF files whose section
-// .note.tessera carries the ABI version, the target and the manifest (see
-// targets/native/include/tessera_native.h): the notes' writer, and a strict,
-// bounds-checked reader of the whole file.
+// .note.tessera carries the ABI version, the target and the manifest: the notes' writer, and a
+// strict, bounds-checked reader of the whole file. The notes' format is native-format.ts,
+// generated from packages/abi/src/native-format.ts as targets/native/include/tessera_native.h is.
 import { ABI_VERSION } from "@tessera/abi";
 import { ImageError } from "./errors.js";
 import { parseManifest, type Manifest } from "./manifest.js";
+import {
+  NATIVE_TARGETS,
+  NOTE_ABI,
+  NOTE_DEVICE_KIND_AT,
+  NOTE_DEVICE_KINDS,
+  NOTE_DEVICE_NAME_AT,
+  NOTE_DEVICE_NAME_LEN_AT,
+  NOTE_DEVICE_SIZE,
+  NOTE_DEVICES,
+  NOTE_MANIFEST,
+  NOTE_NAME as OWNER,
+  NOTE_TARGET,
+} from "./native-format.js";
 import { concat } from "./write.js";
 
-/** The native targets and their numbers in the target note. */
-export const NATIVE_TARGETS = { spt: 1, hvt: 2, "virtio-x86_64": 3 } as const;
+export { NATIVE_TARGETS, TRAP_REASONS } from "./native-format.js";
+/** A native target's name: spt, hvt, virtio-x86_64. */
 export type NativeTarget = keyof typeof NATIVE_TARGETS;
 
-// The notes' owner, their types and the device record, as in tessera_native.h.
-const NOTE_NAME = "Tessera\0";
-const NOTE_ABI = 1;
-const NOTE_DEVICES = 2;
-const NOTE_TARGET = 3;
-const NOTE_MANIFEST = 4;
-const DEVICE_RECORD = 40;
-const DEVICE_KIND = { net: 1, block: 2 } as const;
+/** The notes' owner as it is stored: NUL-terminated. */
+const NOTE_NAME = `${OWNER}\0`;
 
 const align4 = (n: number) => (n + 3) & ~3;
 
@@ -43,14 +50,14 @@ function u32(n: number): Uint8Array {
 
 /** The bytes of section .note.tessera for `manifest` on `target`. */
 export function encodeNativeNotes(manifest: Manifest, target: NativeTarget): Uint8Array {
-  const devices = new Uint8Array(4 + DEVICE_RECORD * manifest.devices.length);
+  const devices = new Uint8Array(4 + NOTE_DEVICE_SIZE * manifest.devices.length);
   new DataView(devices.buffer).setUint32(0, manifest.devices.length, true);
   manifest.devices.forEach((d, i) => {
-    const at = 4 + DEVICE_RECORD * i;
+    const at = 4 + NOTE_DEVICE_SIZE * i;
     const name = new TextEncoder().encode(d.name);
-    devices[at] = DEVICE_KIND[d.kind];
-    devices[at + 1] = name.length;
-    devices.set(name, at + 2);
+    devices[at + NOTE_DEVICE_KIND_AT] = NOTE_DEVICE_KINDS[d.kind];
+    devices[at + NOTE_DEVICE_NAME_LEN_AT] = name.length;
+    devices.set(name, at + NOTE_DEVICE_NAME_AT);
   });
   return concat([
     note(NOTE_ABI, u32(ABI_VERSION)),
@@ -100,16 +107,51 @@ export function wasmNameOf(symbol: string): string | null {
   return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
+/** The target, ABI version and manifest from the notes at [offset, offset + size) of `bytes`. */
+function readNotes(bytes: Uint8Array, offset: number, size: number) {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const need = (at: number, n: number, what: string) => {
+    if (at < 0 || n < 0 || at + n > bytes.length) throw new ImageError(`native image truncated: ${what} is cut off`);
+  };
+  need(offset, size, ".note.tessera");
+  const found = new Map<number, Uint8Array>();
+  for (let at = offset; at + 12 <= offset + size;) {
+    const namesz = v.getUint32(at, true);
+    const descsz = v.getUint32(at + 4, true);
+    const type = v.getUint32(at + 8, true);
+    const desc = at + 12 + align4(namesz);
+    need(desc, descsz, "a note");
+    if (new TextDecoder().decode(bytes.subarray(at + 12, at + 12 + namesz)) === NOTE_NAME)
+      found.set(type, bytes.subarray(desc, desc + descsz));
+    at = desc + align4(descsz);
+  }
+  const word = (type: number, what: string) => {
+    const d = found.get(type);
+    if (!d || d.length < 4) throw new ImageError(`not a Tessera native image: its ${what} note is missing`);
+    return new DataView(d.buffer, d.byteOffset, 4).getUint32(0, true);
+  };
+  const abiVersion = word(NOTE_ABI, "ABI version");
+  const targetNumber = word(NOTE_TARGET, "target");
+  const target = (Object.keys(NATIVE_TARGETS) as NativeTarget[]).find((t) => NATIVE_TARGETS[t] === targetNumber);
+  if (!target) throw new ImageError(`its target note names target ${targetNumber}, which this tessera does not know`);
+  const json = found.get(NOTE_MANIFEST);
+  if (!json) throw new ImageError("not a Tessera native image: its manifest note is missing");
+  const manifest = parseManifest(new TextDecoder().decode(json));
+
+  return { target, abiVersion, manifest };
+}
+
 /** Reads a native image; throws an ImageError saying what is wrong. */
 export function parseNativeImage(bytes: Uint8Array): NativeImage {
+  if (isArm64Image(bytes)) return parseArm64Image(bytes);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = (at: number, n: number, what: string) => {
     if (at < 0 || n < 0 || at + n > bytes.length) throw new ImageError(`native image truncated: ${what} is cut off`);
   };
   need(0, 64, "the ELF header");
   if (!isElf(bytes)) throw new ImageError("not an ELF file");
-  if (bytes[4] !== 2 || bytes[5] !== 1 || v.getUint16(18, true) !== 62)
-    throw new ImageError("not a 64-bit little-endian x86_64 ELF file");
+  if (bytes[4] !== 2 || bytes[5] !== 1 || (v.getUint16(18, true) !== 62 && v.getUint16(18, true) !== 183))
+    throw new ImageError("not a 64-bit little-endian x86_64 or aarch64 ELF file");
   const entry = v.getBigUint64(24, true);
   const phoff = Number(v.getBigUint64(32, true));
   const shoff = Number(v.getBigUint64(40, true));
@@ -158,30 +200,7 @@ export function parseNativeImage(bytes: Uint8Array): NativeImage {
 
   const notes = named(".note.tessera");
   if (!notes) throw new ImageError("not a Tessera native image: it has no .note.tessera section");
-  need(notes.offset, notes.size, ".note.tessera");
-  const found = new Map<number, Uint8Array>();
-  for (let at = notes.offset; at + 12 <= notes.offset + notes.size;) {
-    const namesz = v.getUint32(at, true);
-    const descsz = v.getUint32(at + 4, true);
-    const type = v.getUint32(at + 8, true);
-    const desc = at + 12 + align4(namesz);
-    need(desc, descsz, "a note");
-    if (new TextDecoder().decode(bytes.subarray(at + 12, at + 12 + namesz)) === NOTE_NAME)
-      found.set(type, bytes.subarray(desc, desc + descsz));
-    at = desc + align4(descsz);
-  }
-  const word = (type: number, what: string) => {
-    const d = found.get(type);
-    if (!d || d.length < 4) throw new ImageError(`not a Tessera native image: its ${what} note is missing`);
-    return new DataView(d.buffer, d.byteOffset, 4).getUint32(0, true);
-  };
-  const abiVersion = word(NOTE_ABI, "ABI version");
-  const targetNumber = word(NOTE_TARGET, "target");
-  const target = (Object.keys(NATIVE_TARGETS) as NativeTarget[]).find((t) => NATIVE_TARGETS[t] === targetNumber);
-  if (!target) throw new ImageError(`its target note names target ${targetNumber}, which this tessera does not know`);
-  const json = found.get(NOTE_MANIFEST);
-  if (!json) throw new ImageError("not a Tessera native image: its manifest note is missing");
-  const manifest = parseManifest(new TextDecoder().decode(json));
+  const { target, abiVersion, manifest } = readNotes(bytes, notes.offset, notes.size);
 
   const functions: NativeImage["functions"] = [];
   const symtab = sections.find((s) => s.type === 2);
@@ -198,4 +217,51 @@ export function parseNativeImage(bytes: Uint8Array): NativeImage {
     functions.sort((a, b) => b.size - a.size);
   }
   return { target, abiVersion, manifest, entry, segments, functions };
+}
+
+/** True if `bytes` starts with a Linux arm64 Image header (magic "ARM\x64" at 0x38): a virtio-aarch64 image. */
+export function isArm64Image(bytes: Uint8Array): boolean {
+  return bytes.length >= 64 && bytes[0x38] === 0x41 && bytes[0x39] === 0x52 && bytes[0x3a] === 0x4d && bytes[0x3b] === 0x64;
+}
+
+/**
+ * A virtio-aarch64 image as booted: a flat binary behind the arm64 Image
+ * header. The stub's header says where Tessera's notes are (res3: offset,
+ * res4: size) and its function table (res2: offset | size << 32, the
+ * .tessera.symbols table the stub reads for trap reports).
+ */
+function parseArm64Image(bytes: Uint8Array): NativeImage {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const textOffset = v.getBigUint64(0x08, true);
+  const imageSize = Number(v.getBigUint64(0x10, true));
+  const notesAt = Number(v.getBigUint64(0x28, true));
+  const notesSize = Number(v.getBigUint64(0x30, true));
+  if (notesSize === 0) throw new ImageError("an arm64 Image, but not a Tessera image: its header names no notes");
+  const { target, abiVersion, manifest } = readNotes(bytes, notesAt, notesSize);
+  const functions: NativeImage["functions"] = [];
+  const symsAt = v.getUint32(0x20, true);
+  const symsSize = v.getUint32(0x24, true);
+  if (symsAt && symsSize >= 16 && symsAt + symsSize <= bytes.length && v.getUint32(symsAt, true) === 0x4d595354) {
+    const count = v.getUint32(symsAt + 4, true);
+    const names = symsAt + v.getUint32(symsAt + 8, true);
+    for (let i = 0; i < count && symsAt + 16 + 16 * (i + 1) <= symsAt + symsSize; i++) {
+      const at = symsAt + 16 + 16 * i;
+      const name = v.getUint32(at + 12, true);
+      let end = names + (name & 0x7fffffff);
+      const start = end;
+      while (end < bytes.length && bytes[end] !== 0) end++;
+      const text = new TextDecoder().decode(bytes.subarray(start, end));
+      const wasm = (name & 0x80000000) !== 0;
+      functions.push({ name: wasm ? text : `(runtime) ${text}`, size: v.getUint32(at + 8, true), address: v.getBigUint64(at, true), wasm });
+    }
+    functions.sort((a, b) => b.size - a.size);
+  }
+  return {
+    target,
+    abiVersion,
+    manifest,
+    entry: textOffset,
+    segments: [{ vaddr: textOffset, fileSize: bytes.length, memSize: imageSize, flags: "rwx" }],
+    functions,
+  };
 }

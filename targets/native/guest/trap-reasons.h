@@ -1,6 +1,8 @@
 /* The words a trap is reported in: V8's, so every target (the Node tender,
- * spt, hvt, the fuzz targets) says the same. Included by the guest runtime
- * (rt.c) and the fuzz runtime (fuzz/runtime/runtime.c), after wasm-rt.h. */
+ * spt, hvt, the boot stubs, the fuzz targets) says the same. Included by the
+ * guest runtime (rt.c), the gateway's runtime and the fuzz runtime
+ * (fuzz/runtime/runtime.c), after wasm-rt.h.
+ * Generated from packages/abi/src/native-format.ts by `npm run generate -w @tessera/abi`. Do not edit. */
 #ifndef TESSERA_TRAP_REASONS_H
 #define TESSERA_TRAP_REASONS_H
 

@@ -10,11 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "disk_label.h"
 #include "host.h"
 
-#define LABEL_SIZE 4096u
-#define LABEL_VERSION 1u
-#define LABEL_CRC_AT 48u
 #define CREATE_HINT "create one with: tessera disk create FILE SIZE"
 
 uint32_t host_crc32(const uint8_t *p, size_t len) {
@@ -27,7 +25,7 @@ uint32_t host_crc32(const uint8_t *p, size_t len) {
 }
 
 static bool valid_block_size(uint32_t bs) {
-    return bs >= 512 && bs <= 65536 && (bs & (bs - 1)) == 0;
+    return bs >= LABEL_BLOCK_SIZE_MIN && bs <= LABEL_BLOCK_SIZE_MAX && (bs & (bs - 1)) == 0;
 }
 
 /* Reads and checks the label; fails with the Node tender's words. */
@@ -41,7 +39,7 @@ static void read_label(struct tender *t, struct tender_device *d, int fd, uint64
         if (n == 0) read_ok = false;
         done += (size_t)(n > 0 ? n : 0);
     }
-    if (!read_ok || memcmp(label, "TESSDISK", 8) != 0)
+    if (!read_ok || memcmp(label + LABEL_MAGIC_AT, LABEL_MAGIC, LABEL_MAGIC_LENGTH) != 0)
         tender_fail(t, TENDER_EXIT_ERROR,
                     "%s: not a Tessera disk: its last %u bytes are not a disk label (a disk file that was truncated "
                     "or extended loses it; " CREATE_HINT ")",
@@ -49,9 +47,9 @@ static void read_label(struct tender *t, struct tender_device *d, int fd, uint64
     uint32_t crc, version, block_size;
     uint64_t capacity;
     memcpy(&crc, label + LABEL_CRC_AT, 4);
-    memcpy(&version, label + 8, 4);
-    memcpy(&block_size, label + 12, 4);
-    memcpy(&capacity, label + 16, 8);
+    memcpy(&version, label + LABEL_VERSION_AT, 4);
+    memcpy(&block_size, label + LABEL_BLOCK_SIZE_AT, 4);
+    memcpy(&capacity, label + LABEL_CAPACITY_AT, 8);
     if (crc != host_crc32(label, LABEL_CRC_AT))
         tender_fail(t, TENDER_EXIT_ERROR,
                     "%s: its disk label is damaged (its checksum does not match); the blocks before it are intact",
@@ -61,8 +59,7 @@ static void read_label(struct tender *t, struct tender_device *d, int fd, uint64
                     version, LABEL_VERSION);
     if (!valid_block_size(block_size))
         tender_fail(t, TENDER_EXIT_ERROR,
-                    "%s: its disk label gives a block size of %u bytes; a block size is one of 512, 1024, 2048, "
-                    "4096, 8192, 16384, 32768, 65536",
+                    "%s: its disk label gives a block size of %u bytes; a block size is one of " LABEL_BLOCK_SIZES,
                     d->given, block_size);
     if (capacity == 0 || capacity % block_size != 0)
         tender_fail(t, TENDER_EXIT_ERROR,

@@ -14,12 +14,10 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "disk_label.h"
 #include "host.h"
 
-#define LABEL_SIZE 4096u
-#define LABEL_VERSION 1u
-#define LABEL_CRC_AT 48u
-#define BLOCK_SIZE 4096u
+#define BLOCK_SIZE LABEL_DEFAULT_BLOCK_SIZE
 
 static void put32(uint8_t *p, uint32_t v) {
     memcpy(p, &v, 4); /* x86_64: little-endian, as the label is */
@@ -29,22 +27,21 @@ static void put64(uint8_t *p, uint64_t v) {
     memcpy(p, &v, 8);
 }
 
-/* The label: magic 8 | version u32 | block size u32 | capacity u64 | created (ms since 1970) u64 | id 16 | crc32 of
- * 0..48 u32. */
-static void make_label(uint8_t *label, uint64_t capacity, const uint8_t id[16]) {
+/* The label (disk_label.h, generated from packages/abi/src/disk-label.ts). */
+static void make_label(uint8_t *label, uint64_t capacity, const uint8_t id[LABEL_ID_LENGTH]) {
     memset(label, 0, LABEL_SIZE);
-    memcpy(label, "TESSDISK", 8);
-    put32(label + 8, LABEL_VERSION);
-    put32(label + 12, BLOCK_SIZE);
-    put64(label + 16, capacity);
-    put64(label + 24, (uint64_t)(host_wall_ns() / 1000000));
-    memcpy(label + 32, id, 16);
+    memcpy(label + LABEL_MAGIC_AT, LABEL_MAGIC, LABEL_MAGIC_LENGTH);
+    put32(label + LABEL_VERSION_AT, LABEL_VERSION);
+    put32(label + LABEL_BLOCK_SIZE_AT, BLOCK_SIZE);
+    put64(label + LABEL_CAPACITY_AT, capacity);
+    put64(label + LABEL_CREATED_AT, (uint64_t)(host_wall_ns() / 1000000));
+    memcpy(label + LABEL_ID_AT, id, LABEL_ID_LENGTH);
     put32(label + LABEL_CRC_AT, host_crc32(label, LABEL_CRC_AT));
 }
 
 void host_disk_create(struct tender *t, struct tender_device *d, const char *file, uint64_t capacity) {
     if (access(file, F_OK) == 0 || errno != ENOENT) return; /* there (or unreadable: opening it says why) */
-    uint8_t id[16];
+    uint8_t id[LABEL_ID_LENGTH];
     if (getrandom(id, sizeof id, 0) != (ssize_t)sizeof id)
         tender_fail(t, TENDER_EXIT_ERROR, "%s: cannot create it: no random bytes for its id", d->given);
     size_t n = strlen(file);

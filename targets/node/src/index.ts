@@ -13,6 +13,7 @@ export { applyPublish, parsePublish, type Publish } from "./net/publish.js";
 export { GatewayCore, GATEWAY_ADDR, GUEST_ADDR } from "./net/gateway-core.js";
 export {
   BLOCK_SIZES,
+  DEFAULT_BLOCK_SIZE,
   decodeLabel,
   encodeLabel,
   LABEL_SIZE,

@@ -1,4 +1,6 @@
-// Trap reports: `tessera: trap: <reason> in <function>`.
+// Trap reports: `tessera: trap: <reason> in <function>`, in the words every target uses (TRAP_REASONS, V8's, from
+// packages/abi/src/native-format.ts as the native runtime's are).
+import { TRAP_REASONS } from "@tessera/image";
 
 const FRAME = /wasm-function\[(\d+)\]/;
 
@@ -18,7 +20,7 @@ export function isTrap(error: unknown): error is Error {
 export function formatTrap(error: unknown, names: ReadonlyMap<number, string> = new Map()): string {
   const err = error instanceof Error ? error : new Error(String(error));
   const reason =
-    err instanceof RangeError && err.message.includes("Maximum call stack") ? "call stack exhausted" : err.message;
+    err instanceof RangeError && err.message.includes("Maximum call stack") ? TRAP_REASONS.EXHAUSTION : err.message;
   const frame = FRAME.exec(err.stack ?? "");
   const where = frame ? (names.get(Number(frame[1])) ?? `wasm-function[${frame[1]}]`) : "an unknown function";
   return `tessera: trap: ${reason} in ${where}`;

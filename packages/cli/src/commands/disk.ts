@@ -8,6 +8,7 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, fsyncSync, openSync, r
 import { randomBytes } from "node:crypto";
 import {
   BLOCK_SIZES,
+  DEFAULT_BLOCK_SIZE,
   readLabel,
   encodeLabel,
   LABEL_SIZE,
@@ -31,7 +32,7 @@ export const createSpec: CommandSpec = {
   options: {
     "block-size": {
       value: "BYTES",
-      help: `the unit of every read and write: ${BLOCK_SIZES.join(", ")} (default 4096)`,
+      help: `the unit of every read and write: ${BLOCK_SIZES.join(", ")} (default ${DEFAULT_BLOCK_SIZE})`,
     },
   },
   notes: ["An existing file is never overwritten."],
@@ -92,7 +93,7 @@ function create(argv: string[]): number {
     return 0;
   }
   const [file, sizeText] = args.positionals;
-  const bsText = args.values.get("block-size")?.[0] ?? "4096";
+  const bsText = args.values.get("block-size")?.[0] ?? String(DEFAULT_BLOCK_SIZE);
   const blockSize = Number(bsText);
   if (!/^\d+$/.test(bsText) || !(BLOCK_SIZES as readonly number[]).includes(blockSize))
     throw new CliError(`disk create: --block-size ${bsText}: give one of ${BLOCK_SIZES.join(", ")}`, 2);

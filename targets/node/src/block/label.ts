@@ -1,20 +1,27 @@
 // The disk label: the last 4096 bytes of a disk file, which say that the file is a Tessera disk,
 // its block size and its capacity. The guest sees the blocks before it, from offset 0, so the
-// file is also a raw disk image for any other virtual machine monitor.
+// file is also a raw disk image for any other virtual machine monitor. Its layout is
+// label-format.ts, generated from packages/abi/src/disk-label.ts as the native tenders'
+// targets/native/host/disk_label.h is.
 import { readSync } from "node:fs";
 import { crc32 } from "node:zlib";
+import {
+  BLOCK_SIZES,
+  LABEL_BLOCK_SIZE_AT,
+  LABEL_CAPACITY_AT,
+  LABEL_CRC_AT as CRC_AT,
+  LABEL_CREATED_AT,
+  LABEL_ID_AT,
+  LABEL_ID_LENGTH,
+  LABEL_MAGIC as MAGIC,
+  LABEL_MAGIC_AT,
+  LABEL_MAGIC_LENGTH,
+  LABEL_SIZE,
+  LABEL_VERSION as VERSION,
+  LABEL_VERSION_AT,
+} from "./label-format.js";
 
-/** Bytes the label takes at the end of the file. */
-export const LABEL_SIZE = 4096;
-/** The block sizes a disk may have. */
-export const BLOCK_SIZES = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536] as const;
-/** The largest capacity `tessera disk create` makes: 1 TiB. */
-export const MAX_CAPACITY = 2n ** 40n;
-
-const MAGIC = "TESSDISK";
-const VERSION = 1;
-// [ magic: 8 | version: u32 | block size: u32 | capacity: u64 | created (ms since 1970): u64 | id: 16 | crc32 of 0..48: u32 ]
-const CRC_AT = 48;
+export { BLOCK_SIZES, DEFAULT_BLOCK_SIZE, LABEL_SIZE, MAX_CAPACITY } from "./label-format.js";
 
 /** What a label says. */
 export interface DiskLabel {
@@ -31,12 +38,12 @@ export interface DiskLabel {
 export function encodeLabel(label: DiskLabel): Uint8Array {
   const out = new Uint8Array(LABEL_SIZE);
   const v = new DataView(out.buffer);
-  out.set(new TextEncoder().encode(MAGIC), 0);
-  v.setUint32(8, VERSION, true);
-  v.setUint32(12, label.blockSize, true);
-  v.setBigUint64(16, label.capacity, true);
-  v.setBigUint64(24, BigInt(label.created.getTime()), true);
-  out.set(Buffer.from(label.id, "hex"), 32);
+  out.set(new TextEncoder().encode(MAGIC), LABEL_MAGIC_AT);
+  v.setUint32(LABEL_VERSION_AT, VERSION, true);
+  v.setUint32(LABEL_BLOCK_SIZE_AT, label.blockSize, true);
+  v.setBigUint64(LABEL_CAPACITY_AT, label.capacity, true);
+  v.setBigUint64(LABEL_CREATED_AT, BigInt(label.created.getTime()), true);
+  out.set(Buffer.from(label.id, "hex").subarray(0, LABEL_ID_LENGTH), LABEL_ID_AT);
   v.setUint32(CRC_AT, crc32(out.subarray(0, CRC_AT)), true);
   return out;
 }
@@ -48,17 +55,20 @@ export function encodeLabel(label: DiskLabel): Uint8Array {
  */
 export function decodeLabel(bytes: Uint8Array, fileSize: bigint): DiskLabel | string {
   const create = "create one with: tessera disk create FILE SIZE";
-  if (fileSize < BigInt(LABEL_SIZE) || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC)
+  if (
+    fileSize < BigInt(LABEL_SIZE) ||
+    new TextDecoder().decode(bytes.subarray(LABEL_MAGIC_AT, LABEL_MAGIC_AT + LABEL_MAGIC_LENGTH)) !== MAGIC
+  )
     return `not a Tessera disk: its last ${LABEL_SIZE} bytes are not a disk label (a disk file that was truncated or extended loses it; ${create})`;
   const v = new DataView(bytes.buffer, bytes.byteOffset, LABEL_SIZE);
   if (v.getUint32(CRC_AT, true) !== crc32(bytes.subarray(0, CRC_AT)))
     return "its disk label is damaged (its checksum does not match); the blocks before it are intact";
-  const version = v.getUint32(8, true);
+  const version = v.getUint32(LABEL_VERSION_AT, true);
   if (version !== VERSION) return `its disk label is version ${version}; this tessera reads version ${VERSION}`;
-  const blockSize = v.getUint32(12, true);
+  const blockSize = v.getUint32(LABEL_BLOCK_SIZE_AT, true);
   if (!(BLOCK_SIZES as readonly number[]).includes(blockSize))
     return `its disk label gives a block size of ${blockSize} bytes; a block size is one of ${BLOCK_SIZES.join(", ")}`;
-  const capacity = v.getBigUint64(16, true);
+  const capacity = v.getBigUint64(LABEL_CAPACITY_AT, true);
   if (capacity === 0n || capacity % BigInt(blockSize) !== 0n)
     return `its disk label gives a capacity of ${capacity} bytes, not a whole number of ${blockSize}-byte blocks`;
   if (capacity + BigInt(LABEL_SIZE) !== fileSize)
@@ -66,8 +76,8 @@ export function decodeLabel(bytes: Uint8Array, fileSize: bigint): DiskLabel | st
       `the file is ${fileSize} bytes but its label says ${capacity} bytes of blocks and ${LABEL_SIZE} of label ` +
       `(${capacity + BigInt(LABEL_SIZE)} in all): was it truncated or extended?`
     );
-  const id = Buffer.from(bytes.subarray(32, 48)).toString("hex");
-  return { blockSize, capacity, created: new Date(Number(v.getBigUint64(24, true))), id };
+  const id = Buffer.from(bytes.subarray(LABEL_ID_AT, LABEL_ID_AT + LABEL_ID_LENGTH)).toString("hex");
+  return { blockSize, capacity, created: new Date(Number(v.getBigUint64(LABEL_CREATED_AT, true))), id };
 }
 
 /** Reads and decodes the label of the open file `fd` of `fileSize` bytes (see `decodeLabel`). */
