@@ -14,6 +14,10 @@
 // program, targets/node/gateway/build/gateway.wasm (built first by scripts/build-gateway.mjs if it is missing),
 // translated to C by wasm2c here, at build time, into targets/spt/build/gen/ (never committed), and compiled
 // freestanding against the guest runtime's headers once into an object every variant links.
+// On an x86_64 host with Debian's cross compiler (apt-get install gcc-aarch64-linux-gnu), tessera-spt is also built
+// for aarch64, as targets/spt/build/tessera-spt-aarch64: static-pie with glibc, so that it runs on any aarch64 Linux
+// (a Raspberry Pi OS board) and under qemu-aarch64-static here with no aarch64 libraries installed. On an aarch64
+// host the ordinary build is already aarch64.
 // Without gcc it says so and carries on: only native images need the tenders.
 import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -108,30 +112,35 @@ function muslStaticPie() {
 
 // The gateway program as C (wasm2c) and an object compiled from it, in `out`/gen; returns [include dir, object].
 // The object is compiled again only when the wasm, the runtime header or the flags change (it takes seconds).
-function gatewayObject(out) {
+function gatewayObject(out, compiler = "gcc") {
   const wasm = join(root, "targets/node/gateway/build/gateway.wasm");
   if (!existsSync(wasm))
     execFileSync(process.execPath, [join(root, "scripts/build-gateway.mjs")], { stdio: "inherit" });
   const gen = join(out, "gen");
   mkdirSync(gen, { recursive: true });
   const guestInclude = join(root, "targets/native/guest/include");
-  const gccInclude = execFileSync("gcc", ["-print-file-name=include"], { encoding: "utf8" }).trim();
+  const gccInclude = execFileSync(compiler, ["-print-file-name=include"], { encoding: "utf8" }).trim();
   const flags = ["-std=c11", "-O2", "-ffreestanding", "-nostdinc", "-isystem", gccInclude, "-I", guestInclude];
   flags.push("-fPIE", "-fno-stack-protector", "-w");
   const stamp = createHash("sha256")
     .update(readFileSync(wasm))
     .update(readFileSync(join(guestInclude, "wasm-rt.h")))
-    .update(flags.join(" "))
+    .update(`${compiler} ${flags.join(" ")}`)
     .digest("hex");
-  const object = join(gen, "gw_wasm.o");
-  const stampFile = join(gen, "gw_wasm.stamp");
+  const suffix = compiler === "gcc" ? "" : `-${compiler.split("-")[0]}`;
+  const object = join(gen, `gw_wasm${suffix}.o`);
+  const stampFile = join(gen, `gw_wasm${suffix}.stamp`);
   if (existsSync(object) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return [gen, object];
   const wasm2c = join(root, "node_modules/wabt/bin/wasm2c");
   execFileSync(process.execPath, [wasm2c, wasm, "-n", "gateway", "-o", join(gen, "gw_wasm.c")], { stdio: "inherit" });
-  execFileSync("gcc", [...flags, "-c", join(gen, "gw_wasm.c"), "-o", object], { stdio: "inherit" });
+  execFileSync(compiler, [...flags, "-c", join(gen, "gw_wasm.c"), "-o", object], { stdio: "inherit" });
   writeFileSync(stampFile, stamp);
   return [gen, object];
 }
+
+// tessera-spt for aarch64 (spt-aarch64 images), cross-compiled on an x86_64 host when the cross compiler is there.
+const CROSS = { spt: "aarch64-linux-gnu-gcc" };
+const cross = process.arch === "x64" && spawnSync(CROSS.spt, ["--version"]).status === 0;
 
 const only = process.argv.slice(2);
 if (spawnSync("gcc", ["--version"]).status !== 0) {
@@ -166,5 +175,29 @@ if (spawnSync("gcc", ["--version"]).status !== 0) {
         { stdio: "inherit" },
       );
     }
+    if (CROSS[name] && cross) {
+      const compiler = CROSS[name];
+      const crossSources = sources.filter((f) => f !== gateway?.[1]);
+      const crossGateway = gateway ? gatewayObject(out, compiler) : null;
+      const crossFlags = crossGateway ? ["-I", join(root, "targets/native/gateway"), "-I", crossGateway[0]] : [];
+      execFileSync(
+        compiler,
+        [
+          ...common,
+          ...crossFlags,
+          "-O2",
+          "-static-pie",
+          "-s",
+          ...crossSources,
+          ...(crossGateway ? [crossGateway[1]] : []),
+          "-o",
+          join(out, `tessera-${name}-aarch64`),
+        ],
+        { stdio: "inherit" },
+      );
+    } else if (CROSS[name] && process.arch === "x64" && !only.length)
+      console.warn(
+        `build-tenders: ${CROSS[name]} not found; tessera-${name}-aarch64 (for --target ${name}-aarch64) is not built (apt-get install gcc-aarch64-linux-gnu)`,
+      );
   }
 }

@@ -15,6 +15,7 @@ uintptr_t tessera_stack_limit;
 
 /* ---- mem* (gcc emits calls to these for struct copies and large inits) ---- */
 
+#if defined(__x86_64__)
 void* memcpy(void* restrict d, const void* restrict s, size_t n) {
   void* r = d;
   __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
@@ -36,6 +37,38 @@ void* memset(void* d, int c, size_t n) {
   __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
   return r;
 }
+#else
+/* aarch64 (spt-aarch64): plain loops, 8 bytes at a time where both ends allow it. gcc must not
+ * turn them back into calls of themselves. */
+#define TESSERA_NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+typedef uint64_t __attribute__((may_alias)) word_t;
+
+TESSERA_NO_LIBCALLS void* memcpy(void* restrict d, const void* restrict s, size_t n) {
+  unsigned char* dp = d;
+  const unsigned char* sp = s;
+  if ((((uintptr_t)dp | (uintptr_t)sp) & 7) == 0)
+    for (; n >= 8; n -= 8, dp += 8, sp += 8) *(word_t*)(void*)dp = *(const word_t*)(const void*)sp;
+  for (; n; n--) *dp++ = *sp++;
+  return d;
+}
+
+TESSERA_NO_LIBCALLS void* memmove(void* d, const void* s, size_t n) {
+  unsigned char* dp = d;
+  const unsigned char* sp = s;
+  if ((uintptr_t)dp - (uintptr_t)sp >= n) return memcpy(d, s, n); /* no overlap, or d before s */
+  while (n--) dp[n] = sp[n];
+  return d;
+}
+
+TESSERA_NO_LIBCALLS void* memset(void* d, int c, size_t n) {
+  unsigned char* dp = d;
+  uint64_t w = (uint8_t)c * 0x0101010101010101ull;
+  for (; n && ((uintptr_t)dp & 7); n--) *dp++ = (unsigned char)c;
+  for (; n >= 8; n -= 8, dp += 8) *(word_t*)(void*)dp = w;
+  for (; n; n--) *dp++ = (unsigned char)c;
+  return d;
+}
+#endif
 
 int memcmp(const void* a, const void* b, size_t n) {
   const unsigned char *x = a, *y = b;

@@ -1,4 +1,4 @@
-/* image.c: reads a native image (a static x86_64 ELF) and validates every
+/* image.c: reads a native image (a static x86_64 or aarch64 ELF) and validates every
  * field the tender uses, overflow-safely; then computes the guest memory layout. */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -10,6 +10,15 @@
 #include <unistd.h>
 
 #include "host.h"
+
+/* The architecture this tender was built for, which is the only one whose images it runs. */
+#if defined(__aarch64__)
+#define TENDER_ELF_MACHINE EM_AARCH64
+#define TENDER_ELF_MACHINE_NAME "aarch64"
+#else
+#define TENDER_ELF_MACHINE EM_X86_64
+#define TENDER_ELF_MACHINE_NAME "x86_64"
+#endif
 
 /* Images larger than this are refused before they are read. */
 #define IMAGE_MAX_BYTES (1ull << 30)
@@ -69,9 +78,13 @@ static void check_header(struct tender *t, const Elf64_Ehdr *eh) {
         tender_fail(t, TENDER_EXIT_ERROR,
                     "%s: not a Tessera native image (not an ELF file); build one with tessera build APP --target %s",
                     path, target_name(t->target));
-    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64)
-        tender_fail(t, TENDER_EXIT_ERROR, "%s: not an x86_64 ELF (64-bit, little-endian); native images are x86_64",
-                    path);
+    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+        (eh->e_machine != EM_X86_64 && eh->e_machine != EM_AARCH64))
+        tender_fail(t, TENDER_EXIT_ERROR, "%s: not an x86_64 or aarch64 ELF (64-bit, little-endian)", path);
+    /* A tender runs images of its own architecture: spt-aarch64 images on tessera-spt built for aarch64. */
+    if (eh->e_machine != TENDER_ELF_MACHINE)
+        tender_fail(t, TENDER_EXIT_ERROR, "%s: this image is for %s and this %s runs %s images (tessera run picks the right tender)",
+                    path, eh->e_machine == EM_AARCH64 ? "aarch64" : "x86_64", t->prog, TENDER_ELF_MACHINE_NAME);
     if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
         tender_fail(t, TENDER_EXIT_ERROR, "%s: unknown ELF version", path);
     if (eh->e_type != ET_EXEC)

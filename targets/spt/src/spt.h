@@ -22,7 +22,7 @@ struct spt_filter {
 #define SPT_ARG_LOW(i) SPT_LOAD_FIELD(args[i])
 #define SPT_RET(action) (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, action)
 void spt_bpf_emit(struct spt_filter *f, struct sock_filter insn);
-/* Starts a filter: anything but an x86_64 system call is killed. */
+/* Starts a filter: anything but a system call of the tender's own architecture (x86_64 or aarch64) is killed. */
 void spt_bpf_begin(struct spt_filter *f);
 /* Allows `nr` outright; when its first argument is one of `fds` (none: not at all); when argument `arg` has none of
  * `bits` (low 32 bits). */
@@ -32,8 +32,9 @@ void spt_bpf_allow_without(struct spt_filter *f, uint32_t nr, unsigned arg, uint
 /* In the sanitizer build: what AddressSanitizer needs on every path (sigaltstack(NULL, ...)); else nothing. */
 void spt_bpf_allow_sanitizer(struct spt_filter *f);
 /* Ends the filter (anything else is killed) and installs it for this process; `whose` names it in messages
- * ("the sandbox's"). Exits on failure. */
-void spt_bpf_install(struct tender *t, struct spt_filter *f, const char *whose);
+ * ("the sandbox's"), `file` in TESSERA_SPT_FILTER_OUT's file names ("guest", "gateway"). Exits on failure; under
+ * qemu-user with TESSERA_SPT_EMULATED=1 it says that there is no sandbox and returns (spt_bpf.c). */
+void spt_bpf_install(struct tender *t, struct spt_filter *f, const char *whose, const char *file);
 
 /* Starts the gateway process of the user net device, if there is one (spt_gateway.c): forked from this one, with
  * the gateway's end of the device's socketpair and the published ports' listening sockets, behind a seccomp filter

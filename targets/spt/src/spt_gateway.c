@@ -81,7 +81,7 @@ static void sandbox(struct tender *t, const struct gw_listener *ls, size_t n) {
     spt_bpf_allow(&f, __NR_exit_group);
     spt_bpf_allow(&f, __NR_restart_syscall);
     spt_bpf_allow_sanitizer(&f);
-    spt_bpf_install(t, &f, "the gateway's");
+    spt_bpf_install(t, &f, "the gateway's", "gateway");
 }
 
 pid_t spt_start_gateway(struct tender *t) {

@@ -1,8 +1,10 @@
 /*
  * spt_seccomp.c: the sandbox: a hand-written seccomp-BPF allowlist, installed
  * after the guest's memory and devices are set up and before its first
- * instruction. Only x86_64 system calls (no x32, no i386); anything not
- * listed kills the process (SECCOMP_RET_KILL_PROCESS):
+ * instruction. Only the tender's own architecture's system calls (x86_64: no
+ * x32, no i386; aarch64: AUDIT_ARCH_AARCH64, where every call below exists
+ * under the same name); anything not listed kills the process
+ * (SECCOMP_RET_KILL_PROCESS):
  *
  *   read            fd 0 (if stdin is open) and net device fds (TAP, user)
  *   write           fd 1, fd 2 and net device fds
@@ -72,5 +74,5 @@ void spt_sandbox(struct tender *t) {
     spt_bpf_allow(&f, __NR_exit_group);
     spt_bpf_allow(&f, __NR_restart_syscall);
     spt_bpf_allow_sanitizer(&f);
-    spt_bpf_install(t, &f, "the sandbox's");
+    spt_bpf_install(t, &f, "the sandbox's", "guest");
 }
