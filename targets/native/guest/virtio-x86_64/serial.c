@@ -59,6 +59,10 @@ void serial_dec(int64_t v) {
     while (n) put((uint8_t)b[--n]);
 }
 
+bool serial_input_ready(void) {
+    return inb(COM1 + LSR) & LSR_DATA;
+}
+
 int serial_read_byte(void) {
     return inb(COM1 + LSR) & LSR_DATA ? inb(COM1 + THR) : -1;
 }

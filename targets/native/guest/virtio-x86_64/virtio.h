@@ -62,6 +62,7 @@ void serial_hex(uint64_t v);
 void serial_dec(int64_t v);
 /* One byte of input if the UART has one: 0..255, or -1. */
 int serial_read_byte(void);
+bool serial_input_ready(void);
 
 /* ---- the CPU: GDT, TSS, IDT, faults (cpu.c, boot.S) ---- */
 void cpu_init(void);

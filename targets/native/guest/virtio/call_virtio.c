@@ -1,5 +1,6 @@
 /*
- * call_virtio.c: the ABI's calls on virtio-x86_64, answered inside the image:
+ * call_virtio.c: the ABI's calls on the virtio stubs (virtio-x86_64,
+ * virtio-aarch64), answered inside the image:
  * there is no tender to hand them to. Every range a call carries is checked
  * against the linear memory as it is now (EINVAL outside it, and nothing
  * done), as the tenders' dispatcher does. The device calls go to the virtio
@@ -7,7 +8,7 @@
  */
 #include "guest.h"
 #include "tessera_abi.h"
-#include "virtio.h"
+#include "virtio.h" /* the stub's own: the console, clocks, entropy, symbols, exit */
 
 #define CONSOLE_BIT (UINT64_C(1) << TESSERA_CONSOLE_READY_BIT)
 
@@ -94,7 +95,7 @@ static int32_t do_console_read(const struct tessera_args_console_read *a) {
 static int64_t do_yield(int64_t deadline) {
     for (;;) {
         uint64_t ready = 0;
-        if (console_armed && (inb(0x3f8 + 5) & 1)) ready |= CONSOLE_BIT;
+        if (console_armed && serial_input_ready()) ready |= CONSOLE_BIT;
         if (ready) console_armed = false;
         /* Acknowledges the devices first: an event after this raises their line again, and ends the sleep. */
         ready |= virtio_ready();

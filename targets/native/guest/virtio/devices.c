@@ -92,14 +92,19 @@ static void take_word(const char *w, uint32_t n, uint64_t ram_end) {
         size > (UINT64_C(1) << 32) - base)
         return say_region("the registers must lie above RAM and below 4 GiB, 512 bytes to 64 KiB", w, n);
     if (irq == 0 || irq > 255) return say_region("not an interrupt this stub can take", w, n);
-    if (virtio_region_count == VIRTIO_MAX_DEVICES) return say_region("too many devices", w, n);
+    if (!virtio_region_add(base, size, (uint32_t)irq)) return say_region("too many devices", w, n);
+}
+
+bool virtio_region_add(uint64_t base, uint64_t size, uint32_t irq) {
+    if (virtio_region_count == VIRTIO_MAX_DEVICES) return false;
     /* in address order */
     unsigned i = virtio_region_count++;
     while (i > 0 && virtio_regions[i - 1].base > base) {
         virtio_regions[i] = virtio_regions[i - 1];
         i--;
     }
-    virtio_regions[i] = (struct virtio_mmio_region){.base = base, .size = size, .irq = (uint32_t)irq};
+    virtio_regions[i] = (struct virtio_mmio_region){.base = base, .size = size, .irq = irq};
+    return true;
 }
 
 unsigned virtio_cmdline_take(char *cmd, uint32_t *len, uint64_t ram_end) {

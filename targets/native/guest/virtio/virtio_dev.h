@@ -21,7 +21,7 @@
 
 #include "tessera_native.h"
 
-#define VIRTIO_MAX_DEVICES 8
+#define VIRTIO_MAX_DEVICES 32 /* QEMU -M virt has 32 virtio-mmio slots */
 
 /* A device as the command line announced it. */
 struct virtio_mmio_region {
@@ -48,6 +48,8 @@ __attribute__((noreturn)) void virtio_platform_fail(const char *msg);
  * lies above 4 GiB, is ignored and said so. Returns the number recorded.
  */
 unsigned virtio_cmdline_take(char *cmd, uint32_t *len, uint64_t ram_end);
+/* Records one device (from a device tree, say), in address order; false if there is no room. */
+bool virtio_region_add(uint64_t base, uint64_t size, uint32_t irq);
 
 /*
  * Probes every recorded region (already mapped) and sets up the devices the

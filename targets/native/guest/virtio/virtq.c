@@ -3,8 +3,8 @@
  * split virtqueues. The order is the spec's (3.1.1): reset, ACKNOWLEDGE,
  * DRIVER, features (VERSION_1 and the driver's), FEATURES_OK read back, then
  * the queues, then DRIVER_OK. Registers are 32 bits wide; x86 and arm64 both
- * keep uncached MMIO in program order, and a compiler barrier orders the
- * rings' memory around it (a full fence before a notify, for arm64's sake).
+ * keep uncached MMIO in program order; a barrier orders the rings' memory
+ * around it (a compiler barrier on x86, dmb/dsb on arm64).
  */
 #include "virtio_dev.h"
 
@@ -35,7 +35,15 @@
 #define STATUS_FAILED 128
 #define F_VERSION_1 (UINT64_C(1) << 32)
 
+#if defined(__aarch64__)
+/* The device is another observer of the rings (outer shareable): dmb osh
+ * orders the rings' memory, dsb st makes it visible before the notify. */
+#define barrier() __asm__ volatile("dmb osh" ::: "memory")
+#define notify_fence() __asm__ volatile("dsb st" ::: "memory")
+#else
 #define barrier() __asm__ volatile("" ::: "memory")
+#define notify_fence() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 
 static uint32_t rd(struct virtio_device *d, uint32_t off) {
     return *(volatile uint32_t *)(d->regs + off);
@@ -108,7 +116,7 @@ void virtq_submit(struct virtio_device *d, struct virtq *q, uint16_t head) {
     q->avail[2 + q->avail_idx % q->num] = head;
     barrier();
     q->avail[1] = ++q->avail_idx;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    notify_fence();
     wr(d, REG_QUEUE_NOTIFY, q->index);
 }
 

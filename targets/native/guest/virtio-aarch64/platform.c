@@ -1,0 +1,20 @@
+/* platform.c: what the shared virtio drivers (../virtio) ask of this stub: the
+ * console, a sleep until any interrupt, and stopping. */
+#include "virtio.h"
+
+void virtio_platform_puts(const char *s) {
+    serial_puts(s);
+}
+
+void virtio_platform_hex(uint64_t v) {
+    serial_hex(v);
+}
+
+void virtio_platform_idle(void) {
+    /* Interrupts stay masked: a pending one (the device's) ends WFI all the same. */
+    __asm__ volatile("dsb sy; wfi" ::: "memory");
+}
+
+void virtio_platform_fail(const char *msg) {
+    machine_fail(msg);
+}
