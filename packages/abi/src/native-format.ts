@@ -223,6 +223,11 @@ export const TARGETS: { name: string; number: number; doc: string }[] = [
     number: 3,
     doc: "Booted by a VMM (QEMU) itself, with the boot stub in guest/virtio-x86_64 answering the calls.",
   },
+  {
+    name: "virtio-aarch64",
+    number: 5,
+    doc: "Booted as a Linux arm64 Image (QEMU -M virt), with the boot stub in guest/virtio-aarch64 answering the calls.",
+  },
 ];
 
 /**

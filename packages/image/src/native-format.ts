@@ -103,6 +103,8 @@ export const NATIVE_TARGETS = {
   hvt: 2,
   /** Booted by a VMM (QEMU) itself, with the boot stub in guest/virtio-x86_64 answering the calls. */
   "virtio-x86_64": 3,
+  /** Booted as a Linux arm64 Image (QEMU -M virt), with the boot stub in guest/virtio-aarch64 answering the calls. */
+  "virtio-aarch64": 5,
 } as const;
 
 /** The PT_INTERP every native image carries: a path that does not exist. */

@@ -165,6 +165,11 @@ _Static_assert(__builtin_offsetof(struct tessera_note_device, pad) == 34, "tesse
  * answering the calls.
  */
 #define TESSERA_TARGET_VIRTIO_X86_64 3
+/*
+ * Booted as a Linux arm64 Image (QEMU -M virt), with the boot stub in
+ * guest/virtio-aarch64 answering the calls.
+ */
+#define TESSERA_TARGET_VIRTIO_AARCH64 5
 
 /*
  * The PT_INTERP every native image carries, so that the host kernel refuses
