@@ -21,8 +21,33 @@ import {
 import { concat } from "./write.js";
 
 export { NATIVE_TARGETS, TRAP_REASONS } from "./native-format.js";
-/** A native target's name: spt, hvt, virtio-x86_64. */
-export type NativeTarget = keyof typeof NATIVE_TARGETS;
+/**
+ * Targets that are another target's note on another architecture (the ELF's machine): an spt-aarch64 image is an
+ * spt image (the same tender contract, target note spt) compiled for aarch64, which tessera-spt built for aarch64 runs.
+ */
+export const ARCH_TARGETS = { "spt-aarch64": { note: "spt", machine: "aarch64" } } as const;
+/** A native target's name: spt, hvt, virtio-x86_64, spt-aarch64. */
+export type NativeTarget = keyof typeof NATIVE_TARGETS | keyof typeof ARCH_TARGETS;
+/** ELF e_machine of the architectures native images are built for. */
+const MACHINES = { x86_64: 62, aarch64: 183 } as const;
+/** The architecture of a native image. */
+export type NativeMachine = keyof typeof MACHINES;
+
+/** The number `target` has in the target note. */
+function noteNumber(target: NativeTarget): number {
+  const note = target in ARCH_TARGETS ? ARCH_TARGETS[target as keyof typeof ARCH_TARGETS].note : target;
+  return NATIVE_TARGETS[note as keyof typeof NATIVE_TARGETS];
+}
+
+/** The target of an ELF image for `machine` whose note names `noted`: spt on aarch64 is spt-aarch64. */
+function targetOn(noted: keyof typeof NATIVE_TARGETS, machine: NativeMachine): NativeTarget {
+  const names = Object.keys(ARCH_TARGETS) as (keyof typeof ARCH_TARGETS)[];
+  const arch = names.find((t) => ARCH_TARGETS[t].note === noted && ARCH_TARGETS[t].machine === machine);
+  if (arch) return arch;
+  if (noted === "spt" && machine !== "x86_64")
+    throw new ImageError(`an spt image for ${machine}, which this tessera does not know`);
+  return noted;
+}
 
 /** The notes' owner as it is stored: NUL-terminated. */
 const NOTE_NAME = `${OWNER}\0`;
@@ -61,7 +86,7 @@ export function encodeNativeNotes(manifest: Manifest, target: NativeTarget): Uin
   });
   return concat([
     note(NOTE_ABI, u32(ABI_VERSION)),
-    note(NOTE_TARGET, u32(NATIVE_TARGETS[target])),
+    note(NOTE_TARGET, u32(noteNumber(target))),
     note(NOTE_DEVICES, devices),
     note(NOTE_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest))),
   ]);
@@ -132,7 +157,9 @@ function readNotes(bytes: Uint8Array, offset: number, size: number) {
   };
   const abiVersion = word(NOTE_ABI, "ABI version");
   const targetNumber = word(NOTE_TARGET, "target");
-  const target = (Object.keys(NATIVE_TARGETS) as NativeTarget[]).find((t) => NATIVE_TARGETS[t] === targetNumber);
+  const target = (Object.keys(NATIVE_TARGETS) as (keyof typeof NATIVE_TARGETS)[]).find(
+    (t) => NATIVE_TARGETS[t] === targetNumber,
+  );
   if (!target) throw new ImageError(`its target note names target ${targetNumber}, which this tessera does not know`);
   const json = found.get(NOTE_MANIFEST);
   if (!json) throw new ImageError("not a Tessera native image: its manifest note is missing");
@@ -150,7 +177,8 @@ export function parseNativeImage(bytes: Uint8Array): NativeImage {
   };
   need(0, 64, "the ELF header");
   if (!isElf(bytes)) throw new ImageError("not an ELF file");
-  if (bytes[4] !== 2 || bytes[5] !== 1 || (v.getUint16(18, true) !== 62 && v.getUint16(18, true) !== 183))
+  const machine = (Object.keys(MACHINES) as NativeMachine[]).find((m) => MACHINES[m] === v.getUint16(18, true));
+  if (bytes[4] !== 2 || bytes[5] !== 1 || !machine)
     throw new ImageError("not a 64-bit little-endian x86_64 or aarch64 ELF file");
   const entry = v.getBigUint64(24, true);
   const phoff = Number(v.getBigUint64(32, true));
@@ -200,7 +228,8 @@ export function parseNativeImage(bytes: Uint8Array): NativeImage {
 
   const notes = named(".note.tessera");
   if (!notes) throw new ImageError("not a Tessera native image: it has no .note.tessera section");
-  const { target, abiVersion, manifest } = readNotes(bytes, notes.offset, notes.size);
+  const { target: noted, abiVersion, manifest } = readNotes(bytes, notes.offset, notes.size);
+  const target = targetOn(noted, machine);
 
   const functions: NativeImage["functions"] = [];
   const symtab = sections.find((s) => s.type === 2);
@@ -221,7 +250,9 @@ export function parseNativeImage(bytes: Uint8Array): NativeImage {
 
 /** True if `bytes` starts with a Linux arm64 Image header (magic "ARM\x64" at 0x38): a virtio-aarch64 image. */
 export function isArm64Image(bytes: Uint8Array): boolean {
-  return bytes.length >= 64 && bytes[0x38] === 0x41 && bytes[0x39] === 0x52 && bytes[0x3a] === 0x4d && bytes[0x3b] === 0x64;
+  return (
+    bytes.length >= 64 && bytes[0x38] === 0x41 && bytes[0x39] === 0x52 && bytes[0x3a] === 0x4d && bytes[0x3b] === 0x64
+  );
 }
 
 /**
@@ -252,7 +283,12 @@ function parseArm64Image(bytes: Uint8Array): NativeImage {
       while (end < bytes.length && bytes[end] !== 0) end++;
       const text = new TextDecoder().decode(bytes.subarray(start, end));
       const wasm = (name & 0x80000000) !== 0;
-      functions.push({ name: wasm ? text : `(runtime) ${text}`, size: v.getUint32(at + 8, true), address: v.getBigUint64(at, true), wasm });
+      functions.push({
+        name: wasm ? text : `(runtime) ${text}`,
+        size: v.getUint32(at + 8, true),
+        address: v.getBigUint64(at, true),
+        wasm,
+      });
     }
     functions.sort((a, b) => b.size - a.size);
   }

@@ -1,6 +1,8 @@
 /**
  * The native pipeline: a finished `.wasm` image becomes a static x86_64 ELF
- * for the spt or hvt tender, or for a VMM to boot (virtio-x86_64). wasm2c
+ * for the spt or hvt tender, or for a VMM to boot (virtio-x86_64), or a
+ * static aarch64 ELF for tessera-spt on aarch64 (spt-aarch64, compiled with
+ * aarch64-linux-gnu-gcc on other hosts). wasm2c
  * (from the npm `wabt` package) translates the module to C; gcc compiles it
  * freestanding with the guest runtime (targets/native/guest), the ABI
  * bindings (packages/abi/native) and a note that carries the manifest, and
@@ -19,6 +21,10 @@ import { join } from "node:path";
 import { encodeNativeNotes, parseNativeImage, type Manifest, type NativeTarget } from "@tessera/image";
 import { CliError } from "../errors.js";
 import { requireDependency } from "./packages.js";
+
+/** Where a virtio-aarch64 image is linked: QEMU -M virt's RAM base plus the Image header's text_offset. */
+const TEXT_OFFSET = "0x80000";
+const VIRT_LOAD = "0x40080000";
 
 /** What the pipeline needs to know about one build. */
 export interface NativeBuild {
@@ -76,12 +82,23 @@ export function symbolsAsm(functions: { name: string; address: bigint; size: num
   return lines.join("\n");
 }
 
-/** Fails with an actionable message unless gcc runs. */
+/**
+ * The C compiler for `target`'s images: gcc, or for spt-aarch64 on a host that is not aarch64 Debian's cross
+ * compiler aarch64-linux-gnu-gcc.
+ */
+export function compilerFor(target: NativeTarget): { cc: string; debian: string } {
+  if ((target === "spt-aarch64" || target === "virtio-aarch64") && process.arch !== "arm64")
+    return { cc: "aarch64-linux-gnu-gcc", debian: "gcc-aarch64-linux-gnu" };
+  return { cc: "gcc", debian: "gcc" };
+}
+
+/** Fails with an actionable message unless the target's compiler (gcc) runs. */
 export function requireGcc(target: NativeTarget): void {
-  const r = spawnSync("gcc", ["--version"], { encoding: "utf8" });
+  const { cc, debian } = compilerFor(target);
+  const r = spawnSync(cc, ["--version"], { encoding: "utf8" });
   if (r.error || r.status !== 0)
     throw new CliError(
-      `--target ${target}: gcc is needed to compile a native image and was not found (install it with: apt-get install gcc)`,
+      `--target ${target}: ${cc} is needed to compile a native image and was not found (install it with: apt-get install ${debian})`,
     );
 }
 
@@ -115,7 +132,9 @@ export function buildNative(b: NativeBuild): NativeResult {
       throw new CliError(`wasm2c wrote no C (expected ${join(tmp, "app.c")})`);
     writeFileSync(join(tmp, "notes.S"), notesAsm(encodeNativeNotes(b.manifest, b.target)));
 
-    const gccInclude = execFileSync("gcc", ["-print-file-name=include"], { encoding: "utf8" }).trim();
+    const { cc } = compilerFor(b.target);
+    const x86 = !b.target.endsWith("aarch64");
+    const gccInclude = execFileSync(cc, ["-print-file-name=include"], { encoding: "utf8" }).trim();
     const common = [
       "-std=c11",
       b.opt === "speed" ? "-O2" : "-Os",
@@ -138,7 +157,8 @@ export function buildNative(b: NativeBuild): NativeResult {
       "-fno-stack-protector",
       "-fno-asynchronous-unwind-tables",
       "-fno-unwind-tables",
-      "-mno-red-zone",
+      // x86_64: no red zone; aarch64: atomics inline, not through libgcc's helpers that read the CPU's features.
+      x86 ? "-mno-red-zone" : "-mno-outline-atomics",
       "-ffunction-sections",
       "-fdata-sections",
       // Keep every wasm function its own C function, so that a trap's
@@ -147,13 +167,15 @@ export function buildNative(b: NativeBuild): NativeResult {
       "-fno-ipa-icf",
     ];
     b.progress(
-      `compiling ${(readFileSync(join(tmp, "app.c")).length / 1024).toFixed(0)} KiB of C with gcc ${b.opt === "speed" ? "-O2" : "-Os"}`,
+      `compiling ${(readFileSync(join(tmp, "app.c")).length / 1024).toFixed(0)} KiB of C with ${cc} ${b.opt === "speed" ? "-O2" : "-Os"}`,
     );
     // The generated C is valid but not warning-free (unused helpers, and
     // recursion gcc can prove endless); our own C is held to -Werror.
-    run("gcc", [...common, "-w", "-c", join(tmp, "app.c"), "-o", join(tmp, "app.o")], "compiling the translated image");
-    const virtio = b.target === "virtio-x86_64";
-    const stub = join(guest, "virtio-x86_64");
+    run(cc, [...common, "-w", "-c", join(tmp, "app.c"), "-o", join(tmp, "app.o")], "compiling the translated image");
+    const virtio = b.target === "virtio-x86_64" || b.target === "virtio-aarch64";
+    const stub = join(guest, b.target);
+    // virtio-aarch64 is linked where QEMU -M virt loads an arm64 Image: RAM at 0x40000000, text_offset 0x80000.
+    const aarch64Stub = b.target === "virtio-aarch64" ? [`-DTEXT_OFFSET=${TEXT_OFFSET}`, `-Wl,--defsym=TESSERA_LOAD=${VIRT_LOAD}`] : [];
     // The virtio drivers every stub shares (guest/virtio), and this one's own code.
     const drivers = join(guest, "virtio");
     const sources = (dir: string) =>
@@ -163,14 +185,17 @@ export function buildNative(b: NativeBuild): NativeResult {
         .map((f) => join(dir, f));
     const runtime = [
       ...["rt.c", "start.c", "instance.c", "interp.c"].map((f) => join(guest, f)),
-      ...(virtio ? [...sources(drivers), ...sources(stub)] : [join(guest, `call_${b.target}.c`)]),
+      ...(virtio
+        ? [...sources(drivers), ...sources(stub)]
+        : [join(guest, `call_${b.target.replace(/-aarch64$/, "")}.c`)]),
     ];
     const link = (symbols: string[], out: string) =>
       run(
-        "gcc",
+        cc,
         [
           ...common,
           ...(virtio ? ["-I", stub, "-I", drivers] : []),
+          ...aarch64Stub,
           "-Wall",
           "-Wextra",
           "-Werror",
@@ -210,12 +235,22 @@ export function buildNative(b: NativeBuild): NativeResult {
         throw new CliError(`linking the native image: adding the symbol table moved ${moved?.name ?? "a function"}`);
     }
     rmSync(b.out, { force: true });
+    if (b.target === "virtio-aarch64") {
+      // The flat Image QEMU -kernel, U-Boot's booti and a Pi's firmware load; the ELF beside it for gdb.
+      writeFileSync(join(tmp, "image.elf"), elf);
+      run(cc.replace(/gcc$/, "objcopy"), ["-O", "binary", join(tmp, "image.elf"), join(tmp, "image.bin")], "writing the flat Image");
+      rmSync(`${b.out}.elf`, { force: true });
+      writeFileSync(`${b.out}.elf`, elf);
+      chmodSync(`${b.out}.elf`, 0o644);
+      elf = readFileSync(join(tmp, "image.bin"));
+    }
     writeFileSync(b.out, elf);
     // Not executable: the tender runs it, not the host kernel.
     chmodSync(b.out, 0o644);
-    // Read back as a tender will read it: the notes must parse.
+    // Read back as a tender will read it: the notes must parse (the flat Image's too).
+    parseNativeImage(elf);
     const sizes = { text: 0, rodata: 0, data: 0 };
-    for (const s of parseNativeImage(elf).segments)
+    for (const s of parseNativeImage(readFileSync(b.target === "virtio-aarch64" ? `${b.out}.elf` : b.out)).segments)
       sizes[s.flags.includes("x") ? "text" : s.flags.includes("w") ? "data" : "rodata"] += s.memSize;
     return { bytes: elf.length, ...sizes };
   } finally {

@@ -24,20 +24,21 @@ import { buildNative } from "../build/native.js";
 import { CliError } from "../errors.js";
 
 /** The targets `--target` accepts. */
-export const TARGETS = ["node", "spt", "hvt", "virtio-x86_64"] as const;
+export const TARGETS = ["node", "spt", "hvt", "virtio-x86_64", "spt-aarch64", "virtio-aarch64"] as const;
 
 /** The command's usage. */
 export const spec: CommandSpec = {
   name: "build",
-  usage: "tessera build APP [--target node|spt|hvt|virtio-x86_64] [-o DIR] [--opt size|speed] [--assets DIR] [--debug]",
+  usage:
+    "tessera build APP [--target node|spt|hvt|virtio-x86_64|spt-aarch64|virtio-aarch64] [-o DIR] [--opt size|speed] [--assets DIR] [--debug]",
   summary:
-    "Compile the app in directory APP (package.json + assembly/index.ts) into DIR/<name>.wasm, or into a native image DIR/<name>.spt, DIR/<name>.hvt or DIR/<name>.virtio-x86_64.",
+    "Compile the app in directory APP (package.json + assembly/index.ts) into DIR/<name>.wasm, or into a native image DIR/<name>.spt, DIR/<name>.hvt, DIR/<name>.virtio-x86_64 or DIR/<name>.spt-aarch64.",
   positionals: ["APP"],
   required: 1,
   options: {
     target: {
       value: "TARGET",
-      help: "where the image will run: node (a .wasm for the Node.js tender, default), spt (a native image for the seccomp process tender tessera-spt), hvt (a native image for the KVM tender tessera-hvt) or virtio-x86_64 (a native image with its own boot stub and virtio-mmio net and block drivers, that QEMU boots with -kernel: -M microvm, or -M q35 for an app without devices)",
+      help: "where the image will run: node (a .wasm for the Node.js tender, default), spt (a native image for the seccomp process tender tessera-spt), hvt (a native image for the KVM tender tessera-hvt) or virtio-x86_64 (a native image with its own boot stub and virtio-mmio net and block drivers, that QEMU boots with -kernel: -M microvm, or -M q35 for an app without devices) or spt-aarch64 (a native image for tessera-spt on aarch64 Linux, such as a Raspberry Pi; compiled with aarch64-linux-gnu-gcc on other hosts) or virtio-aarch64 (a Linux arm64 Image with its own boot stub, that QEMU -M virt boots with -kernel; <name>.virtio-aarch64.elf beside it for gdb)",
     },
     out: { value: "DIR", short: "o", help: "output directory (default: build)" },
     opt: { value: "size|speed", help: "optimise for size (default) or speed" },
@@ -52,8 +53,8 @@ export const spec: CommandSpec = {
     `at most ${MAX_ASSET_FILES} files of at most ${MAX_ASSET_BYTES} bytes each.`,
     "A release image keeps its function names in DIR/<name>.wasm.names beside it;",
     "`tessera run` and `tessera inspect` read them from there.",
-    "A native image (--target spt, hvt or virtio-x86_64) is the same .wasm translated to C by wasm2c and compiled with gcc",
-    "into a static x86_64 ELF; its function names are in its symbol table (and, for virtio-x86_64, in a table it loads).",
+    "A native image (--target spt, hvt, virtio-x86_64 or spt-aarch64) is the same .wasm translated to C by wasm2c and compiled with gcc",
+    "into a static x86_64 ELF (spt-aarch64: aarch64); its function names are in its symbol table (and, for virtio-x86_64, in a table it loads).",
   ],
 };
 
@@ -130,7 +131,13 @@ export default async function build(argv: string[]): Promise<number> {
     throw e;
   }
   mkdirSync(outDir, { recursive: true });
-  if (target === "spt" || target === "hvt" || target === "virtio-x86_64") {
+  if (
+    target === "spt" ||
+    target === "hvt" ||
+    target === "virtio-x86_64" ||
+    target === "spt-aarch64" ||
+    target === "virtio-aarch64"
+  ) {
     const file = join(outDir, `${app.name}.${target}`);
     const r = buildNative({
       target,

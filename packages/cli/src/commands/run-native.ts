@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { ImageError, parseNativeImage, type NativeImage } from "@tessera/image";
 import { commandPackage, dependencyDir } from "../build/packages.js";
 import { CliError } from "../errors.js";
@@ -50,6 +50,44 @@ export function tenderPath(target: "spt" | "hvt"): string {
   return path;
 }
 
+/** The first of `names` found on PATH, or null. */
+function onPath(names: string[]): string | null {
+  for (const name of names)
+    for (const dir of (process.env.PATH ?? "").split(delimiter))
+      if (dir && existsSync(join(dir, name))) return join(dir, name);
+  return null;
+}
+
+/**
+ * How to start the tender of an spt-aarch64 image: on an aarch64 host tessera-spt itself; on x86_64 the cross-built
+ * tessera-spt-aarch64 under qemu-user (qemu-aarch64-static), which refuses seccomp filters: the tender is told so
+ * (TESSERA_SPT_EMULATED=1) and runs the guest without its sandbox, saying so.
+ */
+export function aarch64Tender(): { command: string; prefix: string[]; env: Record<string, string>; note?: string } {
+  if (process.arch === "arm64") return { command: tenderPath("spt"), prefix: [], env: {} };
+  if (process.arch !== "x64")
+    throw new CliError(
+      `spt-aarch64 images run on aarch64 Linux, or under qemu-user on x86_64 (this host is ${process.arch})`,
+    );
+  const dir = dependencyDir("@tessera/spt");
+  const tender = dir ? join(dir, "build", "tessera-spt-aarch64") : "";
+  if (!tender || !existsSync(tender))
+    throw new CliError(
+      "tessera-spt-aarch64 is not built: npm run build compiles it with aarch64-linux-gnu-gcc (apt-get install gcc-aarch64-linux-gnu, then npm run build)",
+    );
+  const qemu = onPath(["qemu-aarch64-static", "qemu-aarch64"]);
+  if (!qemu)
+    throw new CliError(
+      "an spt-aarch64 image runs on this x86_64 host under qemu-aarch64-static, which was not found (apt-get install qemu-user-static)",
+    );
+  return {
+    command: qemu,
+    prefix: [tender],
+    env: { TESSERA_SPT_EMULATED: "1" },
+    note: `tessera: an aarch64 image on x86_64: tessera-spt-aarch64 runs under ${qemu.split("/").pop()} (qemu-user refuses seccomp, so without its sandbox)\n`,
+  };
+}
+
 /** Reads the native image `file`; throws a CliError saying what is wrong. */
 export function readNative(file: string, bytes: Uint8Array): NativeImage {
   try {
@@ -77,7 +115,7 @@ export function tenderArgs(file: string, opts: NativeRun): string[] {
 /** Runs `file` (already read as `image`) on its tender; resolves to the exit status. */
 export async function runNative(file: string, image: NativeImage, opts: NativeRun): Promise<number> {
   // tessera-spt has user-mode networking (--publish, --net NAME=user) of its own; tessera-hvt only TAP devices.
-  const user = image.target === "spt";
+  const user = image.target === "spt" || image.target === "spt-aarch64";
   if (opts.publish.length && !user)
     throw new CliError(
       `--publish ${opts.publish[0]}: tessera-hvt has only tap: networks; --publish needs tessera-spt (tessera build APP --target spt) or the Node.js tender (a .wasm)`,
@@ -96,9 +134,18 @@ export async function runNative(file: string, image: NativeImage, opts: NativeRu
         `--net ${name}=${value}: a native image takes tap:IFNAME networks${user ? " and user" : ""}; ${user ? "switch networks need" : "user and switch networks need tessera-spt or"} the Node.js tender (build a .wasm: tessera build APP)`,
         2,
       );
-  if (image.target === "virtio-x86_64") throw new CliError(`${file}: a virtio-x86_64 image boots under QEMU`);
-  const tender = tenderPath(image.target);
-  const child = spawn(tender, tenderArgs(file, opts), { stdio: "inherit" });
+  if (image.target === "virtio-x86_64" || image.target === "virtio-aarch64")
+    throw new CliError(`${file}: a ${image.target} image boots under QEMU`);
+  const start =
+    image.target === "spt-aarch64"
+      ? aarch64Tender()
+      : { command: tenderPath(image.target), prefix: [], env: {}, note: undefined };
+  if (start.note) process.stderr.write(start.note);
+  const tender = start.command;
+  const child = spawn(tender, [...start.prefix, ...tenderArgs(file, opts)], {
+    stdio: "inherit",
+    env: { ...process.env, ...start.env },
+  });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, forward(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
@@ -113,7 +160,9 @@ export async function runNative(file: string, image: NativeImage, opts: NativeRu
             : signal === "SIGKILL"
               ? " (killed)"
               : "";
-        process.stderr.write(`tessera: tessera-${image.target} was stopped by ${signal}${why}\n`);
+        process.stderr.write(
+          `tessera: tessera-${image.target === "spt-aarch64" ? "spt" : image.target} was stopped by ${signal}${why}\n`,
+        );
         resolve(128 + (constants.signals[signal as NodeJS.Signals] ?? 0));
       });
     });
