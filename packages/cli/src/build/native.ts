@@ -175,7 +175,8 @@ export function buildNative(b: NativeBuild): NativeResult {
     const virtio = b.target === "virtio-x86_64" || b.target === "virtio-aarch64";
     const stub = join(guest, b.target);
     // virtio-aarch64 is linked where QEMU -M virt loads an arm64 Image: RAM at 0x40000000, text_offset 0x80000.
-    const aarch64Stub = b.target === "virtio-aarch64" ? [`-DTEXT_OFFSET=${TEXT_OFFSET}`, `-Wl,--defsym=TESSERA_LOAD=${VIRT_LOAD}`] : [];
+    const aarch64Stub =
+      b.target === "virtio-aarch64" ? [`-DTEXT_OFFSET=${TEXT_OFFSET}`, `-Wl,--defsym=TESSERA_LOAD=${VIRT_LOAD}`] : [];
     // The virtio drivers every stub shares (guest/virtio), and this one's own code.
     const drivers = join(guest, "virtio");
     const sources = (dir: string) =>
@@ -238,7 +239,11 @@ export function buildNative(b: NativeBuild): NativeResult {
     if (b.target === "virtio-aarch64") {
       // The flat Image QEMU -kernel, U-Boot's booti and a Pi's firmware load; the ELF beside it for gdb.
       writeFileSync(join(tmp, "image.elf"), elf);
-      run(cc.replace(/gcc$/, "objcopy"), ["-O", "binary", join(tmp, "image.elf"), join(tmp, "image.bin")], "writing the flat Image");
+      run(
+        cc.replace(/gcc$/, "objcopy"),
+        ["-O", "binary", join(tmp, "image.elf"), join(tmp, "image.bin")],
+        "writing the flat Image",
+      );
       rmSync(`${b.out}.elf`, { force: true });
       writeFileSync(`${b.out}.elf`, elf);
       chmodSync(`${b.out}.elf`, 0o644);

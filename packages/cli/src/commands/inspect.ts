@@ -4,7 +4,7 @@
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
-import { ImageError, isElf, parseImage, parseNames } from "@tessera/image";
+import { ImageError, isArm64Image, isElf, parseImage, parseNames } from "@tessera/image";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
 import { CliError } from "../errors.js";
 import { formatNativeReport, nativeReport } from "../inspect/native.js";
@@ -36,9 +36,15 @@ export default async function inspect(argv: string[]): Promise<number> {
   if (!/^\d+$/.test(topText)) throw new CliError(`--top ${topText}: give a whole number`, 2);
   if (!existsSync(file)) throw new CliError(`${file}: file not found (build one with: tessera build APP -o DIR)`);
   const bytes = new Uint8Array(readFileSync(file));
-  if (isElf(bytes)) {
-    const appName = file.replace(/^.*\//, "").replace(/\.(spt|hvt)$/, "");
-    const report = nativeReport(file, bytes.length, readNative(file, bytes), appName);
+  if (isElf(bytes) || isArm64Image(bytes)) {
+    const appName = file.replace(/^.*\//, "").replace(/\.(spt|hvt|virtio-x86_64|virtio-aarch64|spt-aarch64)$/, "");
+    let image = readNative(file, bytes);
+    // A virtio-aarch64 image is a flat Image: its ELF beside it has the segments and every symbol.
+    if (isArm64Image(bytes) && existsSync(`${file}.elf`)) {
+      const elf = readNative(`${file}.elf`, new Uint8Array(readFileSync(`${file}.elf`)));
+      image = { ...image, segments: elf.segments, functions: elf.functions };
+    }
+    const report = nativeReport(file, bytes.length, image, appName);
     process.stdout.write(
       args.flags.has("json") ? JSON.stringify(report, null, 2) + "\n" : formatNativeReport(report, Number(topText)),
     );

@@ -21,6 +21,12 @@
  * `--block NAME=FILE` the disk's blocks (not its label) as a raw drive with a
  * write cache that a virtio FLUSH empties with fdatasync (cache=writeback).
  *
+ * A virtio-aarch64 image (a Linux arm64 Image) boots under
+ * qemu-system-aarch64 -M virt (GICv2 or v3, `--gic`), its device tree saying
+ * where everything is; its status comes back through Arm semihosting
+ * (SYS_EXIT_EXTENDED ends QEMU with it, 0 to 255), its devices in virt's
+ * virtio-mmio slots the same way.
+ *
  * @module
  */
 import { spawn } from "node:child_process";
@@ -47,8 +53,16 @@ import { CliError } from "../errors.js";
 export const QEMU = "qemu-system-x86_64";
 export const QEMU_PACKAGE = "qemu-system-x86";
 
-/** The machines a virtio-x86_64 image is tested on. */
-export const MACHINES = ["microvm", "q35"] as const;
+/** The same for virtio-aarch64 images. */
+export const QEMU_AARCH64 = "qemu-system-aarch64";
+export const QEMU_AARCH64_PACKAGE = "qemu-system-arm";
+
+/** The machines a virtio-x86_64 image is tested on, and virt for virtio-aarch64. */
+export const MACHINES = ["microvm", "q35", "virt"] as const;
+/** virtio-aarch64: the GIC QEMU -M virt gives (gic-version). */
+export const GICS = ["2", "3"] as const;
+/** virtio-aarch64: the CPUs it is tested on (max has RNDR, for entropy). */
+export const CPUS = ["max", "cortex-a53", "cortex-a72", "cortex-a57"] as const;
 export type Machine = (typeof MACHINES)[number];
 /** `auto`: KVM when /dev/kvm is usable and the CPU has VT-x or AMD-V, else TCG. */
 export const ACCELS = ["auto", "kvm", "tcg"] as const;
@@ -66,6 +80,10 @@ export interface VirtioRun {
   cmdline: string[];
   /** The image's devices in the manifest's order, as `virtioDevices` made them (none: no devices). */
   devices?: VirtioDevice[];
+  /** virtio-aarch64 images: the architecture, the GIC and the CPU (default x86_64; 3; max). */
+  arch?: "x86_64" | "aarch64";
+  gic?: (typeof GICS)[number];
+  cpu?: string;
 }
 
 /** One of the image's devices, as QEMU gets it. */
@@ -98,9 +116,14 @@ export function kvmUnusable(): string | null {
   return null;
 }
 
-/** The accelerator `accel` comes to on this machine. */
-export function chooseAccel(accel: Accel): "kvm" | "tcg" {
-  if (accel === "auto") return kvmUnusable() === null ? "kvm" : "tcg";
+/** The accelerator `accel` comes to on this machine (KVM only for the host's own architecture). */
+export function chooseAccel(accel: Accel, arch: "x86_64" | "aarch64" = "x86_64"): "kvm" | "tcg" {
+  const native = arch === "x86_64" ? process.arch === "x64" : process.arch === "arm64";
+  if (!native) {
+    if (accel === "kvm") throw new CliError(`--accel kvm: this host is not ${arch}; use --accel tcg`, 2);
+    return "tcg";
+  }
+  if (accel === "auto") return arch === "x86_64" && kvmUnusable() === null ? "kvm" : "tcg";
   if (accel === "kvm") {
     const why = kvmUnusable();
     if (why && !why.startsWith("this CPU")) throw new CliError(`--accel kvm: ${why} (use --accel tcg)`, 2);
@@ -138,8 +161,38 @@ function deviceArgs(devices: VirtioDevice[]): string[] {
   return args;
 }
 
+/** QEMU's arguments for a virtio-aarch64 image: -M virt, the status through semihosting. */
+function qemuArgsAarch64(file: string, opts: VirtioRun, accel: "kvm" | "tcg"): string[] {
+  const args = [
+    "-M",
+    `virt,gic-version=${opts.gic ?? "3"}`,
+    "-accel",
+    accel,
+    "-cpu",
+    accel === "kvm" ? "host" : (opts.cpu ?? "max"),
+    "-m",
+    `${opts.memMiB ?? 64}M`,
+    "-nodefaults",
+    "-no-user-config",
+    "-display",
+    "none",
+    "-serial",
+    "stdio",
+    "-no-reboot",
+    // SYS_EXIT_EXTENDED ends QEMU with the guest's status; nothing else of the host is reachable through it.
+    "-semihosting-config",
+    "enable=on,target=native",
+    ...deviceArgs(opts.devices ?? []),
+    "-kernel",
+    file,
+  ];
+  if (opts.cmdline.length) args.push("-append", opts.cmdline.join(" "));
+  return args;
+}
+
 /** QEMU's arguments for `file`, its status byte going to `statusFile`. */
 export function qemuArgs(file: string, opts: VirtioRun, accel: "kvm" | "tcg", statusFile: string): string[] {
+  if (opts.arch === "aarch64") return qemuArgsAarch64(file, opts, accel);
   // acpi=off: microvm then writes its virtio-mmio devices on the command line (with ACPI it describes them there instead).
   const machine = opts.machine === "microvm" ? "microvm,acpi=off" : "q35";
   const args = [
@@ -177,11 +230,11 @@ export function shellQuote(words: string[]): string {
   return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(" ");
 }
 
-/** The path of qemu-system-x86_64 on PATH, or null. */
-export function findQemu(path = process.env.PATH ?? ""): string | null {
+/** The path of qemu-system-x86_64 (or `binary`) on PATH, or null. */
+export function findQemu(path = process.env.PATH ?? "", binary = QEMU): string | null {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
-    const candidate = join(dir, QEMU);
+    const candidate = join(dir, binary);
     try {
       accessSync(candidate, fsConstants.X_OK);
       return candidate;
@@ -276,7 +329,7 @@ export function virtioDevices(
         `the image needs ${d.kind} device "${d.name}": give it with --${d.kind} ${d.name}=${d.kind === "net" ? "tap:IFNAME (or user, or --publish HOSTPORT:GUESTPORT)" : "FILE"}`,
       );
   if (manifest.devices.length === 0) return [];
-  if (given.machine !== "microvm")
+  if (given.machine !== "microvm" && given.machine !== "virt")
     throw new CliError(
       `--machine ${given.machine}: the image has devices, and QEMU's ${given.machine} has no virtio-mmio transport for them; boot it on microvm (leave --machine out)`,
       2,
@@ -284,7 +337,7 @@ export function virtioDevices(
   for (const kind of ["net", "block"] as const)
     if (manifest.devices.filter((d) => d.kind === kind).length > MAX_OF_KIND || manifest.devices.length > MAX_SLOTS)
       throw new CliError(
-        `the image has ${manifest.devices.length} devices; a virtio-x86_64 image takes at most ${MAX_OF_KIND} net and ${MAX_OF_KIND} block devices`,
+        `the image has ${manifest.devices.length} devices; a ${image.target} image takes at most ${MAX_OF_KIND} net and ${MAX_OF_KIND} block devices`,
       );
   for (const p of publish)
     if (!isIPv4(p.host))
@@ -301,7 +354,7 @@ export function virtioDevices(
     const tap = backend.startsWith("tap:") ? backend.slice(4) : null;
     if (tap === null || !/^[A-Za-z0-9_.-]{1,15}$/.test(tap))
       throw new CliError(
-        `--net ${d.name}=${backend}: a virtio-x86_64 image takes tap:IFNAME networks (an interface name of 1-15 letters, digits, _ . -) and user; switch networks need the Node.js tender (build a .wasm: tessera build APP)`,
+        `--net ${d.name}=${backend}: a ${image.target} image takes tap:IFNAME networks (an interface name of 1-15 letters, digits, _ . -) and user; switch networks need the Node.js tender (build a .wasm: tessera build APP)`,
         2,
       );
     return { kind: "net", name: d.name, mac: randomMac(), tap };
@@ -329,16 +382,18 @@ function publishing(p: Publish): string {
 
 /** Boots `file` under QEMU; resolves to the guest's exit status. With `dryRun`, prints QEMU's command line instead. */
 export async function runVirtio(file: string, opts: VirtioRun, dryRun: boolean): Promise<number> {
-  const accel = chooseAccel(opts.accel);
+  const arm = opts.arch === "aarch64";
+  const binary = arm ? QEMU_AARCH64 : QEMU;
+  const accel = chooseAccel(opts.accel, opts.arch);
   if (dryRun) {
     const args = qemuArgs(file, opts, accel, join(tmpdir(), "tessera-qemu-XXXXXX", "status"));
-    process.stdout.write(`${shellQuote([findQemu() ?? QEMU, ...args])}\n`);
+    process.stdout.write(`${shellQuote([findQemu(undefined, binary) ?? binary, ...args])}\n`);
     return 0;
   }
-  const qemu = findQemu();
+  const qemu = findQemu(undefined, binary);
   if (qemu === null)
     throw new CliError(
-      `${QEMU} is not installed (or not on PATH): virtio-x86_64 images boot under QEMU; install it with: apt-get install ${QEMU_PACKAGE}`,
+      `${binary} is not installed (or not on PATH): ${arm ? "virtio-aarch64" : "virtio-x86_64"} images boot under QEMU; install it with: apt-get install ${arm ? QEMU_AARCH64_PACKAGE : QEMU_PACKAGE}`,
     );
   const devices = opts.devices ?? [];
   for (const d of devices)
@@ -374,14 +429,16 @@ export async function runVirtio(file: string, opts: VirtioRun, dryRun: boolean):
         },
       );
       if (code === null) {
-        process.stderr.write(`tessera: ${QEMU} was stopped by ${signal}\n`);
+        process.stderr.write(`tessera: ${binary} was stopped by ${signal}\n`);
         return 128 + (constants.signals[signal as NodeJS.Signals] ?? 0);
       }
       // QEMU ends with status 0 on SIGTERM, SIGINT and SIGHUP: say so as if it was stopped by it.
       if (forwarded !== null && code === 0) {
-        process.stderr.write(`tessera: ${QEMU} was stopped by ${forwarded}\n`);
+        process.stderr.write(`tessera: ${binary} was stopped by ${forwarded}\n`);
         return 128 + (constants.signals[forwarded as NodeJS.Signals] ?? 0);
       }
+      // aarch64: semihosting's exit is the guest's status, 0 to 255 (PSCI SYSTEM_OFF without it: 0).
+      if (arm) return code;
       let bytes = new Uint8Array(0);
       try {
         bytes = readFileSync(statusFile);

@@ -7,19 +7,19 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { CMDLINE_MAX } from "@tessera/abi";
-import { isElf } from "@tessera/image";
+import { isArm64Image, isElf } from "@tessera/image";
 import { runFile, TenderError } from "@tessera/node";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
 import { CliError } from "../errors.js";
 import { readNative, runNative } from "./run-native.js";
-import { ACCELS, MACHINES, runVirtio, virtioDevices, type Accel, type Machine } from "./run-virtio.js";
+import { ACCELS, CPUS, GICS, MACHINES, runVirtio, virtioDevices, type Accel, type Machine } from "./run-virtio.js";
 import { parseDevices, parseMem, parsePublishes } from "./run-options.js";
 
 /** The command's usage. */
 export const spec: CommandSpec = {
   name: "run",
   usage:
-    "tessera run IMAGE [--mem MiB] [--net NAME=BACKEND]... [--publish [ADDR:]HOSTPORT:GUESTPORT]... [--hosts-file FILE] [--resolv-conf FILE] [--block NAME=FILE]... [--machine microvm|q35] [--accel auto|kvm|tcg] [--dry-run] [-- CMDLINE...]",
+    "tessera run IMAGE [--mem MiB] [--net NAME=BACKEND]... [--publish [ADDR:]HOSTPORT:GUESTPORT]... [--hosts-file FILE] [--resolv-conf FILE] [--block NAME=FILE]... [--machine microvm|q35|virt] [--gic 2|3] [--cpu CPU] [--accel auto|kvm|tcg] [--dry-run] [-- CMDLINE...]",
   summary: "Boot a unikernel image. Its exit status becomes this command's exit status.",
   positionals: ["IMAGE"],
   required: 1,
@@ -50,14 +50,19 @@ export const spec: CommandSpec = {
       help: "give the image its block device NAME, backed by FILE (a disk from tessera disk create)",
     },
     machine: {
-      value: "microvm|q35",
-      help: "virtio-x86_64 images: the QEMU machine to boot (default microvm)",
+      value: "microvm|q35|virt",
+      help: "virtio-x86_64 images: the QEMU machine to boot (default microvm); virtio-aarch64 images: virt (the default)",
+    },
+    gic: { value: "2|3", help: "virtio-aarch64 images: the GIC of QEMU's -M virt (gic-version; default 3)" },
+    cpu: {
+      value: "CPU",
+      help: `virtio-aarch64 images: QEMU's CPU under TCG: ${CPUS.join(", ")} (default max, the one with RNDR for entropy)`,
     },
     accel: {
       value: "auto|kvm|tcg",
       help: "virtio-x86_64 images: QEMU's accelerator; auto (default) is KVM when /dev/kvm is usable and the CPU has VT-x or AMD-V, else TCG",
     },
-    "dry-run": { help: "virtio-x86_64 images: print the QEMU command line instead of running it" },
+    "dry-run": { help: "virtio-x86_64 and virtio-aarch64 images: print the QEMU command line instead of running it" },
   },
   notes: [
     "Words after -- form the image's command line, e.g. `tessera run hello.wasm -- name=x`.",
@@ -66,6 +71,7 @@ export const spec: CommandSpec = {
     "A trap or panic in the guest exits with status 255.",
     "A native image (.spt, .hvt) runs on tessera-spt or tessera-hvt: tap: networks on both, user and --publish on tessera-spt.",
     "A virtio-x86_64 image boots under qemu-system-x86_64 (apt-get install qemu-system-x86), its console on stdout; its devices are virtio-mmio devices of -M microvm: --net NAME=tap:IFNAME, --net NAME=user and --publish (QEMU's user network), --block NAME=FILE.",
+    "A virtio-aarch64 image (a Linux arm64 Image) boots under qemu-system-aarch64 -M virt (apt-get install qemu-system-arm), under TCG on other hosts, with the same devices and options.",
   ],
 };
 
@@ -91,19 +97,53 @@ export default async function run(argv: string[]): Promise<number> {
   const machine = args.values.get("machine")?.[0];
   const accel = args.values.get("accel")?.[0];
   const dryRun = args.flags.has("dry-run");
+  const gic = args.values.get("gic")?.[0];
+  const cpu = args.values.get("cpu")?.[0];
+  if (gic !== undefined && !(GICS as readonly string[]).includes(gic))
+    throw new CliError(`--gic ${gic}: give ${GICS.join(" or ")}`, 2);
+  if (cpu !== undefined && !(CPUS as readonly string[]).includes(cpu))
+    throw new CliError(`--cpu ${cpu}: give ${CPUS.join(", ")}`, 2);
   if (machine !== undefined && !(MACHINES as readonly string[]).includes(machine))
     throw new CliError(`--machine ${machine}: give ${MACHINES.join(" or ")}`, 2);
   if (accel !== undefined && !(ACCELS as readonly string[]).includes(accel))
     throw new CliError(`--accel ${accel}: give ${ACCELS.join(", ")}`, 2);
   const virtioOnly = machine !== undefined ? "--machine" : accel !== undefined ? "--accel" : dryRun ? "--dry-run" : "";
+  const armOnly = gic !== undefined ? "--gic" : cpu !== undefined ? "--cpu" : "";
   if (startsAsElf(file)) {
     const image = readNative(file, new Uint8Array(readFileSync(file)));
+    if (armOnly && image.target !== "virtio-aarch64")
+      throw new CliError(`${armOnly}: only for virtio-aarch64 images (this one is for ${image.target})`, 2);
+    if (image.target === "virtio-aarch64") {
+      if (hostsFile !== undefined || resolvConf !== undefined)
+        throw new CliError(
+          `${hostsFile !== undefined ? "--hosts-file" : "--resolv-conf"}: a virtio-aarch64 image's user network is QEMU's, whose resolver 10.0.2.3 reads the host's own /etc/hosts and /etc/resolv.conf`,
+          2,
+        );
+      if (machine !== undefined && machine !== "virt")
+        throw new CliError(`--machine ${machine}: a virtio-aarch64 image boots on virt`, 2);
+      const devices = virtioDevices(image, { net, block, publish, machine: "virt" });
+      return runVirtio(
+        file,
+        {
+          memMiB,
+          machine: "virt",
+          accel: (accel ?? "auto") as Accel,
+          cmdline: args.rest,
+          devices,
+          arch: "aarch64",
+          gic: (gic ?? "3") as "2" | "3",
+          cpu,
+        },
+        dryRun,
+      );
+    }
     if (image.target === "virtio-x86_64") {
       if (hostsFile !== undefined || resolvConf !== undefined)
         throw new CliError(
           `${hostsFile !== undefined ? "--hosts-file" : "--resolv-conf"}: a virtio-x86_64 image's user network is QEMU's, whose resolver 10.0.2.3 reads the host's own /etc/hosts and /etc/resolv.conf`,
           2,
         );
+      if (machine === "virt") throw new CliError("--machine virt: for virtio-aarch64 images; give microvm or q35", 2);
       const vm = (machine ?? "microvm") as Machine;
       const devices = virtioDevices(image, { net, block, publish, machine: vm });
       return runVirtio(
@@ -116,7 +156,8 @@ export default async function run(argv: string[]): Promise<number> {
       throw new CliError(`${virtioOnly}: only for virtio-x86_64 images (this one is for ${image.target})`, 2);
     return runNative(file, image, { memMiB, net, block, publish, hostsFile, resolvConf, cmdline: args.rest });
   }
-  if (virtioOnly) throw new CliError(`${virtioOnly}: only for virtio-x86_64 images`, 2);
+  if (virtioOnly || armOnly)
+    throw new CliError(`${virtioOnly || armOnly}: only for virtio-x86_64 and virtio-aarch64 images`, 2);
   try {
     const { status } = await runFile(args.positionals[0], {
       cmdline,
@@ -134,7 +175,7 @@ export default async function run(argv: string[]): Promise<number> {
   }
 }
 
-/** True if `file` can be read and starts with the ELF magic (errors are left to the tender's reader). */
+/** True if `file` can be read and starts with the ELF magic or is an arm64 Image (errors are left to the tender's reader). */
 function startsAsElf(file: string): boolean {
   let fd: number;
   try {
@@ -143,8 +184,9 @@ function startsAsElf(file: string): boolean {
     return false;
   }
   try {
-    const head = new Uint8Array(4);
-    return readSync(fd, head, 0, 4, 0) === 4 && isElf(head);
+    const head = new Uint8Array(64);
+    const n = readSync(fd, head, 0, 64, 0);
+    return (n >= 4 && isElf(head)) || (n === 64 && isArm64Image(head));
   } catch {
     return false;
   } finally {
