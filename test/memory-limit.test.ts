@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseNativeImage } from "@tessera/image";
+import { PAGE_SIZE, STACK_SIZE } from "../packages/image/src/native-format.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tessera } from "./helpers/cli.js";
 import { need, type Missing } from "./helpers/require.js";
@@ -14,8 +15,8 @@ import { buildFor, suiteTargets, type Target } from "./helpers/targets.js";
 
 const MiB = 1 << 20;
 const PAGE = 65536;
-const STACK = MiB; // TESSERA_STACK_SIZE
-const GUARD = 4096; // the unmapped page below the stack
+const STACK = STACK_SIZE; // TESSERA_STACK_SIZE
+const GUARD = PAGE_SIZE; // the unmapped page below the stack
 
 let dir = "";
 beforeAll(() => {

@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc32 } from "node:zlib";
+import { encodeLabel, LABEL_SIZE } from "@tessera/node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cannotRunHere, command, firstMissing, gcc, need, root as asRoot, tun } from "./helpers/require.js";
 
@@ -142,17 +142,15 @@ function run(tender: string, args: string[], opts: { input?: string; env?: NodeJ
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The label of a disk of `capacity` bytes of blocks (the Node tender's, from the table the native tenders' is from). */
+function diskLabel(capacity: number, blockSize = 4096): Uint8Array {
+  return encodeLabel({ blockSize, capacity: BigInt(capacity), created: new Date(), id: "ab".repeat(16) });
+}
+
 /** A Tessera disk file: `capacity` bytes of blocks, then the 4096-byte label. */
 function makeDisk(path: string, capacity: number, blockSize = 4096): void {
-  const file = Buffer.alloc(capacity + 4096);
-  const label = file.subarray(capacity);
-  label.write("TESSDISK", 0, "latin1");
-  label.writeUInt32LE(1, 8);
-  label.writeUInt32LE(blockSize, 12);
-  label.writeBigUInt64LE(BigInt(capacity), 16);
-  label.writeBigUInt64LE(BigInt(Date.now()), 24);
-  label.fill(0xab, 32, 48);
-  label.writeUInt32LE(crc32(label.subarray(0, 48)), 48);
+  const file = Buffer.alloc(capacity + LABEL_SIZE);
+  file.set(diskLabel(capacity, blockSize), capacity);
   writeFileSync(path, file);
 }
 
@@ -582,15 +580,10 @@ describe.skipIf(noGcc !== null).each(Object.entries(tenders))("tessera-spt (%s b
       try {
         const disk = join(mnt, "disk.img");
         const capacity = 1 << 20;
-        const label = Buffer.alloc(4096);
-        label.write("TESSDISK", 0, "latin1");
-        label.writeUInt32LE(1, 8);
-        label.writeUInt32LE(4096, 12);
-        label.writeBigUInt64LE(BigInt(capacity), 16);
-        label.writeUInt32LE(crc32(label.subarray(0, 48)), 48);
+        const label = diskLabel(capacity);
         const fd = openSync(disk, "w");
-        ftruncateSync(fd, capacity + 4096); // sparse: the blocks take no room until written
-        writeSync(fd, label, 0, 4096, capacity);
+        ftruncateSync(fd, capacity + LABEL_SIZE); // sparse: the blocks take no room until written
+        writeSync(fd, label, 0, LABEL_SIZE, capacity);
         closeSync(fd);
         const filler = openSync(join(mnt, "filler"), "w");
         let filled = 0;
