@@ -11,7 +11,7 @@ import { gcc, need } from "../../../test/helpers/require.js";
 import { BLOCK_SIZES, LABEL_FIELDS, LABEL_MAGIC, LABEL_SIZE } from "../src/disk-label.js";
 import { bootMagic, checkLayout, renderFormats } from "../src/generate-formats.js";
 import { renderAll } from "../src/generate.js";
-import { BOOT, NOTE_DEVICE, TARGETS, TRAP_ARGS, TRAP_REASONS } from "../src/native-format.js";
+import { BOOT, LAYOUT, NOTE_DEVICE, TARGETS, TRAP_ARGS, TRAP_REASONS } from "../src/native-format.js";
 import { CALLS, STRUCTS } from "../src/table.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -182,3 +182,10 @@ test.skipIf(noGcc !== null)(
     }
   },
 );
+
+test("the linker script places a native image where the table's IMAGE_BASE says", () => {
+  // A linker script cannot include the header: it is checked against the table instead.
+  const base = LAYOUT.find((c) => c.name === "IMAGE_BASE")!.value;
+  const script = readFileSync(join(root, "../../targets/native/guest/image.ld"), "utf8");
+  expect(script).toContain(`  . = 0x${base.toString(16)};\n`);
+});
