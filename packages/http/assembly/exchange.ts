@@ -22,8 +22,18 @@ import {
   writeLastChunk,
 } from "./response";
 import { statusHasBody, writeStatusLine } from "./status";
-import { CONTENT_TYPE, CONTENT_TYPE_LENGTH, TEXT_PLAIN, TEXT_PLAIN_LENGTH } from "./files-text";
+import {
+  CACHE_CONTROL,
+  CACHE_CONTROL_LENGTH,
+  CONTENT_TYPE,
+  CONTENT_TYPE_LENGTH,
+  NO_STORE,
+  NO_STORE_LENGTH,
+  TEXT_PLAIN,
+  TEXT_PLAIN_LENGTH,
+} from "./files-text";
 import { TextBody, utf8Encode, utf8Length } from "./text";
+import { decodePercent, Form } from "./form";
 
 /** Bytes kept in front of the fields for the status line: the longest is "HTTP/1.1 NNN " + reason + CRLF. */
 const RESERVE: u32 = 64;
@@ -65,6 +75,16 @@ export class HttpRequest {
     return this.head.methodIs(name);
   }
 
+  /** Address of the method's name (the request line's first word, ASCII). */
+  get methodPtr(): usize {
+    return this.head.base + this.head.methodStart;
+  }
+
+  /** Length of the method's name in bytes. */
+  get methodLen(): u32 {
+    return this.head.methodLen;
+  }
+
   /** Whether the path (the target before any `?`) is exactly `path`. */
   pathIs(path: string): bool {
     return this.head.pathIs(path);
@@ -88,6 +108,25 @@ export class HttpRequest {
   /** The path after the part the route matched, e.g. `a/b.css` for `/static/*` and `/static/a/b.css` (allocates). */
   rest(): string {
     return String.UTF8.decodeUnsafe(this.head.targetPtr() + this.routeLen, this.head.pathLen() - this.routeLen);
+  }
+
+  /**
+   * The path after the part the route matched, percent-decoded: under `/kv/*`, `/kv/a%2Fb` gives the bytes `a/b`.
+   * Null if an escape is bad (`%` without two hex digits). Allocates.
+   */
+  decodedRest(): Uint8Array | null {
+    return decodePercent(this.head.targetPtr() + this.routeLen, this.head.pathLen() - this.routeLen);
+  }
+
+  /** The query string's fields (the target after `?`; none without one): `req.query().get("prefix")`. */
+  query(): Form {
+    const path = this.head.pathLen();
+    return new Form(this.head.targetPtr() + path, this.head.targetLen - path);
+  }
+
+  /** The collected body's fields, for a form posted as `application/x-www-form-urlencoded`: `req.form().get("text")`. */
+  form(): Form {
+    return new Form(this.bodyPtr, this.bodyLength);
   }
 
   /** The whole target, query included (allocates). */
@@ -152,8 +191,24 @@ export abstract class HttpHandler {
 enum Body {
   None,
   Bytes, // `ptr`/`remaining`: static data or a kept buffer
-  Text, // `text` from `textIndex`
   Source, // `source`, `remaining` bytes left if not chunked
+}
+
+// The body of `send`: a string's characters, encoded as UTF-8 into the space given, whole characters at a time.
+class TextSource extends BodySource {
+  private index: i32 = 0;
+
+  constructor(private readonly text: string) {
+    super();
+  }
+
+  fill(ptr: usize, cap: u32): i32 {
+    const text = this.text;
+    if (this.index >= text.length) return -1;
+    const r = utf8Encode(text, this.index, text.length, ptr, cap);
+    this.index = <i32>(r >>> 32);
+    return <i32>r; // (the response gives room for the longest character, 4 bytes)
+  }
 }
 
 /**
@@ -186,8 +241,6 @@ export class HttpResponse {
   private ptr: usize = 0;
   private remaining: u64 = 0;
   private keep: ArrayBuffer | null = null; // keeps a `sendBytes` buffer alive until it is written
-  private text: string = "";
-  private textIndex: i32 = 0;
   private source: BodySource | null = null;
 
   /** A response whose head (and chunk staging) uses a buffer of `bufferSize` bytes (at least 128). */
@@ -207,7 +260,6 @@ export class HttpResponse {
     this.kind = Body.None;
     this.chunked = this.lastChunk = this.waiting = false;
     this.keep = null;
-    this.text = "";
     this.source = null;
     this.remaining = 0;
   }
@@ -252,15 +304,14 @@ export class HttpResponse {
     return this;
   }
 
-  /** Sends `text`, UTF-8 encoded, with a Content-Length. */
+  /** Adds `Cache-Control: no-store`: no cache keeps this response (for answers that change each time, like a health check). */
+  noStore(): HttpResponse {
+    return this.field(CACHE_CONTROL, CACHE_CONTROL_LENGTH, NO_STORE, NO_STORE_LENGTH);
+  }
+
+  /** Sends `text`, UTF-8 encoded, with a Content-Length: encoded in pieces straight into the send buffer. */
   send(text: string): void {
-    if (!this.commit(utf8Length(text))) return;
-    if (!this.headOnly) {
-      this.kind = Body.Text;
-      this.text = text;
-      this.textIndex = 0;
-    }
-    this.go();
+    if (!this.sent) this.stream(new TextSource(text), utf8Length(text));
   }
 
   /**
@@ -340,15 +391,6 @@ export class HttpResponse {
         this.ptr += n;
         this.remaining -= n;
       }
-    } else if (kind == Body.Text) {
-      const text = this.text;
-      while (this.textIndex < text.length) {
-        const cap = min<u32>(tcp.writable(), <u32>this.buf.length);
-        if (cap < 4) return false;
-        const r = utf8Encode(text, this.textIndex, text.length, base, cap);
-        this.textIndex = <i32>(r >>> 32);
-        tcp.write(base, <u32>r);
-      }
     } else if (kind == Body.Source) {
       const source = this.source;
       if (source && !this.pumpSource(tcp, base, source)) return false;
@@ -360,7 +402,6 @@ export class HttpResponse {
     }
     this.kind = Body.None;
     this.keep = null;
-    this.text = "";
     this.source = null;
     this.done = true;
     return true;

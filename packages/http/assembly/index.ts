@@ -7,6 +7,7 @@ export * from "./parser";
 export * from "./chunked";
 export * from "./response";
 export * from "./text";
+export * from "./form";
 export * from "./exchange";
 export * from "./router";
 export * from "./files";

@@ -20,6 +20,7 @@ import {
   TRANSFER_CHUNKED_LENGTH,
 } from "./tables";
 import { writeReason } from "./status";
+import { writeDecimal } from "./text";
 
 /** Bytes of the longest chunk header `writeChunkHeader` writes: 8 hex digits and CRLF. */
 export const CHUNK_HEADER_MAX: u32 = 10;
@@ -64,47 +65,26 @@ export class ResponseWriter {
 
   /** Adds `name: value`; the name must be a token and the value printable ASCII (no CR/LF: no injection). */
   header(name: string, value: string): ResponseWriter {
-    return this.field(name, changetype<usize>(value), <u32>value.length, true);
+    return this.name(changetype<usize>(name), <u32>name.length, true).value(
+      changetype<usize>(value),
+      <u32>value.length,
+      true,
+    );
   }
 
   /** Adds `name: ` and the `len` bytes at `ptr` as the value (checked as `header` checks it). */
   headerBytes(name: string, ptr: usize, len: u32): ResponseWriter {
-    return this.field(name, ptr, len, false);
+    return this.name(changetype<usize>(name), <u32>name.length, true).value(ptr, len, false);
   }
 
   /** Adds a field whose name is the `nameLen` bytes at `namePtr` and whose value the `len` bytes at `ptr` (checked as `header` checks them). */
   fieldBytes(namePtr: usize, nameLen: u32, ptr: usize, len: u32): ResponseWriter {
-    if (nameLen == 0) this.failed = true;
-    for (let i: u32 = 0; i < nameLen; i++) {
-      const c = <u32>load<u8>(namePtr + i);
-      if (!isTchar(c)) this.failed = true;
-      else this.byte(c);
-    }
-    this.byte(0x3a);
-    this.byte(0x20);
-    return this.value(ptr, len, false);
-  }
-
-  // Adds `name: ` and the value of `n` units at `q`: bytes, or UTF-16 code units (a string's) if `wide`.
-  private field(name: string, q: usize, n: u32, wide: bool): ResponseWriter {
-    this.name(name);
-    return this.value(q, n, wide);
-  }
-
-  // Appends the value of `n` units at `q` (see `field`) and the CRLF that ends the field.
-  private value(q: usize, n: u32, wide: bool): ResponseWriter {
-    for (let i: u32 = 0; i < n; i++) {
-      const c = wide ? <u32>load<u16>(q + (i << 1)) : <u32>load<u8>(q + i);
-      if (c > 0x7e || !isFieldByte(c)) this.failed = true;
-      else this.byte(c);
-    }
-    this.crlf();
-    return this;
+    return this.name(namePtr, nameLen, false).value(ptr, len, false);
   }
 
   /** Adds `name: <value in decimal>`. */
   headerNumber(name: string, value: u64): ResponseWriter {
-    this.name(name);
+    this.name(changetype<usize>(name), <u32>name.length, true);
     this.decimal(value);
     this.crlf();
     return this;
@@ -157,15 +137,31 @@ export class ResponseWriter {
     return this.failed ? 0 : this.len;
   }
 
-  private name(name: string): void {
-    if (name.length == 0) this.failed = true;
-    for (let i = 0; i < name.length; i++) {
-      const c = <u32>name.charCodeAt(i);
-      if (!isTchar(c)) this.failed = true;
-      else this.byte(c);
-    }
+  // Appends a field's name, the `n` units at `q` (bytes, or a string's UTF-16 code units if `wide`), checked as a
+  // token, and ": ".
+  private name(q: usize, n: u32, wide: bool): ResponseWriter {
+    if (n == 0) this.failed = true;
+    this.units(q, n, wide, true);
     this.byte(0x3a);
     this.byte(0x20);
+    return this;
+  }
+
+  // Appends a field's value, the `n` units at `q` (see `name`), checked as printable ASCII, and the CRLF that ends
+  // the field.
+  private value(q: usize, n: u32, wide: bool): ResponseWriter {
+    this.units(q, n, wide, false);
+    this.crlf();
+    return this;
+  }
+
+  // Appends the `n` units at `q` (see `name`) if each is a tchar (`token`) or printable ASCII; else the head fails.
+  private units(q: usize, n: u32, wide: bool, token: bool): void {
+    for (let i: u32 = 0; i < n; i++) {
+      const c = wide ? <u32>load<u16>(q + (i << 1)) : <u32>load<u8>(q + i);
+      if (token ? !isTchar(c) : c > 0x7e || !isFieldByte(c)) this.failed = true;
+      else this.byte(c);
+    }
   }
 
   // Copies the `n` bytes at `src` (a line or part of one known to be valid).
@@ -178,18 +174,9 @@ export class ResponseWriter {
   }
 
   private decimal(v: u64): void {
-    let digits: u32 = 1;
-    for (let t = v; t >= 10; t /= 10) digits++;
-    if (this.len + digits > this.cap) {
-      this.failed = true;
-      return;
-    }
-    this.len += digits;
-    let p = this.ptr + this.len;
-    do {
-      store<u8>(--p, <u8>(0x30 + (v % 10)));
-      v /= 10;
-    } while (v);
+    const n = writeDecimal(this.ptr + this.len, this.cap - this.len, v);
+    if (n == 0) this.failed = true;
+    this.len += n;
   }
 
   private crlf(): void {

@@ -4,6 +4,7 @@
 import { unitsEqual } from "./chars";
 import { HttpHandler, HttpRequest, HttpResponse } from "./exchange";
 import { Method, methodNameAt } from "./head";
+import { ALLOW, ALLOW_LENGTH } from "./tables";
 
 /** A route's method that matches every method. */
 const ANY: i32 = -1;
@@ -52,7 +53,7 @@ class NotAllowed extends HttpHandler {
   handle(req: HttpRequest, res: HttpResponse): void {
     const scratch = this.router.allowScratch;
     const n = this.router.allow(req, changetype<usize>(scratch), <u32>scratch.length);
-    res.status(405).headerBytes("Allow", changetype<usize>(scratch), n).end();
+    res.status(405).field(ALLOW, ALLOW_LENGTH, changetype<usize>(scratch), n).end();
   }
 }
 

@@ -258,6 +258,7 @@ class ServerConnection extends TcpHandler {
     this.res.reset(tcp, parser.head.version, parser.keepAlive, parser.head.method == Method.Head);
     this.responding = true;
     this.stage = 0;
+    this.server.requests++;
     this.route.handle(req, this.res);
     if (this.res.done) this.responded();
   }
@@ -306,6 +307,8 @@ export class HttpServer extends TcpAcceptor {
   listener: TcpListener | null = null;
   /** Connections accepted so far. */
   accepted: u64 = 0;
+  /** Requests handed to a handler so far (complete requests; those answered with an error by the server are not). */
+  requests: u64 = 0;
   /** Handshakes refused because `maxConnections` were open, all of them mid-response. */
   refused: u64 = 0;
   /** Connections given up to make room for a new one (`maxConnections` were open). */

@@ -1,6 +1,8 @@
 // Text for response bodies: a builder that formats numbers and `key=value` fields (`TextBody`), and the UTF-8 and
 // decimal encoders the response writer shares with it.
 
+import { isUnreserved } from "./form";
+
 /** The most digits `writeDecimal` writes (u64.MAX_VALUE has 20). */
 export const DECIMAL_MAX: u32 = 20;
 
@@ -53,6 +55,11 @@ export function utf8Encode(text: string, from: i32, end: i32, ptr: usize, cap: u
     i += units;
   }
   return ((<u64>i) << 32) | n;
+}
+
+// The upper-case hex digit of `d` (0..15).
+function hexDigit(d: u32): u32 {
+  return d < 10 ? 0x30 + d : 0x37 + d;
 }
 
 // An ArrayBuffer of `size` bytes, made without the constructor's check of its length (and the message that check
@@ -131,6 +138,27 @@ export class TextBody {
     memory.copy(this.room(len), ptr, len);
     this.length += len;
     return this;
+  }
+
+  /**
+   * Appends `bytes` percent-encoded (RFC 3986): unreserved characters (A-Z a-z 0-9 - . _ ~) and `/` as they are, every
+   * other byte as `%XX`, so that any bytes (a key, a name) make one word of a path or a line.
+   */
+  percent(bytes: Uint8Array): TextBody {
+    for (let i = 0, n = bytes.length; i < n; i++) {
+      const c = <u32>bytes[i];
+      if (isUnreserved(c)) this.byte(c);
+      else
+        this.byte(0x25)
+          .byte(hexDigit(c >> 4))
+          .byte(hexDigit(c & 15));
+    }
+    return this;
+  }
+
+  /** The text so far as a string (allocates). */
+  toString(): string {
+    return String.UTF8.decodeUnsafe(changetype<usize>(this.buffer), this.length);
   }
 
   // Appends the template's text from where it was left up to its next `#` (nothing without a template).

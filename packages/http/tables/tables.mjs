@@ -20,6 +20,7 @@ export const TEXT = {
     CONNECTION_CLOSE: "Connection: close\r\n",
     CONNECTION_KEEP_ALIVE: "Connection: keep-alive\r\n",
     CONTINUE_100_LINE: "HTTP/1.1 100 Continue\r\n\r\n",
+    ALLOW: "Allow",
 
     // Names and tokens of request fields the server reads.
     HTTP: "HTTP",
@@ -33,7 +34,7 @@ export const TEXT = {
     TRANSFER_ENCODING: "Transfer-Encoding",
     CHUNKED: "chunked",
   },
-  /** What StaticFiles (files.ts) reads and writes; in files-text.ts. */
+  /** What StaticFiles (files.ts) reads and writes, and the response's sendText and noStore; in files-text.ts. */
   FILES: {
     ACCEPT_ENCODING: "accept-encoding",
     GZIP: "gzip",
@@ -44,6 +45,7 @@ export const TEXT = {
     CACHE_CONTROL: "cache-control",
     VARY: "vary",
     NO_CACHE: "no-cache",
+    NO_STORE: "no-store",
     TEXT_PLAIN: "text/plain; charset=utf-8",
     NOT_FOUND_BODY: "not found\n",
   },

@@ -41,7 +41,7 @@ function inflatedPtr(i: i32): usize {
     bytes = new StaticArray<u8>(<i32>size);
     const src = ASSET_BLOB + field(i, GZIP) + GZIP_HEADER;
     const n = inflate(src, field(i, GZIP + 1) - GZIP_HEADER - GZIP_TRAILER, changetype<usize>(bytes), size);
-    if (n != <i32>size) fail("assets: an embedded file does not inflate to its size (a bug in the build)");
+    if (n != <i32>size) fail("assets: a file does not inflate (a bug in the build)");
     cache[file] = bytes;
   }
   return changetype<usize>(bytes);

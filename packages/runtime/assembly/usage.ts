@@ -71,6 +71,6 @@ export function heapUsage(): HeapUsage {
     block += size;
   }
   // A panic without assert's file and line: its message says where (and the image is smaller by their text).
-  if (block != tail || tail >= end) fail("heapUsage: the allocator's blocks are not laid out as expected");
+  if (block != tail || tail >= end) fail("heapUsage: unexpected heap layout");
   return u;
 }
