@@ -31,6 +31,8 @@ const PACKAGES: Record<string, string> = {
   unshare: "util-linux",
   mount: "mount",
   "qemu-system-x86_64": "qemu-system-x86",
+  "aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu",
+  "qemu-aarch64-static": "qemu-user-static",
 };
 
 /** Root: the network namespaces, TAP devices, mounts and other users the tests make. */
