@@ -41,17 +41,11 @@ static void put(uint8_t c) {
 
 void serial_write(const void *buf, size_t len) {
     const uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++) {
-        if (p[i] == '\n') put('\r');
-        put(p[i]);
-    }
+    for (size_t i = 0; i < len; i++) put(p[i]);
 }
 
 void serial_puts(const char *s) {
-    while (*s) {
-        if (*s == '\n') put('\r');
-        put((uint8_t)*s++);
-    }
+    while (*s) put((uint8_t)*s++);
 }
 
 void serial_hex(uint64_t v) {
