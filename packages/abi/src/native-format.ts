@@ -228,6 +228,11 @@ export const TARGETS: { name: string; number: number; doc: string }[] = [
     number: 5,
     doc: "Booted as a Linux arm64 Image (QEMU -M virt), with the boot stub in guest/virtio-aarch64 answering the calls.",
   },
+  {
+    name: "rpi",
+    number: 6,
+    doc: "A Raspberry Pi's kernel8.img (QEMU -M raspi3b): the virtio-aarch64 stub built for the board, linked at 0x80000.",
+  },
 ];
 
 /**

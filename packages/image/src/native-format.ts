@@ -105,6 +105,8 @@ export const NATIVE_TARGETS = {
   "virtio-x86_64": 3,
   /** Booted as a Linux arm64 Image (QEMU -M virt), with the boot stub in guest/virtio-aarch64 answering the calls. */
   "virtio-aarch64": 5,
+  /** A Raspberry Pi's kernel8.img (QEMU -M raspi3b): the virtio-aarch64 stub built for the board, linked at 0x80000. */
+  rpi: 6,
 } as const;
 
 /** The PT_INTERP every native image carries: a path that does not exist. */

@@ -170,6 +170,11 @@ _Static_assert(__builtin_offsetof(struct tessera_note_device, pad) == 34, "tesse
  * guest/virtio-aarch64 answering the calls.
  */
 #define TESSERA_TARGET_VIRTIO_AARCH64 5
+/*
+ * A Raspberry Pi's kernel8.img (QEMU -M raspi3b): the virtio-aarch64 stub
+ * built for the board, linked at 0x80000.
+ */
+#define TESSERA_TARGET_RPI 6
 
 /*
  * The PT_INTERP every native image carries, so that the host kernel refuses

@@ -25,6 +25,8 @@ import { requireDependency } from "./packages.js";
 /** Where a virtio-aarch64 image is linked: QEMU -M virt's RAM base plus the Image header's text_offset. */
 const TEXT_OFFSET = "0x80000";
 const VIRT_LOAD = "0x40080000";
+/** And an rpi image: a Pi's RAM starts at 0 (config.txt: kernel_address=0x80000). */
+const PI_LOAD = "0x80000";
 
 /** What the pipeline needs to know about one build. */
 export interface NativeBuild {
@@ -87,7 +89,7 @@ export function symbolsAsm(functions: { name: string; address: bigint; size: num
  * compiler aarch64-linux-gnu-gcc.
  */
 export function compilerFor(target: NativeTarget): { cc: string; debian: string } {
-  if ((target === "spt-aarch64" || target === "virtio-aarch64") && process.arch !== "arm64")
+  if ((target === "spt-aarch64" || target === "virtio-aarch64" || target === "rpi") && process.arch !== "arm64")
     return { cc: "aarch64-linux-gnu-gcc", debian: "gcc-aarch64-linux-gnu" };
   return { cc: "gcc", debian: "gcc" };
 }
@@ -133,7 +135,7 @@ export function buildNative(b: NativeBuild): NativeResult {
     writeFileSync(join(tmp, "notes.S"), notesAsm(encodeNativeNotes(b.manifest, b.target)));
 
     const { cc } = compilerFor(b.target);
-    const x86 = !b.target.endsWith("aarch64");
+    const x86 = !b.target.endsWith("aarch64") && b.target !== "rpi";
     const gccInclude = execFileSync(cc, ["-print-file-name=include"], { encoding: "utf8" }).trim();
     const common = [
       "-std=c11",
@@ -172,11 +174,18 @@ export function buildNative(b: NativeBuild): NativeResult {
     // The generated C is valid but not warning-free (unused helpers, and
     // recursion gcc can prove endless); our own C is held to -Werror.
     run(cc, [...common, "-w", "-c", join(tmp, "app.c"), "-o", join(tmp, "app.o")], "compiling the translated image");
-    const virtio = b.target === "virtio-x86_64" || b.target === "virtio-aarch64";
-    const stub = join(guest, b.target);
+    // rpi: the virtio-aarch64 stub built for a Raspberry Pi (its UART and RAM from 0 when no device tree comes).
+    const arm = b.target === "virtio-aarch64" || b.target === "rpi";
+    const virtio = b.target === "virtio-x86_64" || arm;
+    const stub = join(guest, arm ? "virtio-aarch64" : b.target);
     // virtio-aarch64 is linked where QEMU -M virt loads an arm64 Image: RAM at 0x40000000, text_offset 0x80000.
-    const aarch64Stub =
-      b.target === "virtio-aarch64" ? [`-DTEXT_OFFSET=${TEXT_OFFSET}`, `-Wl,--defsym=TESSERA_LOAD=${VIRT_LOAD}`] : [];
+    const aarch64Stub = arm
+      ? [
+          `-DTEXT_OFFSET=${TEXT_OFFSET}`,
+          `-Wl,--defsym=TESSERA_LOAD=${b.target === "rpi" ? PI_LOAD : VIRT_LOAD}`,
+          ...(b.target === "rpi" ? ["-DTESSERA_BOARD_RPI3"] : []),
+        ]
+      : [];
     // The virtio drivers every stub shares (guest/virtio), and this one's own code.
     const drivers = join(guest, "virtio");
     const sources = (dir: string) =>
@@ -236,7 +245,7 @@ export function buildNative(b: NativeBuild): NativeResult {
         throw new CliError(`linking the native image: adding the symbol table moved ${moved?.name ?? "a function"}`);
     }
     rmSync(b.out, { force: true });
-    if (b.target === "virtio-aarch64") {
+    if (arm) {
       // The flat Image QEMU -kernel, U-Boot's booti and a Pi's firmware load; the ELF beside it for gdb.
       writeFileSync(join(tmp, "image.elf"), elf);
       run(
@@ -255,7 +264,7 @@ export function buildNative(b: NativeBuild): NativeResult {
     // Read back as a tender will read it: the notes must parse (the flat Image's too).
     parseNativeImage(elf);
     const sizes = { text: 0, rodata: 0, data: 0 };
-    for (const s of parseNativeImage(readFileSync(b.target === "virtio-aarch64" ? `${b.out}.elf` : b.out)).segments)
+    for (const s of parseNativeImage(readFileSync(arm ? `${b.out}.elf` : b.out)).segments)
       sizes[s.flags.includes("x") ? "text" : s.flags.includes("w") ? "data" : "rodata"] += s.memSize;
     return { bytes: elf.length, ...sizes };
   } finally {

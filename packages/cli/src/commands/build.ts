@@ -24,13 +24,13 @@ import { buildNative } from "../build/native.js";
 import { CliError } from "../errors.js";
 
 /** The targets `--target` accepts. */
-export const TARGETS = ["node", "spt", "hvt", "virtio-x86_64", "spt-aarch64", "virtio-aarch64"] as const;
+export const TARGETS = ["node", "spt", "hvt", "virtio-x86_64", "spt-aarch64", "virtio-aarch64", "rpi"] as const;
 
 /** The command's usage. */
 export const spec: CommandSpec = {
   name: "build",
   usage:
-    "tessera build APP [--target node|spt|hvt|virtio-x86_64|spt-aarch64|virtio-aarch64] [-o DIR] [--opt size|speed] [--assets DIR] [--debug]",
+    "tessera build APP [--target node|spt|hvt|virtio-x86_64|spt-aarch64|virtio-aarch64|rpi] [-o DIR] [--opt size|speed] [--assets DIR] [--debug]",
   summary:
     "Compile the app in directory APP (package.json + assembly/index.ts) into DIR/<name>.wasm, or into a native image DIR/<name>.spt, DIR/<name>.hvt, DIR/<name>.virtio-x86_64 or DIR/<name>.spt-aarch64.",
   positionals: ["APP"],
@@ -38,7 +38,7 @@ export const spec: CommandSpec = {
   options: {
     target: {
       value: "TARGET",
-      help: "where the image will run: node (a .wasm for the Node.js tender, default), spt (a native image for the seccomp process tender tessera-spt), hvt (a native image for the KVM tender tessera-hvt) or virtio-x86_64 (a native image with its own boot stub and virtio-mmio net and block drivers, that QEMU boots with -kernel: -M microvm, or -M q35 for an app without devices) or spt-aarch64 (a native image for tessera-spt on aarch64 Linux, such as a Raspberry Pi; compiled with aarch64-linux-gnu-gcc on other hosts) or virtio-aarch64 (a Linux arm64 Image with its own boot stub, that QEMU -M virt boots with -kernel; <name>.virtio-aarch64.elf beside it for gdb)",
+      help: "where the image will run: node (a .wasm for the Node.js tender, default), spt (a native image for the seccomp process tender tessera-spt), hvt (a native image for the KVM tender tessera-hvt) or virtio-x86_64 (a native image with its own boot stub and virtio-mmio net and block drivers, that QEMU boots with -kernel: -M microvm, or -M q35 for an app without devices) or spt-aarch64 (a native image for tessera-spt on aarch64 Linux, such as a Raspberry Pi; compiled with aarch64-linux-gnu-gcc on other hosts) or virtio-aarch64 (a Linux arm64 Image with its own boot stub, that QEMU -M virt boots with -kernel; <name>.virtio-aarch64.elf beside it for gdb) or rpi (the same stub as a Raspberry Pi's kernel8.img, linked at 0x80000, its console on the board's PL011; see docs/boards.md)",
     },
     out: { value: "DIR", short: "o", help: "output directory (default: build)" },
     opt: { value: "size|speed", help: "optimise for size (default) or speed" },
@@ -136,7 +136,8 @@ export default async function build(argv: string[]): Promise<number> {
     target === "hvt" ||
     target === "virtio-x86_64" ||
     target === "spt-aarch64" ||
-    target === "virtio-aarch64"
+    target === "virtio-aarch64" ||
+    target === "rpi"
   ) {
     const file = join(outDir, `${app.name}.${target}`);
     const r = buildNative({

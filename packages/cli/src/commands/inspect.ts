@@ -37,7 +37,7 @@ export default async function inspect(argv: string[]): Promise<number> {
   if (!existsSync(file)) throw new CliError(`${file}: file not found (build one with: tessera build APP -o DIR)`);
   const bytes = new Uint8Array(readFileSync(file));
   if (isElf(bytes) || isArm64Image(bytes)) {
-    const appName = file.replace(/^.*\//, "").replace(/\.(spt|hvt|virtio-x86_64|virtio-aarch64|spt-aarch64)$/, "");
+    const appName = file.replace(/^.*\//, "").replace(/\.(spt|hvt|virtio-x86_64|virtio-aarch64|spt-aarch64|rpi)$/, "");
     let image = readNative(file, bytes);
     // A virtio-aarch64 image is a flat Image: its ELF beside it has the segments and every symbol.
     if (isArm64Image(bytes) && existsSync(`${file}.elf`)) {

@@ -134,7 +134,7 @@ export async function runNative(file: string, image: NativeImage, opts: NativeRu
         `--net ${name}=${value}: a native image takes tap:IFNAME networks${user ? " and user" : ""}; ${user ? "switch networks need" : "user and switch networks need tessera-spt or"} the Node.js tender (build a .wasm: tessera build APP)`,
         2,
       );
-  if (image.target === "virtio-x86_64" || image.target === "virtio-aarch64")
+  if (image.target === "virtio-x86_64" || image.target === "virtio-aarch64" || image.target === "rpi")
     throw new CliError(`${file}: a ${image.target} image boots under QEMU`);
   const start =
     image.target === "spt-aarch64"

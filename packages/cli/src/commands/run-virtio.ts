@@ -41,10 +41,11 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  writeFileSync,
 } from "node:fs";
 import { createServer, isIPv4 } from "node:net";
 import { constants, tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import type { Manifest, NativeImage } from "@tessera/image";
 import { applyPublish, lockPath, parsePublish, readLabel, takeLock, TenderError, type Publish } from "@tessera/node";
 import { CliError } from "../errors.js";
@@ -84,6 +85,89 @@ export interface VirtioRun {
   arch?: "x86_64" | "aarch64";
   gic?: (typeof GICS)[number];
   cpu?: string;
+  /** rpi images: QEMU's raspi3b (with a device tree of its own for the command line, written here). */
+  board?: "raspi3b";
+}
+
+/**
+ * A flattened device tree (version 17) for QEMU -M raspi3b, which makes none:
+ * the root's cells, /chosen (QEMU writes -append into bootargs), /memory
+ * (QEMU writes its size), the PL011 and the BCM2836 local interrupt
+ * controller at the addresses the CPU sees, as the rpi stub reads them.
+ */
+export function raspi3bDtb(): Uint8Array {
+  const strings: number[] = [];
+  const offsets = new Map<string, number>();
+  const nameOff = (name: string) => {
+    if (!offsets.has(name)) {
+      offsets.set(name, strings.length);
+      strings.push(...Buffer.from(name), 0);
+    }
+    return offsets.get(name)!;
+  };
+  const struct: number[] = [];
+  const u32 = (v: number) => struct.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+  const pad = () => {
+    while (struct.length % 4) struct.push(0);
+  };
+  const begin = (name: string) => {
+    u32(1);
+    struct.push(...Buffer.from(name), 0);
+    pad();
+  };
+  const prop = (name: string, value: Uint8Array) => {
+    u32(3);
+    u32(value.length);
+    u32(nameOff(name));
+    struct.push(...value);
+    pad();
+  };
+  const cells = (...v: number[]) => {
+    const b = Buffer.alloc(4 * v.length);
+    v.forEach((x, i) => b.writeUInt32BE(x >>> 0, 4 * i));
+    return b;
+  };
+  const str = (v: string) => Buffer.from(`${v}\0`);
+  begin("");
+  prop("#address-cells", cells(1));
+  prop("#size-cells", cells(1));
+  prop("compatible", str("raspberrypi,3-model-b"));
+  begin("chosen");
+  prop("bootargs", str(""));
+  u32(2);
+  begin("memory");
+  prop("device_type", str("memory"));
+  prop("reg", cells(0, 0x3c000000));
+  u32(2);
+  begin("serial@3f201000");
+  prop("compatible", str("arm,pl011"));
+  prop("reg", cells(0x3f201000, 0x1000));
+  u32(2);
+  begin("local_intc@40000000");
+  prop("compatible", str("brcm,bcm2836-l1-intc"));
+  prop("reg", cells(0x40000000, 0x100));
+  u32(2);
+  u32(2);
+  u32(9);
+  const header = 40;
+  const rsvmap = 16;
+  const total = header + rsvmap + struct.length + strings.length;
+  const out = Buffer.alloc(total);
+  [
+    0xd00dfeed,
+    total,
+    header + rsvmap,
+    header + rsvmap + struct.length,
+    header,
+    17,
+    16,
+    0,
+    strings.length,
+    struct.length,
+  ].forEach((v, i) => out.writeUInt32BE(v, 4 * i));
+  Buffer.from(struct).copy(out, header + rsvmap);
+  Buffer.from(strings).copy(out, header + rsvmap + struct.length);
+  return new Uint8Array(out);
 }
 
 /** One of the image's devices, as QEMU gets it. */
@@ -162,7 +246,15 @@ function deviceArgs(devices: VirtioDevice[]): string[] {
 }
 
 /** QEMU's arguments for a virtio-aarch64 image: -M virt, the status through semihosting. */
-function qemuArgsAarch64(file: string, opts: VirtioRun, accel: "kvm" | "tcg"): string[] {
+function qemuArgsAarch64(file: string, opts: VirtioRun, accel: "kvm" | "tcg", dtb: string): string[] {
+  if (opts.board === "raspi3b") {
+    // The board as QEMU has it: 1 GiB, a Cortex-A53, the PL011 as the first serial port; no virtio.
+    const args = ["-M", "raspi3b", "-m", "1G", "-nodefaults", "-no-user-config", "-display", "none"];
+    args.push("-serial", "stdio", "-no-reboot", "-semihosting-config", "enable=on,target=native");
+    args.push("-dtb", dtb, "-kernel", file);
+    if (opts.cmdline.length) args.push("-append", opts.cmdline.join(" "));
+    return args;
+  }
   const args = [
     "-M",
     `virt,gic-version=${opts.gic ?? "3"}`,
@@ -192,7 +284,7 @@ function qemuArgsAarch64(file: string, opts: VirtioRun, accel: "kvm" | "tcg"): s
 
 /** QEMU's arguments for `file`, its status byte going to `statusFile`. */
 export function qemuArgs(file: string, opts: VirtioRun, accel: "kvm" | "tcg", statusFile: string): string[] {
-  if (opts.arch === "aarch64") return qemuArgsAarch64(file, opts, accel);
+  if (opts.arch === "aarch64") return qemuArgsAarch64(file, opts, accel, join(dirname(statusFile), "raspi3b.dtb"));
   // acpi=off: microvm then writes its virtio-mmio devices on the command line (with ACPI it describes them there instead).
   const machine = opts.machine === "microvm" ? "microvm,acpi=off" : "q35";
   const args = [
@@ -403,6 +495,7 @@ export async function runVirtio(file: string, opts: VirtioRun, dryRun: boolean):
   const locks: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), "tessera-qemu-"));
   const statusFile = join(dir, "status");
+  if (opts.board === "raspi3b") writeFileSync(join(dir, "raspi3b.dtb"), raspi3bDtb());
   try {
     for (const d of devices) {
       if (d.kind !== "block") continue;

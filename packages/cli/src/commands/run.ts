@@ -111,8 +111,24 @@ export default async function run(argv: string[]): Promise<number> {
   const armOnly = gic !== undefined ? "--gic" : cpu !== undefined ? "--cpu" : "";
   if (startsAsElf(file)) {
     const image = readNative(file, new Uint8Array(readFileSync(file)));
-    if (armOnly && image.target !== "virtio-aarch64")
+    if (armOnly && image.target !== "virtio-aarch64" && image.target !== "rpi")
       throw new CliError(`${armOnly}: only for virtio-aarch64 images (this one is for ${image.target})`, 2);
+    if (image.target === "rpi") {
+      if (image.manifest.devices.length)
+        throw new CliError(
+          "an rpi image with devices: QEMU's raspi3b has no virtio devices (networking on boards is not done)",
+        );
+      if (machine !== undefined || gic !== undefined || cpu !== undefined)
+        throw new CliError(
+          `${machine !== undefined ? "--machine" : gic !== undefined ? "--gic" : "--cpu"}: an rpi image boots on QEMU's raspi3b`,
+          2,
+        );
+      return runVirtio(
+        file,
+        { memMiB, machine: "virt", accel: "tcg", cmdline: args.rest, arch: "aarch64", board: "raspi3b" },
+        dryRun,
+      );
+    }
     if (image.target === "virtio-aarch64") {
       if (hostsFile !== undefined || resolvConf !== undefined)
         throw new CliError(

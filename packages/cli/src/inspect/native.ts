@@ -57,7 +57,7 @@ export function nativeReport(file: string, size: number, image: NativeImage, app
 export function formatNativeReport(r: NativeReport, top = 15): string {
   const code = r.functions.reduce((n, f) => n + f.bytes, 0);
   const out = [
-    `${r.file}: ${r.size} bytes, ${r.target === "virtio-x86_64" ? "native image for virtio-x86_64 (booted by QEMU with -kernel)" : r.target === "spt-aarch64" ? "native image for tessera-spt on aarch64 (spt-aarch64)" : r.target === "virtio-aarch64" ? "native image for virtio-aarch64 (a Linux arm64 Image, booted by QEMU -M virt with -kernel)" : `native image for tessera-${r.target}`}, Tessera ABI v${r.abiVersion}`,
+    `${r.file}: ${r.size} bytes, ${r.target === "virtio-x86_64" ? "native image for virtio-x86_64 (booted by QEMU with -kernel)" : r.target === "spt-aarch64" ? "native image for tessera-spt on aarch64 (spt-aarch64)" : r.target === "virtio-aarch64" ? "native image for virtio-aarch64 (a Linux arm64 Image, booted by QEMU -M virt with -kernel)" : r.target === "rpi" ? "native image for rpi (a Raspberry Pi's kernel8.img, an arm64 Image linked at 0x80000)" : `native image for tessera-${r.target}`}, Tessera ABI v${r.abiVersion}`,
     `devices: ${r.devices.length ? r.devices.map((d) => `${d.name} (${d.kind})`).join(", ") : "none"}`,
     ...serviceLines(r),
     "",

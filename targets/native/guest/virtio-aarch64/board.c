@@ -25,3 +25,23 @@ void board_defaults(void) {
     for (;;) __asm__ volatile("wfi");
 #endif
 }
+
+/*
+ * What the tree may leave out or get wrong on a board: QEMU's raspi gives its
+ * /memory the whole first GiB, the peripherals' 16 MiB at 0x3f000000
+ * included, so RAM ends below the first device register found inside it;
+ * a Raspberry Pi build without a PL011 in its tree takes the board's.
+ */
+void board_check(void) {
+    struct virtio_machine *m = &virtio_machine;
+    uint64_t regs[] = {m->uart, m->gicd, m->gicc, m->local_intc, m->rtc};
+    for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; i++)
+        if (regs[i] > m->ram_start && regs[i] < m->ram_end) m->ram_end = regs[i] & ~(uint64_t)0xffffff;
+#ifdef TESSERA_BOARD_RPI3
+    if (!m->uart) {
+        m->uart = 0x3f201000;
+        m->uart_size = 0x1000;
+        serial_init();
+    }
+#endif
+}

@@ -5,7 +5,9 @@
  * PPI, the PL031 RTC, PSCI's conduit and every virtio,mmio node. Read once,
  * before anything else: the tree lies in RAM the heap will later take.
  * Interrupts are read as the GIC's three cells (SPI n is INTID 32 + n, PPI n
- * is 16 + n).
+ * is 16 + n). A device's registers go through its parent bus's `ranges`
+ * (one level: a Raspberry Pi's /soc maps bus address 0x7e000000 to the
+ * CPU's 0x3f000000 or 0xfe000000).
  */
 #include <string.h>
 
@@ -56,8 +58,8 @@ static bool has_string(const uint8_t *list, uint32_t len, const char *s) {
 
 /* A node's properties, as far as they matter here. */
 struct node {
-    const uint8_t *compatible, *reg, *interrupts, *method, *device_type, *bootargs, *freq;
-    uint32_t compatible_len, reg_len, interrupts_len, method_len, device_type_len, bootargs_len, freq_len;
+    const uint8_t *compatible, *reg, *interrupts, *method, *device_type, *bootargs, *freq, *ranges;
+    uint32_t compatible_len, reg_len, interrupts_len, method_len, device_type_len, bootargs_len, freq_len, ranges_len;
     uint32_t address_cells, size_cells; /* for its children */
 };
 
@@ -70,12 +72,27 @@ static bool compat(const struct node *n, const char *s) {
     return n->compatible && has_string(n->compatible, n->compatible_len, s);
 }
 
-/* reg's entry `i` with the parent's cells. */
+/* The parent of the node being read, and its parent (for the parent's ranges). */
+static const struct node *grandparent;
+
+/* reg's entry `i` with the parent's cells, through the parent's ranges (to the CPU's address). */
 static bool reg_at(const struct node *n, const struct node *parent, uint32_t i, uint64_t *base, uint64_t *size) {
     uint32_t ac = parent->address_cells, sc = parent->size_cells, entry = 4 * (ac + sc);
     if (!n->reg || ac > 2 || sc > 2 || entry == 0 || n->reg_len < entry * (i + 1)) return false;
     *base = cells(n->reg + entry * i, ac);
     *size = cells(n->reg + entry * i + 4 * ac, sc);
+    if (parent->ranges && parent->ranges_len && grandparent) {
+        uint32_t pa = grandparent->address_cells, rsize = 4 * (ac + pa + sc);
+        if (pa > 2 || rsize == 0) return false;
+        for (uint32_t at = 0; at + rsize <= parent->ranges_len; at += rsize) {
+            uint64_t child = cells(parent->ranges + at, ac), cpu = cells(parent->ranges + at + 4 * ac, pa);
+            uint64_t len = cells(parent->ranges + at + 4 * (ac + pa), sc);
+            if (*base >= child && *base - child < len) {
+                *base = *base - child + cpu;
+                return true;
+            }
+        }
+    }
     return true;
 }
 
@@ -160,6 +177,7 @@ bool fdt_read(uint64_t dtb) {
                     k++;
                 }
                 name[k] = 0;
+                grandparent = depth >= 2 ? &nodes[depth - 2] : NULL;
                 node_done(&nodes[depth], &nodes[depth - 1], name, depth);
             }
             depth--;
@@ -183,6 +201,7 @@ bool fdt_read(uint64_t dtb) {
             TAKE(device_type, "device_type")
             TAKE(bootargs, "bootargs")
             TAKE(freq, "clock-frequency")
+            TAKE(ranges, "ranges")
             if (str_eq(pn, "#address-cells") && len == 4) nd->address_cells = be32(v);
             if (str_eq(pn, "#size-cells") && len == 4) nd->size_cells = be32(v);
         } else if (token == END) {

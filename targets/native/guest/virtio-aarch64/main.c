@@ -28,6 +28,7 @@ __attribute__((noreturn, used)) void virtio_main(uint64_t dtb) {
     serial_init();
     if (!virtio_machine.has_dt) serial_puts("tessera: no device tree in x0; the board's own layout is used\n");
     if (virtio_machine.ram_end == 0) machine_fail("memory: the device tree has no memory node that holds the image");
+    board_check();
     if (virtio_machine.cmdline_truncated)
         serial_puts("tessera: the command line is longer than 4096 bytes; the image sees its first 4096\n");
     if (virtio_machine.cmdline_len > 4096) virtio_machine.cmdline_len = 4096;

@@ -62,6 +62,8 @@ extern struct virtio_machine virtio_machine;
 bool fdt_read(uint64_t dtb);
 /* The board's fixed layout where no device tree came (board.c; the Raspberry Pi build). */
 void board_defaults(void);
+/* Corrections after the tree: RAM ends below any device inside it; the board's UART if none (board.c). */
+void board_check(void);
 
 /* ---- the console: PL011 (serial.c) ---- */
 void serial_init(void);
