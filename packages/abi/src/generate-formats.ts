@@ -86,8 +86,13 @@ const cNumber = (c: { value: number; hex?: boolean }) => (c.hex ? cHex(c.value) 
 function cStruct(s: FormatStruct): string[] {
   checkLayout(s.name, s.fields, s.size);
   const out = [...cComment(s.doc), `struct ${s.name} {`];
-  for (const f of s.fields)
-    out.push(`    ${C_TYPES[f.type]} ${f.name}${f.count ? `[${f.count}]` : ""}; /* ${f.doc} */`);
+  // Each field with its doc beside it, the docs lined up; a doc too long for that goes above its field.
+  const decls = s.fields.map((f) => `${C_TYPES[f.type]} ${f.name}${f.count ? `[${f.count}]` : ""};`);
+  const width = Math.max(...decls.map((d) => d.length));
+  s.fields.forEach((f, i) => {
+    if (4 + width + 7 + f.doc.length > 100) out.push(...cComment(wrap(f.doc, 72), "    "), `    ${decls[i]}`);
+    else out.push(`    ${decls[i].padEnd(width)} /* ${f.doc} */`);
+  });
   out.push("};");
   out.push(`_Static_assert(sizeof(struct ${s.name}) == ${s.size}, "${s.name} layout");`);
   for (const f of s.fields)

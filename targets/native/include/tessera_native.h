@@ -77,7 +77,7 @@ struct tessera_args_trap {
     uint64_t msg; /* Guest address of the reason, e.g. "memory access out of bounds". */
     uint32_t len; /* Its length. */
     uint32_t pad; /* Zero. */
-    uint64_t pc; /* A return address inside the wasm function that trapped, or 0. */
+    uint64_t pc;  /* A return address inside the wasm function that trapped, or 0. */
 };
 _Static_assert(sizeof(struct tessera_args_trap) == 24, "tessera_args_trap layout");
 _Static_assert(__builtin_offsetof(struct tessera_args_trap, msg) == 0, "tessera_args_trap.msg");
@@ -94,15 +94,23 @@ _Static_assert(__builtin_offsetof(struct tessera_args_trap, pc) == 16, "tessera_
  * so a guest that lies about it can only reach its own memory.
  */
 struct tessera_boot {
-    uint64_t magic; /* TESSERA_BOOT_MAGIC */
-    uint64_t mem_size; /* Guest memory, bytes: [0, mem_size). */
-    uint64_t heap_base; /* Guest address of the wasm linear memory (64 KiB aligned). */
-    uint64_t heap_size; /* Bytes the linear memory may grow to. */
-    uint64_t heap_used; /* Written by the guest: the linear memory's current size. */
-    uint64_t stack_base; /* Lowest address of the guest's stack. */
-    uint64_t stack_size; /* Its size; the page below stack_base is unmapped. */
-    uint64_t call; /* spt: the tender's entry for calls, `call(nr, args)` on the guest's stack. hvt: 0 (calls are port I/O). */
-    uint64_t tsc_khz; /* hvt: the guest's TSC frequency in kHz, for a clock without VM exits. spt: 0 (the clock is a call). */
+    uint64_t magic;       /* TESSERA_BOOT_MAGIC */
+    uint64_t mem_size;    /* Guest memory, bytes: [0, mem_size). */
+    uint64_t heap_base;   /* Guest address of the wasm linear memory (64 KiB aligned). */
+    uint64_t heap_size;   /* Bytes the linear memory may grow to. */
+    uint64_t heap_used;   /* Written by the guest: the linear memory's current size. */
+    uint64_t stack_base;  /* Lowest address of the guest's stack. */
+    uint64_t stack_size;  /* Its size; the page below stack_base is unmapped. */
+    /*
+     * spt: the tender's entry for calls, `call(nr, args)` on the guest's
+     * stack. hvt: 0 (calls are port I/O).
+     */
+    uint64_t call;
+    /*
+     * hvt: the guest's TSC frequency in kHz, for a clock without VM exits.
+     * spt: 0 (the clock is a call).
+     */
+    uint64_t tsc_khz;
     uint64_t reserved[7]; /* Zero. */
 };
 _Static_assert(sizeof(struct tessera_boot) == 128, "tessera_boot layout");
@@ -143,10 +151,10 @@ _Static_assert(__builtin_offsetof(struct tessera_boot, reserved) == 72, "tessera
 
 /* A device of the manifest, in the devices note. */
 struct tessera_note_device {
-    uint8_t kind; /* TESSERA_DEVICE_NET or TESSERA_DEVICE_BLOCK */
+    uint8_t kind;     /* TESSERA_DEVICE_NET or TESSERA_DEVICE_BLOCK */
     uint8_t name_len; /* 1..31 */
-    char name[32]; /* [a-z0-9_], NUL padded */
-    uint8_t pad[6]; /* Zero. */
+    char name[32];    /* [a-z0-9_], NUL padded */
+    uint8_t pad[6];   /* Zero. */
 };
 _Static_assert(sizeof(struct tessera_note_device) == 40, "tessera_note_device layout");
 _Static_assert(__builtin_offsetof(struct tessera_note_device, kind) == 0, "tessera_note_device.kind");
