@@ -150,6 +150,13 @@ export class HttpRequest {
     return i >= 0 && this.head.valueIs(i, value);
   }
 
+  /** The collected body, copied into a new array (to keep after the response, as a store keeps a value). */
+  bodyBytes(): Uint8Array {
+    const bytes = new Uint8Array(this.bodyLength);
+    memory.copy(bytes.dataStart, this.bodyPtr, this.bodyLength);
+    return bytes;
+  }
+
   /** The collected body as a string (allocates). */
   bodyText(): string {
     return String.UTF8.decodeUnsafe(this.bodyPtr, this.bodyLength);
@@ -262,6 +269,18 @@ export class HttpResponse {
     this.keep = null;
     this.source = null;
     this.remaining = 0;
+  }
+
+  /**
+   * Lets go of the connection, closed or gone (the server calls this): a later send is dropped, a `Deferred` of
+   * this exchange gives null, and `code` stays the status answered.
+   */
+  release(): void {
+    this.tcp = null;
+    this.exchange++;
+    this.kind = Body.None;
+    this.keep = null;
+    this.source = null;
   }
 
   /**

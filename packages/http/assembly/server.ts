@@ -139,7 +139,7 @@ class ServerConnection extends TcpHandler {
   }
 
   private detach(): void {
-    this.res.reset(null, 11, false, false);
+    this.res.release(); // (its code stays the status answered, for a handler that logs it after sending)
     this.tcp = null;
     this.server.release(this);
   }
