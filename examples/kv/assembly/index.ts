@@ -26,12 +26,19 @@
 //
 // Arguments: port= (default 80), log=debug (a line per request) or log=warn (only failures).
 
-import { Args, exit } from "@tessera/runtime/assembly";
-import { mainLoop, run } from "@tessera/runtime/assembly/loop";
-import { heapUsage } from "@tessera/runtime/assembly/usage";
+import { Args, exit, heapUsage, mainLoop, run } from "@tessera/runtime/assembly";
 import { log } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";
-import { HttpHandler, HttpLimits, HttpRequest, HttpResponse, HttpServer, Router } from "@tessera/http/assembly";
+import {
+  Deferred,
+  HttpHandler,
+  HttpLimits,
+  HttpRequest,
+  HttpResponse,
+  HttpServer,
+  Router,
+  TextBody,
+} from "@tessera/http/assembly";
 import {
   BlockDevice,
   Durable,
@@ -42,7 +49,6 @@ import {
   StoreError,
   storeErrorMessage,
 } from "@tessera/block/assembly";
-import { decodePercent, encodePercent, queryParam } from "./percent";
 
 let store: Store | null = null;
 let group: GroupCommit | null = null;
@@ -60,7 +66,7 @@ function statusOf(e: StoreError): u32 {
 function logRequest(req: HttpRequest): void {
   log
     .debug("kv: request")
-    .bytes("method", req.head.base + req.head.methodStart, req.head.methodLen)
+    .bytes("method", req.methodPtr, req.methodLen)
     .bytes("path", req.pathPtr, req.pathLen)
     .int("body", req.bodyLength)
     .end();
@@ -77,7 +83,7 @@ function fail(res: HttpResponse, code: u32, text: string): void {
 
 // The key of a /kv/<key> request, or null after answering 400/414.
 function keyOf(req: HttpRequest, res: HttpResponse): Uint8Array | null {
-  const key = decodePercent(req.pathPtr + req.routeLen, req.pathLen - req.routeLen);
+  const key = req.decodedRest();
   if (key === null) fail(res, 400, "bad percent-encoding in the key");
   else if (key.length == 0) fail(res, 400, "give a key: /kv/<key>");
   else if (<u32>key.length > MAX_KEY_SIZE) fail(res, 414, "key too long");
@@ -86,46 +92,40 @@ function keyOf(req: HttpRequest, res: HttpResponse): Uint8Array | null {
 }
 
 /**
- * The answer to a write (or a read) once the writes before it are durable:
- * `code` (201, 204, or 404 for an absent key), or 503 if the device failed.
- * It is dropped if the connection went away meanwhile (its response object
- * then serves another client).
+ * The answer to a write once the writes before it are durable: `code` (201,
+ * 204, or 404 for an absent key), or 503 if the device failed. It is dropped
+ * if the client went away meanwhile.
  */
 class Answer extends Durable {
-  private readonly addr: u32;
-  private readonly port: u32;
-
   constructor(
-    private readonly req: HttpRequest,
-    private readonly res: HttpResponse,
+    private readonly reply: Deferred,
     private readonly code: u32,
   ) {
     super();
-    this.addr = req.remoteAddr;
-    this.port = req.remotePort;
   }
 
   done(e: StoreError): void {
-    const res = this.res;
-    if (res.sent || this.req.remoteAddr != this.addr || this.req.remotePort != this.port) return;
+    const res = this.reply.response;
+    if (!res) return; // the client went away
     if (e != StoreError.None) fail(res, statusOf(e), "not stored: " + storeErrorMessage(e));
     else if (this.code == 404) fail(res, 404, "no such key");
     else res.status(this.code).end();
   }
 }
 
-/** A read to answer once the writes before it are durable. */
+/** A read to answer once the writes before it are durable (dropped if the client went away meanwhile). */
 class Read extends Durable {
   constructor(
     private readonly handler: Reader,
     private readonly req: HttpRequest,
-    private readonly res: HttpResponse,
+    private readonly reply: Deferred,
   ) {
     super();
   }
 
   done(e: StoreError): void {
-    if (!this.res.sent) this.handler.read(this.req, this.res);
+    const res = this.reply.response;
+    if (res) this.handler.read(this.req, res); // (the request is the same while its response is unsent)
   }
 }
 
@@ -144,21 +144,19 @@ class Entry extends Reader {
     if (!key) return;
     if (req.methodIs("GET") || req.methodIs("HEAD")) {
       if (!s.hasStaged) this.read(req, res);
-      else g.afterDurable(new Read(this, req, res));
+      else g.afterDurable(new Read(this, req, res.defer()));
     } else if (req.methodIs("PUT")) {
-      const value = new Uint8Array(req.bodyLength);
-      memory.copy(value.dataStart, req.bodyPtr, req.bodyLength);
       const existed = s.has(key);
-      const e = g.put(key, value, new Answer(req, res, existed ? 204 : 201));
+      const e = g.put(key, req.bodyBytes(), new Answer(res.defer(), existed ? 204 : 201));
       if (e != StoreError.None) fail(res, statusOf(e), "not stored: " + storeErrorMessage(e));
     } else {
-      const e = g.delete(key, new Answer(req, res, s.has(key) ? 204 : 404));
+      const e = g.delete(key, new Answer(res.defer(), s.has(key) ? 204 : 404));
       if (e != StoreError.None) fail(res, statusOf(e), "not deleted: " + storeErrorMessage(e));
     }
   }
 
   read(req: HttpRequest, res: HttpResponse): void {
-    const key = decodePercent(req.pathPtr + req.routeLen, req.pathLen - req.routeLen)!;
+    const key = req.decodedRest()!;
     const value = store!.get(key);
     if (!value) return fail(res, 404, "no such key");
     res.header("content-type", "application/octet-stream").sendBytes(value.buffer);
@@ -170,16 +168,17 @@ class List extends Reader {
   handle(req: HttpRequest, res: HttpResponse): void {
     logRequest(req);
     if (!store!.hasStaged) this.read(req, res);
-    else group!.afterDurable(new Read(this, req, res));
+    else group!.afterDurable(new Read(this, req, res.defer()));
   }
 
   read(req: HttpRequest, res: HttpResponse): void {
-    const prefix = queryParam(req.target(), "prefix");
-    if (prefix === null) return fail(res, 400, "bad percent-encoding in prefix=");
-    const lines = new Array<string>();
-    const c = store!.scan(prefix);
-    while (c.next()) lines.push(encodePercent(c.key) + "\n");
-    res.header("content-type", "text/plain; charset=utf-8").send(lines.join(""));
+    const query = req.query();
+    const prefix = query.bytes("prefix");
+    if (query.malformed) return fail(res, 400, "bad percent-encoding in prefix=");
+    const body = new TextBody();
+    const c = store!.scan(prefix ? prefix : new Uint8Array(0));
+    while (c.next()) body.percent(c.key).byte(0x0a);
+    res.sendText(body);
   }
 }
 
@@ -189,28 +188,17 @@ class Health extends HttpHandler {
     logRequest(req);
     const s = store!;
     const g = group!;
-    res
-      .header("content-type", "text/plain; charset=utf-8")
-      .header("cache-control", "no-store")
-      .send(
-        "ok keys=" +
-          s.count.toString() +
-          " live=" +
-          s.liveBytes.toString() +
-          " free=" +
-          s.freeBytes.toString() +
-          " writes=" +
-          g.writes.toString() +
-          " flushes=" +
-          g.flushes.toString() +
-          " heap=" +
-          heapUsage().used.toString() +
-          " memory=" +
-          ((<u64>memory.size()) << 16).toString() +
-          " gc=" +
-          mainLoop().collector.count.toString() +
-          "\n",
-      );
+    const body = new TextBody()
+      .template("ok keys=# live=# free=# writes=# flushes=# heap=# memory=# gc=#\n")
+      .num(s.count)
+      .num(s.liveBytes)
+      .num(s.freeBytes)
+      .num(g.writes)
+      .num(g.flushes)
+      .num(heapUsage().used)
+      .num((<i64>memory.size()) << 16)
+      .num(mainLoop().collector.count);
+    res.noStore().sendText(body);
   }
 }
 

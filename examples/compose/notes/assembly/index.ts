@@ -17,8 +17,7 @@
 //
 // Arguments: kv=HOST (its name or address; default kv), port= (default 80).
 
-import { Args, exit } from "@tessera/runtime/assembly";
-import { run } from "@tessera/runtime/assembly/loop";
+import { Args, exit, run } from "@tessera/runtime/assembly";
 import { MS, SECOND, wall } from "@tessera/clock/assembly";
 import { log } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";

@@ -1,7 +1,7 @@
-// web: the compose example's front end. It serves the page in site/ (embedded in the image at build time) and
-// passes /api/* on to the notes service, as it came (GET, or POST with its body), and notes' answer back: a
-// reverse proxy in a few lines, on the HTTP client. A request notes cannot take gets 503 (notes cannot be
-// reached yet) or 502, with {"error":"..."}.
+// web: the compose example's front end. It serves the page in site/ (embedded in the image at build time, and
+// served by StaticFiles: content types, gzip, ETags and 304s) and passes /api/* on to the notes service, as it
+// came (GET, or POST with its body), and notes' answer back: a reverse proxy in a few lines, on the HTTP client.
+// A request notes cannot take gets 503 (notes cannot be reached yet) or 502, with {"error":"..."}.
 //
 // In a compose file notes is the service `app`, looked up through DNS. Elsewhere, give its address:
 //
@@ -9,9 +9,7 @@
 //
 // Arguments: app=HOST (its name or address; default app), port= (default 80).
 
-import { Args, exit } from "@tessera/runtime/assembly";
-import { run } from "@tessera/runtime/assembly/loop";
-import { Assets } from "@tessera/runtime/assembly/assets";
+import { Args, Assets, exit, run } from "@tessera/runtime/assembly";
 import { SECOND } from "@tessera/clock/assembly";
 import { log } from "@tessera/console/assembly";
 import { Stack } from "@tessera/net/assembly";
@@ -27,24 +25,12 @@ import {
   HttpResponse,
   HttpServer,
   Router,
+  StaticFiles,
   TextResponseHandler,
 } from "@tessera/http/assembly";
 import { JsonWriter } from "@tessera/json/assembly";
 
 let app!: HttpClientPool; // set in _start
-
-/** The embedded files: `/` is index.html. */
-class Files extends HttpHandler {
-  handle(req: HttpRequest, res: HttpResponse): void {
-    const i = Assets.find(req.pathPtr, req.pathLen);
-    if (i < 0) return res.status(404).header("content-type", "text/plain").send("not found\n");
-    res
-      .header("content-type", Assets.contentType(i))
-      .header("etag", Assets.etag(i))
-      .header("cache-control", "no-cache")
-      .sendStatic(Assets.ptr(i), Assets.length(i));
-  }
-}
 
 /** /api/*: the request, passed on to notes. */
 class Api extends HttpHandler {
@@ -97,7 +83,7 @@ export function _start(): void {
   const limits = new HttpLimits();
   limits.maxBufferedBody = 4096;
   const api = new Api();
-  const router = new Router().get("/api/*", api).post("/api/*", api).get("/*", new Files());
+  const router = new Router().get("/api/*", api).post("/api/*", api).get("/*", new StaticFiles());
   if (!HttpServer.listen(stack, port, router, limits)) {
     log.error("web: port taken").int("port", port).end();
     exit(1);
