@@ -11,7 +11,7 @@ import { ROOT, tessera } from "./cli.js";
 import { command, gcc, kvm, type Missing } from "./require.js";
 
 /** Where an image runs: the Node.js tender, the seccomp process tender, the KVM tender, QEMU with the image's own boot stub. */
-export type Target = "node" | "spt" | "hvt" | "virtio-x86_64" | "virtio-aarch64";
+export type Target = "node" | "spt" | "hvt" | "virtio-x86_64" | "virtio-aarch64" | "rpi";
 
 /** Every target with a tender, in the order the suites run them. */
 export const TARGETS: Target[] = ["node", "spt", "hvt"];

@@ -7,7 +7,8 @@
 // hostile guest gets EINVAL for every bad range and handle with its net and
 // block devices (the shared virtio drivers) there; kv through QEMU's user
 // network with --publish; tessera run's --dry-run, options and checks, and
-// its one-line errors for a missing QEMU or cross compiler.
+// its one-line errors for a missing QEMU or cross compiler. And --target rpi,
+// the same stub as a Raspberry Pi's kernel8.img, on QEMU -M raspi3b.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -293,4 +294,40 @@ describe("virtio-aarch64 images", () => {
       120_000,
     );
   });
+});
+
+describe("rpi images (a Raspberry Pi's kernel8.img)", () => {
+  const why = need("the rpi boot tests on QEMU -M raspi3b", firstMissing(crossGcc, qemu));
+  let hello = "";
+  let crashy = "";
+  beforeAll(() => {
+    if (why) return;
+    hello = buildFor("examples/hello", "rpi", dir);
+    crashy = buildFor("test/fixtures/crashy", "rpi", dir);
+  }, 300_000);
+
+  test.skipIf(why !== null)("an arm64 Image linked at 0x80000, where a Pi's firmware loads kernel8.img", () => {
+    const image = readFileSync(hello);
+    expect(image.subarray(0x38, 0x3c).toString("latin1")).toBe("ARM\x64");
+    const r = tessera(["inspect", hello]);
+    expect(r.stdout).toMatch(/native image for rpi \(a Raspberry Pi's kernel8\.img/);
+    expect(r.stdout).toMatch(/0x80000\s+r-x\s+code/);
+    const dry = run(hello, ["--dry-run", "--", "name=pi"]);
+    expect(dry.stdout).toMatch(/ -M raspi3b -m 1G .* -dtb \S+ -kernel \S+hello\.rpi -append name=pi\n$/);
+  });
+
+  test.skipIf(why !== null)(
+    "hello boots on -M raspi3b and prints its command line; the exit status and a trap come back",
+    () => {
+      const r = run(hello, ["--", "name=pi", "board=raspi3b"]);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/^Hello from Tessera!\nargs: name=pi board=raspi3b\nwall clock: 1970-01-01T/);
+      expect(r.status).toBe(0);
+      expect(run(crashy, ["--", "exit=9"]).status).toBe(9);
+      const trap = run(crashy, ["--", "trap"]);
+      expect(trap.stdout).toMatch(/^tessera: trap: unreachable in assembly\/index\/explode$/m);
+      expect(trap.status).toBe(255);
+    },
+    60_000,
+  );
 });
