@@ -2,11 +2,11 @@
 // site/ are embedded in the image at build time ("tessera": { "assets":
 // "site" } in package.json) and served by @tessera/http's StaticFiles (content
 // types, gzip, ETags and 304s); `/` is site/index.html. GET /healthz answers
-// "ok" and live numbers: uptime;
-// connections open (HTTP; TCP, those closing included; and of those, the ones
-// in TIME-WAIT) and served; requests; the heap in use (heap=BYTES: what was
-// live at the loop's last garbage collection plus what was allocated since),
-// which tests read to look for leaks; memory pages; and collections so far.
+// "ok" and live numbers: uptime; connections open (HTTP; TCP, those closing
+// included; and of those, the ones in TIME-WAIT) and served; requests; the
+// heap in use (heap=BYTES: what was live at the loop's last garbage collection
+// plus what was allocated since), which tests read to look for leaks; memory
+// pages; and collections so far.
 //
 //   npm start    (tessera run build/http.wasm --publish 8080:80: http://localhost:8080, no root)
 //   tessera run http.wasm --net service=tap:tap0 -- ip=10.0.0.2/24
