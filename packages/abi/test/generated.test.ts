@@ -8,7 +8,15 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { gcc, need } from "../../../test/helpers/require.js";
-import { BLOCK_SIZES, LABEL_FIELDS, LABEL_MAGIC, LABEL_SIZE } from "../src/disk-label.js";
+import { DISK_BLOCK, MAX_DISK_BYTES } from "../../image/src/manifest.js";
+import {
+  BLOCK_SIZES,
+  DEFAULT_BLOCK_SIZE,
+  LABEL_FIELDS,
+  LABEL_MAGIC,
+  LABEL_SIZE,
+  MAX_CAPACITY,
+} from "../src/disk-label.js";
 import { bootMagic, checkLayout, renderFormats } from "../src/generate-formats.js";
 import { renderAll } from "../src/generate.js";
 import { BOOT, LAYOUT, NOTE_DEVICE, TARGETS, TRAP_ARGS, TRAP_REASONS } from "../src/native-format.js";
@@ -188,4 +196,10 @@ test("the linker script places a native image where the table's IMAGE_BASE says"
   const base = LAYOUT.find((c) => c.name === "IMAGE_BASE")!.value;
   const script = readFileSync(join(root, "../../targets/native/guest/image.ld"), "utf8");
   expect(script).toContain(`  . = 0x${base.toString(16)};\n`);
+});
+
+test("a manifest's disk sizes are whole blocks of the label's default size, up to its largest capacity", () => {
+  // @tessera/image cannot import the Node tender's generated label: it is checked against the table instead.
+  expect(DISK_BLOCK).toBe(DEFAULT_BLOCK_SIZE);
+  expect(MAX_DISK_BYTES).toBe(MAX_CAPACITY);
 });

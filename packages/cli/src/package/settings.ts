@@ -10,13 +10,14 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { parseSize } from "@tessera/node";
+import { DEFAULT_BLOCK_SIZE, MAX_CAPACITY, parseSize } from "@tessera/node";
 import type { Manifest } from "@tessera/image";
 import { CliError } from "../errors.js";
 
 /** The largest disk: 1 TiB, as `tessera disk create` makes. */
-const MAX_DISK = 2n ** 40n;
-const BLOCK = 4096n;
+const MAX_DISK = MAX_CAPACITY;
+// A disk --block-create makes has blocks of the default size (packages/abi/src/disk-label.ts).
+const BLOCK = BigInt(DEFAULT_BLOCK_SIZE);
 
 /** Ports and disk sizes for an image. */
 export interface PackageSettings {
@@ -42,7 +43,7 @@ export function parsePort(text: string, where = "package: --port"): number {
   return n;
 }
 
-/** `NAME=SIZE` (`storage=64M`), SIZE a whole number of 4096-byte blocks up to 1T. */
+/** `NAME=SIZE` (`storage=64M`), SIZE a whole number of DEFAULT_BLOCK_SIZE-byte (4096) blocks up to 1T. */
 export function parseDisk(text: string, where = "package: --disk"): [string, bigint] {
   const eq = text.indexOf("=");
   const name = eq < 0 ? "" : text.slice(0, eq);
@@ -50,7 +51,7 @@ export function parseDisk(text: string, where = "package: --disk"): [string, big
   if (!/^[a-z0-9_]{1,31}$/.test(name) || size === null)
     throw new CliError(`${where} ${text}: write it as NAME=SIZE, e.g. --disk storage=64M`, 2);
   if (size < BLOCK || size % BLOCK !== 0n || size > MAX_DISK)
-    throw new CliError(`${where} ${text}: give a whole number of 4096-byte blocks, at least one and at most 1T`, 2);
+    throw new CliError(`${where} ${text}: give a whole number of ${BLOCK}-byte blocks, at least one and at most 1T`, 2);
   return [name, size];
 }
 
