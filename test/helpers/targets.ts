@@ -1,8 +1,8 @@
 // The targets an image can run on, and what each needs on this machine: the
 // shared integration suites run once per target, and one whose target is not
 // here is skipped saying why (under CI: fails saying why; see ./require.ts).
-// virtio-x86_64 (the image boots under QEMU, TCG here) is in the suites that
-// ask for it: hello, echo, http and kv.
+// virtio-x86_64 and virtio-aarch64 (the image boots under QEMU, TCG here) are
+// in the suites that ask for them: hello, echo, http and kv.
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,6 +29,13 @@ export function targetMissing(target: Target): Missing {
   const noGcc = gcc(); // it builds the native images
   if (noGcc) return noGcc;
   if (target === "virtio-x86_64") return command("qemu-system-x86_64");
+  if (target === "virtio-aarch64" || target === "rpi") {
+    if (spawnSync("sh", ["-c", "command -v aarch64-linux-gnu-gcc"]).status !== 0 && process.arch !== "arm64")
+      return "no aarch64-linux-gnu-gcc command (apt-get install gcc-aarch64-linux-gnu)";
+    return spawnSync("sh", ["-c", "command -v qemu-system-aarch64"]).status === 0
+      ? null
+      : "no qemu-system-aarch64 command (apt-get install qemu-system-arm)";
+  }
   try {
     if (!existsSync(tenderBinary(target)))
       return `tessera-${target} is not built (apt-get install gcc, then npm run build)`;
@@ -48,6 +55,7 @@ export function slowCalls(target: Target): boolean {
 
 /** True if the whole guest is emulated here: virtio-x86_64 under QEMU's TCG, which tessera run picks where KVM has no VT-x/AMD-V. */
 export function emulatedCpu(target: Target): boolean {
+  if (target === "virtio-aarch64") return process.arch !== "arm64"; // always TCG on another architecture
   return target === "virtio-x86_64" && KVM_EMULATED;
 }
 
@@ -67,10 +75,13 @@ export function buildFor(app: string, target: Target, dir: string): string {
 /**
  * The targets a suite runs on, each with null or what it lacks here; the
  * suite's describe passes that to `need` (./require.js), which skips it, or
- * under CI fails it. With `virtio`, virtio-x86_64 last.
+ * under CI fails it. With `virtio`, virtio-x86_64 and virtio-aarch64 last.
  */
 export function suiteTargets(opts: { virtio?: boolean } = {}): [Target, Missing][] {
-  return [...TARGETS, ...(opts.virtio ? (["virtio-x86_64"] as const) : [])].map((t) => [t, targetMissing(t)]);
+  return [...TARGETS, ...(opts.virtio ? (["virtio-x86_64", "virtio-aarch64"] as const) : [])].map((t) => [
+    t,
+    targetMissing(t),
+  ]);
 }
 
 /**

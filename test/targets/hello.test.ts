@@ -1,5 +1,5 @@
 // The shared suite, part 1: examples/hello and a guest that ends in every way
-// an image can, on every target (virtio-x86_64 too, under QEMU). Each target must print the same greeting,
+// an image can, on every target (virtio-x86_64 and virtio-aarch64 too, under QEMU). Each target must print the same greeting,
 // pass the same exit status through, and report a trap or a panic in the
 // same words with the same wasm function name.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe.each(suiteTargets({ virtio: true }))("on %s", (target: Target, missing: Missing) => {
   const why = need(`the hello suite on ${target}`, missing);
   // Under QEMU the guest's one output is the serial console, on stdout: its traps and panics are there.
-  const errors = (r: { stdout: string; stderr: string }) => (target === "virtio-x86_64" ? r.stdout : r.stderr);
+  const errors = (r: { stdout: string; stderr: string }) => (target.startsWith("virtio-") ? r.stdout : r.stderr);
   let hello = "";
   let crashy = "";
   beforeAll(() => {
