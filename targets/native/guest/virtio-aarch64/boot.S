@@ -26,7 +26,7 @@ _head:
     .long   0                           /* code1 */
     .quad   TEXT_OFFSET                 /* text_offset: the image's offset from a 2 MiB-aligned RAM base */
     .quad   __load_size                 /* image_size: the bytes the image takes in RAM, bss included */
-    .quad   0xa                         /* flags: little-endian, 4 KiB pages, placed near the start of RAM */
+    .quad   0x2                         /* flags: little-endian (bit 0 clear), 4 KiB pages (bits 1-2: 1), 2 MiB-aligned base near the start of RAM (bit 3 clear) */
     .long   __syms_offset               /* res2: where the function table is in the file, */
     .long   __syms_size                 /*   and its size (tessera inspect) */
     .quad   __notes_offset              /* res3: where Tessera's notes are in the file */
