@@ -245,6 +245,20 @@ function deviceArgs(devices: VirtioDevice[]): string[] {
   return args;
 }
 
+/**
+ * A virtio-rng device after the image's own, for a CPU without RNDR (every
+ * one but max under TCG): the stub's entropy then comes from the host.
+ */
+function rngArgs(opts: VirtioRun, accel: "kvm" | "tcg"): string[] {
+  if (accel === "kvm" || (opts.cpu ?? "max") === "max") return [];
+  const slot = (opts.devices ?? []).length;
+  return [
+    ...(slot === 0 ? ["-global", "virtio-mmio.force-legacy=false"] : []),
+    "-device",
+    `virtio-rng-device,bus=virtio-mmio-bus.${slot}`,
+  ];
+}
+
 /** QEMU's arguments for a virtio-aarch64 image: -M virt, the status through semihosting. */
 function qemuArgsAarch64(file: string, opts: VirtioRun, accel: "kvm" | "tcg", dtb: string): string[] {
   if (opts.board === "raspi3b") {
@@ -275,6 +289,7 @@ function qemuArgsAarch64(file: string, opts: VirtioRun, accel: "kvm" | "tcg", dt
     "-semihosting-config",
     "enable=on,target=native",
     ...deviceArgs(opts.devices ?? []),
+    ...rngArgs(opts, accel),
     "-kernel",
     file,
   ];

@@ -161,7 +161,10 @@ void tessera_native_call(uint32_t nr, void *args) {
     case TESSERA_CALL_ENTROPY: {
         struct tessera_args_entropy *a = args;
         uint8_t *p = wasm_range(a->ptr, a->len);
-        a->ret = p == NULL ? TESSERA_EINVAL : entropy_fill(p, a->len) ? TESSERA_OK : TESSERA_EUNSPEC;
+        /* the CPU's generator (RDRAND, RNDR), else a virtio-rng device */
+        a->ret = p == NULL                                            ? TESSERA_EINVAL
+                 : entropy_fill(p, a->len) || virtio_entropy(p, a->len) ? TESSERA_OK
+                                                                      : TESSERA_EUNSPEC;
         return;
     }
     case TESSERA_CALL_CMDLINE: {

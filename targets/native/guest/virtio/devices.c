@@ -181,6 +181,10 @@ void virtio_devices_init(uint64_t bottom, uint64_t *top) {
         d->irq = virtio_regions[r].irq;
         uint32_t version = 0, id = virtio_probe_id(d, &version);
         d->device_id = id;
+        if (id == VIRTIO_ID_RNG && version == 2) {
+            vrng_init(d);
+            continue;
+        }
         /* id 0: no device in this slot (or no virtio-mmio there at all) */
         uint8_t kind = id == VIRTIO_ID_NET ? TESSERA_DEVICE_NET : id == VIRTIO_ID_BLOCK ? TESSERA_DEVICE_BLOCK : 0;
         if (kind == 0) continue; /* or a kind the ABI has no calls for */

@@ -123,6 +123,12 @@ int32_t vnet_write(struct virtio_net *n, const uint8_t *frame, uint32_t len);
 int32_t vnet_read(struct virtio_net *n, uint8_t *buf, uint32_t cap, uint32_t *len);
 bool vnet_pending(struct virtio_net *n);
 
+/* virtio-rng (rng.c): no manifest device; the stubs' entropy where the CPU has none. */
+#define VIRTIO_ID_RNG 4
+bool vrng_init(struct virtio_device *d);
+/* Fills `out` from the virtio-rng device; false if there is none or it gives nothing. */
+bool virtio_entropy(uint8_t *out, uint32_t len);
+
 struct virtio_blk;
 struct virtio_blk *vblk_init(struct virtio_device *d);
 void vblk_info(struct virtio_blk *b, uint64_t *capacity, uint32_t *block_size);
