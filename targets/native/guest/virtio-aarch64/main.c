@@ -29,9 +29,10 @@ __attribute__((noreturn, used)) void virtio_main(uint64_t dtb) {
     if (!virtio_machine.has_dt) serial_puts("tessera: no device tree in x0; the board's own layout is used\n");
     if (virtio_machine.ram_end == 0) machine_fail("memory: the device tree has no memory node that holds the image");
     board_check();
-    if (virtio_machine.cmdline_truncated)
+    if (virtio_machine.cmdline_truncated || virtio_machine.cmdline_len > 4096) {
         serial_puts("tessera: the command line is longer than 4096 bytes; the image sees its first 4096\n");
-    if (virtio_machine.cmdline_len > 4096) virtio_machine.cmdline_len = 4096;
+        virtio_machine.cmdline_len = 4096;
+    }
 
     struct virtio_layout *l = &layout;
     l->text_start = (uint64_t)(uintptr_t)__text_start;

@@ -11,7 +11,9 @@ void virtio_platform_hex(uint64_t v) {
 }
 
 void virtio_platform_idle(void) {
-    /* Interrupts stay masked: a pending one (the device's) ends WFI all the same. */
+    /* Interrupts stay masked: a pending one (the device's) ends WFI all the same.
+     * Console input waiting unread must not end it at once (serial.c). */
+    serial_irq_arm();
     __asm__ volatile("dsb sy; wfi" ::: "memory");
 }
 
