@@ -13,7 +13,7 @@ import { Link } from "./iface/link";
 import { random64 } from "./entropy";
 import { TcpConnection, TcpHandler } from "./tcp/connection";
 import { setDefaultTcpMemory } from "./tcp/state";
-import { memoryLimit } from "@tessera/runtime/assembly/memory";
+import { memoryLimit, memoryRoom } from "@tessera/runtime/assembly/memory";
 import { TcpAcceptor, TcpListener } from "./tcp/endpoint";
 
 /** Told when a stack's interface has an address (an object, since AssemblyScript has no closures). */
@@ -40,6 +40,13 @@ class DeviceLink extends Link {
  */
 const FRAMES_PER_TURN: i32 = 128;
 
+/**
+ * A turn also ends before its next frame once no allocation of a sixteenth of the memory limit could
+ * succeed without a collection (`memoryRoom`; the collector is then collecting after every busy turn):
+ * a turn's garbage is freed only after it, and 128 frames of new connections can take megabytes.
+ */
+const LOW_ROOM: u64 = 16;
+
 // Reads the device's frames (up to FRAMES_PER_TURN) when the loop says it has some, then re-arms the interface's timer.
 class DeviceReader extends ReadyHandler {
   private readonly buffer: StaticArray<u8>;
@@ -52,7 +59,10 @@ class DeviceReader extends ReadyHandler {
   ready(now: i64): void {
     const buf = changetype<usize>(this.buffer);
     const cap = <u32>this.buffer.length;
+    const low = memoryLimit() / LOW_ROOM;
     for (let i = 0; i < FRAMES_PER_TURN; i++) {
+      // Short of memory, the turn ends early: the loop collects garbage before the device's next frames.
+      if (i > 0 && memoryRoom() < low) break;
       const n = this.stack.device.read(buf, cap);
       if (n == 0) break;
       this.stack.iface.receive(buf, n, now);
