@@ -263,6 +263,47 @@ describe("virtio-aarch64 images", () => {
     );
 
     test.skipIf(why !== null)(
+      "an idle guest with net and block devices sleeps in yield: QEMU takes little CPU",
+      async () => {
+        const store = join(dir, "idle.img");
+        expect(tessera(["disk", "create", store, "1M"]).status).toBe(0);
+        const child = spawn(
+          process.execPath,
+          [TESSERA, "run", kv, "--block", `storage=${store}`, "--net", "service=user"],
+          {
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
+        let pid = "";
+        try {
+          let out = "";
+          child.stdout.on("data", (d) => (out += d));
+          const started = Date.now();
+          while (!/dhcp: 10\.0\.2\.15/.test(out) && Date.now() - started < 30_000)
+            await new Promise((r) => setTimeout(r, 50));
+          pid = spawnSync("pgrep", ["-f", `${QEMU} .*-kernel ${kv}`], { encoding: "utf8" }).stdout.trim();
+          expect(pid, out).toMatch(/^\d+$/);
+          const ticks = () => {
+            const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+            const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100 a second)
+          };
+          await new Promise((r) => setTimeout(r, 500));
+          const before = ticks();
+          await new Promise((r) => setTimeout(r, 3000));
+          const cpu = (ticks() - before) / 100;
+          console.log(`virtio-aarch64: kv idle with its devices for 3 s: QEMU used ${cpu.toFixed(2)} s of CPU`);
+          // A guest that polled its rings would keep TCG busy: about 3 s.
+          expect(cpu).toBeLessThan(0.6);
+        } finally {
+          if (pid) process.kill(Number(pid), "SIGKILL");
+          child.kill("SIGKILL");
+        }
+      },
+      60_000,
+    );
+
+    test.skipIf(why !== null)(
       "kv on virtio-blk and virtio-net: PUT and GET through --publish (QEMU's user network), the value on disk after a restart on a cortex-a53 (entropy from virtio-rng)",
       async () => {
         const store = join(dir, "kv.img");
