@@ -22,4 +22,5 @@ export {
   readLabel,
   type DiskLabel,
 } from "./block/label.js";
+export { openDisk } from "./block/disk.js";
 export { lockHolder, lockPath, takeLock } from "./block/lock.js";

@@ -4,17 +4,18 @@
  *
  * @module
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import {
   BLOCK_SIZES,
   DEFAULT_BLOCK_SIZE,
-  readLabel,
   encodeLabel,
   LABEL_SIZE,
   lockHolder,
   MAX_CAPACITY,
+  openDisk,
   parseSize,
+  TenderError,
   type DiskLabel,
 } from "@tessera/node";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
@@ -142,37 +143,27 @@ function inspect(argv: string[]): number {
     return 0;
   }
   const file = args.positionals[0];
-  let fd: number;
+  let opened: ReturnType<typeof openDisk>;
   try {
-    fd = openSync(file, "r");
+    opened = openDisk(file, file, "r");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT")
-      throw new CliError(`${file}: file not found (create it with: tessera disk create ${file} 64M)`);
-    throw new CliError(`${file}: ${(e as Error).message}`);
+    if (e instanceof TenderError) throw new CliError(e.message);
+    throw e;
   }
-  let label: DiskLabel | string;
-  let size: bigint;
-  let allocated: bigint;
-  let store: StoreInfo | null = null;
+  const { fd, label, stat } = opened;
+  const size = stat.size;
+  const allocated = stat.blocks * 512n;
+  let store: StoreInfo | null;
   try {
-    const st = fstatSync(fd, { bigint: true });
-    if (!st.isFile()) throw new CliError(`${file}: not a regular file`);
-    size = st.size;
-    allocated = st.blocks * 512n;
-    label = readLabel(fd, size);
-    if (typeof label !== "string") {
-      const read = (offset: number, length: number): Uint8Array => {
-        const b = new Uint8Array(length);
-        readSync(fd, b, 0, length, offset);
-        return b;
-      };
-      store = inspectStore(read, label.blockSize, Number(label.capacity));
-    }
+    const read = (offset: number, length: number): Uint8Array => {
+      const b = new Uint8Array(length);
+      readSync(fd, b, 0, length, offset);
+      return b;
+    };
+    store = inspectStore(read, label.blockSize, Number(label.capacity));
   } finally {
     closeSync(fd);
   }
-  if (typeof label === "string") throw new CliError(`${file}: ${label}`);
   const lock = lockState(file);
   if (args.flags.has("json")) {
     const out = {

@@ -36,9 +36,7 @@ import {
   closeSync,
   constants as fsConstants,
   existsSync,
-  fstatSync,
   mkdtempSync,
-  openSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -47,7 +45,7 @@ import { createServer, isIPv4 } from "node:net";
 import { constants, tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import type { Manifest, NativeImage } from "@tessera/image";
-import { applyPublish, lockPath, parsePublish, readLabel, takeLock, TenderError, type Publish } from "@tessera/node";
+import { applyPublish, lockPath, openDisk, parsePublish, takeLock, TenderError, type Publish } from "@tessera/node";
 import { CliError } from "../errors.js";
 
 /** The QEMU binary and the Debian package it comes in. */
@@ -382,24 +380,13 @@ function randomMac(): string {
 
 /** The disk file's label: its capacity and block size (what the guest sees), or a CliError with the Node tender's words. */
 function readDisk(name: string, file: string): { capacity: bigint; blockSize: number } {
-  const given = `--block ${name}=${file}`;
-  let fd: number;
   try {
-    fd = openSync(file, "r");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT")
-      throw new CliError(`${given}: file not found (create it with: tessera disk create ${file} 64M)`);
-    throw new CliError(`${given}: ${(e as Error).message}`);
-  }
-  try {
-    const st = fstatSync(fd, { bigint: true });
-    if (!st.isFile()) throw new CliError(`${given}: not a regular file; give a disk file`);
-    const label = readLabel(fd, st.size);
-    if (typeof label === "string") throw new CliError(`${given}: ${label}`);
-    return { capacity: label.capacity, blockSize: label.blockSize };
-  } finally {
+    const { fd, label } = openDisk(`--block ${name}=${file}`, file, "r");
     closeSync(fd);
+    return { capacity: label.capacity, blockSize: label.blockSize };
+  } catch (e) {
+    if (e instanceof TenderError) throw new CliError(e.message);
+    throw e;
   }
 }
 

@@ -1,10 +1,54 @@
 // A disk file opened for a guest's block device: its label checked, a lock taken, and whole-block
 // reads, writes and flushes with pread, pwrite and fdatasync.
-import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fdatasyncSync,
+  fstatSync,
+  openSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+  type BigIntStats,
+} from "node:fs";
 import { RESULTS } from "@tessera/abi";
 import { TenderError } from "../errors.js";
 import { readLabel, type DiskLabel } from "./label.js";
 import { lockPath, takeLock } from "./lock.js";
+
+/**
+ * Opens the Tessera disk `file` for reading (`"r"`) or for reading and writing (`"r+"`) and reads
+ * its label: the fd, the label and the file's status. Otherwise the fd is closed and a TenderError
+ * says, after `given` (how the user named the disk: `--block storage=disk.img`, or the file), what
+ * to do: create the file, give a disk file rather than a directory, or why its label is no disk's.
+ */
+export function openDisk(
+  given: string,
+  file: string,
+  mode: "r" | "r+",
+): { fd: number; label: DiskLabel; stat: BigIntStats } {
+  let fd: number;
+  try {
+    fd = openSync(file, mode);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT")
+      throw new TenderError(`${given}: file not found (create it with: tessera disk create ${file} 64M)`);
+    if (code === "EISDIR") throw new TenderError(`${given}: is a directory; give a disk file`);
+    if (mode === "r+" && (code === "EACCES" || code === "EROFS"))
+      throw new TenderError(`${given}: cannot open it for reading and writing (${code})`);
+    throw new TenderError(`${given}: ${(e as Error).message}`);
+  }
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile()) throw new TenderError(`${given}: not a regular file; give a disk file`);
+    const label = readLabel(fd, st.size);
+    if (typeof label === "string") throw new TenderError(`${given}: ${label}`);
+    return { fd, label, stat: st };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
 
 /** A Tessera disk file open for one block device of a running guest. */
 export class Disk {
@@ -36,30 +80,13 @@ export class Disk {
    */
   static open(name: string, file: string, report: (message: string) => void): Disk {
     const given = `--block ${name}=${file}`;
-    let fd: number;
-    try {
-      fd = openSync(file, "r+");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT")
-        throw new TenderError(`${given}: file not found (create it with: tessera disk create ${file} 64M)`);
-      if (code === "EISDIR") throw new TenderError(`${given}: is a directory; give a disk file`);
-      if (code === "EACCES" || code === "EROFS")
-        throw new TenderError(`${given}: cannot open it for reading and writing (${code})`);
-      throw new TenderError(`${given}: ${(e as Error).message}`);
-    }
-    try {
-      const st = fstatSync(fd, { bigint: true });
-      if (!st.isFile()) throw new TenderError(`${given}: not a regular file; give a disk file`);
-      const label = readLabel(fd, st.size);
-      if (typeof label === "string") throw new TenderError(`${given}: ${label}`);
-      const refused = takeLock(file);
-      if (refused) throw new TenderError(`${given}: ${refused}`);
-      return new Disk(given, fd, lockPath(file), label, report);
-    } catch (e) {
+    const { fd, label } = openDisk(given, file, "r+");
+    const refused = takeLock(file);
+    if (refused) {
       closeSync(fd);
-      throw e;
+      throw new TenderError(`${given}: ${refused}`);
     }
+    return new Disk(given, fd, lockPath(file), label, report);
   }
 
   /** Whether `len` bytes at `offset` are whole blocks inside the capacity (the ABI's rule). */
