@@ -175,6 +175,24 @@ describe("virtio-aarch64 images", () => {
       30_000,
     );
 
+    test.skipIf(why !== null).each(["virtualization=on,gic-version=3", "secure=on,gic-version=2"])(
+      "QEMU by hand with -M virt,%s (entered at EL2, or with the secure UART disabled in the tree): hello boots",
+      (flags) => {
+        const r = spawnSync(
+          QEMU,
+          [
+            ...["-M", `virt,${flags}`, "-cpu", "cortex-a72", "-m", "64M", "-nodefaults", "-no-user-config"],
+            ...["-display", "none", "-serial", "stdio", "-no-reboot", "-semihosting-config", "enable=on,target=native"],
+            ...["-kernel", hello, "-append", `name=${flags}`],
+          ],
+          { encoding: "utf8", timeout: 30_000 },
+        );
+        expect(r.stdout).toMatch(new RegExp(`^Hello from Tessera!\\nargs: name=${flags}\\n`));
+        expect(r.status).toBe(0);
+      },
+      30_000,
+    );
+
     test.skipIf(why !== null)(
       "the exit status comes back whole, 128..254 too",
       () => {

@@ -46,6 +46,13 @@ void exception(struct frame *f, uint64_t kind) {
         f->elr += 4;
         return;
     }
+    static int depth;
+    if (depth++) {
+        /* a fault while reporting one (the console itself faulting): stop without it */
+        uint64_t block[2] = {0x20026, 255};
+        semihost(0x20, (uint64_t)(uintptr_t)block);
+        for (;;) __asm__ volatile("wfi");
+    }
     serial_puts("\ntessera: fault: ");
     if (kind & 3) {
         serial_puts(kind_name(kind));

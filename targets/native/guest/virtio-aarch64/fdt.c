@@ -58,8 +58,9 @@ static bool has_string(const uint8_t *list, uint32_t len, const char *s) {
 
 /* A node's properties, as far as they matter here. */
 struct node {
-    const uint8_t *compatible, *reg, *interrupts, *method, *device_type, *bootargs, *freq, *ranges;
-    uint32_t compatible_len, reg_len, interrupts_len, method_len, device_type_len, bootargs_len, freq_len, ranges_len;
+    const uint8_t *compatible, *reg, *interrupts, *method, *device_type, *bootargs, *freq, *ranges, *status;
+    uint32_t compatible_len, reg_len, interrupts_len, method_len, device_type_len, bootargs_len, freq_len, ranges_len,
+        status_len;
     uint32_t address_cells, size_cells; /* for its children */
 };
 
@@ -98,6 +99,8 @@ static bool reg_at(const struct node *n, const struct node *parent, uint32_t i, 
 
 static void node_done(const struct node *n, const struct node *parent, const char *name, int depth) {
     struct virtio_machine *m = &virtio_machine;
+    /* a device that is not there for us: status "disabled" (QEMU virt,secure=on's secure UART) */
+    if (n->status && !(n->status_len >= 2 && n->status[0] == 'o' && n->status[1] == 'k')) return;
     uint64_t base, size;
     if (depth == 1 && str_eq(name, "chosen") && n->bootargs) {
         uint32_t len = n->bootargs_len;
@@ -202,6 +205,7 @@ bool fdt_read(uint64_t dtb) {
             TAKE(bootargs, "bootargs")
             TAKE(freq, "clock-frequency")
             TAKE(ranges, "ranges")
+            TAKE(status, "status")
             if (str_eq(pn, "#address-cells") && len == 4) nd->address_cells = be32(v);
             if (str_eq(pn, "#size-cells") && len == 4) nd->size_cells = be32(v);
         } else if (token == END) {
