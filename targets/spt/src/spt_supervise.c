@@ -3,6 +3,7 @@
  * as the guest ended. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <signal.h>
 #include <string.h>
@@ -51,17 +52,28 @@ static void reap(struct tender *t, pid_t pid, int *status) {
     }
 }
 
-/* The gateway ended before the guest: the guest has no network any more, so it is stopped. */
-static _Noreturn void gateway_ended(struct tender *t, pid_t child, int status) {
+/* The gateway ended with `status`, not because the guest's end of the link closed: the tender says so and exits 1. */
+static _Noreturn void gateway_failed(struct tender *t, int status) {
     char how[64];
     if (WIFEXITED(status)) snprintf(how, sizeof how, "with status %d", WEXITSTATUS(status));
     else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
         snprintf(how, sizeof how, "by SIGSYS: a system call outside its seccomp filter");
     else snprintf(how, sizeof how, "by signal %d", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    tender_fail(t, TENDER_EXIT_ERROR, "the user-mode network's gateway ended %s; the guest was stopped", how);
+}
+
+/* Status 0: the gateway saw the guest's end of the link close, so the guest is gone or going. */
+static bool gateway_failure(int status) {
+    return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The gateway ended before the guest: the guest has no network any more, so it is stopped. */
+static _Noreturn void gateway_ended(struct tender *t, pid_t child, int status) {
+    int guest_status;
     guest_pid = 0;
     kill(child, SIGKILL);
-    reap(t, child, &status);
-    tender_fail(t, TENDER_EXIT_ERROR, "the user-mode network's gateway ended %s; the guest was stopped", how);
+    reap(t, child, &guest_status);
+    gateway_failed(t, status);
 }
 
 _Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t gateway, pid_t starter) {
@@ -103,14 +115,26 @@ _Noreturn void spt_supervise(struct tender *t, pid_t child, pid_t gateway, pid_t
         }
         if (pid == child) break;
         if (pid != gateway || gateway <= 0) continue;
-        /* Status 0: the gateway saw the guest's end of the link close, so the guest is gone or going. */
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) gateway = 0;
-        else gateway_ended(t, child, status);
+        if (gateway_failure(status)) gateway_ended(t, child, status);
+        gateway = 0;
     }
     if (gateway > 0) {
+        /* The guest ended first, or seemed to: a dying gateway closes the link before it becomes a child to reap,
+         * and the guest fails on the closed link at once. So the gateway gets a second to end by itself (it does
+         * within milliseconds once the guest's end of the link is closed); if it ended otherwise than by seeing
+         * the link close, its end is the cause. */
         int gw_status;
-        kill(gateway, SIGKILL);
-        reap(t, gateway, &gw_status);
+        pid_t done = 0;
+        for (int i = 0; i < 1000 && done == 0; i++) {
+            done = waitpid(gateway, &gw_status, WNOHANG);
+            if (done < 0 && errno == EINTR) done = 0;
+            if (done == 0) usleep(1000);
+        }
+        if (done == gateway && gateway_failure(gw_status)) gateway_failed(t, gw_status);
+        if (done != gateway) {
+            kill(gateway, SIGKILL);
+            reap(t, gateway, &gw_status);
+        }
     }
     tender_release_locks(t);
     if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
