@@ -22,21 +22,26 @@
 // an idle loop collects nothing. Under the `incremental` runtime (which
 // collects on its own) and `stub` (which never frees) this does nothing.
 //
-// Under memory pressure the budget gives way: once the linear memory has grown
-// to within `reserve` parts of its limit (memory_limit), and has grown again
-// since the last collection, the loop collects after every turn that ran app
-// code, `minGap` apart, whatever collecting costs: falling behind would cost
-// the guest (the allocator traps when memory.grow fails). Memory never
-// shrinks, so "near the limit" alone would hold the collector at that pace
-// for good after one burst, long after the garbage that grew memory is gone:
-// a store with 16 MB live and memory grown to 200 of 256 MB spent nearly all
-// its time collecting (1,000 durable PUTs a second instead of 22,000). While
-// memory has not grown since the last collection, the allocator is serving
-// from the space that collection freed, and the budget's pace is enough;
-// unless memory is within a sixteenth of that reserve of its limit, where it
-// may not be able to grow at all. And under pressure a collection waits at
-// least as long as the last one took (at most half the time goes to it),
-// except within half the reserve of the limit, where it waits only `minGap`.
+// Under memory pressure the budget gives way. Pressure is measured by
+// `memoryRoom()`: the largest block the allocator could hand out now, from a
+// free block or by growing memory. Once that is below `reserve` parts of the
+// limit (memory_limit), the loop collects after every turn that ran app code,
+// at most half the time (a collection waits as long as the last one took),
+// and once it is below half of that, `minGap` apart whatever collecting
+// costs: falling behind would cost the guest (the allocator traps when
+// memory.grow fails). Room, not memory's size, is the measure, because
+// memory never shrinks and garbage fills it without growing it:
+// - with memory's size as the measure, a store with 16 MB live and memory
+//   grown to 200 of 256 MB spent nearly all its time collecting (1,000
+//   durable PUTs a second instead of 22,000), long after the burst that grew
+//   memory; its free blocks were large, and room counts them;
+// - with memory's growth since the last collection as the measure,
+//   examples/http trapped in 8 MiB under 100 clients on a busy machine: with
+//   memory at 114 of 128 pages and 6 MB free after a collection that took
+//   8 ms (descheduled), the budget let the next wait 50 ms, 6 MB of garbage
+//   filled the free blocks without memory growing, and the turn that then
+//   had to grow it found no room.
+// The network stack also ends a turn early once room is short (stack.ts).
 
 import { clock_monotonic } from "@tessera/abi/assembly";
 import { memoryLimit, memoryRoom } from "./memory";
@@ -49,7 +54,7 @@ export class Collector {
   minGap: i64 = 1_000_000;
   /** The most time between two collections while app code runs, in ns (default 50 ms). */
   maxGap: i64 = 50_000_000;
-  /** Collect after every busy turn once less than one part in `reserve` of the memory limit is left (default 4: 25%). */
+  /** Collect after every busy turn once no block of one part in `reserve` of the memory limit is left (default 4: 25%). */
   reserve: u64 = 4;
   /** Collections so far. */
   count: u32 = 0;
@@ -72,12 +77,10 @@ export class Collector {
     return max(gap >= 0 ? this.last + gap : this.next, 0);
   }
 
-  // Under pressure, how long after the last collection the next may start; -1 if memory is not under pressure.
-  // Pressure: memory within `reserve` parts of its limit and grown since the last collection, or so close to it
-  // that it may not grow enough again (a sixteenth of that reserve). The gap is the last collection's own time
-  // (at most half the time goes to collecting), but only `minGap` within half the reserve, where a few turns'
-  // garbage could take what is left (the gc-loop fixture trapped so: 8 ms collections, 1 MiB a turn). Cheap:
-  // memory.size and a cached limit.
+  // Under pressure, how long after the last collection the next may start; -1 if memory is not under pressure
+  // (room for an allocation of at least `reserve` parts of the limit). The last collection's own time while more
+  // than half of that is left, else `minGap` (a few turns' garbage could take what is left: the gc-loop fixture
+  // trapped so, with 8 ms collections and 1 MiB a turn). Cheap: memory.size, a cached limit and one load.
   private pressure(): i64 {
     const room = memoryRoom();
     const reserve = memoryLimit() / this.reserve;
