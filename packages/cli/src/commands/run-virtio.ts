@@ -257,6 +257,9 @@ function rngArgs(opts: VirtioRun, accel: "kvm" | "tcg"): string[] {
   ];
 }
 
+/** Every machine's: no default devices or config, no display, the UART on stdio, and a reset ends QEMU. */
+const QEMU_CONSOLE = ["-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot"];
+
 /** QEMU's arguments for a virtio-aarch64 image: -M virt, the status through semihosting. */
 function qemuArgsAarch64(file: string, opts: VirtioRun, accel: "kvm" | "tcg", dtb: string): string[] {
   if (opts.board === "raspi3b") {
@@ -276,13 +279,7 @@ function qemuArgsAarch64(file: string, opts: VirtioRun, accel: "kvm" | "tcg", dt
     accel === "kvm" ? "host" : (opts.cpu ?? "max"),
     "-m",
     `${opts.memMiB ?? 64}M`,
-    "-nodefaults",
-    "-no-user-config",
-    "-display",
-    "none",
-    "-serial",
-    "stdio",
-    "-no-reboot",
+    ...QEMU_CONSOLE,
     // SYS_EXIT_EXTENDED ends QEMU with the guest's status; nothing else of the host is reachable through it.
     "-semihosting-config",
     "enable=on,target=native",
@@ -309,13 +306,7 @@ export function qemuArgs(file: string, opts: VirtioRun, accel: "kvm" | "tcg", st
     accel === "kvm" ? "host" : "max",
     "-m",
     `${opts.memMiB ?? 64}M`,
-    "-nodefaults",
-    "-no-user-config",
-    "-display",
-    "none",
-    "-serial",
-    "stdio",
-    "-no-reboot",
+    ...QEMU_CONSOLE,
     "-device",
     "isa-debug-exit,iobase=0xf4,iosize=0x04",
     "-chardev",
