@@ -264,8 +264,7 @@ const QEMU_CONSOLE = ["-nodefaults", "-no-user-config", "-display", "none", "-se
 function qemuArgsAarch64(file: string, opts: VirtioRun, accel: "kvm" | "tcg", dtb: string): string[] {
   if (opts.board === "raspi3b") {
     // The board as QEMU has it: 1 GiB, a Cortex-A53, the PL011 as the first serial port; no virtio.
-    const args = ["-M", "raspi3b", "-m", "1G", "-nodefaults", "-no-user-config", "-display", "none"];
-    args.push("-serial", "stdio", "-no-reboot", "-semihosting-config", "enable=on,target=native");
+    const args = ["-M", "raspi3b", "-m", "1G", ...QEMU_CONSOLE, "-semihosting-config", "enable=on,target=native"];
     args.push("-dtb", dtb, "-kernel", file);
     if (opts.cmdline.length) args.push("-append", opts.cmdline.join(" "));
     return args;
