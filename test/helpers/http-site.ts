@@ -34,15 +34,16 @@ export const TYPES: Record<string, string> = {
 export const CYCLES = 3;
 
 /**
- * `node hold.mjs ADDR PORT N PATH CYCLES` opens N keep-alive connections at
- * once (one request each, then idle), reads /healthz over one connection of
+ * `node hold.mjs ADDR PORT N PATH CYCLES WAVES` opens N keep-alive
+ * connections (one request each, then idle) in WAVES waves, each opened at
+ * once and answered before the next, reads /healthz over one connection of
  * its own while they are open and after they are closed, CYCLES times, and
  * prints the numbers as JSON: the heap before, and per cycle the answers,
  * the open connections and the heap during and after.
  */
 const HOLD = `
 import http from "node:http";
-const [host, port, n, path, cycles] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), process.argv[5], Number(process.argv[6])];
+const [host, port, n, path, cycles, waves] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), process.argv[5], Number(process.argv[6]), Number(process.argv[7])];
 const get = (agent, p) => new Promise((resolve, reject) => {
   const req = http.get({ host, port, path: p, agent }, (res) => {
     const chunks = [];
@@ -70,11 +71,16 @@ const settle = async () => {
   return h.heap;
 };
 const hold = async () => {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: n, maxFreeSockets: n });
-  const got = await Promise.all(Array.from({ length: n }, () => get(agent, path)));
+  const got = [], agents = [];
+  for (let w = 0; w < waves; w++) {
+    const size = Math.floor((n * (w + 1)) / waves) - Math.floor((n * w) / waves);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: size, maxFreeSockets: size }); // (one per wave: new connections, not the last wave's reused)
+    agents.push(agent);
+    got.push(...(await Promise.all(Array.from({ length: size }, () => get(agent, path)))));
+  }
   const ok = got.filter((r) => r.status === 200).length;
   const h = await health();
-  agent.destroy();
+  for (const agent of agents) agent.destroy();
   return { ok, open: h.open, during: h.heap };
 };
 const out = { before: await settle(), cycles: [] };
@@ -93,9 +99,22 @@ export function holdScript(dir: string): string {
   return script;
 }
 
-/** The hold script's arguments after its path: `n` connections to `host:port`, CYCLES times. */
-export function holdArgs(host: string, port: number, n: number): string[] {
-  return [host, String(port), String(n), "/style.css", String(CYCLES)];
+/** The hold script's arguments after its path: `n` connections to `host:port` in `waves`, `cycles` times. */
+export function holdArgs(host: string, port: number, n: number, cycles = CYCLES, waves = 1): string[] {
+  return [host, String(port), String(n), "/style.css", String(cycles), String(waves)];
+}
+
+/** Checks that a run of HOLD had every one of its `n` connections answered and still open, in every cycle. */
+export function checkOpen(
+  r: { status: number | null; stdout: Buffer | string; stderr: Buffer | string },
+  n: number,
+): void {
+  expect(r.status, `${r.stderr}${r.stdout}`).toBe(0);
+  const m = JSON.parse(r.stdout.toString()) as { cycles: { ok: number; open: number }[] };
+  for (const c of m.cycles) {
+    expect(c.ok, r.stdout.toString()).toBe(n);
+    expect(c.open, r.stdout.toString()).toBeGreaterThanOrEqual(n);
+  }
 }
 
 /** Checks what a run of HOLD with `n` connections printed. */

@@ -1,8 +1,9 @@
 // What TCP state costs: a connection in TIME-WAIT leaves a record of about 100 bytes in its place
-// (the connection too only while its handler is set), a half-open one allocates no buffers, a CLOSED one gives its rings back at once; the endpoint's memory
-// budget (`TcpConfig.memory`) refuses new connections rather than let the heap run out; a flood of
-// spoofed SYNs through the interface leaves memory bounded while a real client gets through.
-
+// (the connection too only while its handler is set), a half-open one allocates no buffers, a
+// CLOSED one gives its rings back at once; the endpoint's memory budget (`TcpConfig.memory`) takes
+// back the empty rings of idle connections, then refuses new connections rather than let the heap
+// run out; a flood of spoofed SYNs through the interface leaves memory bounded while a real client
+// gets through.
 import { expect, runTests, test } from "@tessera/test/assembly";
 import { heapUsage } from "@tessera/runtime/assembly/usage";
 import { Pair, WireEnd } from "@tessera/net/assembly/__tests__/memory-wire";
@@ -215,6 +216,8 @@ test("connections that left TIME-WAIT are let go even while an older one stays i
 /** Keeps its connections open; counts what arrives and, if `echo`, sends it back. */
 class Quiet extends TcpHandler {
   echo: bool = false;
+  /** Reads what arrives (else leaves it in the receive ring). */
+  reads: bool = true;
   bytes: u32 = 0;
   connects: i32 = 0;
   closes: i32 = 0;
@@ -223,7 +226,7 @@ class Quiet extends TcpHandler {
     this.connects++;
   }
   readable(conn: TcpConnection, now: i64): void {
-    for (;;) {
+    while (this.reads) {
       const n = conn.read(changetype<usize>(this.buf), 2048);
       if (n == 0) break;
       this.bytes += n;
@@ -250,6 +253,7 @@ class QuietAcceptor extends TcpAcceptor {
 }
 
 const PER: u64 = TCP_CONNECTION_BYTES + 4096 + 16384; // what one connection with the http buffers counts, both rings in use
+const HOLDING: u64 = TCP_CONNECTION_BYTES + 4096; // one that holds data it has not read, its send ring given back (empty)
 
 /** Writes the request on each of `conns` and lets the server echo it: every ring is in use. */
 function talk(pair: Pair, conns: Array<TcpConnection>, now: i64): void {
@@ -259,9 +263,10 @@ function talk(pair: Pair, conns: Array<TcpConnection>, now: i64): void {
 
 test("the memory budget: connect past it returns null, after the oldest TIME-WAIT is reclaimed; made connections are served", () => {
   const pair = new Pair();
-  httpConfig(pair.a.tcp.config).memory = 3 * PER;
+  httpConfig(pair.a.tcp.config).memory = 3 * HOLDING + PER - 1; // three that hold data, not a fourth besides
   pair.b.tcp.listen(80, new QuietAcceptor(), httpConfig(new TcpConfig()));
   const client = new Quiet();
+  client.reads = false; // the echoes stay in its receive rings
   const conns = new Array<TcpConnection>();
   for (let i = 0; i < 3; i++) conns.push(pair.a.connectTcp(B_IP, 80, client, 0)!);
   settle(pair, 0);
@@ -270,18 +275,19 @@ test("the memory budget: connect past it returns null, after the oldest TIME-WAI
   expect<u64>(pair.a.tcp.memoryUsed, 3 * PER, "three connections, their rings in use");
   expect<bool>(pair.a.connectTcp(B_IP, 80, client, MS) == null, true, "a fourth would pass the budget");
   expect<u64>(pair.a.tcp.memoryRefused, 1);
+  expect<u64>(pair.a.tcp.memoryUsed, 3 * HOLDING, "once the empty send rings were given back");
   conns[0].close(2 * MS); // a closes first: its end stays in TIME-WAIT, without its rings
   settle(pair, 2 * MS);
   expect<string>(tcpStateName(conns[0].state), "TIME-WAIT");
   expect<u64>(
     pair.a.tcp.memoryUsed,
-    2 * PER + TCP_TIME_WAIT_BYTES + TCP_CONNECTION_BYTES,
-    "its record, and the connection it keeps for the handler, without its rings",
+    2 * HOLDING + TCP_TIME_WAIT_BYTES + HOLDING,
+    "its record, and the connection it keeps for the handler, with the receive ring it has not read",
   );
   const fourth = pair.a.connectTcp(B_IP, 80, client, 3 * MS);
   expect<bool>(fourth != null, true, "room, once the TIME-WAIT connection is reclaimed");
   expect<u64>(pair.a.tcp.timeWaitReclaimed, 1);
-  expect<u64>(pair.a.tcp.memoryUsed, 2 * PER + TCP_CONNECTION_BYTES);
+  expect<u64>(pair.a.tcp.memoryUsed, 2 * HOLDING + TCP_CONNECTION_BYTES);
   settle(pair, 3 * MS);
   // Those made are served as usual, past the budget if their rings fill.
   for (let i = 1; i < 3; i++) conns[i].write(changetype<usize>(response), 1000);
@@ -292,12 +298,56 @@ test("the memory budget: connect past it returns null, after the oldest TIME-WAI
   expect<u64>(pair.a.tcp.memoryUsed, PER + TCP_CONNECTION_BYTES, "a CLOSED connection counts nothing");
 });
 
+test("the memory budget: a full one first takes back the rings idle connections hold empty, and counts them again when they are used", () => {
+  const pair = new Pair();
+  httpConfig(pair.a.tcp.config);
+  httpConfig(pair.b.tcp.config).memory = 3 * PER;
+  pair.b.tcp.listen(80, new QuietAcceptor(), httpConfig(new TcpConfig()));
+  const client = new Quiet();
+  const conns = new Array<TcpConnection>();
+  for (let i = 0; i < 3; i++) conns.push(pair.a.connectTcp(B_IP, 80, client, 0)!);
+  settle(pair, 0);
+  talk(pair, conns, 0); // the server reads each request and echoes it: its rings are allocated, and empty
+  expect<u64>(pair.b.tcp.memoryUsed, 3 * PER, "three idle keep-alive connections, their rings allocated");
+  const before = used();
+  const fourth = pair.a.connectTcp(B_IP, 80, client, MS)!;
+  settle(pair, MS);
+  expect<i32>(pair.b.tcp.count, 4, "the fourth is let in: no cookie, no one shed");
+  expect<u64>(pair.b.tcp.memoryRefused, 0);
+  expect<u64>(pair.b.tcp.trimmedBytes, 3 * (4096 + 16384), "the three idle ones gave their rings back");
+  expect<u64>(pair.b.tcp.memoryUsed, 4 * TCP_CONNECTION_BYTES);
+  expect<bool>(used() < before - 3 * (4096 + 16384) + 4096, true, "and the heap has them back");
+  conns.push(fourth);
+  talk(pair, conns, 2 * MS); // each is used again: its rings come back, counted
+  expect<u64>(pair.b.tcp.memoryUsed, 4 * PER, "past the budget: made connections are served");
+  expect<u32>(client.bytes, 3 * 100 + 4 * 100, "every echo arrived, before and after");
+  // Rings that hold data are not taken: a server that has not read its request keeps it.
+  const slow = new QuietAcceptor();
+  slow.handler.reads = false;
+  const b2 = new Pair();
+  httpConfig(b2.a.tcp.config);
+  httpConfig(b2.b.tcp.config).memory = 2 * (TCP_CONNECTION_BYTES + 4096) + PER - 1; // not for a third
+  b2.b.tcp.listen(80, slow, httpConfig(new TcpConfig()));
+  const held = new Array<TcpConnection>();
+  for (let i = 0; i < 2; i++) held.push(b2.a.connectTcp(B_IP, 80, client, 0)!);
+  settle(b2, 0);
+  talk(b2, held, 0);
+  expect<u64>(b2.b.tcp.memoryUsed, 2 * (TCP_CONNECTION_BYTES + 4096), "each holds its unread request");
+  b2.a.connectTcp(B_IP, 80, client, MS);
+  settle(b2, MS);
+  expect<u64>(b2.b.tcp.trimmedBytes, 0, "nothing to give back");
+  expect<i32>(b2.b.tcp.count, 2, "no room for the third: its SYN got a cookie");
+  expect<u64>(b2.b.tcp.memoryRefused, 1);
+  expect<u32>(slow.handler.bytes, 0);
+});
+
 test("the memory budget: memory 0 is the default a Stack sets (half of memoryLimit()), none without one", () => {
   const pair = new Pair();
   httpConfig(pair.a.tcp.config);
   pair.b.tcp.listen(80, new QuietAcceptor(), httpConfig(new TcpConfig()));
   const client = new Quiet();
-  setDefaultTcpMemory(2 * PER);
+  client.reads = false;
+  setDefaultTcpMemory(2 * HOLDING + PER - 1);
   const conns = new Array<TcpConnection>();
   for (let i = 0; i < 2; i++) conns.push(pair.a.connectTcp(B_IP, 80, client, 0)!);
   settle(pair, 0);
@@ -310,8 +360,9 @@ test("the memory budget: memory 0 is the default a Stack sets (half of memoryLim
 test("the memory budget: a SYN past it gets a cookie, which is redeemed only once there is room, without a reset meanwhile", () => {
   const pair = new Pair();
   httpConfig(pair.a.tcp.config);
-  httpConfig(pair.b.tcp.config).memory = 2 * PER;
+  httpConfig(pair.b.tcp.config).memory = 2 * HOLDING + PER - 1;
   const acceptor = new QuietAcceptor();
+  acceptor.handler.reads = false; // the server leaves the requests in its receive rings
   const l = pair.b.tcp.listen(80, acceptor, httpConfig(new TcpConfig()))!;
   const client = new Quiet();
   const first = new Array<TcpConnection>();
@@ -319,7 +370,7 @@ test("the memory budget: a SYN past it gets a cookie, which is redeemed only onc
   first.push(pair.a.connectTcp(B_IP, 80, client, 0)!);
   settle(pair, 0);
   talk(pair, first, 0);
-  expect<u64>(pair.b.tcp.memoryUsed, 2 * PER, "the server's two connections, their rings in use");
+  expect<u64>(pair.b.tcp.memoryUsed, 2 * HOLDING, "the server's two connections, holding their requests");
   const c0 = first[0];
   const c2 = pair.a.connectTcp(B_IP, 80, client, MS)!;
   settle(pair, MS);
@@ -333,9 +384,10 @@ test("the memory budget: a SYN past it gets a cookie, which is redeemed only onc
   c0.close(3 * MS); // the client closes one; the server's end is gone once the FINs are done
   settle(pair, 3 * MS);
   expect<i32>(pair.b.tcp.count, 1);
-  for (let t = 4; t < 4000 && acceptor.handler.bytes < 300; t += 100) settle(pair, <i64>t * MS); // the client's retransmission
+  acceptor.handler.reads = true;
+  for (let t = 4; t < 4000 && acceptor.handler.bytes < 100; t += 100) settle(pair, <i64>t * MS); // the client's retransmission
   expect<u64>(l.cookiesAccepted, 1, "redeemed now");
-  expect<u32>(acceptor.handler.bytes, 300, "the request arrived");
+  expect<u32>(acceptor.handler.bytes, 100, "the request arrived");
   expect<i32>(acceptor.asked, 2 + 1);
 });
 

@@ -271,6 +271,17 @@ export abstract class TcpControlBlock extends TcpTuple {
     this.scratch = null;
   }
 
+  /**
+   * Gives back the rings that hold nothing: the send ring once all it held is acknowledged, the
+   * receive ring once all is read and no out-of-order data waits past its tail. The next write or
+   * segment allocates them again. An idle keep-alive connection holds both; the endpoint asks for
+   * this only when its memory budget is full.
+   */
+  trimBuffers(): void {
+    this.sendBuffer.release(); // (each only if empty)
+    if (this.reassembly.empty) this.recvBuffer.release();
+  }
+
   /** Enters TIME-WAIT for 2 * MSL from `now`. */
   enterTimeWait(now: i64): void {
     this.release();

@@ -23,20 +23,21 @@
 // (time-wait.ts: about 100 bytes) takes its place in the table until 2*MSL ends; the records are
 // queued oldest first, so that the oldest gives up its place in O(1) when the table or the budget
 // is full. Memory: `TcpConfig.memory` (the endpoint's) bounds what connections and records may
-// hold, counted in `memoryUsed`; a connection in CLOSED holds no buffers.
+// hold, counted in `memoryUsed`; a connection in CLOSED holds no buffers. The table and the budget
+// are places.ts's, which this class extends.
 
 import { Ipv4Output } from "../iface/output";
 import { Drop } from "../wire/drop";
 import { IP_PROTOCOL_TCP } from "../wire/ipv4";
 import { TcpPacket, TcpRepr, TCP_ACK, TCP_MAX_HEADER_LEN, TCP_RST, TCP_SYN } from "../wire/tcp";
 import { seqLt } from "../wire/seq";
-import { TcpConnection, TcpEmitter, TcpHandler } from "./connection";
+import { TcpConnection, TcpHandler } from "./connection";
 import { enterClosed, NEVER } from "./control-block";
 import { resetFor } from "./segment";
-import { CloseReason, TcpConfig, tcpMemory, TcpState } from "./state";
-import { SipHash, splitmix64 } from "./siphash";
-import { TCP_TIME_WAIT_BYTES, TimeWait, TimeWaitQueue } from "./time-wait";
-import { TcpTable } from "./table";
+import { CloseReason, TcpConfig, TcpState } from "./state";
+import { splitmix64 } from "./siphash";
+import { TCP_TIME_WAIT_BYTES, TimeWait } from "./time-wait";
+import { TcpPlaces } from "./places";
 import { cookieFor, cookieReturned, cookieSyn } from "./syn-cookies";
 import { random64 } from "../entropy";
 import { TcpAcceptor, TcpListener } from "./listener";
@@ -44,32 +45,16 @@ import { TcpAcceptor, TcpListener } from "./listener";
 export { TcpAcceptor, TcpListener } from "./listener";
 export { TCP_TIME_WAIT_BYTES, TimeWait } from "./time-wait";
 
-/** What a connection costs the memory budget besides its rings: its objects, about 1.2 KB (tcp-memory.spec.ts). */
-export const TCP_CONNECTION_BYTES: u64 = 1280;
+export { TCP_CONNECTION_BYTES } from "./places";
 
 /** An interface's TCP: at most `maxConnections` connections in a hash table on the 4-tuple. */
-export class TcpEndpoint extends TcpEmitter {
-  /** The tunables of every connection (a listener may have its own). */
-  readonly config: TcpConfig = new TcpConfig();
-  /** Live connections, in no particular order (those that reach CLOSED or TIME-WAIT are removed). */
-  readonly connections: Array<TcpConnection> = new Array<TcpConnection>();
+export class TcpEndpoint extends TcpPlaces {
   /** Segments to a port nobody listens on, answered with RST. */
   resets: u64 = 0;
-  /** Connections refused because the table was full (and cookies could not help). */
-  tableFull: u64 = 0;
-  /** Connections refused because they would pass the memory budget (`config.memory`). */
-  memoryRefused: u64 = 0;
-  /** Bytes counted against the memory budget: `TCP_CONNECTION_BYTES` and the rings of each connection, `TCP_TIME_WAIT_BYTES` each TIME-WAIT record. */
-  memoryUsed: u64 = 0;
   /** ICMP errors passed to a connection (which ignores those quoting a sequence number not in flight). */
   icmpErrors: u64 = 0;
   /** ICMP errors about no connection we have. */
   icmpIgnored: u64 = 0;
-  /** The most connections at once (SYNs beyond it get cookies; `connect` returns null). */
-  maxConnections: i32 = 1024;
-  /** TIME-WAIT records dropped early to make room in a full table or budget. */
-  timeWaitReclaimed: u64 = 0;
-  private readonly timeWait: TimeWaitQueue = new TimeWaitQueue();
   private readonly listeners: Array<TcpListener> = new Array<TcpListener>();
   private readonly woken: Array<TcpConnection> = new Array<TcpConnection>();
   private readonly ended: Array<TcpConnection> = new Array<TcpConnection>(); // (poll's: TIME-WAIT over)
@@ -77,8 +62,6 @@ export class TcpEndpoint extends TcpEmitter {
   private readonly repr: TcpRepr = new TcpRepr();
   private readonly reply: TcpRepr = new TcpRepr();
   private readonly buffer: StaticArray<u8>;
-  private readonly sip: SipHash = new SipHash(); // keys the table, ISNs, ports and cookies
-  private readonly table: TcpTable = new TcpTable(this.sip);
   private nextEphemeral: u32 = 0;
   private muted: bool = false; // swallow emits (a cookie connection's SYN-ACK, already sent as the cookie)
 
@@ -112,91 +95,6 @@ export class TcpEndpoint extends TcpEmitter {
     return <u32>(now / 4000) + <u32>this.sip.tuple(localAddr, localPort, remoteAddr, remotePort, 1);
   }
 
-  // ---- the table --------------------------------------------------------
-
-  /** Connections in TIME-WAIT (their records). */
-  get timeWaitCount(): i32 {
-    return this.timeWait.size;
-  }
-
-  /** Connections in the table, TIME-WAIT records included. */
-  get count(): i32 {
-    return this.table.size;
-  }
-
-  /** The connection with this 4-tuple, or null (null for one in TIME-WAIT: see `findTimeWait`). */
-  find(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): TcpConnection | null {
-    const e = this.table.find(localAddr, localPort, remoteAddr, remotePort);
-    return e && !(e instanceof TimeWait) ? changetype<TcpConnection>(e) : null;
-  }
-
-  /** The TIME-WAIT record of this 4-tuple, or null. */
-  findTimeWait(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): TimeWait | null {
-    const e = this.table.find(localAddr, localPort, remoteAddr, remotePort);
-    return e instanceof TimeWait ? changetype<TimeWait>(e) : null;
-  }
-
-  // Whether a connection or a TIME-WAIT record has this 4-tuple.
-  private taken(localAddr: u32, localPort: u32, remoteAddr: u32, remotePort: u32): bool {
-    return this.table.find(localAddr, localPort, remoteAddr, remotePort) != null;
-  }
-
-  // Adds a connection whose 4-tuple is set and not in the table; counts its cost against the budget.
-  private insert(conn: TcpConnection): void {
-    this.table.add(conn);
-    this.connections.push(conn);
-    this.recount(conn);
-  }
-
-  // Counts `conn` (in the table) against the budget anew: its objects and the rings it holds now.
-  private recount(conn: TcpConnection): void {
-    const s = conn.sendBuffer;
-    const r = conn.recvBuffer;
-    const open = conn.state != TcpState.TimeWait && conn.state != TcpState.Closed;
-    const app = open && conn.handler != null ? conn.stateBytes : 0;
-    const bytes = TCP_CONNECTION_BYTES + app + (s.allocated ? s.capacity : 0) + (r.allocated ? r.capacity : 0);
-    this.memoryUsed += bytes - conn.charged;
-    conn.charged = bytes;
-  }
-
-  // Takes `conn` out of the table and the budget (not out of `connections`: `poll` compacts that).
-  private unplace(conn: TcpConnection): void {
-    if (!this.table.remove(conn)) return; // not here
-    this.memoryUsed -= conn.charged;
-    conn.charged = 0;
-  }
-
-  // `conn` (in the table) has entered TIME-WAIT, and its ACK of the peer's FIN has gone: a record
-  // takes its place in the table and the queue, and the connection leaves the endpoint. The record
-  // keeps the connection only while it has a handler to tell when TIME-WAIT ends (and keeps its
-  // time: the connection no longer ends TIME-WAIT on its own).
-  private retire(conn: TcpConnection): void {
-    const r = new TimeWait(conn);
-    conn.rtoDeadline = NEVER;
-    this.table.replace(conn, r);
-    this.memoryUsed -= conn.charged;
-    conn.charged = 0; // (out of the table: `poll` drops it from `connections`)
-    let bytes = TCP_TIME_WAIT_BYTES;
-    if (conn.handler) {
-      r.conn = conn;
-      bytes += <u32>TCP_CONNECTION_BYTES + (conn.recvBuffer.allocated ? conn.recvBuffer.capacity : 0); // (data unread)
-    }
-    r.charged = bytes;
-    this.memoryUsed += bytes;
-    this.timeWait.push(r);
-  }
-
-  // Ends TIME-WAIT for `r` now: takes it out of the table, the queue and the budget; returns the connection it kept, if any.
-  private drop(r: TimeWait): TcpConnection | null {
-    if (!this.table.remove(r)) return null; // (gone already)
-    this.timeWait.remove(r);
-    this.memoryUsed -= r.charged;
-    r.charged = 0;
-    const c = r.conn;
-    r.conn = null;
-    return c;
-  }
-
   // ---- listening and connecting ------------------------------------------
 
   /** Listens on `port` (1..65535) with `config` (the endpoint's if null); null if it is taken or out of range. */
@@ -227,32 +125,6 @@ export class TcpEndpoint extends TcpEmitter {
     this.insert(conn);
     conn.dispatch(now);
     return conn;
-  }
-
-  // Whether the table and the memory budget have room for one more connection with `config`'s
-  // buffers and `state` bytes of the application's. When they have not, the oldest TIME-WAIT records
-  // give up their place (as Linux does when its TIME-WAIT buckets overflow): TIME-WAIT only guards
-  // its own 4-tuple against old duplicates, and must not lock everyone else out for 2*MSL.
-  private admits(config: TcpConfig, now: i64, state: u64 = 0): bool {
-    const limit = tcpMemory(this.config);
-    const need = TCP_CONNECTION_BYTES + state + config.sendBuffer + config.recvBuffer; // its rings, once both fill
-
-    while (this.table.size >= this.maxConnections || (limit != 0 && this.memoryUsed + need > limit)) {
-      const r = this.timeWait.oldest;
-      if (!r) return false;
-      const kept = r.conn;
-      if (now < r.expires && !(kept && kept.state == TcpState.Closed)) this.timeWaitReclaimed++; // (else it has just ended)
-      const c = this.drop(r);
-      if (c) c.abort(now); // no RST from TIME-WAIT; its handler hears Aborted
-    }
-    return true;
-  }
-
-  // Counts a connection refused for want of room; returns null (for `connect`).
-  private refuse(): TcpConnection | null {
-    if (this.table.size >= this.maxConnections) this.tableFull++;
-    else this.memoryRefused++;
-    return null;
   }
 
   // RFC 6056 algorithm 3: a keyed hash of the ends offsets a counter into 49152..65535; 0 if all are taken.
