@@ -73,6 +73,15 @@ describe("virtio-x86_64 images", () => {
     const q35 = tessera(["run", hello, "--dry-run", "--machine", "q35", "--mem", "128", "--accel", "tcg"]);
     expect(q35.stdout).toMatch(/ -M q35 .* -m 128M /);
     expect(q35.stdout).not.toMatch(/-append/);
+    // A CPU without RDRAND: a virtio-rng device after the image's own, where the stub's entropy then comes from.
+    const rng = run(echo, ["--dry-run", "--cpu", "qemu64", "--net", "service=user"]);
+    expect(rng.stdout).toMatch(
+      / -cpu qemu64 .*,bus=virtio-mmio-bus\.0 -device virtio-rng-device,bus=virtio-mmio-bus\.1 -kernel /,
+    );
+    expect(run(echo, ["--dry-run", "--net", "service=user"]).stdout).not.toMatch(/virtio-rng/);
+    const arm = run(hello, ["--dry-run", "--cpu", "cortex-a53"]);
+    expect(arm.stderr).toBe("tessera: --cpu cortex-a53: a virtio-x86_64 image runs on max or qemu64\n");
+    expect(arm.status).toBe(2);
   });
 
   test.skipIf(noGcc !== null)("without qemu-system-x86_64 on PATH: one line naming the Debian package", () => {
@@ -223,6 +232,36 @@ describe("virtio-x86_64 images", () => {
         expect(r.status, out).toBe(0);
       },
       120_000,
+    );
+
+    test.skipIf(why !== null)(
+      "on a CPU without RDRAND (--cpu qemu64) the stub's entropy comes from virtio-rng: echo seeds its TCP and gets a DHCP lease",
+      async () => {
+        const child = spawn(
+          process.execPath,
+          [TESSERA, "run", echo, "--accel", "tcg", "--cpu", "qemu64", "--net", "service=user"],
+          {
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
+        let out = "";
+        try {
+          child.stdout.on("data", (d) => (out += d));
+          child.stderr.on("data", (d) => (out += d));
+          const started = Date.now();
+          while (!/dhcp: 10\.0\.2\.15|panic/.test(out) && child.exitCode === null && Date.now() - started < 20_000)
+            await new Promise((r) => setTimeout(r, 50));
+          // (without the device: "panic: entropy source failed", as no RDRAND answers)
+          expect(out).toMatch(/dhcp: 10\.0\.2\.15\/24 gw 10\.0\.2\.2/);
+        } finally {
+          const pid = spawnSync("pgrep", ["-f", `${QEMU} .*-cpu qemu64 .*-kernel ${echo}`], {
+            encoding: "utf8",
+          }).stdout.trim();
+          for (const p of pid.split("\n").filter(Boolean)) process.kill(Number(p), "SIGKILL");
+          child.kill("SIGKILL");
+        }
+      },
+      60_000,
     );
 
     test.skipIf(why !== null)(

@@ -62,6 +62,8 @@ export const MACHINES = ["microvm", "q35", "virt"] as const;
 export const GICS = ["2", "3"] as const;
 /** virtio-aarch64: the CPUs it is tested on (max has RNDR, for entropy). */
 export const CPUS = ["max", "cortex-a53", "cortex-a72", "cortex-a57"] as const;
+/** virtio-x86_64: QEMU's CPUs under TCG (max has RDRAND, for entropy; qemu64, a baseline x86-64, has not). */
+export const X86_CPUS = ["max", "qemu64"] as const;
 export type Machine = (typeof MACHINES)[number];
 /** `auto`: KVM when /dev/kvm is usable and the CPU has VT-x or AMD-V, else TCG. */
 export const ACCELS = ["auto", "kvm", "tcg"] as const;
@@ -79,7 +81,7 @@ export interface VirtioRun {
   cmdline: string[];
   /** The image's devices in the manifest's order, as `virtioDevices` made them (none: no devices). */
   devices?: VirtioDevice[];
-  /** virtio-aarch64 images: the architecture, the GIC and the CPU (default x86_64; 3; max). */
+  /** The architecture, and for virtio-aarch64 images the GIC (default x86_64; 3); the CPU under TCG (default max). */
   arch?: "x86_64" | "aarch64";
   gic?: (typeof GICS)[number];
   cpu?: string;
@@ -244,11 +246,30 @@ function deviceArgs(devices: VirtioDevice[]): string[] {
 }
 
 /**
- * A virtio-rng device after the image's own, for a CPU without RNDR (every
- * one but max under TCG): the stub's entropy then comes from the host.
+ * Whether the guest's CPU has the random number instruction the stub takes
+ * its entropy from: RDRAND on x86_64, RNDR on aarch64. Under TCG, QEMU's max
+ * has it (the other models here do not); under KVM the guest has the host's
+ * CPU, whose /proc/cpuinfo says (flags: rdrand; Features: rng).
+ */
+export function cpuHasRng(opts: VirtioRun, accel: "kvm" | "tcg", cpuinfo = readCpuinfo()): boolean {
+  if (accel === "tcg") return (opts.cpu ?? "max") === "max";
+  return opts.arch === "aarch64" ? /^Features\s*:.*\brng\b/m.test(cpuinfo) : /^flags\s*:.*\brdrand\b/m.test(cpuinfo);
+}
+
+function readCpuinfo(): string {
+  try {
+    return readFileSync("/proc/cpuinfo", "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * A virtio-rng device after the image's own, for a CPU without RDRAND or RNDR
+ * (cpuHasRng): the stub's entropy then comes from the host.
  */
 function rngArgs(opts: VirtioRun, accel: "kvm" | "tcg"): string[] {
-  if (accel === "kvm" || (opts.cpu ?? "max") === "max") return [];
+  if (cpuHasRng(opts, accel)) return [];
   const slot = (opts.devices ?? []).length;
   return [
     ...(slot === 0 ? ["-global", "virtio-mmio.force-legacy=false"] : []),
@@ -302,7 +323,7 @@ export function qemuArgs(file: string, opts: VirtioRun, accel: "kvm" | "tcg", st
     "-accel",
     accel,
     "-cpu",
-    accel === "kvm" ? "host" : "max",
+    accel === "kvm" ? "host" : (opts.cpu ?? "max"),
     "-m",
     `${opts.memMiB ?? 64}M`,
     ...QEMU_CONSOLE,
@@ -313,6 +334,7 @@ export function qemuArgs(file: string, opts: VirtioRun, accel: "kvm" | "tcg", st
     "-device",
     `isa-debugcon,iobase=${STATUS_PORT},chardev=tessera-status`,
     ...deviceArgs(opts.devices ?? []),
+    ...(opts.machine === "microvm" ? rngArgs(opts, accel) : []), // (q35 has no virtio-mmio bus)
     "-kernel",
     file,
   ];

@@ -12,7 +12,17 @@ import { runFile, TenderError } from "@tessera/node";
 import { helpText, parseArgs, type CommandSpec } from "../argv.js";
 import { CliError } from "../errors.js";
 import { readNative, runNative } from "./run-native.js";
-import { ACCELS, CPUS, GICS, MACHINES, runVirtio, virtioDevices, type Accel, type Machine } from "./run-virtio.js";
+import {
+  ACCELS,
+  CPUS,
+  GICS,
+  MACHINES,
+  runVirtio,
+  virtioDevices,
+  X86_CPUS,
+  type Accel,
+  type Machine,
+} from "./run-virtio.js";
 import { parseDevices, parseMem, parsePublishes } from "./run-options.js";
 
 /** The command's usage. */
@@ -56,7 +66,7 @@ export const spec: CommandSpec = {
     gic: { value: "2|3", help: "virtio-aarch64 images: the GIC of QEMU's -M virt (gic-version; default 3)" },
     cpu: {
       value: "CPU",
-      help: `virtio-aarch64 images: QEMU's CPU under TCG: ${CPUS.join(", ")} (default max, the one with RNDR for entropy)`,
+      help: `QEMU's CPU under TCG: for virtio-aarch64 images ${CPUS.join(", ")}; for virtio-x86_64 images ${X86_CPUS.join(" or ")} (default max, the one with RNDR or RDRAND for entropy; on the others, and under KVM on a CPU without them, tessera run adds a virtio-rng device)`,
     },
     accel: {
       value: "auto|kvm|tcg",
@@ -101,14 +111,26 @@ export default async function run(argv: string[]): Promise<number> {
   const cpu = args.values.get("cpu")?.[0];
   if (gic !== undefined && !(GICS as readonly string[]).includes(gic))
     throw new CliError(`--gic ${gic}: give ${GICS.join(" or ")}`, 2);
-  if (cpu !== undefined && !(CPUS as readonly string[]).includes(cpu))
-    throw new CliError(`--cpu ${cpu}: give ${CPUS.join(", ")}`, 2);
+  if (cpu !== undefined && !([...CPUS, ...X86_CPUS] as string[]).includes(cpu))
+    throw new CliError(
+      `--cpu ${cpu}: give ${CPUS.join(", ")} (virtio-aarch64) or ${X86_CPUS.join(", ")} (virtio-x86_64)`,
+      2,
+    );
   if (machine !== undefined && !(MACHINES as readonly string[]).includes(machine))
     throw new CliError(`--machine ${machine}: give ${MACHINES.join(" or ")}`, 2);
   if (accel !== undefined && !(ACCELS as readonly string[]).includes(accel))
     throw new CliError(`--accel ${accel}: give ${ACCELS.join(", ")}`, 2);
-  const virtioOnly = machine !== undefined ? "--machine" : accel !== undefined ? "--accel" : dryRun ? "--dry-run" : "";
-  const armOnly = gic !== undefined ? "--gic" : cpu !== undefined ? "--cpu" : "";
+  const virtioOnly =
+    machine !== undefined
+      ? "--machine"
+      : accel !== undefined
+        ? "--accel"
+        : cpu !== undefined
+          ? "--cpu"
+          : dryRun
+            ? "--dry-run"
+            : "";
+  const armOnly = gic !== undefined ? "--gic" : "";
   if (startsAsElf(file)) {
     const image = readNative(file, new Uint8Array(readFileSync(file)));
     if (armOnly && image.target !== "virtio-aarch64" && image.target !== "rpi")
@@ -137,6 +159,8 @@ export default async function run(argv: string[]): Promise<number> {
         );
       if (machine !== undefined && machine !== "virt")
         throw new CliError(`--machine ${machine}: a virtio-aarch64 image boots on virt`, 2);
+      if (cpu !== undefined && !(CPUS as readonly string[]).includes(cpu))
+        throw new CliError(`--cpu ${cpu}: a virtio-aarch64 image runs on ${CPUS.join(", ")}`, 2);
       const devices = virtioDevices(image, { net, block, publish, machine: "virt" });
       return runVirtio(
         file,
@@ -160,16 +184,21 @@ export default async function run(argv: string[]): Promise<number> {
           2,
         );
       if (machine === "virt") throw new CliError("--machine virt: for virtio-aarch64 images; give microvm or q35", 2);
+      if (cpu !== undefined && !(X86_CPUS as readonly string[]).includes(cpu))
+        throw new CliError(`--cpu ${cpu}: a virtio-x86_64 image runs on ${X86_CPUS.join(" or ")}`, 2);
       const vm = (machine ?? "microvm") as Machine;
       const devices = virtioDevices(image, { net, block, publish, machine: vm });
       return runVirtio(
         file,
-        { memMiB, machine: vm, accel: (accel ?? "auto") as Accel, cmdline: args.rest, devices },
+        { memMiB, machine: vm, accel: (accel ?? "auto") as Accel, cmdline: args.rest, devices, cpu },
         dryRun,
       );
     }
     if (virtioOnly)
-      throw new CliError(`${virtioOnly}: only for virtio-x86_64 images (this one is for ${image.target})`, 2);
+      throw new CliError(
+        `${virtioOnly}: only for virtio-x86_64 and virtio-aarch64 images (this one is for ${image.target})`,
+        2,
+      );
     return runNative(file, image, { memMiB, net, block, publish, hostsFile, resolvConf, cmdline: args.rest });
   }
   if (virtioOnly || armOnly)

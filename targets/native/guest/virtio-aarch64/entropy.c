@@ -1,9 +1,9 @@
 /*
  * entropy.c: RNDR (Armv8.5-RNG), where ID_AA64ISAR0_EL1.RNDR says the CPU has
  * it (QEMU: -cpu max; not cortex-a53 or cortex-a72). Without it, or if it
- * keeps failing, the call answers EUNSPEC: there is no fallback yet (a
- * virtio-rng device would be one), rather than bytes that are not
- * cryptographically secure.
+ * keeps failing, the call falls back to a virtio-rng device (../virtio/rng.c),
+ * which tessera run adds for such a CPU; with neither it answers EUNSPEC,
+ * rather than bytes that are not cryptographically secure.
  */
 #include "virtio.h"
 

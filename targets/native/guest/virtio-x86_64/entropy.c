@@ -1,7 +1,8 @@
-/* entropy.c: the entropy call's source: RDRAND, when CPUID says the CPU has it
- * (QEMU: -cpu max under TCG, -cpu host under KVM on a CPU that has it). There
- * is no fallback yet (virtio-rng is the plan): without RDRAND the call answers
- * EUNSPEC rather than bytes that are not cryptographically secure. */
+/* entropy.c: the entropy call's first source: RDRAND, when CPUID says the CPU
+ * has it (QEMU: -cpu max under TCG, -cpu host under KVM on a CPU that has it).
+ * Without it the call falls back to a virtio-rng device (../virtio/rng.c),
+ * which tessera run adds for such a CPU; with neither it answers EUNSPEC
+ * rather than bytes that are not cryptographically secure. */
 #include "virtio.h"
 
 static int has_rdrand = -1;
