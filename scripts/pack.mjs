@@ -20,7 +20,7 @@ if (step === "prepack") {
   const missing = (pkg.files ?? []).filter((f) => !/[!*?[\]{}]/.test(f) && !existsSync(join(dir, f)));
   if (missing.length) {
     console.error(
-      `pack: ${pkg.name}: missing ${missing.join(", ")}: build first (npm run build at the repository root; the tenders and the Node tender's helper need gcc)`,
+      `pack: ${pkg.name}: missing ${missing.join(", ")}: build first (npm run build at the repository root; the tenders and the Node tender's helper need gcc, tessera-spt-aarch64 gcc-aarch64-linux-gnu)`,
     );
     process.exit(1);
   }

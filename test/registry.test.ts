@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT } from "./helpers/cli.js";
 import { freePort } from "./helpers/ports.js";
-import { firstMissing, gcc, need, type Missing } from "./helpers/require.js";
+import { command, firstMissing, gcc, need, type Missing } from "./helpers/require.js";
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "packages/cli/package.json"), "utf8")) as { version: string })
   .version;
@@ -30,6 +30,7 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, "packages/cli/package.json")
 const BUILT = [
   "targets/spt/build/tessera-spt",
   "targets/spt/build/tessera-spt-static",
+  "targets/spt/build/tessera-spt-aarch64",
   "targets/hvt/build/tessera-hvt",
   "targets/node/native/tessera_tap.node",
   "targets/node/gateway/build/gateway.wasm",
@@ -38,7 +39,9 @@ const BUILT = [
 
 function built(): Missing {
   const missing = BUILT.filter((f) => !existsSync(join(ROOT, f)));
-  return missing.length ? `not built: ${missing.join(", ")} (apt-get install gcc, then npm run build)` : null;
+  return missing.length
+    ? `not built: ${missing.join(", ")} (apt-get install gcc gcc-aarch64-linux-gnu, then npm run build)`
+    : null;
 }
 
 /** The @tessera packages of this tree that are published: every workspace under packages/ and targets/. */
@@ -74,7 +77,15 @@ function get(url: string, init: { method?: string; body?: string } = {}): Promis
 }
 
 describe("packages from a registry", () => {
-  const why = need("the registry test", firstMissing(gcc, built));
+  const why = need(
+    "the registry test",
+    firstMissing(
+      gcc,
+      built,
+      () => command("aarch64-linux-gnu-gcc"),
+      () => command("qemu-aarch64-static"),
+    ),
+  );
   let tmp = "";
   let registry = "";
   let verdaccio: ChildProcess | null = null;
@@ -192,7 +203,7 @@ describe("packages from a registry", () => {
   );
 
   test.skipIf(why !== null)(
-    "in a fresh directory: npm install the CLI, tessera new, npm install, build and run on Node and spt",
+    "in a fresh directory: npm install the CLI, tessera new, npm install, build and run on Node, spt and spt-aarch64",
     () => {
       // The tessera command, installed on its own, holding no AssemblyScript package.
       const tools = join(tmp, "tools");
@@ -246,6 +257,18 @@ describe("packages from a registry", () => {
       });
       expect(spt.stdout, spt.stderr).toBe("Hello, spt, from hello!\n");
       expect(spt.status).toBe(0);
+
+      // An image for an ARM Linux board, on the tessera-spt-aarch64 that came in the same package (here under
+      // qemu-aarch64-static; on the board itself, the tender the CLI picks there).
+      expect(existsSync(join(tools, "node_modules/@tessera/spt/build/tessera-spt-aarch64"))).toBe(true);
+      run("npx", ["tessera", "build", ".", "--target", "spt-aarch64", "-o", "build"], app);
+      const arm = spawnSync("npx", ["tessera", "run", "build/hello.spt-aarch64", "--", "name=arm"], {
+        cwd: app,
+        env,
+        encoding: "utf8",
+      });
+      expect(arm.stdout, arm.stderr).toBe("Hello, arm, from hello!\n");
+      expect(arm.status).toBe(0);
     },
     900_000,
   );

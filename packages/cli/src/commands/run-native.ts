@@ -30,18 +30,23 @@ export interface NativeRun {
 export function tenderPath(target: "spt" | "hvt"): string {
   const name = `tessera-${target}`;
   const dir = dependencyDir(`@tessera/${target}`);
-  // An optional dependency of @tessera/cli, for Linux on x86_64 only.
+  // An optional dependency of @tessera/cli, for Linux on x86_64 (and @tessera/spt on aarch64 too).
   if (dir === null)
     throw new CliError(
-      `${name} is not installed: it comes with @tessera/${target}, for Linux on x86_64 (npm install @tessera/${target}@${commandPackage().version})`,
+      `${name} is not installed: it comes with @tessera/${target}, for Linux on ${target === "spt" ? "x86_64 and aarch64" : "x86_64"} (npm install @tessera/${target}@${commandPackage().version})`,
     );
   const pkg = join(dir, "package.json");
-  let bin: string | undefined;
+  let bins: Record<string, string> = {};
   try {
-    bin = (JSON.parse(readFileSync(pkg, "utf8")) as { bin?: Record<string, string> }).bin?.[name];
+    bins = (JSON.parse(readFileSync(pkg, "utf8")) as { bin?: Record<string, string> }).bin ?? {};
   } catch {
     /* not installed */
   }
+  // On aarch64 the package's cross-built tender, if it has one (a package built on an aarch64 host has its own
+  // tessera-spt for aarch64 instead).
+  const cross = process.arch === "arm64" && bins[`${name}-aarch64`] ? join(dirname(pkg), bins[`${name}-aarch64`]) : "";
+  if (cross && existsSync(cross)) return cross;
+  const bin = bins[name];
   const path = bin ? join(dirname(pkg), bin) : "";
   if (!bin || !existsSync(path))
     throw new CliError(
