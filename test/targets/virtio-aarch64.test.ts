@@ -7,10 +7,11 @@
 // hostile guest gets EINVAL for every bad range and handle with its net and
 // block devices (the shared virtio drivers) there; kv through QEMU's user
 // network with --publish; tessera run's --dry-run, options and checks, and
-// its one-line errors for a missing QEMU or cross compiler. And --target rpi,
-// the same stub as a Raspberry Pi's kernel8.img, on QEMU -M raspi3b.
+// its one-line errors for a missing QEMU or cross compiler; U-Boot's booti
+// boots it. And --target rpi, the same stub as a Raspberry Pi's kernel8.img,
+// on QEMU -M raspi3b.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -30,6 +31,9 @@ function have(name: string, pkg: string): () => Missing {
 }
 const crossGcc = have("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
 const qemu = have(QEMU, "qemu-system-arm");
+/** Debian's U-Boot for QEMU's -M virt (aarch64). */
+const UBOOT = "/usr/lib/u-boot/qemu_arm64/u-boot.bin";
+const uboot = (): Missing => (existsSync(UBOOT) ? null : `no ${UBOOT} (apt-get install u-boot-qemu)`);
 
 let dir = "";
 beforeAll(() => {
@@ -191,6 +195,46 @@ describe("virtio-aarch64 images", () => {
         expect(r.status).toBe(0);
       },
       30_000,
+    );
+
+    const noUboot = need("booting through U-Boot", firstMissing(crossGcc, qemu, uboot));
+    test.skipIf(noUboot !== null)(
+      "U-Boot's booti loads the image from another address, moves it where its header says, and hello prints the bootargs",
+      async () => {
+        // U-Boot as the firmware; the image put in RAM at 0x44000000 as a board's loader would (tftp, mmc, ...).
+        const child = spawn(
+          QEMU,
+          [
+            ...["-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-m", "256M", "-nodefaults", "-no-user-config"],
+            ...["-display", "none", "-serial", "stdio", "-no-reboot", "-semihosting-config", "enable=on,target=native"],
+            ...["-bios", UBOOT, "-device", `loader,file=${hello},addr=0x44000000,force-raw=on`],
+          ],
+          { stdio: ["pipe", "pipe", "pipe"] },
+        );
+        let out = "";
+        let step = 0;
+        child.stderr.on("data", (d) => (out += d));
+        child.stdout.on("data", (d) => {
+          out += d;
+          // Stop the autoboot (its distro boot would look for disks), then boot the image at the prompt.
+          if (step === 0 && out.includes("Hit any key to stop autoboot")) {
+            step = 1;
+            child.stdin.write(" ");
+          }
+          if (step === 1 && /=> $/.test(out)) {
+            step = 2;
+            child.stdin.write("setenv bootargs name=uboot booti\nbooti 0x44000000 - ${fdtcontroladdr}\n");
+          }
+        });
+        const status = await new Promise<number | null>((done) => {
+          const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+          child.on("exit", (code) => (clearTimeout(timer), done(code)));
+        });
+        expect(out).toContain("Moving Image from 0x44000000 to 0x40080000");
+        expect(out).toMatch(/Hello from Tessera!\r?\nargs: name=uboot booti\r?\n/);
+        expect(status, out).toBe(0);
+      },
+      90_000,
     );
 
     test.skipIf(why !== null)(
