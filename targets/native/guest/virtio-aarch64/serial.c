@@ -30,40 +30,13 @@ void serial_init(void) {
     mmio_write32(base + ICR, 0x7ff);
 }
 
-static void put(uint8_t c) {
+void serial_putc(uint8_t c) {
     if (!base) return;
     for (int i = 0; i < 100000; i++)
         if (!(mmio_read32(base + FR) & FR_TXFF)) {
             mmio_write32(base + DR, c);
             return;
         }
-}
-
-void serial_write(const void *buf, size_t len) {
-    const uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++) put(p[i]);
-}
-
-void serial_puts(const char *s) {
-    while (*s) put((uint8_t)*s++);
-}
-
-void serial_hex(uint64_t v) {
-    char b[16];
-    int n = 0;
-    do b[n++] = "0123456789abcdef"[v & 15];
-    while ((v >>= 4) != 0);
-    while (n) put((uint8_t)b[--n]);
-}
-
-void serial_dec(int64_t v) {
-    char b[20];
-    int n = 0;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    if (v < 0) put('-');
-    do b[n++] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    while (n) put((uint8_t)b[--n]);
 }
 
 bool serial_input_ready(void) {

@@ -67,6 +67,8 @@ void board_check(void);
 
 /* ---- the console: PL011 (serial.c) ---- */
 void serial_init(void);
+/* One byte out, best effort (the UART's own); the rest in ../virtio/console.c. */
+void serial_putc(uint8_t c);
 void serial_write(const void *buf, size_t len);
 void serial_puts(const char *s);
 void serial_hex(uint64_t v);

@@ -24,39 +24,12 @@ void serial_init(void) {
     outb(COM1 + IER, 0x01); /* an interrupt when input arrives */
 }
 
-static void put(uint8_t c) {
+void serial_putc(uint8_t c) {
     for (int spins = 0; spins < 100000; spins++)
         if (inb(COM1 + LSR) & LSR_THRE) {
             outb(COM1 + THR, c);
             return;
         }
-}
-
-void serial_write(const void *buf, size_t len) {
-    const uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++) put(p[i]);
-}
-
-void serial_puts(const char *s) {
-    while (*s) put((uint8_t)*s++);
-}
-
-void serial_hex(uint64_t v) {
-    char b[16];
-    int n = 0;
-    do b[n++] = "0123456789abcdef"[v & 15];
-    while ((v >>= 4) != 0);
-    while (n) put((uint8_t)b[--n]);
-}
-
-void serial_dec(int64_t v) {
-    char b[20];
-    int n = 0;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    if (v < 0) put('-');
-    do b[n++] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    while (n) put((uint8_t)b[--n]);
 }
 
 bool serial_input_ready(void) {

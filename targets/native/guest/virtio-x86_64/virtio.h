@@ -56,6 +56,8 @@ void pvh_read(uint32_t addr);
 
 /* ---- the console: the 16550 UART at 0x3f8 (serial.c) ---- */
 void serial_init(void);
+/* One byte out, best effort (the UART's own); the rest in ../virtio/console.c. */
+void serial_putc(uint8_t c);
 void serial_write(const void *buf, size_t len);
 void serial_puts(const char *s);
 void serial_hex(uint64_t v);
