@@ -248,27 +248,23 @@ describe("packages from a registry", () => {
       run("npm", ["run", "build"], app);
       expect(run("npm", ["start", "--silent", "--", "name=npm"], app)).toBe("Hello, npm, from hello!\n");
 
+      // `npx tessera build . --target TARGET`, then `npx tessera run` of the image: hello greets `name`.
+      const native = (target: string, name: string) => {
+        run("npx", ["tessera", "build", ".", "--target", target, "-o", "build"], app);
+        const r = spawnSync("npx", ["tessera", "run", `build/hello.${target}`, "--", `name=${name}`], {
+          cwd: app,
+          env,
+          encoding: "utf8",
+        });
+        expect(r.stdout, r.stderr).toBe(`Hello, ${name}, from hello!\n`);
+        expect(r.status).toBe(0);
+      };
       // A native image on the tessera-spt that came with the command.
-      run("npx", ["tessera", "build", ".", "--target", "spt", "-o", "build"], app);
-      const spt = spawnSync("npx", ["tessera", "run", "build/hello.spt", "--", "name=spt"], {
-        cwd: app,
-        env,
-        encoding: "utf8",
-      });
-      expect(spt.stdout, spt.stderr).toBe("Hello, spt, from hello!\n");
-      expect(spt.status).toBe(0);
-
+      native("spt", "spt");
       // An image for an ARM Linux board, on the tessera-spt-aarch64 that came in the same package (here under
       // qemu-aarch64-static; on the board itself, the tender the CLI picks there).
       expect(existsSync(join(tools, "node_modules/@tessera/spt/build/tessera-spt-aarch64"))).toBe(true);
-      run("npx", ["tessera", "build", ".", "--target", "spt-aarch64", "-o", "build"], app);
-      const arm = spawnSync("npx", ["tessera", "run", "build/hello.spt-aarch64", "--", "name=arm"], {
-        cwd: app,
-        env,
-        encoding: "utf8",
-      });
-      expect(arm.stdout, arm.stderr).toBe("Hello, arm, from hello!\n");
-      expect(arm.status).toBe(0);
+      native("spt-aarch64", "arm");
     },
     900_000,
   );
