@@ -19,6 +19,8 @@ import { ROOT, TESSERA, tessera } from "../helpers/cli.js";
 import { firstMissing, need, type Missing } from "../helpers/require.js";
 import { buildFor } from "../helpers/targets.js";
 import { freePort } from "../helpers/ports.js";
+import { waitForOutput } from "../helpers/netns.js";
+import { cpuSeconds } from "../helpers/proc.js";
 
 const QEMU = "qemu-system-aarch64";
 
@@ -340,20 +342,13 @@ describe("virtio-aarch64 images", () => {
         try {
           let out = "";
           child.stdout.on("data", (d) => (out += d));
-          const started = Date.now();
-          while (!/dhcp: 10\.0\.2\.15/.test(out) && Date.now() - started < 30_000)
-            await new Promise((r) => setTimeout(r, 50));
+          await waitForOutput(child, /dhcp: 10\.0\.2\.15/, 30_000);
           pid = spawnSync("pgrep", ["-f", `${QEMU} .*-kernel ${kv}`], { encoding: "utf8" }).stdout.trim();
           expect(pid, out).toMatch(/^\d+$/);
-          const ticks = () => {
-            const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-            const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-            return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100 a second)
-          };
           await new Promise((r) => setTimeout(r, 500));
-          const before = ticks();
+          const before = cpuSeconds(Number(pid));
           await new Promise((r) => setTimeout(r, 3000));
-          const cpu = (ticks() - before) / 100;
+          const cpu = cpuSeconds(Number(pid)) - before;
           console.log(`virtio-aarch64: kv idle with its devices for 3 s: QEMU used ${cpu.toFixed(2)} s of CPU`);
           // A guest that polled its rings would keep TCG busy: about 3 s.
           expect(cpu).toBeLessThan(0.6);

@@ -8,13 +8,15 @@
 // run's --dry-run, its device flags and checks, and its missing-QEMU error.
 // The shared suites (hello, echo, http, kv) run on virtio-x86_64 too.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TESSERA, tessera } from "../helpers/cli.js";
 import { command, firstMissing, gcc, need } from "../helpers/require.js";
 import { buildFor } from "../helpers/targets.js";
+import { waitForOutput } from "../helpers/netns.js";
+import { cpuSeconds } from "../helpers/proc.js";
 
 const QEMU = "qemu-system-x86_64";
 
@@ -248,9 +250,7 @@ describe("virtio-x86_64 images", () => {
         try {
           child.stdout.on("data", (d) => (out += d));
           child.stderr.on("data", (d) => (out += d));
-          const started = Date.now();
-          while (!/dhcp: 10\.0\.2\.15|panic/.test(out) && child.exitCode === null && Date.now() - started < 20_000)
-            await new Promise((r) => setTimeout(r, 50));
+          await waitForOutput(child, /dhcp: 10\.0\.2\.15|panic/, 20_000);
           // (without the device: "panic: entropy source failed", as no RDRAND answers)
           expect(out).toMatch(/dhcp: 10\.0\.2\.15\/24 gw 10\.0\.2\.2/);
         } finally {
@@ -274,20 +274,13 @@ describe("virtio-x86_64 images", () => {
         try {
           let out = "";
           child.stdout.on("data", (d) => (out += d));
-          const started = Date.now();
-          while (!/dhcp: 10\.0\.2\.15/.test(out) && Date.now() - started < 20_000)
-            await new Promise((r) => setTimeout(r, 50));
+          await waitForOutput(child, /dhcp: 10\.0\.2\.15/, 20_000);
           pid = spawnSync("pgrep", ["-f", `${QEMU} .*-kernel ${echo}`], { encoding: "utf8" }).stdout.trim();
           expect(pid, out).toMatch(/^\d+$/);
-          const ticks = () => {
-            const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-            const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-            return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100 a second)
-          };
           await new Promise((r) => setTimeout(r, 500));
-          const before = ticks();
+          const before = cpuSeconds(Number(pid));
           await new Promise((r) => setTimeout(r, 3000));
-          const cpu = (ticks() - before) / 100;
+          const cpu = cpuSeconds(Number(pid)) - before;
           console.log(`virtio-x86_64: echo idle with a net device for 3 s: QEMU used ${cpu.toFixed(2)} s of CPU`);
           // A guest that polled its rings would keep TCG busy: about 3 s.
           expect(cpu).toBeLessThan(0.6);
