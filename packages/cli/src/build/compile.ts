@@ -152,18 +152,12 @@ async function postprocess(wasm: Uint8Array, opts: CompileOptions): Promise<Uint
     // set and read once in a row stay on the stack (-52 bytes of examples/http).
     binaryen.setGenerateStackIR(true);
     binaryen.setOptimizeStackIR(true);
-    let best: Uint8Array | null = null;
-    for (let round = 0; round < 4; round++) {
-      module.optimize();
-      const out = module.emitBinary();
-      if (best && out.length >= best.length) break;
-      best = out;
-    }
+    const best = optimizedSmallest(module);
     if (!module.validate()) throw new Error("binaryen produced an invalid module (a bug: build with --debug to go on)");
     const features = module.getFeatures();
     // (Fills only for size: a fill of a few bytes on a hot path is a call to memset in a native image.)
-    if (opts.opt !== "size") return validMerge(binaryen, best!, features);
-    return reoptimized(binaryen, validMerge(binaryen, withFills(binaryen, best!, features), features), features);
+    if (opts.opt !== "size") return validMerge(binaryen, best, features);
+    return reoptimized(binaryen, validMerge(binaryen, withFills(binaryen, best, features), features), features);
   } finally {
     module.dispose();
   }
@@ -188,17 +182,24 @@ function reoptimized(binaryen: typeof import("binaryen").default, wasm: Uint8Arr
   const module = binaryen.readBinary(wasm);
   try {
     module.setFeatures(features);
-    let best = wasm;
-    for (let round = 0; round < 4; round++) {
-      module.optimize();
-      const out = module.emitBinary();
-      if (out.length >= best.length) break;
-      best = out;
-    }
+    const best = optimizedSmallest(module, wasm);
     return module.validate() ? best : wasm;
   } finally {
     module.dispose();
   }
+}
+
+// Optimises `module` up to four times, until a round no longer makes it smaller than the last (or
+// than `start`); returns the smallest binary (`start` if no round beat it).
+function optimizedSmallest(module: import("binaryen").default.Module, start?: Uint8Array): Uint8Array {
+  let best = start;
+  for (let round = 0; round < 4; round++) {
+    module.optimize();
+    const out = module.emitBinary();
+    if (best && out.length >= best.length) break;
+    best = out;
+  }
+  return best!;
 }
 
 // `wasm` with its data segments merged (data.ts), if binaryen finds the result valid; else `wasm` as it was.

@@ -187,12 +187,7 @@ export function kvmUnusable(): string | null {
   } catch {
     return existsSync("/dev/kvm") ? "no read-write access to /dev/kvm" : "no /dev/kvm";
   }
-  let cpuinfo = "";
-  try {
-    cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  } catch {
-    /* not Linux: let QEMU decide */
-  }
+  const cpuinfo = readCpuinfo(); // ("" where there is none, not Linux: QEMU decides)
   // Without VT-x/AMD-V underneath (kvm_pvm and the like) KVM emulates ring 0
   // one instruction at a time, and the stub runs in ring 0: TCG is faster.
   if (cpuinfo && !/^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo))
@@ -256,6 +251,7 @@ export function cpuHasRng(opts: VirtioRun, accel: "kvm" | "tcg", cpuinfo = readC
   return opts.arch === "aarch64" ? /^Features\s*:.*\brng\b/m.test(cpuinfo) : /^flags\s*:.*\brdrand\b/m.test(cpuinfo);
 }
 
+/** /proc/cpuinfo, or "" where there is none. */
 function readCpuinfo(): string {
   try {
     return readFileSync("/proc/cpuinfo", "utf8");
