@@ -7,5 +7,7 @@ export default defineConfig({
     include: ["packages/*/test/**/*.test.ts", "targets/*/test/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // One build cache for the run (test/helpers/build-cache.ts).
+    globalSetup: ["test/helpers/build-cache.ts"],
   },
 });

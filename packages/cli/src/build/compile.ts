@@ -26,6 +26,8 @@ export interface CompileOptions {
   debug: boolean;
   /** The source that replaces `@tessera/runtime/assembly/assets-table.ts` (the embedded files); none by default. */
   assetsModule?: string;
+  /** Told of every file asc reads or looks for, there or not (the build cache). */
+  onRead?: (file: string) => void;
 }
 
 /** A compiled module, names section included, not yet a Tessera image. */
@@ -92,16 +94,19 @@ export async function compile(app: App, opts: CompileOptions): Promise<Compiled>
     readFile: async (name: string, baseDir: string) => {
       const file = resolve(baseDir, name);
       if (file.replaceAll("\\", "/").endsWith(`/${ASSETS_MODULE}`) && existsSync(file)) {
+        opts.onRead?.(file);
         usesAssets = true;
         return opts.assetsModule ?? assetsModule(null).source;
       }
+      let text: string | null = null;
       try {
-        const text = await readFile(file, "utf8");
-        // Every image links the runtime's abort/trace/seed, even an app that never imports the runtime.
-        return file === app.entry ? text + RUNTIME_IMPORT : text;
+        text = await readFile(file, "utf8");
       } catch {
-        return null;
+        // (none: asc tries the next place)
       }
+      opts.onRead?.(file);
+      // Every image links the runtime's abort/trace/seed, even an app that never imports the runtime.
+      return text !== null && file === app.entry ? text + RUNTIME_IMPORT : text;
     },
     writeFile: (name: string, contents: Uint8Array | string) => {
       if (name.endsWith(".wasm") && typeof contents !== "string") wasm = contents;

@@ -17,10 +17,11 @@ import {
   SECTION_ASSETS,
   type AssetSet,
 } from "../build/assets.js";
-import { compile, type Opt } from "../build/compile.js";
+import { openCache } from "../build/cache.js";
+import { buildNativeCached, compileCached } from "../build/cached.js";
+import { type Opt } from "../build/compile.js";
 import { finish } from "../build/finish.js";
 import { manifestOf, type DeviceUse } from "../build/manifest.js";
-import { buildNative } from "../build/native.js";
 import { CliError } from "../errors.js";
 
 /** The targets `--target` accepts. */
@@ -30,7 +31,7 @@ export const TARGETS = ["node", "spt", "hvt", "virtio-x86_64", "spt-aarch64", "v
 export const spec: CommandSpec = {
   name: "build",
   usage:
-    "tessera build APP [--target node|spt|hvt|virtio-x86_64|spt-aarch64|virtio-aarch64|rpi] [-o DIR] [--opt size|speed] [--assets DIR] [--debug]",
+    "tessera build APP [--target node|spt|hvt|virtio-x86_64|spt-aarch64|virtio-aarch64|rpi] [-o DIR] [--opt size|speed] [--assets DIR] [--debug] [--no-cache]",
   summary:
     "Compile the app in directory APP (package.json + assembly/index.ts) into DIR/<name>.wasm, or into a native image DIR/<name>.spt, DIR/<name>.hvt, DIR/<name>.virtio-x86_64 or DIR/<name>.spt-aarch64.",
   positionals: ["APP"],
@@ -47,6 +48,7 @@ export const spec: CommandSpec = {
       help: "embed the files under DIR in the image (default: tessera.assets in the app's package.json)",
     },
     debug: { help: "no optimisation; function names kept inside the image" },
+    "no-cache": { help: "compile everything again, without the build cache (~/.cache/tessera)" },
   },
   notes: [
     "Embedded files are found with Assets.find(path) from @tessera/runtime/assembly/assets;",
@@ -55,6 +57,8 @@ export const spec: CommandSpec = {
     "`tessera run` and `tessera inspect` read them from there.",
     "A native image (--target spt, hvt, virtio-x86_64 or spt-aarch64) is the same .wasm translated to C by wasm2c and compiled with gcc",
     "into a static x86_64 ELF (spt-aarch64: aarch64); its function names are in its symbol table (and, for virtio-x86_64, in a table it loads).",
+    "What a build compiles is kept in the build cache: $TESSERA_CACHE_DIR, else $XDG_CACHE_HOME/tessera, else ~/.cache/tessera.",
+    "An entry is used only while every file the compiler read is unchanged; --no-cache or TESSERA_CACHE=off turns it off.",
   ],
 };
 
@@ -70,6 +74,7 @@ export default async function build(argv: string[]): Promise<number> {
   const opt = args.values.get("opt")?.[0] ?? "size";
   if (opt !== "size" && opt !== "speed") throw new CliError(`--opt ${opt}: give size or speed`, 2);
   const debug = args.flags.has("debug");
+  const cache = openCache(args.flags.has("no-cache"));
   const outDir = args.values.get("out")?.[0] ?? "build";
   const app = loadApp(args.positionals[0]);
   const shown = relative(process.cwd(), app.dir) || ".";
@@ -97,7 +102,13 @@ export default async function build(argv: string[]): Promise<number> {
   let layout: { bytes: number } | null = null;
   try {
     const module = assetsModule(assets);
-    ({ wasm, devices, usesAssets } = await compile(app, { opt: opt as Opt, debug, assetsModule: module.source }));
+    let hit: boolean;
+    ({ wasm, devices, usesAssets, hit } = await compileCached(
+      app,
+      { opt: opt as Opt, debug, assetsModule: module.source },
+      cache,
+    ));
+    if (hit) process.stderr.write(`tessera: the wasm is unchanged since the last build (build cache: ${cache!.dir})\n`);
     layout = module.layout;
   } catch (e) {
     if ((e as Error).name === "CompileError") {
@@ -140,15 +151,19 @@ export default async function build(argv: string[]): Promise<number> {
     target === "rpi"
   ) {
     const file = join(outDir, `${app.name}.${target}`);
-    const r = buildNative({
-      target,
-      image: done.image,
-      names: done.names,
-      manifest: done.manifest,
-      opt: opt as Opt,
-      out: file,
-      progress: (line) => process.stderr.write(`tessera: ${line}\n`),
-    });
+    const r = buildNativeCached(
+      {
+        target,
+        image: done.image,
+        names: done.names,
+        manifest: done.manifest,
+        opt: opt as Opt,
+        out: file,
+        progress: (line) => process.stderr.write(`tessera: ${line}\n`),
+      },
+      cache,
+    );
+    if (r.hit) process.stderr.write(`tessera: the native image is unchanged since the last build (build cache)\n`);
     process.stderr.write(
       `tessera: wrote ${file} (${r.bytes} bytes; code ${r.text}, read-only data ${r.rodata}, data ${r.data})\n`,
     );
