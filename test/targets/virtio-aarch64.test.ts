@@ -11,7 +11,7 @@
 // boots it. And --target rpi, the same stub as a Raspberry Pi's kernel8.img,
 // on QEMU -M raspi3b.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -76,7 +76,7 @@ describe("virtio-aarch64 images", () => {
     expect(v.getUint32(0, true) >>> 26).toBe(0b000101); // code0: a branch
     expect(v.getBigUint64(0x08, true)).toBe(0x80000n); // text_offset
     expect(Number(v.getBigUint64(0x10, true))).toBeGreaterThan(image.length); // image_size: the bss too
-    expect(v.getBigUint64(0x18, true)).toBe(2n); // little-endian, 4 KiB pages, a 2 MiB-aligned base near the start of RAM
+    expect(v.getBigUint64(0x18, true)).toBe(0xan); // little-endian, 4 KiB pages, anywhere in physical memory (it relocates itself)
     const elf = readFileSync(`${hello}.elf`);
     expect(elf.subarray(0, 4).toString("latin1")).toBe("\x7fELF");
     expect(elf.readUInt16LE(18)).toBe(183); // EM_AARCH64
@@ -200,43 +200,103 @@ describe("virtio-aarch64 images", () => {
     );
 
     const noUboot = need("booting through U-Boot", firstMissing(crossGcc, qemu, uboot));
+    /** U-Boot as the firmware; `image` put in RAM at `addr` as a board's loader would (tftp, mmc, ...), then booti. */
+    async function booti(image: string, addr: string, bootargs: string, mem: string) {
+      const child = spawn(
+        QEMU,
+        [
+          ...["-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-m", mem, "-nodefaults", "-no-user-config"],
+          ...["-display", "none", "-serial", "stdio", "-no-reboot", "-semihosting-config", "enable=on,target=native"],
+          ...["-bios", UBOOT, "-device", `loader,file=${image},addr=${addr},force-raw=on`],
+        ],
+        { stdio: ["pipe", "pipe", "pipe"] },
+      );
+      let out = "";
+      let step = 0;
+      child.stderr.on("data", (d) => (out += d));
+      child.stdout.on("data", (d) => {
+        out += d;
+        // Stop the autoboot (its distro boot would look for disks), then boot the image at the prompt.
+        if (step === 0 && out.includes("Hit any key to stop autoboot")) {
+          step = 1;
+          child.stdin.write(" ");
+        }
+        if (step === 1 && /=> $/.test(out)) {
+          step = 2;
+          child.stdin.write(`setenv bootargs ${bootargs}\nbooti ${addr} - \${fdtcontroladdr}\n`);
+        }
+      });
+      const status = await new Promise<number | null>((done) => {
+        const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+        child.on("exit", (code) => (clearTimeout(timer), done(code)));
+      });
+      return { out, status };
+    }
+
     test.skipIf(noUboot !== null)(
-      "U-Boot's booti loads the image from another address, moves it where its header says, and hello prints the bootargs",
+      "U-Boot's booti: the header lets the image run anywhere (flags bit 3), so U-Boot only aligns it, away from its link address, and hello prints the bootargs",
       async () => {
-        // U-Boot as the firmware; the image put in RAM at 0x44000000 as a board's loader would (tftp, mmc, ...).
-        const child = spawn(
-          QEMU,
-          [
-            ...["-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-m", "256M", "-nodefaults", "-no-user-config"],
-            ...["-display", "none", "-serial", "stdio", "-no-reboot", "-semihosting-config", "enable=on,target=native"],
-            ...["-bios", UBOOT, "-device", `loader,file=${hello},addr=0x44000000,force-raw=on`],
-          ],
-          { stdio: ["pipe", "pipe", "pipe"] },
-        );
-        let out = "";
-        let step = 0;
-        child.stderr.on("data", (d) => (out += d));
-        child.stdout.on("data", (d) => {
-          out += d;
-          // Stop the autoboot (its distro boot would look for disks), then boot the image at the prompt.
-          if (step === 0 && out.includes("Hit any key to stop autoboot")) {
-            step = 1;
-            child.stdin.write(" ");
-          }
-          if (step === 1 && /=> $/.test(out)) {
-            step = 2;
-            child.stdin.write("setenv bootargs name=uboot booti\nbooti 0x44000000 - ${fdtcontroladdr}\n");
-          }
-        });
-        const status = await new Promise<number | null>((done) => {
-          const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-          child.on("exit", (code) => (clearTimeout(timer), done(code)));
-        });
-        expect(out).toContain("Moving Image from 0x44000000 to 0x40080000");
+        // 0x44000000 is no 2 MiB base + text_offset: U-Boot moves it up to one, 0x44080000, not down to the RAM base.
+        const { out, status } = await booti(hello, "0x44000000", "name=uboot booti", "256M");
+        expect(out).toContain("Moving Image from 0x44000000 to 0x44080000");
         expect(out).toMatch(/Hello from Tessera!\r?\nargs: name=uboot booti\r?\n/);
         expect(status, out).toBe(0);
       },
       90_000,
+    );
+
+    test.skipIf(noUboot !== null)(
+      "at Firecracker's address, 0x80200000 + text_offset: booti leaves it there, hello runs and exits with its status; a trap still names the wasm function",
+      async () => {
+        const at = "0x80280000";
+        const { out, status } = await booti(hello, at, "name=firecracker at=0x80280000", "3G");
+        expect(out).toMatch(/Starting kernel/);
+        expect(out).not.toContain("Moving Image");
+        expect(out).toMatch(/Hello from Tessera!\r?\nargs: name=firecracker at=0x80280000\r?\n/);
+        expect(status, out).toBe(0);
+        const exit = await booti(crashy, at, "exit=42", "3G");
+        expect(exit.status, exit.out).toBe(42);
+        // The function table holds link-time addresses: the stub takes its load delta off the pc first.
+        const trap = await booti(crashy, at, "trap", "3G");
+        expect(trap.out).toMatch(/^tessera: trap: unreachable in assembly\/index\/explode\r?$/m);
+        expect(trap.status, trap.out).toBe(255);
+      },
+      240_000,
+    );
+
+    test.skipIf(why !== null)(
+      "the image is a static PIE: boot.S applies its R_AARCH64_RELATIVE relocations and stops, said on the console, on any other type",
+      () => {
+        // The ELF's one SHT_RELA section (.rela.dyn), kept inside the flat Image at its offset from the link address.
+        const elf = readFileSync(`${hello}.elf`);
+        const shoff = Number(elf.readBigUInt64LE(0x28));
+        const sections = Array.from({ length: elf.readUInt16LE(0x3c) }, (_, i) => shoff + i * elf.readUInt16LE(0x3a));
+        const rela = sections.filter((sh) => elf.readUInt32LE(sh + 4) === 4);
+        expect(rela).toHaveLength(1);
+        const at = Number(elf.readBigUInt64LE(rela[0] + 0x10) - 0x40080000n);
+        const count = Number(elf.readBigUInt64LE(rela[0] + 0x20)) / 24;
+        expect(count).toBeGreaterThan(0);
+        const image = Buffer.from(readFileSync(hello));
+        for (let i = 0; i < count; i++) expect(image.readBigUInt64LE(at + i * 24 + 8)).toBe(1027n); // R_AARCH64_RELATIVE
+        // One entry made an R_AARCH64_GLOB_DAT (0x401): the stub must refuse to run.
+        image.writeBigUInt64LE(1025n, at + 8);
+        const bad = join(dir, "bad-reloc.virtio-aarch64");
+        writeFileSync(bad, image);
+        const r = spawnSync(
+          QEMU,
+          [
+            ...["-M", "virt", "-cpu", "cortex-a72", "-m", "64M", "-nodefaults", "-no-user-config", "-display", "none"],
+            ...["-serial", "stdio", "-no-reboot", "-semihosting-config", "enable=on,target=native", "-kernel", bad],
+          ],
+          { encoding: "utf8", timeout: 30_000 },
+        );
+        expect(r.stdout).toContain(
+          "tessera: .rela.dyn: 0x1 relocation(s) not R_AARCH64_RELATIVE (0x403), the first of type 0x401\n",
+        );
+        expect(r.stdout).not.toContain("Hello from Tessera!");
+        expect(r.status).toBe(255);
+      },
+      30_000,
     );
 
     test.skipIf(why !== null)(

@@ -25,7 +25,7 @@ import { requireDependency } from "./packages.js";
 /** Where a virtio-aarch64 image is linked: QEMU -M virt's RAM base plus the Image header's text_offset. */
 const TEXT_OFFSET = "0x80000";
 const VIRT_LOAD = "0x40080000";
-/** And an rpi image: a Pi's RAM starts at 0 (config.txt: kernel_address=0x80000). */
+/** And an rpi image: a Pi's RAM starts at 0, and its firmware loads kernel8.img at 0x80000 or 0x200000 (it relocates itself). */
 const PI_LOAD = "0x80000";
 
 /** What the pipeline needs to know about one build. */
@@ -136,6 +136,8 @@ export function buildNative(b: NativeBuild): NativeResult {
 
     const { cc } = compilerFor(b.target);
     const x86 = !b.target.endsWith("aarch64") && b.target !== "rpi";
+    // rpi: the virtio-aarch64 stub built for a Raspberry Pi (its UART and RAM from 0 when no device tree comes).
+    const arm = b.target === "virtio-aarch64" || b.target === "rpi";
     const gccInclude = execFileSync(cc, ["-print-file-name=include"], { encoding: "utf8" }).trim();
     const common = [
       "-std=c11",
@@ -154,8 +156,9 @@ export function buildNative(b: NativeBuild): NativeResult {
       join(abi, "include"),
       "-I",
       tmp,
-      "-fno-pic",
-      "-fno-pie",
+      // A virtio-aarch64 or rpi image runs wherever it is loaded: position-independent, and boot.S applies
+      // its R_AARCH64_RELATIVE relocations (Firecracker, U-Boot and a Pi's firmware load it at different addresses).
+      ...(arm ? ["-fpie", "-include", join(guest, "virtio-aarch64", "hidden.h")] : ["-fno-pic", "-fno-pie"]),
       "-fno-stack-protector",
       "-fno-asynchronous-unwind-tables",
       "-fno-unwind-tables",
@@ -174,15 +177,16 @@ export function buildNative(b: NativeBuild): NativeResult {
     // The generated C is valid but not warning-free (unused helpers, and
     // recursion gcc can prove endless); our own C is held to -Werror.
     run(cc, [...common, "-w", "-c", join(tmp, "app.c"), "-o", join(tmp, "app.o")], "compiling the translated image");
-    // rpi: the virtio-aarch64 stub built for a Raspberry Pi (its UART and RAM from 0 when no device tree comes).
-    const arm = b.target === "virtio-aarch64" || b.target === "rpi";
     const virtio = b.target === "virtio-x86_64" || arm;
     const stub = join(guest, arm ? "virtio-aarch64" : b.target);
-    // virtio-aarch64 is linked where QEMU -M virt loads an arm64 Image: RAM at 0x40000000, text_offset 0x80000.
+    // virtio-aarch64 is linked where QEMU -M virt loads an arm64 Image (RAM at 0x40000000, text_offset 0x80000),
+    // so that gdb on the ELF matches a QEMU run; boot.S relocates it wherever else it runs.
+    const linkAddr = b.target === "rpi" ? PI_LOAD : VIRT_LOAD;
     const aarch64Stub = arm
       ? [
           `-DTEXT_OFFSET=${TEXT_OFFSET}`,
-          `-Wl,--defsym=TESSERA_LOAD=${b.target === "rpi" ? PI_LOAD : VIRT_LOAD}`,
+          `-DTESSERA_LINK_ADDR=${linkAddr}`,
+          `-Wl,--defsym=TESSERA_LOAD=${linkAddr}`,
           ...(b.target === "rpi" ? ["-DTESSERA_BOARD_RPI3"] : []),
         ]
       : [];
@@ -210,8 +214,7 @@ export function buildNative(b: NativeBuild): NativeResult {
           "-Wextra",
           "-Werror",
           "-nostdlib",
-          "-static",
-          "-no-pie",
+          ...(arm ? ["-static-pie", "-Wl,--no-dynamic-linker"] : ["-static", "-no-pie"]),
           "-Wl,--gc-sections",
           "-Wl,-z,noexecstack",
           "-Wl,-z,max-page-size=4096",

@@ -1,20 +1,23 @@
 /*
  * boot.S: the entry of a virtio-aarch64 image. The file begins with the Linux
  * arm64 Image header, so QEMU -M virt -kernel, U-Boot booti and the Raspberry
- * Pi firmware load it at RAM base + text_offset and jump to its first byte
+ * Pi firmware load it at a 2 MiB-aligned base + text_offset (QEMU: RAM base;
+ * Firecracker: 0x80200000; U-Boot: where it was put) and jump to its first byte
  * with the device tree's address in x0, the MMU off, at EL3, EL2 or EL1.
  *
  *   1. drop to EL1 (from EL3 or EL2: AArch64 EL1, the timer's registers open
  *      to EL1, CNTVOFF 0, the GIC's system registers open);
  *   2. FP/SIMD on (CPACR_EL1.FPEN): the wasm2c code uses floating point;
  *   3. an early identity map of 1 GiB blocks: Device memory everywhere, but
- *      Normal cacheable for the GiB the image is in and the device tree's GiB;
+ *      Normal cacheable for the GiBs the image spans and the device tree's GiB;
  *      then the MMU and the caches on, before any C code runs;
- *   4. zero the bss, the exception vectors, SP_EL1 = the fault stack, and
+ *   4. zero the bss, relocate the image (a static PIE: the loader may put it
+ *      anywhere, 4 KiB-aligned; header flag bit 3 says so), the exception vectors, SP_EL1 = the fault stack, and
  *      run on SP_EL0 from then on (so that a fault, even on the stack's guard
  *      page, is taken on a stack of its own), into virtio_main(dtb).
  */
 #define SCTLR_RES1 0x30d00800
+#define R_AARCH64_RELATIVE 1027
 #define MAIR ((0x00 << 0) | (0x04 << 8) | (0xff << 16)) /* 0: Device-nGnRnE, 1: Device-nGnRE, 2: Normal WB */
 #define BLOCK_DEVICE ((1 << 0) | (1 << 2) | (1 << 10) | (3 << 53))      /* block, attr 1, AF, PXN, UXN */
 #define BLOCK_NORMAL ((1 << 0) | (2 << 2) | (3 << 8) | (1 << 10))       /* block, attr 2, inner shareable, AF */
@@ -25,12 +28,13 @@ _head:
     b       entry                       /* code0 */
     .long   0                           /* code1 */
     .quad   TEXT_OFFSET                 /* text_offset: the image's offset from a 2 MiB-aligned RAM base */
-    .quad   __load_size                 /* image_size: the bytes the image takes in RAM, bss included */
-    .quad   0x2                         /* flags: little-endian (bit 0 clear), 4 KiB pages (bits 1-2: 1), 2 MiB-aligned base near the start of RAM (bit 3 clear) */
-    .long   __syms_offset               /* res2: where the function table is in the file, */
-    .long   __syms_size                 /*   and its size (tessera inspect) */
-    .quad   __notes_offset              /* res3: where Tessera's notes are in the file */
-    .quad   __notes_size                /* res4: their size */
+    /* (x - _head: offsets and sizes the link resolves, not run-time relocations; see virtio.ld) */
+    .quad   __image_end - _head         /* image_size: the bytes the image takes in RAM, bss included */
+    .quad   0xa                         /* flags: little-endian (bit 0 clear), 4 KiB pages (bits 1-2: 1), anywhere in physical memory (bit 3: it relocates itself) */
+    .long   __syms_start - _head        /* res2: where the function table is in the file, */
+    .long   __syms_size_at - _head      /*   and its size (tessera inspect) */
+    .quad   __note_tessera_start - _head /* res3: where Tessera's notes are in the file */
+    .quad   __notes_size_at - _head     /* res4: their size */
     .ascii  "ARM\x64"                   /* magic */
     .long   0                           /* res5 */
 
@@ -108,12 +112,20 @@ entry:
     add     x4, x4, #1
     cmp     x4, #512
     b.lo    5b
-    /* Normal, executable: the image's GiB and the device tree's. */
+    /* Normal, executable: every GiB the image spans (bss and this table too), and the device tree's. */
     ldr     x3, =BLOCK_NORMAL
     adr     x4, _head
     lsr     x4, x4, #30
+    adrp    x6, __image_end
+    add     x6, x6, :lo12:__image_end
+    sub     x6, x6, #1
+    lsr     x6, x6, #30
+10: and     x7, x4, #511
     orr     x5, x3, x4, lsl #30
-    str     x5, [x2, x4, lsl #3]
+    str     x5, [x2, x7, lsl #3]
+    add     x4, x4, #1
+    cmp     x4, x6
+    b.ls    10b
     lsr     x4, x19, #30
     and     x4, x4, #511
     orr     x5, x3, x4, lsl #30
@@ -155,6 +167,43 @@ entry:
     str     xzr, [x1], #8
     b       7b
 8:
+    /*
+     * The image is a static PIE linked at TESSERA_LINK_ADDR and may run
+     * anywhere (4 KiB-aligned: adrp): apply .rela.dyn, offset + delta <-
+     * addend + delta for each R_AARCH64_RELATIVE (setting, not adding: harmless
+     * with delta 0). Until here only PC-relative addressing was used. Any
+     * other type is left alone and counted: main.c reports it once the console
+     * is up (there is none yet), then stops.
+     */
+    adr     x20, _head
+    ldr     x1, =TESSERA_LINK_ADDR     /* a constant, not an address to relocate */
+    sub     x20, x20, x1                /* delta */
+    adrp    x1, __rela_start
+    add     x1, x1, :lo12:__rela_start
+    adrp    x2, __rela_end
+    add     x2, x2, :lo12:__rela_end
+    mov     x6, #R_AARCH64_RELATIVE
+11: cmp     x1, x2
+    b.hs    13f
+    ldp     x3, x4, [x1], #16           /* r_offset, r_info */
+    ldr     x5, [x1], #8                /* r_addend */
+    cmp     x4, x6                      /* the type, and symbol 0 */
+    b.ne    12f
+    add     x5, x5, x20
+    str     x5, [x3, x20]
+    b       11b
+12: adrp    x3, boot_bad_relocs
+    add     x3, x3, :lo12:boot_bad_relocs
+    ldr     x5, [x3]
+    cbnz    x5, 14f
+    str     x4, [x3, #8]                /* the first one's r_info */
+14: add     x5, x5, #1
+    str     x5, [x3]
+    b       11b
+13: adrp    x1, boot_load_delta
+    add     x1, x1, :lo12:boot_load_delta
+    str     x20, [x1]
+
     adrp    x1, vectors
     add     x1, x1, :lo12:vectors
     msr     vbar_el1, x1
@@ -285,6 +334,16 @@ semihost_insn:
 fault_stack_top:
     .space  16384
 boot_stack_top:
+
+/* Set before any C runs (so in .data, not the bss that is zeroed first): where the image runs minus where
+ * it was linked (symbols.c), and how many relocations boot.S could not apply, with the first's r_info (main.c). */
+    .section .data.boot, "aw"
+    .balign 8
+    .globl boot_load_delta, boot_bad_relocs
+boot_load_delta:
+    .quad   0
+boot_bad_relocs:
+    .quad   0, 0
 
     .section .pgtable, "aw", %nobits
     .balign 4096

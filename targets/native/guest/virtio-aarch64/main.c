@@ -5,7 +5,8 @@
  * start.c's tessera_start on the guest's stack with a boot page of its own,
  * as a tender would have written it.
  *
- *   RAM base + 0x80000   the image: header and text, rodata, symbols, data + bss
+ *   base + 0x80000       the image (where the loader put it, relocated by boot.S):
+ *                        header and text, rodata + .rela.dyn, symbols, data + .got + bss
  *   heap_base            the wasm linear memory (64 KiB aligned)
  *   heap end             the virtio devices' rings and buffers, up to the guard
  *   stack_base - 4 KiB   the guard page, never mapped
@@ -17,6 +18,8 @@
 static struct tessera_boot boot;
 static struct virtio_layout layout;
 extern uint64_t virtio_stack_guard;
+/* boot.S: the relocations it could not apply (not R_AARCH64_RELATIVE), and the first one's r_info. */
+extern uint64_t boot_bad_relocs[2];
 
 #define HEAP_ALIGN (UINT64_C(64) << 10)
 #define align_up(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
@@ -27,6 +30,14 @@ __attribute__((noreturn, used)) void virtio_main(uint64_t dtb) {
     if (!fdt_read(dtb)) board_defaults();
     serial_init();
     if (!virtio_machine.has_dt) serial_puts("tessera: no device tree in x0; the board's own layout is used\n");
+    if (boot_bad_relocs[0]) {
+        serial_puts("tessera: .rela.dyn: 0x");
+        serial_hex(boot_bad_relocs[0]);
+        serial_puts(" relocation(s) not R_AARCH64_RELATIVE (0x403), the first of type 0x");
+        serial_hex(boot_bad_relocs[1] & 0xffffffff);
+        serial_puts("\n");
+        machine_fail("boot: the image has relocations that boot.S cannot apply");
+    }
     if (virtio_machine.ram_end == 0) machine_fail("memory: the device tree has no memory node that holds the image");
     board_check();
     if (virtio_machine.cmdline_truncated || virtio_machine.cmdline_len > 4096) {

@@ -20,3 +20,10 @@ void virtio_platform_idle(void) {
 void virtio_platform_fail(const char *msg) {
     machine_fail(msg);
 }
+
+/* boot.S relocated the image (a static PIE) by this much, and keeps it here. */
+extern uint64_t boot_load_delta;
+
+uint64_t symbol_load_delta(void) {
+    return boot_load_delta;
+}

@@ -108,6 +108,8 @@ bool entropy_has_rndr(void);
 /* ---- symbols (../virtio/symbols.c) ---- */
 const char *symbol_at(uint64_t pc, bool *is_wasm);
 const char *symbol_wasm_caller(uint64_t pc, uint64_t from, uint64_t stack_top);
+/* Where the image runs minus where it was linked (platform.c): the table holds link-time addresses. */
+uint64_t symbol_load_delta(void);
 
 /* ---- stopping (exit.c) ---- */
 __attribute__((noreturn)) void machine_exit(int status);

@@ -120,6 +120,8 @@ bool entropy_fill(uint8_t *buf, uint32_t len);
 const char *symbol_at(uint64_t pc, bool *is_wasm);
 /* The wasm function a trap happened in: pc's, or the first wasm return address on the stack above `from`. */
 const char *symbol_wasm_caller(uint64_t pc, uint64_t from, uint64_t stack_top);
+/* Where the image runs minus where it was linked (platform.c): the table holds link-time addresses. */
+uint64_t symbol_load_delta(void);
 
 /* ---- stopping (exit.c) ---- */
 /* Stops the machine with `status` (0..255) through isa-debug-exit; never returns. */

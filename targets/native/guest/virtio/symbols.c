@@ -8,7 +8,9 @@
  *   count x { u64 address, u32 size, u32 name offset | 1 << 31 if a wasm function }
  *   names: NUL-terminated, wasm names already decoded
  *
- * sorted by address.
+ * sorted by address: the addresses of the link. An image that runs elsewhere
+ * (virtio-aarch64 relocates itself) gives its load delta through
+ * symbol_load_delta(), taken off a pc before it is looked up.
  */
 #include "virtio.h"
 
@@ -30,6 +32,7 @@ static const struct entry *find(uint64_t pc, const struct header **hp) {
     if (h->count > (room - sizeof *h) / sizeof(struct entry) || h->names > room || h->names_size > room - h->names)
         return NULL;
     const struct entry *e = (const struct entry *)(h + 1);
+    pc -= symbol_load_delta();
     uint32_t lo = 0, hi = h->count;
     while (lo < hi) { /* the last entry whose address is <= pc */
         uint32_t mid = lo + (hi - lo) / 2;
