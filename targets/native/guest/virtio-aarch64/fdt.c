@@ -1,7 +1,7 @@
 /*
  * fdt.c: the machine from its flattened device tree (the address in x0 at
  * entry): the memory region the image is in, /chosen/bootargs (the command
- * line), the PL011 UART, the GIC (v2 or v3), the generic timer's virtual
+ * line), the PL011 UART (or an ns16550a, Firecracker's, if there is no PL011), the GIC (v2 or v3), the generic timer's virtual
  * PPI, the PL031 RTC, PSCI's conduit and every virtio,mmio node. Read once,
  * before anything else: the tree lies in RAM the heap will later take.
  * Interrupts are read as the GIC's three cells (SPI n is INTID 32 + n, PPI n
@@ -62,6 +62,7 @@ struct node {
     uint32_t compatible_len, reg_len, interrupts_len, method_len, device_type_len, bootargs_len, freq_len, ranges_len,
         status_len;
     uint32_t address_cells, size_cells; /* for its children */
+    uint32_t reg_shift, reg_io_width;   /* a 16550's */
 };
 
 static uint32_t intid(const uint8_t *p) {
@@ -121,10 +122,16 @@ static void node_done(const struct node *n, const struct node *parent, const cha
                 m->ram_end = base + size;
             }
     }
-    if (compat(n, "arm,pl011") && !m->uart && reg_at(n, parent, 0, &base, &size)) {
+    /* the first PL011, else the first 16550 */
+    bool pl011 = compat(n, "arm,pl011") && (!m->uart || m->uart_kind != UART_PL011);
+    bool ns16550 = (compat(n, "ns16550a") || compat(n, "ns16550")) && !m->uart;
+    if ((pl011 || ns16550) && reg_at(n, parent, 0, &base, &size)) {
         m->uart = base;
         m->uart_size = size;
-        if (n->interrupts && n->interrupts_len >= 12) m->uart_irq = intid(n->interrupts);
+        m->uart_irq = n->interrupts && n->interrupts_len >= 12 ? intid(n->interrupts) : 0;
+        m->uart_kind = pl011 ? UART_PL011 : UART_16550;
+        m->uart_shift = n->reg_shift <= 3 ? n->reg_shift : 0;
+        m->uart_width = n->reg_io_width == 4 ? 4 : 1;
     }
     if ((compat(n, "arm,cortex-a15-gic") || compat(n, "arm,gic-400") || compat(n, "arm,cortex-a9-gic")) &&
         reg_at(n, parent, 0, &m->gicd, &m->gicd_size) && reg_at(n, parent, 1, &m->gicc, &m->gicc_size))
@@ -208,6 +215,8 @@ bool fdt_read(uint64_t dtb) {
             TAKE(status, "status")
             if (str_eq(pn, "#address-cells") && len == 4) nd->address_cells = be32(v);
             if (str_eq(pn, "#size-cells") && len == 4) nd->size_cells = be32(v);
+            if (str_eq(pn, "reg-shift") && len == 4) nd->reg_shift = be32(v);
+            if (str_eq(pn, "reg-io-width") && len == 4) nd->reg_io_width = be32(v);
         } else if (token == END) {
             break;
         } else if (token != NOP) {

@@ -37,13 +37,17 @@ static inline void mmio_write32(uint64_t a, uint32_t v) {
 }
 
 /* ---- the machine, from the device tree (fdt.c) ---- */
+#define UART_PL011 0
+#define UART_16550 1
 #define GIC_NONE 0
 #define GIC_V2 2
 #define GIC_V3 3
 struct virtio_machine {
     uint64_t ram_start, ram_end; /* the memory region the image is in */
-    uint64_t uart, uart_size;    /* PL011 registers, 0 if none */
+    uint64_t uart, uart_size;    /* the console UART's registers, 0 if none */
     uint32_t uart_irq;           /* its INTID, 0 if none */
+    int uart_kind;               /* UART_PL011, or UART_16550 (Firecracker's ns16550a) when the tree has no PL011 */
+    uint32_t uart_shift, uart_width; /* a 16550's reg-shift and reg-io-width (1 or 4 bytes) */
     int gic;                     /* GIC_V2, GIC_V3 or GIC_NONE */
     uint64_t gicd, gicd_size, gicc, gicc_size; /* distributor; CPU interface (v2) or redistributors (v3) */
     uint64_t local_intc;         /* BCM2836 local interrupt controller (Raspberry Pi 2/3), 0 if none */
