@@ -4,7 +4,8 @@
 // reported on the console with the wasm function's name, a sleep waits
 // without spinning and console input wakes it, the hostile guest gets EINVAL
 // for every bad range and handle with its net and block devices there and
-// cannot crash the stub, an idle guest with a net device sleeps, and tessera
+// cannot crash the stub, an idle guest with a net device sleeps, without
+// isa-debug-exit the stub resets the VM through the i8042, and tessera
 // run's --dry-run, its device flags and checks, and its missing-QEMU error.
 // The shared suites (hello, echo, http, kv) run on virtio-x86_64 too.
 import { spawn, spawnSync } from "node:child_process";
@@ -158,6 +159,28 @@ describe("virtio-x86_64 images", () => {
           const r = run(crashy, ["--", `exit=${status}`]);
           expect(r.status, r.stdout + r.stderr).toBe(status);
         }
+      },
+      30_000,
+    );
+
+    test.skipIf(why !== null)(
+      "without isa-debug-exit (as on Firecracker): the status said on the console, then a reset through the i8042 ends the VM",
+      () => {
+        // tessera run's q35 command line (--dry-run) without the isa-debug-exit and status devices.
+        const r = spawnSync(
+          QEMU,
+          [
+            ...["-M", "q35", "-accel", "tcg", "-cpu", "max", "-m", "64M", "-nodefaults", "-no-user-config"],
+            ...["-display", "none", "-serial", "stdio", "-no-reboot", "-kernel", crashy, "-append", "exit=7"],
+          ],
+          { encoding: "utf8", timeout: 30_000 },
+        );
+        expect(r.stdout).toContain(
+          "tessera: exit 7: no isa-debug-exit device at port 0xf4 to stop the machine; resetting it through the i8042\n",
+        );
+        // QEMU ended by itself (the reset, with -no-reboot), not by the timeout's signal.
+        expect(r.signal).toBeNull();
+        expect(r.status, r.stderr).toBe(0);
       },
       30_000,
     );
