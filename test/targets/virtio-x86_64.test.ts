@@ -273,7 +273,8 @@ describe("virtio-x86_64 images", () => {
         try {
           child.stdout.on("data", (d) => (out += d));
           child.stderr.on("data", (d) => (out += d));
-          await waitForOutput(child, /dhcp: 10\.0\.2\.15|panic/, 20_000);
+          // (the whole line: it may come in more than one chunk)
+          await waitForOutput(child, /dhcp: 10\.0\.2\.15\/24 gw 10\.0\.2\.2|panic/, 20_000);
           // (without the device: "panic: entropy source failed", as no RDRAND answers)
           expect(out).toMatch(/dhcp: 10\.0\.2\.15\/24 gw 10\.0\.2\.2/);
         } finally {
