@@ -47,6 +47,8 @@ import { delimiter, dirname, join } from "node:path";
 import type { Manifest, NativeImage } from "@tessera/image";
 import { applyPublish, lockPath, openDisk, parsePublish, takeLock, TenderError, type Publish } from "@tessera/node";
 import { CliError } from "../errors.js";
+import { QEMU_CONSOLE, qemuValue } from "./qemu-args.js";
+import { checkSdCard, raspi3bArgs, raspi3bDtb, refuseNetwork, sdCardOf } from "./run-rpi.js";
 
 /** The QEMU binary and the Debian package it comes in. */
 export const QEMU = "qemu-system-x86_64";
@@ -89,87 +91,6 @@ export interface VirtioRun {
   board?: "raspi3b";
 }
 
-/**
- * A flattened device tree (version 17) for QEMU -M raspi3b, which makes none:
- * the root's cells, /chosen (QEMU writes -append into bootargs), /memory
- * (QEMU writes its size), the PL011 and the BCM2836 local interrupt
- * controller at the addresses the CPU sees, as the rpi stub reads them.
- */
-export function raspi3bDtb(): Uint8Array {
-  const strings: number[] = [];
-  const offsets = new Map<string, number>();
-  const nameOff = (name: string) => {
-    if (!offsets.has(name)) {
-      offsets.set(name, strings.length);
-      strings.push(...Buffer.from(name), 0);
-    }
-    return offsets.get(name)!;
-  };
-  const struct: number[] = [];
-  const u32 = (v: number) => struct.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
-  const pad = () => {
-    while (struct.length % 4) struct.push(0);
-  };
-  const begin = (name: string) => {
-    u32(1);
-    struct.push(...Buffer.from(name), 0);
-    pad();
-  };
-  const prop = (name: string, value: Uint8Array) => {
-    u32(3);
-    u32(value.length);
-    u32(nameOff(name));
-    struct.push(...value);
-    pad();
-  };
-  const cells = (...v: number[]) => {
-    const b = Buffer.alloc(4 * v.length);
-    v.forEach((x, i) => b.writeUInt32BE(x >>> 0, 4 * i));
-    return b;
-  };
-  const str = (v: string) => Buffer.from(`${v}\0`);
-  begin("");
-  prop("#address-cells", cells(1));
-  prop("#size-cells", cells(1));
-  prop("compatible", str("raspberrypi,3-model-b"));
-  begin("chosen");
-  prop("bootargs", str(""));
-  u32(2);
-  begin("memory");
-  prop("device_type", str("memory"));
-  prop("reg", cells(0, 0x3c000000));
-  u32(2);
-  begin("serial@3f201000");
-  prop("compatible", str("arm,pl011"));
-  prop("reg", cells(0x3f201000, 0x1000));
-  u32(2);
-  begin("local_intc@40000000");
-  prop("compatible", str("brcm,bcm2836-l1-intc"));
-  prop("reg", cells(0x40000000, 0x100));
-  u32(2);
-  u32(2);
-  u32(9);
-  const header = 40;
-  const rsvmap = 16;
-  const total = header + rsvmap + struct.length + strings.length;
-  const out = Buffer.alloc(total);
-  [
-    0xd00dfeed,
-    total,
-    header + rsvmap,
-    header + rsvmap + struct.length,
-    header,
-    17,
-    16,
-    0,
-    strings.length,
-    struct.length,
-  ].forEach((v, i) => out.writeUInt32BE(v, 4 * i));
-  Buffer.from(struct).copy(out, header + rsvmap);
-  Buffer.from(strings).copy(out, header + rsvmap + struct.length);
-  return new Uint8Array(out);
-}
-
 /** One of the image's devices, as QEMU gets it. */
 export type VirtioDevice =
   | { kind: "net"; name: string; mac: string; tap: string }
@@ -208,11 +129,6 @@ export function chooseAccel(accel: Accel, arch: "x86_64" | "aarch64" = "x86_64")
     if (why && !why.startsWith("this CPU")) throw new CliError(`--accel kvm: ${why} (use --accel tcg)`, 2);
   }
   return accel;
-}
-
-/** `text` as a QEMU option value (a comma is written twice). */
-function qemuValue(text: string): string {
-  return text.replace(/,/g, ",,");
 }
 
 /** QEMU's arguments for the image's devices, each in its own virtio-mmio slot, in order. */
@@ -274,18 +190,9 @@ function rngArgs(opts: VirtioRun, accel: "kvm" | "tcg"): string[] {
   ];
 }
 
-/** Every machine's: no default devices or config, no display, the UART on stdio, and a reset ends QEMU. */
-const QEMU_CONSOLE = ["-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot"];
-
 /** QEMU's arguments for a virtio-aarch64 image: -M virt, the status through semihosting. */
 function qemuArgsAarch64(file: string, opts: VirtioRun, accel: "kvm" | "tcg", dtb: string): string[] {
-  if (opts.board === "raspi3b") {
-    // The board as QEMU has it: 1 GiB, a Cortex-A53, the PL011 as the first serial port; no virtio.
-    const args = ["-M", "raspi3b", "-m", "1G", ...QEMU_CONSOLE, "-semihosting-config", "enable=on,target=native"];
-    args.push("-dtb", dtb, "-kernel", file);
-    if (opts.cmdline.length) args.push("-append", opts.cmdline.join(" "));
-    return args;
-  }
+  if (opts.board === "raspi3b") return raspi3bArgs(file, opts.cmdline, sdCardOf(opts.devices), dtb);
   const args = [
     "-M",
     `virt,gic-version=${opts.gic ?? "3"}`,
@@ -406,9 +313,15 @@ function readDisk(name: string, file: string): { capacity: bigint; blockSize: nu
  */
 export function virtioDevices(
   image: NativeImage,
-  given: { net: Record<string, string>; block: Record<string, string>; publish: string[]; machine: Machine },
+  given: {
+    net: Record<string, string>;
+    block: Record<string, string>;
+    publish: string[];
+    machine: Machine | "raspi3b";
+  },
 ): VirtioDevice[] {
   const manifest = image.manifest;
+  if (given.machine === "raspi3b") refuseNetwork(manifest);
   let net = given.net;
   let published: string | null = null;
   const publish = given.publish.map((p) => parsePublish(p));
@@ -431,6 +344,12 @@ export function virtioDevices(
         `the image needs ${d.kind} device "${d.name}": give it with --${d.kind} ${d.name}=${d.kind === "net" ? "tap:IFNAME (or user, or --publish HOSTPORT:GUESTPORT)" : "FILE"}`,
       );
   if (manifest.devices.length === 0) return [];
+  if (given.machine === "raspi3b")
+    return checkSdCard(manifest, (name) => ({
+      name,
+      file: given.block[name],
+      ...readDisk(name, given.block[name]),
+    })).map((sd) => ({ kind: "block", ...sd }));
   if (given.machine !== "microvm" && given.machine !== "virt")
     throw new CliError(
       `--machine ${given.machine}: the image has devices, and QEMU's ${given.machine} has no virtio-mmio transport for them; boot it on microvm (leave --machine out)`,
@@ -505,7 +424,7 @@ export async function runVirtio(file: string, opts: VirtioRun, dryRun: boolean):
   const locks: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), "tessera-qemu-"));
   const statusFile = join(dir, "status");
-  if (opts.board === "raspi3b") writeFileSync(join(dir, "raspi3b.dtb"), raspi3bDtb());
+  if (opts.board === "raspi3b") writeFileSync(join(dir, "raspi3b.dtb"), raspi3bDtb(sdCardOf(devices)));
   try {
     for (const d of devices) {
       if (d.kind !== "block") continue;

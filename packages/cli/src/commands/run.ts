@@ -136,18 +136,16 @@ export default async function run(argv: string[]): Promise<number> {
     if (armOnly && image.target !== "virtio-aarch64" && image.target !== "rpi")
       throw new CliError(`${armOnly}: only for virtio-aarch64 images (this one is for ${image.target})`, 2);
     if (image.target === "rpi") {
-      if (image.manifest.devices.length)
-        throw new CliError(
-          "an rpi image with devices: QEMU's raspi3b has no virtio devices (networking on boards is not done)",
-        );
       if (machine !== undefined || gic !== undefined || cpu !== undefined)
         throw new CliError(
           `${machine !== undefined ? "--machine" : gic !== undefined ? "--gic" : "--cpu"}: an rpi image boots on QEMU's raspi3b`,
           2,
         );
+      // Its one block device is the board's SD card (run-rpi.ts); it has no network.
+      const devices = virtioDevices(image, { net, block, publish, machine: "raspi3b" });
       return runVirtio(
         file,
-        { memMiB, machine: "virt", accel: "tcg", cmdline: args.rest, arch: "aarch64", board: "raspi3b" },
+        { memMiB, machine: "virt", accel: "tcg", cmdline: args.rest, arch: "aarch64", board: "raspi3b", devices },
         dryRun,
       );
     }

@@ -2,7 +2,8 @@
  * fdt.c: the machine from its flattened device tree (the address in x0 at
  * entry): the memory region the image is in, /chosen/bootargs (the command
  * line), the PL011 UART (or an ns16550a, Firecracker's, if there is no PL011), the GIC (v2 or v3), the generic timer's virtual
- * PPI, the PL031 RTC, PSCI's conduit and every virtio,mmio node. Read once,
+ * PPI, the PL031 RTC, PSCI's conduit, every virtio,mmio node and a Raspberry
+ * Pi's SD host and GPIO block. Read once,
  * before anything else: the tree lies in RAM the heap will later take.
  * Interrupts are read as the GIC's three cells (SPI n is INTID 32 + n, PPI n
  * is 16 + n). A device's registers go through its parent bus's `ranges`
@@ -63,6 +64,7 @@ struct node {
         status_len;
     uint32_t address_cells, size_cells; /* for its children */
     uint32_t reg_shift, reg_io_width;   /* a 16550's */
+    uint32_t block_size;                /* an SD host's tessera,block-size (tessera run's raspi3b tree) */
 };
 
 static uint32_t intid(const uint8_t *p) {
@@ -146,6 +148,20 @@ static void node_done(const struct node *n, const struct node *parent, const cha
         if (n->freq && n->freq_len >= 4) m->timer_freq = be32(n->freq);
     }
     if (compat(n, "arm,pl031") && reg_at(n, parent, 0, &base, &size)) m->rtc = base;
+    /* a Pi 4's EMMC2 holds the SD slot; a Pi 3's EMMC takes it once its pins are routed (unless EMMC2 was found) */
+    if (compat(n, "brcm,bcm2711-emmc2") && reg_at(n, parent, 0, &base, &size)) {
+        m->sdhci = base;
+        m->sdhci_pins = false;
+        m->sd_block_size = n->block_size;
+    }
+    if ((compat(n, "brcm,bcm2835-sdhci") || compat(n, "brcm,bcm2835-mmc")) && (!m->sdhci || m->sdhci_pins) &&
+        reg_at(n, parent, 0, &base, &size)) {
+        m->sdhci = base;
+        m->sdhci_pins = true;
+        m->sd_block_size = n->block_size;
+    }
+    if ((compat(n, "brcm,bcm2835-gpio") || compat(n, "brcm,bcm2711-gpio")) && reg_at(n, parent, 0, &base, &size))
+        m->gpio = base;
     if ((compat(n, "arm,psci") || compat(n, "arm,psci-0.2") || compat(n, "arm,psci-1.0")) && n->method)
         m->psci = n->method_len >= 3 && memcmp(n->method, "hvc", 3) == 0 ? 1 : 2;
     if (compat(n, "virtio,mmio") && reg_at(n, parent, 0, &base, &size) && n->interrupts && n->interrupts_len >= 12)
@@ -217,6 +233,7 @@ bool fdt_read(uint64_t dtb) {
             if (str_eq(pn, "#size-cells") && len == 4) nd->size_cells = be32(v);
             if (str_eq(pn, "reg-shift") && len == 4) nd->reg_shift = be32(v);
             if (str_eq(pn, "reg-io-width") && len == 4) nd->reg_io_width = be32(v);
+            if (str_eq(pn, "tessera,block-size") && len == 4) nd->block_size = be32(v);
         } else if (token == END) {
             break;
         } else if (token != NOP) {

@@ -1,7 +1,8 @@
 /*
  * main.c: from boot.S (EL1, MMU and caches on, FP/SIMD on) to the app. Reads
  * the device tree, sets up the console, lays out memory (below), builds the
- * final page tables, the GIC, the timer and the virtio devices, and enters
+ * final page tables, the GIC, the timer and the virtio devices (and on a
+ * Raspberry Pi the SD card, sdcard.c), and enters
  * start.c's tessera_start on the guest's stack with a boot page of its own,
  * as a tender would have written it.
  *
@@ -71,6 +72,9 @@ __attribute__((noreturn, used)) void virtio_main(uint64_t dtb) {
     uint64_t top = l->heap_base + l->heap_size;
     virtio_devices_init(l->heap_base + HEAP_ALIGN, &top);
     l->heap_size = (top - l->heap_base) / HEAP_ALIGN * HEAP_ALIGN;
+#ifdef TESSERA_BOARD_RPI3
+    sdcard_attach(); /* a Raspberry Pi's SD card: the rpi build's alone (a VM's disks are virtio-blk) */
+#endif
     for (unsigned i = 0; i < virtio_region_count; i++)
         if (!gic_enable(virtio_regions[i].irq)) {
             serial_puts("tessera: virtio-mmio device at 0x");

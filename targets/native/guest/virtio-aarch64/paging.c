@@ -119,6 +119,8 @@ void paging_init(const struct virtio_layout *l) {
     add_mmio(m->gicc, m->gicc_size);
     add_mmio(m->rtc, PAGE_4K);
     add_mmio(m->local_intc, PAGE_4K);
+    add_mmio(m->sdhci, PAGE_4K);
+    add_mmio(m->gpio, PAGE_4K);
     for (unsigned i = 0; i < virtio_region_count; i++) add_mmio(virtio_regions[i].base, virtio_regions[i].size);
     map_range(l->text_start, l->stack_top);
     for (unsigned i = 0; i < mmio_count; i++) map_range(mmio[i].base, mmio[i].end);

@@ -54,6 +54,9 @@ struct virtio_machine {
     uint32_t timer_irq;          /* the virtual timer's INTID (PPI 11 -> 27) */
     uint64_t timer_freq;         /* the timer node's clock-frequency, 0 if none (then CNTFRQ_EL0) */
     uint64_t rtc;                /* PL031, 0 if none */
+    uint64_t sdhci, gpio;        /* a Raspberry Pi's SD host (an SDHCI) and GPIO block, 0 if none */
+    bool sdhci_pins;             /* a Pi 3's EMMC: its SD pins routed to it through the GPIO block first */
+    uint32_t sd_block_size;      /* the SD card's block size for the app (tessera,block-size), 0: 512 */
     int psci;                    /* 0 none, 1 hvc, 2 smc */
     char cmdline[4096 + 1024 + 1]; /* /chosen/bootargs, NUL-terminated, without the device words */
     uint32_t cmdline_len;
@@ -81,6 +84,10 @@ int serial_read_byte(void);
 bool serial_input_ready(void);
 /* Console input wakes WFI only while none is waiting unread (serial.c). */
 void serial_irq_arm(void);
+
+/* ---- a Raspberry Pi's SD card as the app's block device (sdcard.c, sdhci.c) ---- */
+/* Backs the manifest's first block device no virtio-blk backs with the SD card, if the machine has a slot. */
+void sdcard_attach(void);
 
 /* ---- page tables (paging.c) ---- */
 struct virtio_layout {

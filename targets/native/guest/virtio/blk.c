@@ -126,3 +126,14 @@ int32_t vblk_flush(struct virtio_blk *b) {
     }
     return TESSERA_OK;
 }
+
+static void info_of(void *b, uint64_t *capacity, uint32_t *block_size) {
+    vblk_info(b, capacity, block_size);
+}
+static int32_t io_of(void *b, int64_t offset, uint8_t *buf, uint32_t len, bool write) {
+    return vblk_io(b, offset, buf, len, write);
+}
+static int32_t flush_of(void *b) {
+    return vblk_flush(b);
+}
+const struct block_driver vblk_driver = {.info = info_of, .io = io_of, .flush = flush_of};

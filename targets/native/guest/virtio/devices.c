@@ -5,7 +5,9 @@
  * out before the app sees its command line. The manifest, from the image's
  * own note, says which devices the app may acquire: the k-th net (block)
  * device it names is the k-th virtio-net (virtio-blk) device in address
- * order. Handles are given out as the tenders give them: the lowest free one.
+ * order; a block device no virtio-blk backs may then be backed by a board's
+ * own storage (virtio_block_attach: a Raspberry Pi's SD card). Handles are
+ * given out as the tenders give them: the lowest free one.
  */
 #include <string.h>
 
@@ -30,7 +32,8 @@ struct slot {
     const char *name;
     int handle; /* -1 until acquired */
     struct virtio_net *net;
-    struct virtio_blk *blk;
+    const struct block_driver *block; /* and its device */
+    void *block_dev;
 };
 static struct slot slots[TESSERA_MAX_DEVICES];
 static unsigned slot_count;
@@ -199,11 +202,28 @@ void virtio_devices_init(uint64_t bottom, uint64_t *top) {
         }
         struct slot *s = &slots[(*next)++];
         if (kind == TESSERA_DEVICE_NET) s->net = vnet_init(d);
-        else s->blk = vblk_init(d);
-        if (!s->net && !s->blk)
+        else if ((s->block_dev = vblk_init(d)) != NULL) s->block = &vblk_driver;
+        if (!s->net && !s->block)
             say("its set-up failed (features or queues); the app cannot acquire it", virtio_regions[r].base);
     }
     *top = dma_top;
+}
+
+bool virtio_block_wanted(void) {
+    for (unsigned i = 0; i < slot_count; i++)
+        if (slots[i].kind == TESSERA_DEVICE_BLOCK && !slots[i].block) return true;
+    return false;
+}
+
+const char *virtio_block_attach(const struct block_driver *driver, void *dev, uint32_t *name_len) {
+    for (unsigned i = 0; i < slot_count; i++)
+        if (slots[i].kind == TESSERA_DEVICE_BLOCK && !slots[i].block) {
+            slots[i].block = driver;
+            slots[i].block_dev = dev;
+            *name_len = slots[i].name_len;
+            return slots[i].name;
+        }
+    return NULL;
 }
 
 /* ---- the calls ---- */
@@ -213,7 +233,7 @@ int32_t virtio_acquire(uint8_t kind, const uint8_t *name, uint32_t name_len, uin
     for (unsigned i = 0; i < slot_count && !s; i++)
         if (slots[i].kind == kind && slots[i].name_len == name_len && memcmp(slots[i].name, name, name_len) == 0)
             s = &slots[i];
-    if (!s || s->handle >= 0 || (!s->net && !s->blk)) return TESSERA_EINVAL;
+    if (!s || s->handle >= 0 || (!s->net && !s->block)) return TESSERA_EINVAL;
     int h = 0;
     while (h < MAX_HANDLES && by_handle[h]) h++;
     if (h == MAX_HANDLES) return TESSERA_EINVAL;
@@ -226,7 +246,7 @@ int32_t virtio_acquire(uint8_t kind, const uint8_t *name, uint32_t name_len, uin
         memcpy(info, &ni, sizeof ni);
     } else {
         struct tessera_block_info bi = {.pad = 0};
-        vblk_info(s->blk, &bi.capacity, &bi.block_size);
+        s->block->info(s->block_dev, &bi.capacity, &bi.block_size);
         memcpy(info, &bi, sizeof bi);
     }
     return TESSERA_OK;
@@ -249,12 +269,12 @@ int32_t virtio_net_read(uint32_t h, uint8_t *buf, uint32_t cap, uint32_t *len) {
 
 int32_t virtio_block_io(uint32_t h, int64_t offset, uint8_t *buf, uint32_t len, bool write) {
     struct slot *s = at(h, TESSERA_DEVICE_BLOCK);
-    return s ? vblk_io(s->blk, offset, buf, len, write) : TESSERA_EINVAL;
+    return s ? s->block->io(s->block_dev, offset, buf, len, write) : TESSERA_EINVAL;
 }
 
 int32_t virtio_block_flush(uint32_t h) {
     struct slot *s = at(h, TESSERA_DEVICE_BLOCK);
-    return s ? vblk_flush(s->blk) : TESSERA_EINVAL;
+    return s ? s->block->flush(s->block_dev) : TESSERA_EINVAL;
 }
 
 uint64_t virtio_ready(void) {

@@ -129,7 +129,23 @@ bool vrng_init(struct virtio_device *d);
 /* Fills `out` from the virtio-rng device; false if there is none or it gives nothing. */
 bool virtio_entropy(uint8_t *out, uint32_t len);
 
+/*
+ * What backs one of the manifest's block devices: virtio-blk (blk.c), or a
+ * board's own storage (the Raspberry Pi's SD card, virtio-aarch64/sdcard.c).
+ * `io` checks its own offsets and lengths (EINVAL) against the block size.
+ */
+struct block_driver {
+    void (*info)(void *dev, uint64_t *capacity, uint32_t *block_size);
+    int32_t (*io)(void *dev, int64_t offset, uint8_t *buf, uint32_t len, bool write);
+    int32_t (*flush)(void *dev);
+};
+/* Backs the first manifest block device nothing backs yet with `dev` (devices.c); its name, or NULL if none is left. */
+const char *virtio_block_attach(const struct block_driver *driver, void *dev, uint32_t *name_len);
+/* Whether a manifest block device is still without a driver (devices.c). */
+bool virtio_block_wanted(void);
+
 struct virtio_blk;
+extern const struct block_driver vblk_driver;
 struct virtio_blk *vblk_init(struct virtio_device *d);
 void vblk_info(struct virtio_blk *b, uint64_t *capacity, uint32_t *block_size);
 int32_t vblk_io(struct virtio_blk *b, int64_t offset, uint8_t *buf, uint32_t len, bool write);
