@@ -120,21 +120,19 @@ export function raspi3bDtb(sd: SdCard | null): Uint8Array {
   prop("device_type", str("memory"));
   prop("reg", cells(0, 0x3c000000));
   u32(2);
-  begin("serial@3f201000");
-  prop("compatible", str("arm,pl011"));
-  prop("reg", cells(0x3f201000, 0x1000));
+  // A device: its node, compatible string and one register range (the node is left open for more).
+  const device = (node: string, compatible: string, base: number, size: number) => {
+    begin(`${node}@${base.toString(16)}`);
+    prop("compatible", str(compatible));
+    prop("reg", cells(base, size));
+  };
+  device("serial", "arm,pl011", 0x3f201000, 0x1000);
   u32(2);
-  begin("local_intc@40000000");
-  prop("compatible", str("brcm,bcm2836-l1-intc"));
-  prop("reg", cells(0x40000000, 0x100));
+  device("local_intc", "brcm,bcm2836-l1-intc", 0x40000000, 0x100);
   u32(2);
-  begin("gpio@3f200000");
-  prop("compatible", str("brcm,bcm2835-gpio"));
-  prop("reg", cells(0x3f200000, 0xb4));
+  device("gpio", "brcm,bcm2835-gpio", 0x3f200000, 0xb4);
   u32(2);
-  begin("mmc@3f300000");
-  prop("compatible", str("brcm,bcm2835-sdhci"));
-  prop("reg", cells(0x3f300000, 0x100));
+  device("mmc", "brcm,bcm2835-sdhci", 0x3f300000, 0x100);
   if (sd) prop("tessera,block-size", cells(sd.blockSize));
   u32(2);
   u32(2);
