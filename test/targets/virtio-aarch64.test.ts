@@ -291,7 +291,7 @@ describe("virtio-aarch64 images", () => {
           { encoding: "utf8", timeout: 30_000 },
         );
         expect(r.stdout).toContain(
-          "tessera: .rela.dyn: 0x1 relocation(s) not R_AARCH64_RELATIVE (0x403), the first of type 0x401\n",
+          "tessera: .rela.dyn: 1 relocation(s) not R_AARCH64_RELATIVE (0x403), the first of type 0x401\n",
         );
         expect(r.stdout).not.toContain("Hello from Tessera!");
         expect(r.status).toBe(255);

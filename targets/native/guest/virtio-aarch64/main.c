@@ -32,8 +32,8 @@ __attribute__((noreturn, used)) void virtio_main(uint64_t dtb) {
     serial_init();
     if (!virtio_machine.has_dt) serial_puts("tessera: no device tree in x0; the board's own layout is used\n");
     if (boot_bad_relocs[0]) {
-        serial_puts("tessera: .rela.dyn: 0x");
-        serial_hex(boot_bad_relocs[0]);
+        serial_puts("tessera: .rela.dyn: ");
+        serial_dec((int64_t)boot_bad_relocs[0]);
         serial_puts(" relocation(s) not R_AARCH64_RELATIVE (0x403), the first of type 0x");
         serial_hex(boot_bad_relocs[1] & 0xffffffff);
         serial_puts("\n");
