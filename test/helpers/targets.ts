@@ -87,14 +87,18 @@ export function suiteTargets(opts: { virtio?: boolean } = {}): [Target, Missing]
 /**
  * Kills the tender running `image` with SIGKILL: the tender itself (a native
  * tender is a child of `tessera run`, and spt's guest a child of that; QEMU,
- * for virtio-x86_64, whose -kernel names the image), not only `child`, the
- * `tessera run` that started it. Resolves once `child` has
- * exited and no process runs `image` any more.
+ * for the virtio and rpi targets, whose -kernel names the image), not only
+ * `child`, the `tessera run` that started it. QEMU is killed alone: `tessera
+ * run` then sees it die, as after any crash of QEMU, and removes its
+ * temporary directory and disk locks (killed with it, it would leave them).
+ * Resolves once `child` has exited and no process runs `image` any more.
  */
 export async function killTender(child: ChildProcess | null, image: string): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
-  spawnSync("pkill", ["-KILL", "-f", image]);
+  const quoted = image.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (spawnSync("pkill", ["-KILL", "-f", `^\\S*qemu-system-\\S+ .*${quoted}`]).status !== 0)
+    spawnSync("pkill", ["-KILL", "-f", image]);
   await exited;
   for (let i = 0; i < 100 && spawnSync("pgrep", ["-f", image]).status === 0; i++)
     await new Promise((r) => setTimeout(r, 20));
