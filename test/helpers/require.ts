@@ -32,6 +32,7 @@ const PACKAGES: Record<string, string> = {
   mount: "mount",
   "qemu-system-x86_64": "qemu-system-x86",
   "aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu",
+  "qemu-system-aarch64": "qemu-system-arm",
   "qemu-aarch64-static": "qemu-user-static",
 };
 

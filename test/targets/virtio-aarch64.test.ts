@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, TESSERA, tessera } from "../helpers/cli.js";
-import { firstMissing, need, type Missing } from "../helpers/require.js";
+import { command, firstMissing, need, type Missing } from "../helpers/require.js";
 import { buildFor } from "../helpers/targets.js";
 import { freePort } from "../helpers/ports.js";
 import { waitForOutput } from "../helpers/netns.js";
@@ -24,15 +24,8 @@ import { cpuSeconds } from "../helpers/proc.js";
 
 const QEMU = "qemu-system-aarch64";
 
-/** A command on PATH, or what is missing with its Debian package. */
-function have(name: string, pkg: string): () => Missing {
-  return () =>
-    spawnSync("sh", ["-c", 'command -v "$0"', name]).status === 0
-      ? null
-      : `no ${name} command (apt-get install ${pkg})`;
-}
-const crossGcc = have("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
-const qemu = have(QEMU, "qemu-system-arm");
+const crossGcc = () => command("aarch64-linux-gnu-gcc");
+const qemu = () => command(QEMU);
 /** Debian's U-Boot for QEMU's -M virt (aarch64). */
 const UBOOT = "/usr/lib/u-boot/qemu_arm64/u-boot.bin";
 const uboot = (): Missing => (existsSync(UBOOT) ? null : `no ${UBOOT} (apt-get install u-boot-qemu)`);

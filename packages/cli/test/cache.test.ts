@@ -30,7 +30,7 @@ describe("the build cache's store", () => {
     keys.forEach((key, i) => {
       writeEntry(cache, "native", key, [[".image", new Uint8Array(1000)]]);
       const file = join(cache.dir, "native", key.slice(0, 2), `${key}.image`);
-      const when = new Date(Date.now() - (3 - i) * 60_000);
+      const when = new Date(Date.UTC(2026, 0, 1, 0, i)); // old, mid, new: a minute apart
       utimesSync(file, when, when);
     });
     prune(cache, 2500);
